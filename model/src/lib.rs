@@ -1,0 +1,17 @@
+//! The typed Blue Button model: FHIR STU3 datatypes and resources generated from the
+//! definitions, FHIR primitives with exact semantics, and lossless JSON.
+//!
+//! ```
+//! use bluebutton_model::{json, resources::Patient, json::ToJson};
+//! let input = br#"{"resourceType":"Patient","id":"p1","birthDate":"1970"}"#;
+//! let patient: Patient = json::from_slice(input).unwrap();
+//! let birth = patient.birth_date.as_ref().and_then(|d| d.value()).unwrap();
+//! assert_eq!(birth.as_str(), "1970");
+//! assert_eq!(patient.to_json_string(), std::str::from_utf8(input).unwrap());
+//! ```
+pub mod json;
+pub mod primitives;
+
+include!(concat!(env!("OUT_DIR"), "/mod.rs"));
+
+pub use resources::{Resource, RESOURCE_TYPES};
