@@ -1,0 +1,12 @@
+//! The Blue Button code generator.
+//!
+//! Two stages, kept apart so each can be read and tested on its own:
+//! - [`import`] reads the official definitions (`../shared/data`) and writes the project's
+//!   facts-only forms under `profiles/` and `coding-systems/`;
+//! - [`definitions`] loads those forms, [`ir`] turns them into plain data (types, fields,
+//!   cardinalities, choices, profiles), and [`emit`] turns the IR into Rust source.
+pub mod definitions;
+pub mod emit;
+pub mod generate;
+pub mod import;
+pub mod ir;
