@@ -1,0 +1,442 @@
+//! The intermediate representation: plain data describing the Rust types to generate.
+//!
+//! Built from the definitions by [`Model::build`], printed by its `Debug`/`Display` impls for
+//! snapshot tests, and turned into Rust by [`crate::emit`]. Nothing here knows about tokens.
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+use crate::definitions::{Definitions, ElementDefinition, StructureDefinition};
+
+/// The FHIR primitive types and the Rust types that hold their values.
+pub const PRIMITIVES: &[(&str, &str)] = &[
+    ("base64Binary", "Base64Binary"),
+    ("boolean", "bool"),
+    ("code", "Code"),
+    ("date", "Date"),
+    ("dateTime", "DateTime"),
+    ("decimal", "Decimal"),
+    ("id", "Id"),
+    ("instant", "Instant"),
+    ("integer", "Integer"),
+    ("markdown", "Markdown"),
+    ("oid", "Oid"),
+    ("positiveInt", "PositiveInt"),
+    ("string", "FhirString"),
+    ("time", "Time"),
+    ("unsignedInt", "UnsignedInt"),
+    ("uri", "Uri"),
+    ("uuid", "Uuid"),
+    ("xhtml", "Xhtml"),
+];
+
+/// The Rust type of a FHIR primitive, if `code` is one.
+pub fn primitive_rust_type(code: &str) -> Option<&'static str> {
+    PRIMITIVES.iter().find(|(f, _)| *f == code).map(|(_, r)| *r)
+}
+
+/// Whether a primitive's Rust type borrows text (and so takes a lifetime).
+pub fn primitive_has_lifetime(rust: &str) -> bool {
+    !matches!(rust, "bool" | "Integer" | "UnsignedInt" | "PositiveInt")
+}
+
+/// Everything to generate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Model {
+    /// Structs, grouped by the datatype or resource that owns them, in a stable order.
+    pub structs: Vec<Struct>,
+    /// Datatypes that only constrain another (`Money` is a `Quantity`): type aliases.
+    pub aliases: Vec<Alias>,
+    /// Concrete resource types (the variants of the `Resource` enum), sorted.
+    pub resources: Vec<String>,
+}
+
+/// `pub type Money<'a> = Quantity<'a>;`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub name: String,
+    pub target: String,
+}
+
+/// What a struct stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructKind {
+    Datatype,
+    Resource,
+    /// A backbone element (a nested, unnamed type) of a datatype or resource.
+    Backbone,
+}
+
+/// One generated struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    /// The Rust name (`ExplanationOfBenefitItem`).
+    pub name: String,
+    /// The FHIR path it models (`ExplanationOfBenefit.item`).
+    pub path: String,
+    /// The datatype or resource it belongs to (`ExplanationOfBenefit`).
+    pub owner: String,
+    pub kind: StructKind,
+    pub fields: Vec<Field>,
+}
+
+/// Upper cardinality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Max {
+    One,
+    Many,
+}
+
+/// One field (element) of a struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The JSON property name (`birthDate`; for choices the stem, `value`).
+    pub json_name: String,
+    /// The Rust field name (`birth_date`, `type_`).
+    pub rust_name: String,
+    /// The element path (`Patient.birthDate`, `Extension.value[x]`).
+    pub path: String,
+    pub min: u32,
+    pub max: Max,
+    pub ty: FieldType,
+    pub binding: Option<BindingIr>,
+    pub is_modifier: bool,
+    pub is_summary: bool,
+}
+
+/// The terminology binding of a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingIr {
+    pub strength: String,
+    pub value_set: Option<String>,
+}
+
+/// The type of a field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldType {
+    Single(TypeRef),
+    /// A `[x]` element: one of several types, one JSON property per type.
+    Choice {
+        enum_name: String,
+        variants: Vec<ChoiceVariant>,
+    },
+}
+
+/// One type of a choice element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceVariant {
+    /// The enum variant (`CodeableConcept`).
+    pub variant: String,
+    /// The JSON property (`valueCodeableConcept`).
+    pub json_name: String,
+    pub ty: TypeRef,
+}
+
+/// A reference to a type, as a field or choice variant holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A primitive: its FHIR code and Rust type; `plain` when it has no `_name` sibling
+    /// (XML attributes such as element ids and `Extension.url`, and the narrative div).
+    Primitive { fhir: String, rust: String, plain: bool },
+    /// A datatype or backbone struct, boxed where it would otherwise contain itself.
+    Struct { rust: String, boxed: bool },
+    /// Any resource (the `Resource` enum).
+    Resource,
+}
+
+/// A failure to build the IR: a definition the generator does not understand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IrError(pub String);
+
+impl fmt::Display for IrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for IrError {}
+
+/// Rust keywords that FHIR uses as element names; they get a trailing `_`.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum",
+    "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move",
+    "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "try",
+    "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Field names the generator itself uses in every struct.
+pub const RESERVED_FIELDS: &[&str] = &["unknown"];
+
+/// The Rust field name for a FHIR element name.
+pub fn rust_field_name(json: &str) -> String {
+    let snake = json.to_snake_case();
+    if KEYWORDS.contains(&snake.as_str()) || RESERVED_FIELDS.contains(&snake.as_str()) {
+        format!("{snake}_")
+    } else {
+        snake
+    }
+}
+
+/// The Rust struct name for an element path (`ExplanationOfBenefit.item.detail` →
+/// `ExplanationOfBenefitItemDetail`).
+pub fn struct_name(path: &str) -> String {
+    path.split('.').map(|s| s.to_upper_camel_case()).collect()
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+impl Model {
+    /// Builds the IR for every core datatype and resource in `defs` (profiles are not types of
+    /// their own: they constrain these).
+    pub fn build(defs: &Definitions) -> Result<Model, IrError> {
+        let mut model = Model::default();
+        let sds: Vec<&StructureDefinition> = defs.core.values().collect();
+        // Datatypes first, then resources, each by name, so the output order is stable.
+        let mut ordered: Vec<&StructureDefinition> =
+            sds.iter().copied().filter(|sd| sd.kind == "complex-type" || sd.kind == "resource").collect();
+        ordered.sort_by(|a, b| (a.kind != "complex-type", &a.name).cmp(&(b.kind != "complex-type", &b.name)));
+        let known: BTreeSet<&str> = ordered.iter().map(|sd| sd.type_.as_str()).collect();
+        for sd in ordered {
+            if sd.is_abstract || matches!(sd.type_.as_str(), "Element" | "BackboneElement") {
+                continue;
+            }
+            if sd.derivation.as_deref() == Some("constraint") {
+                // A profile of another datatype (Money, Age, SimpleQuantity...).
+                let base = sd
+                    .base_definition
+                    .as_deref()
+                    .and_then(|b| b.rsplit('/').next())
+                    .ok_or_else(|| IrError(format!("{}: constraint without baseDefinition", sd.url)))?;
+                if sd.kind == "complex-type" {
+                    model.aliases.push(Alias { name: sd.name.clone(), target: base.to_string() });
+                }
+                continue;
+            }
+            let kind = if sd.kind == "resource" { StructKind::Resource } else { StructKind::Datatype };
+            if kind == StructKind::Resource {
+                model.resources.push(sd.type_.clone());
+            }
+            build_structs(sd, kind, &known, &mut model.structs)?;
+        }
+        model.resources.sort();
+        model.aliases.sort_by(|a, b| a.name.cmp(&b.name));
+        model.box_cycles();
+        Ok(model)
+    }
+
+    /// Boxes singular struct fields that would make a type contain itself (Identifier →
+    /// Reference → Identifier), breaking each cycle at the first field found on it.
+    fn box_cycles(&mut self) {
+        let aliases: BTreeMap<String, String> =
+            self.aliases.iter().map(|a| (a.name.clone(), a.target.clone())).collect();
+        let resolve = |n: &str| aliases.get(n).cloned().unwrap_or_else(|| n.to_string());
+        loop {
+            // Edges: struct → struct it holds inline.
+            let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for s in &self.structs {
+                for f in &s.fields {
+                    if let (FieldType::Single(TypeRef::Struct { rust, boxed: false }), Max::One) = (&f.ty, f.max) {
+                        edges.entry(s.name.clone()).or_default().push(resolve(rust));
+                    }
+                }
+            }
+            let mut changed = false;
+            'outer: for si in 0..self.structs.len() {
+                for fi in 0..self.structs[si].fields.len() {
+                    let s = &self.structs[si];
+                    let f = &s.fields[fi];
+                    if let (FieldType::Single(TypeRef::Struct { rust, boxed: false }), Max::One) = (&f.ty, f.max) {
+                        if reaches(&edges, &resolve(rust), &s.name) {
+                            if let FieldType::Single(TypeRef::Struct { boxed, .. }) =
+                                &mut self.structs[si].fields[fi].ty
+                            {
+                                *boxed = true;
+                            }
+                            changed = true;
+                            break 'outer;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
+    }
+}
+
+fn reaches(edges: &BTreeMap<String, Vec<String>>, from: &str, to: &str) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![from.to_string()];
+    while let Some(n) = stack.pop() {
+        if n == to {
+            return true;
+        }
+        if seen.insert(n.clone()) {
+            stack.extend(edges.get(&n).into_iter().flatten().cloned());
+        }
+    }
+    false
+}
+
+/// Builds the struct for `sd` and one per backbone element in its snapshot.
+fn build_structs(
+    sd: &StructureDefinition,
+    kind: StructKind,
+    known: &BTreeSet<&str>,
+    out: &mut Vec<Struct>,
+) -> Result<(), IrError> {
+    let elements = &sd.snapshot.as_ref().ok_or_else(|| IrError(format!("{}: no snapshot", sd.url)))?.element;
+    // Slices (sliceName) and their children are profile constraints, not new elements.
+    let elements: Vec<&ElementDefinition> =
+        elements.iter().filter(|e| e.slice_name.is_none() && !e.id.as_deref().unwrap_or("").contains(':')).collect();
+    let root = elements.first().ok_or_else(|| IrError(format!("{}: empty snapshot", sd.url)))?;
+    // Paths that are backbone elements (have children).
+    let parents: BTreeSet<&str> = elements.iter().filter_map(|e| e.path.rsplit_once('.').map(|(p, _)| p)).collect();
+    let mut queue = vec![(root.path.clone(), kind)];
+    while let Some((path, kind)) = queue.pop() {
+        let mut fields = Vec::new();
+        for e in elements.iter().filter(|e| e.path.rsplit_once('.').map(|(p, _)| p) == Some(path.as_str())) {
+            let field = build_field(sd, e, &parents, known)?;
+            if let Some(f) = field {
+                if parents.contains(e.path.as_str()) && e.content_reference.is_none() {
+                    queue.push((e.path.clone(), StructKind::Backbone));
+                }
+                fields.push(f);
+            }
+        }
+        out.push(Struct { name: struct_name(&path), path: path.clone(), owner: sd.type_.clone(), kind, fields });
+    }
+    // Stable order: the owner first, then its backbones in path order.
+    let start = out.iter().position(|s| s.owner == sd.type_).unwrap_or(0);
+    out[start..]
+        .sort_by(|a, b| (a.kind == StructKind::Backbone, &a.path).cmp(&(b.kind == StructKind::Backbone, &b.path)));
+    Ok(())
+}
+
+fn build_field(
+    sd: &StructureDefinition,
+    e: &ElementDefinition,
+    parents: &BTreeSet<&str>,
+    known: &BTreeSet<&str>,
+) -> Result<Option<Field>, IrError> {
+    let name = e.path.rsplit('.').next().unwrap_or(&e.path);
+    let max = match e.max.as_deref() {
+        Some("0") => return Ok(None),
+        Some("1") => Max::One,
+        Some(_) => Max::Many,
+        None => return Err(IrError(format!("{}: element {} has no max", sd.url, e.path))),
+    };
+    let min = e.min.unwrap_or(0);
+    let plain = e.representation.iter().any(|r| r == "xmlAttr" || r == "xhtml");
+    let binding = e
+        .binding
+        .as_ref()
+        .map(|b| BindingIr { strength: b.strength.clone(), value_set: b.value_set().map(str::to_string) });
+    let type_ref = |code: &str| -> Result<TypeRef, IrError> {
+        if let Some(rust) = primitive_rust_type(code) {
+            return Ok(TypeRef::Primitive { fhir: code.to_string(), rust: rust.to_string(), plain });
+        }
+        match code {
+            "Resource" | "DomainResource" => Ok(TypeRef::Resource),
+            "BackboneElement" | "Element" if parents.contains(e.path.as_str()) => {
+                Ok(TypeRef::Struct { rust: struct_name(&e.path), boxed: false })
+            }
+            _ if known.contains(code) => Ok(TypeRef::Struct { rust: code.to_string(), boxed: false }),
+            _ => Err(IrError(format!(
+                "{}: element {} has type {code}, which is not among the definitions",
+                sd.url, e.path
+            ))),
+        }
+    };
+    let (json_name, ty) = if let Some(stem) = name.strip_suffix("[x]") {
+        let mut variants = Vec::new();
+        for t in &e.types {
+            let code =
+                t.code.as_deref().ok_or_else(|| IrError(format!("{}: {} has a type without code", sd.url, e.path)))?;
+            if variants.iter().any(|v: &ChoiceVariant| v.json_name == format!("{stem}{}", upper_first(code))) {
+                continue; // the same type listed twice with different profiles
+            }
+            variants.push(ChoiceVariant {
+                variant: upper_first(code),
+                json_name: format!("{stem}{}", upper_first(code)),
+                ty: type_ref(code)?,
+            });
+        }
+        let owner_path = e.path.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
+        let enum_name = format!("{}{}", struct_name(owner_path), stem.to_upper_camel_case());
+        (stem.to_string(), FieldType::Choice { enum_name, variants })
+    } else if let Some(reference) = &e.content_reference {
+        let target = reference.trim_start_matches('#');
+        (name.to_string(), FieldType::Single(TypeRef::Struct { rust: struct_name(target), boxed: false }))
+    } else {
+        let codes: Vec<&str> = e.types.iter().filter_map(|t| t.code.as_deref()).collect();
+        let first = codes.first().ok_or_else(|| IrError(format!("{}: {} has no type", sd.url, e.path)))?;
+        if codes.iter().any(|c| c != first) {
+            return Err(IrError(format!("{}: {} has several types but is not a choice", sd.url, e.path)));
+        }
+        (name.to_string(), FieldType::Single(type_ref(first)?))
+    };
+    Ok(Some(Field {
+        rust_name: rust_field_name(&json_name),
+        json_name,
+        path: e.path.clone(),
+        min,
+        max,
+        ty,
+        binding,
+        is_modifier: e.is_modifier,
+        is_summary: e.is_summary,
+    }))
+}
+
+impl fmt::Display for Model {
+    /// A compact, line-per-field listing for snapshot tests and review.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for a in &self.aliases {
+            writeln!(f, "alias {} = {}", a.name, a.target)?;
+        }
+        writeln!(f, "resources: {}", self.resources.join(", "))?;
+        for s in &self.structs {
+            writeln!(f, "{:?} {} ({})", s.kind, s.name, s.path)?;
+            for field in &s.fields {
+                let card = format!("{}..{}", field.min, if field.max == Max::One { "1" } else { "*" });
+                let ty = match &field.ty {
+                    FieldType::Single(t) => type_label(t),
+                    FieldType::Choice { enum_name, variants } => format!(
+                        "{enum_name}{{{}}}",
+                        variants
+                            .iter()
+                            .map(|v| format!("{}:{}", v.json_name, type_label(&v.ty)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                let binding = field
+                    .binding
+                    .as_ref()
+                    .map(|b| format!(" [{} {}]", b.strength, b.value_set.as_deref().unwrap_or("-")))
+                    .unwrap_or_default();
+                writeln!(f, "  {} {} {card} {ty}{binding}", field.json_name, field.rust_name)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn type_label(t: &TypeRef) -> String {
+    match t {
+        TypeRef::Primitive { fhir, plain: true, .. } => format!("{fhir}(plain)"),
+        TypeRef::Primitive { fhir, .. } => fhir.clone(),
+        TypeRef::Struct { rust, boxed: true } => format!("Box<{rust}>"),
+        TypeRef::Struct { rust, .. } => rust.clone(),
+        TypeRef::Resource => "Resource".into(),
+    }
+}

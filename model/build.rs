@@ -1,0 +1,20 @@
+//! Generates the typed model from the facts-only definitions in `../profiles`.
+use std::path::PathBuf;
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest.parent().expect("the model crate lives in the workspace").to_path_buf();
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    println!("cargo:rerun-if-changed={}", root.join("profiles").display());
+    match bluebutton_codegen::generate::generate_model(&root, &out) {
+        Ok(files) => {
+            for f in files {
+                println!("cargo:rerun-if-changed={}", f.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("error: generating the model failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,564 @@
+//! A pull lexer over a JSON byte slice.
+//!
+//! The generated `FromJson` impls drive it directly: they ask for an object, read keys, and read
+//! values of the kind their field expects. Strings without escapes are returned borrowed from the
+//! input; numbers are returned as their exact text. Nothing here recurses except through the
+//! callers, and every container entry is counted against a nesting limit, so hostile input ends in
+//! an error rather than a stack overflow.
+use std::borrow::Cow;
+
+use super::error::{Error, ErrorKind, JsonKind};
+
+/// Options for a parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Keep unknown properties (and report them) instead of failing on them.
+    pub lenient: bool,
+    /// The deepest nesting of objects and arrays accepted.
+    pub max_depth: u32,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions { lenient: false, max_depth: 128 }
+    }
+}
+
+impl ParseOptions {
+    /// Strict parsing (the default): unknown properties are errors.
+    pub fn strict() -> Self {
+        Self::default()
+    }
+
+    /// Lenient parsing: unknown properties are kept and listed, not rejected.
+    pub fn lenient() -> Self {
+        ParseOptions { lenient: true, ..Self::default() }
+    }
+}
+
+/// A property name, with the byte offset where it starts (for error locations).
+#[derive(Debug, Clone)]
+pub struct Key<'a> {
+    pub text: Cow<'a, str>,
+    pub offset: usize,
+}
+
+impl Key<'_> {
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.text.as_bytes()
+    }
+}
+
+/// Cursor over the members of one JSON object (see [`Lexer::begin_object`]).
+#[derive(Debug)]
+pub struct ObjectCursor {
+    first: bool,
+    /// Offset of the opening `{`.
+    pub start: usize,
+}
+
+/// Cursor over the elements of one JSON array (see [`Lexer::begin_array`]).
+#[derive(Debug)]
+pub struct ArrayCursor {
+    first: bool,
+    /// Offset of the opening `[`.
+    pub start: usize,
+}
+
+/// The JSON pull lexer.
+pub struct Lexer<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    depth: u32,
+    options: ParseOptions,
+    /// Offsets of unknown properties kept in lenient mode.
+    pub(crate) unknown_offsets: Vec<usize>,
+}
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(buf: &'a [u8], options: ParseOptions) -> Self {
+        Lexer { buf, pos: 0, depth: 0, options, unknown_offsets: Vec::new() }
+    }
+
+    #[inline]
+    pub fn options(&self) -> ParseOptions {
+        self.options
+    }
+
+    #[inline]
+    pub fn is_lenient(&self) -> bool {
+        self.options.lenient
+    }
+
+    /// The current byte offset.
+    #[inline]
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// The whole input.
+    pub fn input(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The current nesting depth.
+    #[inline]
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// Moves the cursor back to a position (and depth) this lexer was at before.
+    pub fn restore(&mut self, offset: usize, depth: u32) {
+        self.pos = offset;
+        self.depth = depth;
+    }
+
+    /// An error of `kind` at `offset`.
+    #[inline]
+    pub fn error_at(&self, offset: usize, kind: ErrorKind) -> Error {
+        Error::new(offset, kind)
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.buf.get(self.pos) {
+            if !is_ws(b) {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Skips white space and returns the next byte without consuming it.
+    #[inline]
+    fn peek_byte(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.buf.get(self.pos).copied()
+    }
+
+    fn eof(&self, expected: &'static str) -> Error {
+        Error::new(self.pos, ErrorKind::Eof { expected })
+    }
+
+    fn syntax(&self, expected: &'static str) -> Error {
+        let found = describe_bytes(&self.buf[self.pos..]);
+        Error::new(self.pos, ErrorKind::Syntax { expected, found })
+    }
+
+    /// The kind of the next value, without consuming it.
+    pub fn peek_kind(&mut self) -> Result<JsonKind, Error> {
+        match self.peek_byte() {
+            None => Err(self.eof("a value")),
+            Some(b'{') => Ok(JsonKind::Object),
+            Some(b'[') => Ok(JsonKind::Array),
+            Some(b'"') => Ok(JsonKind::String),
+            Some(b't' | b'f') => Ok(JsonKind::Boolean),
+            Some(b'n') => Ok(JsonKind::Null),
+            Some(b'-' | b'0'..=b'9') => Ok(JsonKind::Number),
+            Some(_) => Err(self.syntax("a value")),
+        }
+    }
+
+    /// A "wrong JSON type" error for the value at the cursor.
+    pub fn wrong_type(&mut self, expected: &'static str) -> Error {
+        match self.peek_kind() {
+            Ok(found) => Error::new(self.pos, ErrorKind::WrongType { expected, found }),
+            Err(e) => e,
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), Error> {
+        self.depth += 1;
+        if self.depth > self.options.max_depth {
+            return Err(Error::new(self.pos, ErrorKind::TooDeep { limit: self.options.max_depth }));
+        }
+        Ok(())
+    }
+
+    /// Consumes `{` and returns a cursor for [`Lexer::next_key`].
+    #[inline]
+    pub fn begin_object(&mut self) -> Result<ObjectCursor, Error> {
+        if self.peek_byte() != Some(b'{') {
+            return Err(self.wrong_type("an object"));
+        }
+        let start = self.pos;
+        self.enter()?;
+        self.pos += 1;
+        Ok(ObjectCursor { first: true, start })
+    }
+
+    /// The next property name of the object (consuming the `:` after it), or `None` after the
+    /// closing `}`.
+    #[inline]
+    pub fn next_key(&mut self, cursor: &mut ObjectCursor) -> Result<Option<Key<'a>>, Error> {
+        match self.peek_byte() {
+            Some(b'}') => {
+                self.pos += 1;
+                self.depth -= 1;
+                return Ok(None);
+            }
+            Some(b',') if !cursor.first => {
+                self.pos += 1;
+                if self.peek_byte() != Some(b'"') {
+                    return Err(self.unexpected("a property name"));
+                }
+            }
+            Some(b'"') if cursor.first => {}
+            Some(_) if cursor.first => return Err(self.syntax("a property name or '}'")),
+            Some(_) => return Err(self.syntax("',' or '}'")),
+            None => return Err(self.eof("',' or '}'")),
+        }
+        cursor.first = false;
+        let offset = self.pos;
+        let text = self.read_string_token()?;
+        if self.peek_byte() != Some(b':') {
+            return Err(self.unexpected("':'"));
+        }
+        self.pos += 1;
+        Ok(Some(Key { text, offset }))
+    }
+
+    fn unexpected(&self, expected: &'static str) -> Error {
+        if self.pos >= self.buf.len() {
+            self.eof(expected)
+        } else {
+            self.syntax(expected)
+        }
+    }
+
+    /// Consumes `[` and returns a cursor for [`Lexer::next_element`].
+    #[inline]
+    pub fn begin_array(&mut self) -> Result<ArrayCursor, Error> {
+        if self.peek_byte() != Some(b'[') {
+            return Err(self.wrong_type("an array"));
+        }
+        let start = self.pos;
+        self.enter()?;
+        self.pos += 1;
+        Ok(ArrayCursor { first: true, start })
+    }
+
+    /// Whether another element follows (the cursor then stands at it); `false` after the closing `]`.
+    #[inline]
+    pub fn next_element(&mut self, cursor: &mut ArrayCursor) -> Result<bool, Error> {
+        match self.peek_byte() {
+            Some(b']') => {
+                self.pos += 1;
+                self.depth -= 1;
+                return Ok(false);
+            }
+            Some(b',') if !cursor.first => {
+                self.pos += 1;
+                self.skip_ws();
+                if self.pos >= self.buf.len() {
+                    return Err(self.eof("a value"));
+                }
+            }
+            Some(_) if cursor.first => {}
+            Some(_) => return Err(self.syntax("',' or ']'")),
+            None => return Err(self.eof("',' or ']'")),
+        }
+        cursor.first = false;
+        Ok(true)
+    }
+
+    /// Reads a string value (borrowed when it has no escapes) and its offset.
+    #[inline]
+    pub fn string(&mut self, expected: &'static str) -> Result<(Cow<'a, str>, usize), Error> {
+        if self.peek_byte() != Some(b'"') {
+            return Err(self.wrong_type(expected));
+        }
+        let offset = self.pos;
+        Ok((self.read_string_token()?, offset))
+    }
+
+    /// Reads a number token and returns its exact text and offset.
+    #[inline]
+    pub fn number(&mut self, expected: &'static str) -> Result<(&'a str, usize), Error> {
+        match self.peek_byte() {
+            Some(b'-' | b'0'..=b'9') => {}
+            _ => return Err(self.wrong_type(expected)),
+        }
+        let start = self.pos;
+        let b = self.buf;
+        let mut i = start;
+        if b[i] == b'-' {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(b.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            _ => {
+                self.pos = i;
+                return Err(self.unexpected("a digit"));
+            }
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                self.pos = i;
+                return Err(self.unexpected("a digit after '.'"));
+            }
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                self.pos = i;
+                return Err(self.unexpected("a digit in the exponent"));
+            }
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        self.pos = i;
+        // Number tokens are ASCII by construction.
+        let text = std::str::from_utf8(&b[start..i]).expect("number tokens are ASCII");
+        Ok((text, start))
+    }
+
+    /// Reads `true` or `false`.
+    #[inline]
+    pub fn boolean(&mut self) -> Result<bool, Error> {
+        match self.peek_byte() {
+            Some(b't') if self.buf[self.pos..].starts_with(b"true") => {
+                self.pos += 4;
+                Ok(true)
+            }
+            Some(b'f') if self.buf[self.pos..].starts_with(b"false") => {
+                self.pos += 5;
+                Ok(false)
+            }
+            Some(b't' | b'f') => Err(self.syntax("true or false")),
+            _ => Err(self.wrong_type("a boolean")),
+        }
+    }
+
+    /// Consumes `null` if it is next; returns whether it did.
+    #[inline]
+    pub fn null(&mut self) -> Result<bool, Error> {
+        if self.peek_byte() == Some(b'n') {
+            if self.buf[self.pos..].starts_with(b"null") {
+                self.pos += 4;
+                return Ok(true);
+            }
+            return Err(self.syntax("null"));
+        }
+        Ok(false)
+    }
+
+    /// Checks that only white space is left.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        match self.peek_byte() {
+            None => Ok(()),
+            Some(_) => Err(self.syntax("the end of the input")),
+        }
+    }
+
+    /// Skips one value of any kind, iteratively (no recursion), checking that it is valid JSON.
+    pub fn skip_value(&mut self) -> Result<(), Error> {
+        let base = self.depth;
+        // Each level remembers whether it is an object (true) or an array.
+        let mut stack: Vec<(bool, bool)> = Vec::new();
+        loop {
+            // At a value.
+            match self.peek_kind()? {
+                JsonKind::Object => {
+                    let c = self.begin_object()?;
+                    stack.push((true, c.first));
+                }
+                JsonKind::Array => {
+                    let c = self.begin_array()?;
+                    stack.push((false, c.first));
+                }
+                JsonKind::String => {
+                    self.read_string_token()?;
+                }
+                JsonKind::Number => {
+                    self.number("a number")?;
+                }
+                JsonKind::Boolean => {
+                    self.boolean()?;
+                }
+                JsonKind::Null => {
+                    self.null()?;
+                }
+            }
+            // Find the next value, closing finished containers.
+            loop {
+                let Some(&mut (is_object, ref mut first)) = stack.last_mut() else {
+                    debug_assert_eq!(self.depth, base);
+                    return Ok(());
+                };
+                if is_object {
+                    let mut cursor = ObjectCursor { first: *first, start: 0 };
+                    let key = self.next_key(&mut cursor)?;
+                    *first = cursor.first;
+                    if key.is_some() {
+                        break;
+                    }
+                } else {
+                    let mut cursor = ArrayCursor { first: *first, start: 0 };
+                    let more = self.next_element(&mut cursor)?;
+                    *first = cursor.first;
+                    if more {
+                        break;
+                    }
+                }
+                stack.pop();
+            }
+        }
+    }
+
+    /// Reads a string token at the cursor (which stands on `"`).
+    #[inline]
+    fn read_string_token(&mut self) -> Result<Cow<'a, str>, Error> {
+        let quote = self.pos;
+        self.read_string_body(quote).map_err(|e| match e.kind() {
+            ErrorKind::InvalidUtf8 | ErrorKind::ControlCharacter | ErrorKind::InvalidEscape => {
+                Error::new(quote, e.kind().clone())
+            }
+            _ => e,
+        })
+    }
+
+    #[inline]
+    fn read_string_body(&mut self, quote: usize) -> Result<Cow<'a, str>, Error> {
+        let start = quote + 1;
+        let b = self.buf;
+        let mut i = start;
+        loop {
+            match b.get(i) {
+                None => {
+                    self.pos = i;
+                    return Err(self.eof("the end of the string ('\"')"));
+                }
+                Some(b'"') => {
+                    let s = self.utf8(start, i)?;
+                    self.pos = i + 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                Some(b'\\') => break,
+                Some(&c) if c < 0x20 => {
+                    self.pos = i;
+                    return Err(Error::new(i, ErrorKind::ControlCharacter));
+                }
+                Some(_) => i += 1,
+            }
+        }
+        // Slow path: the string has escapes.
+        let mut out = String::with_capacity(i - start + 16);
+        out.push_str(self.utf8(start, i)?);
+        loop {
+            let run = i;
+            while let Some(&c) = b.get(i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                i += 1;
+            }
+            out.push_str(self.utf8(run, i)?);
+            match b.get(i) {
+                None => {
+                    self.pos = i;
+                    return Err(self.eof("the end of the string ('\"')"));
+                }
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    i = self.read_escape(i, &mut out)?;
+                }
+                Some(_) => {
+                    self.pos = i;
+                    return Err(Error::new(i, ErrorKind::ControlCharacter));
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn utf8(&self, start: usize, end: usize) -> Result<&'a str, Error> {
+        let bytes = &self.buf[start..end];
+        std::str::from_utf8(bytes).map_err(|e| Error::new(start + e.valid_up_to(), ErrorKind::InvalidUtf8))
+    }
+
+    /// Decodes the escape at `i` (standing on `\`), returns the offset after it.
+    fn read_escape(&mut self, i: usize, out: &mut String) -> Result<usize, Error> {
+        let b = self.buf;
+        let bad = |at: usize| Error::new(at, ErrorKind::InvalidEscape);
+        match b.get(i + 1) {
+            Some(b'"') => out.push('"'),
+            Some(b'\\') => out.push('\\'),
+            Some(b'/') => out.push('/'),
+            Some(b'b') => out.push('\u{8}'),
+            Some(b'f') => out.push('\u{c}'),
+            Some(b'n') => out.push('\n'),
+            Some(b'r') => out.push('\r'),
+            Some(b't') => out.push('\t'),
+            Some(b'u') => {
+                let hi = hex4(b, i + 2).ok_or_else(|| bad(i))?;
+                let mut next = i + 6;
+                let c = if (0xD800..0xDC00).contains(&hi) {
+                    if b.get(next) != Some(&b'\\') || b.get(next + 1) != Some(&b'u') {
+                        return Err(bad(i));
+                    }
+                    let lo = hex4(b, next + 2).ok_or_else(|| bad(next))?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return Err(bad(next));
+                    }
+                    next += 6;
+                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                } else if (0xDC00..0xE000).contains(&hi) {
+                    return Err(bad(i));
+                } else {
+                    hi
+                };
+                out.push(char::from_u32(c).ok_or_else(|| bad(i))?);
+                return Ok(next);
+            }
+            None => return Err(Error::new(i + 1, ErrorKind::Eof { expected: "an escape" })),
+            Some(_) => return Err(bad(i)),
+        }
+        Ok(i + 2)
+    }
+}
+
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let digits = b.get(at..at + 4)?;
+    let mut v = 0u32;
+    for &d in digits {
+        v = v * 16 + (d as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// A short, printable description of what stands at the start of `rest`.
+fn describe_bytes(rest: &[u8]) -> String {
+    let snippet: String =
+        String::from_utf8_lossy(&rest[..rest.len().min(16)]).chars().take_while(|c| !c.is_control()).collect();
+    if snippet.is_empty() {
+        match rest.first() {
+            None => "the end of the input".to_string(),
+            Some(b) => format!("byte 0x{b:02x}"),
+        }
+    } else {
+        format!("`{snippet}`")
+    }
+}

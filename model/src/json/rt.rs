@@ -1,0 +1,398 @@
+//! Small, non-generic-where-possible helpers that the generated `FromJson`/`ToJson` impls call,
+//! so the generated code stays short and each rule (duplicates, nulls, `_` arrays) lives once.
+use std::borrow::Cow;
+
+use super::error::{Error, ErrorKind};
+use super::lexer::{Key, Lexer};
+use super::primitive::{Primitive, PrimitiveElement, PrimitiveValue};
+use super::value::{UnknownProperties, Value};
+use super::writer::Writer;
+use super::{FromJson, ToJson};
+
+/// A duplicate-property error at `key`.
+#[cold]
+pub fn duplicate(key: &Key<'_>) -> Error {
+    Error::new(key.offset, ErrorKind::DuplicateProperty { name: key.text.to_string() })
+}
+
+/// Reads a single complex value (or resource) into an empty slot.
+#[inline]
+pub fn read_one<'a, T: FromJson<'a>>(lx: &mut Lexer<'a>, key: &Key<'a>, slot: &mut Option<T>) -> Result<(), Error> {
+    if slot.is_some() {
+        return Err(duplicate(key));
+    }
+    *slot = Some(T::from_json(lx)?);
+    Ok(())
+}
+
+/// Reads a single boxed complex value into an empty slot.
+#[inline]
+pub fn read_boxed<'a, T: FromJson<'a>>(
+    lx: &mut Lexer<'a>,
+    key: &Key<'a>,
+    slot: &mut Option<Box<T>>,
+) -> Result<(), Error> {
+    if slot.is_some() {
+        return Err(duplicate(key));
+    }
+    *slot = Some(Box::new(T::from_json(lx)?));
+    Ok(())
+}
+
+/// Reads a primitive that has no `_` sibling (element ids, `Extension.url`, the narrative div).
+#[inline]
+pub fn read_plain<'a, T: PrimitiveValue<'a>>(
+    lx: &mut Lexer<'a>,
+    key: &Key<'a>,
+    slot: &mut Option<T>,
+) -> Result<(), Error> {
+    if slot.is_some() {
+        return Err(duplicate(key));
+    }
+    *slot = Some(T::read(lx)?);
+    Ok(())
+}
+
+/// Reads a non-empty array of complex values into an empty `Vec`.
+#[inline]
+pub fn read_vec<'a, T: FromJson<'a>>(lx: &mut Lexer<'a>, key: &Key<'a>, slot: &mut Vec<T>) -> Result<(), Error> {
+    if !slot.is_empty() {
+        return Err(duplicate(key));
+    }
+    let mut cursor = lx.begin_array()?;
+    while lx.next_element(&mut cursor)? {
+        slot.push(T::from_json(lx)?);
+    }
+    if slot.is_empty() {
+        return Err(Error::new(cursor.start, ErrorKind::EmptyArray));
+    }
+    Ok(())
+}
+
+/// Reads the value part (`name`) of a single primitive element.
+#[inline]
+pub fn read_primitive_value<'a, T: PrimitiveValue<'a>>(
+    lx: &mut Lexer<'a>,
+    key: &Key<'a>,
+    slot: &mut Primitive<'a, T>,
+) -> Result<(), Error> {
+    if slot.value.is_some() {
+        return Err(duplicate(key));
+    }
+    slot.value = Some(T::read(lx)?);
+    Ok(())
+}
+
+/// Reads the element part (`_name`) of a single primitive element.
+#[inline]
+pub fn read_primitive_element<'a, T>(
+    lx: &mut Lexer<'a>,
+    key: &Key<'a>,
+    slot: &mut Primitive<'a, T>,
+) -> Result<(), Error> {
+    if slot.element.is_some() {
+        return Err(duplicate(key));
+    }
+    slot.element = Some(Box::new(PrimitiveElement::from_json(lx)?));
+    Ok(())
+}
+
+/// Reads the value array (`name`) of a repeating primitive; `null` entries stand for values that
+/// only have an element part in the `_name` array.
+pub fn read_primitive_values<'a, T: PrimitiveValue<'a>>(
+    lx: &mut Lexer<'a>,
+    key: &Key<'a>,
+    slot: &mut Vec<Primitive<'a, T>>,
+) -> Result<(), Error> {
+    if slot.iter().any(|p| p.value.is_some()) {
+        return Err(duplicate(key));
+    }
+    let values = read_nullable_array(lx, T::read)?;
+    merge_aligned(slot, values, key, true, |p, v| p.value = v)
+}
+
+/// Reads the element array (`_name`) of a repeating primitive.
+pub fn read_primitive_elements<'a, T>(
+    lx: &mut Lexer<'a>,
+    key: &Key<'a>,
+    slot: &mut Vec<Primitive<'a, T>>,
+) -> Result<(), Error> {
+    if slot.iter().any(|p| p.element.is_some()) {
+        return Err(duplicate(key));
+    }
+    let elements = read_nullable_array(lx, |lx| PrimitiveElement::from_json(lx).map(Box::new))?;
+    merge_aligned(slot, elements, key, false, |p, e| p.element = e)
+}
+
+/// A non-empty array whose entries may be `null`.
+fn read_nullable_array<'a, V>(
+    lx: &mut Lexer<'a>,
+    mut read: impl FnMut(&mut Lexer<'a>) -> Result<V, Error>,
+) -> Result<Vec<Option<V>>, Error> {
+    let mut cursor = lx.begin_array()?;
+    let mut out = Vec::new();
+    while lx.next_element(&mut cursor)? {
+        out.push(if lx.null()? { None } else { Some(read(lx)?) });
+    }
+    if out.is_empty() {
+        return Err(Error::new(cursor.start, ErrorKind::EmptyArray));
+    }
+    Ok(out)
+}
+
+/// Puts one side (`name` or `_name`, read at `key`) of a repeating primitive into `slot`, which
+/// is empty or holds the other side; the two sides must have the same length.
+fn merge_aligned<'a, T, V>(
+    slot: &mut Vec<Primitive<'a, T>>,
+    side: Vec<Option<V>>,
+    key: &Key<'_>,
+    is_values: bool,
+    set: impl Fn(&mut Primitive<'a, T>, Option<V>),
+) -> Result<(), Error> {
+    if slot.is_empty() {
+        slot.extend(side.into_iter().map(|v| {
+            let mut p = Primitive::default();
+            set(&mut p, v);
+            p
+        }));
+        return Ok(());
+    }
+    if slot.len() != side.len() {
+        let (values, extensions) = if is_values { (side.len(), slot.len()) } else { (slot.len(), side.len()) };
+        return Err(Error::new(key.offset, ErrorKind::ArrayLengthMismatch { values, extensions }));
+    }
+    for (p, v) in slot.iter_mut().zip(side) {
+        set(p, v);
+    }
+    Ok(())
+}
+
+/// After an object: every entry of a repeating primitive needs a value or an element part.
+#[inline]
+pub fn check_primitive_array<T>(slot: &[Primitive<'_, T>], object_start: usize) -> Result<(), Error> {
+    if slot.iter().any(|p| p.value.is_none() && p.element.is_none()) {
+        return Err(Error::new(object_start, ErrorKind::NullInBoth));
+    }
+    Ok(())
+}
+
+/// An unknown property: an error in strict mode; kept (and listed) in lenient mode.
+#[cold]
+pub fn unknown_property<'a>(
+    lx: &mut Lexer<'a>,
+    key: Key<'a>,
+    unknown: &mut UnknownProperties<'a>,
+    of: &'static str,
+) -> Result<(), Error> {
+    if !lx.is_lenient() {
+        return Err(Error::new(key.offset, ErrorKind::UnknownProperty { name: key.text.into_owned(), of }));
+    }
+    lx.unknown_offsets.push(key.offset);
+    let value = Value::read(lx)?;
+    unknown.push(key.text, value);
+    Ok(())
+}
+
+/// Reads `resourceType` and checks it names `expected`.
+#[inline]
+pub fn read_resource_type(
+    lx: &mut Lexer<'_>,
+    key: &Key<'_>,
+    seen: &mut bool,
+    expected: &'static str,
+) -> Result<(), Error> {
+    if *seen {
+        return Err(duplicate(key));
+    }
+    *seen = true;
+    let (name, offset) = lx.string("a string (resourceType)")?;
+    if name != expected {
+        return Err(Error::new(offset, ErrorKind::ResourceTypeMismatch { expected, found: name.into_owned() }));
+    }
+    Ok(())
+}
+
+/// The error for a resource without `resourceType`.
+#[cold]
+pub fn missing_resource_type(object_start: usize) -> Error {
+    Error::new(object_start, ErrorKind::MissingResourceType)
+}
+
+/// Looks ahead in the object at the cursor for its `resourceType` (usually the first property),
+/// then rewinds. Returns the name and its offset.
+pub fn peek_resource_type<'a>(lx: &mut Lexer<'a>) -> Result<(Cow<'a, str>, usize), Error> {
+    let start = lx.offset();
+    let depth = lx.depth();
+    let mut cursor = lx.begin_object()?;
+    let object_start = cursor.start;
+    let mut found = None;
+    while let Some(key) = lx.next_key(&mut cursor)? {
+        if key.as_bytes() == b"resourceType" {
+            found = Some(lx.string("a string (resourceType)")?);
+            break;
+        }
+        lx.skip_value()?;
+    }
+    lx.restore(start, depth);
+    found.ok_or_else(|| missing_resource_type(object_start))
+}
+
+/// The error for a resource type this model does not have.
+#[cold]
+pub fn unknown_resource_type(name: Cow<'_, str>, offset: usize) -> Error {
+    Error::new(offset, ErrorKind::UnknownResourceType { found: name.into_owned() })
+}
+
+// ----- writing -----
+
+/// Writes a primitive without a `_` sibling.
+#[inline]
+pub fn write_plain<'a, T: PrimitiveValue<'a>>(w: &mut Writer, key: &str, slot: &Option<T>) {
+    if let Some(v) = slot {
+        w.key(key);
+        v.write(w);
+    }
+}
+
+/// Writes a single complex value.
+#[inline]
+pub fn write_one<T: ToJson>(w: &mut Writer, key: &str, slot: &Option<T>) {
+    if let Some(v) = slot {
+        w.key(key);
+        v.write_json(w);
+    }
+}
+
+/// Writes an array of complex values (nothing when empty).
+#[inline]
+pub fn write_vec<T: ToJson>(w: &mut Writer, key: &str, slot: &[T]) {
+    if slot.is_empty() {
+        return;
+    }
+    w.key(key);
+    w.begin_array();
+    for v in slot {
+        v.write_json(w);
+    }
+    w.end_array();
+}
+
+/// Writes a single primitive element: `name` and, if it has one, `_name`.
+#[inline]
+pub fn write_primitive<'a, T: PrimitiveValue<'a>>(w: &mut Writer, key: &str, ext_key: &str, p: &Primitive<'a, T>) {
+    if let Some(v) = &p.value {
+        w.key(key);
+        v.write(w);
+    }
+    if let Some(e) = &p.element {
+        w.key(ext_key);
+        e.write_json(w);
+    }
+}
+
+/// Writes an optional single primitive element.
+#[inline]
+pub fn write_primitive_opt<'a, T: PrimitiveValue<'a>>(
+    w: &mut Writer,
+    key: &str,
+    ext_key: &str,
+    slot: &Option<Primitive<'a, T>>,
+) {
+    if let Some(p) = slot {
+        write_primitive(w, key, ext_key, p);
+    }
+}
+
+/// Writes a repeating primitive: the value array (with `null` where an entry has only an
+/// element part) and, when any entry has one, the aligned `_name` array.
+pub fn write_primitives<'a, T: PrimitiveValue<'a>>(
+    w: &mut Writer,
+    key: &str,
+    ext_key: &str,
+    slot: &[Primitive<'a, T>],
+) {
+    if slot.iter().any(|p| p.value.is_some()) {
+        w.key(key);
+        w.begin_array();
+        for p in slot {
+            match &p.value {
+                Some(v) => v.write(w),
+                None => w.null(),
+            }
+        }
+        w.end_array();
+    }
+    if slot.iter().any(|p| p.element.is_some()) {
+        w.key(ext_key);
+        w.begin_array();
+        for p in slot {
+            match &p.element {
+                Some(e) => e.write_json(w),
+                None => w.null(),
+            }
+        }
+        w.end_array();
+    }
+}
+
+impl<T: ToJson> ToJson for Box<T> {
+    fn write_json(&self, w: &mut Writer) {
+        (**self).write_json(w)
+    }
+}
+
+impl<'a, T: FromJson<'a>> FromJson<'a> for Box<T> {
+    fn from_json(lx: &mut Lexer<'a>) -> Result<Self, Error> {
+        T::from_json(lx).map(Box::new)
+    }
+}
+
+impl<T: super::IntoOwned> super::IntoOwned for Box<T> {
+    type Owned = Box<T::Owned>;
+    fn into_owned(self) -> Self::Owned {
+        Box::new((*self).into_owned())
+    }
+}
+
+impl<T: super::IntoOwned> super::IntoOwned for Option<T> {
+    type Owned = Option<T::Owned>;
+    fn into_owned(self) -> Self::Owned {
+        self.map(T::into_owned)
+    }
+}
+
+impl<T: super::IntoOwned> super::IntoOwned for Vec<T> {
+    type Owned = Vec<T::Owned>;
+    fn into_owned(self) -> Self::Owned {
+        self.into_iter().map(T::into_owned).collect()
+    }
+}
+
+impl super::IntoOwned for UnknownProperties<'_> {
+    type Owned = UnknownProperties<'static>;
+    fn into_owned(self) -> Self::Owned {
+        UnknownProperties::into_owned(self)
+    }
+}
+
+/// Reads a struct-typed choice (`valueCodeableConcept`) into an empty choice slot.
+#[inline]
+pub fn read_choice<'a, T: FromJson<'a>, E>(
+    lx: &mut Lexer<'a>,
+    key: &Key<'a>,
+    slot: &mut Option<E>,
+    element: &'static str,
+    wrap: impl FnOnce(T) -> E,
+) -> Result<(), Error> {
+    if slot.is_some() {
+        return Err(choice_conflict(key, element));
+    }
+    *slot = Some(wrap(T::from_json(lx)?));
+    Ok(())
+}
+
+/// The error for a second property of one `[x]` element (or the same one twice).
+#[cold]
+pub fn choice_conflict(key: &Key<'_>, element: &'static str) -> Error {
+    Error::new(key.offset, ErrorKind::MultipleChoices { name: key.text.to_string(), element })
+}

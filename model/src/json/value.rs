@@ -1,0 +1,203 @@
+//! A generic JSON tree that keeps number text exactly, for properties the model does not know
+//! (lenient mode) and for comparing documents (round-trip checks).
+use std::borrow::Cow;
+
+use super::error::{Error, JsonKind, JsonPath, PathSegment};
+use super::lexer::Lexer;
+use super::writer::Writer;
+
+/// Any JSON value. Numbers keep their text; strings borrow from the input when they can;
+/// objects keep their member order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Number(Cow<'a, str>),
+    String(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
+}
+
+impl<'a> Value<'a> {
+    /// Reads one value of any kind (recursion is bounded by the lexer's depth limit).
+    pub fn read(lx: &mut Lexer<'a>) -> Result<Self, Error> {
+        Ok(match lx.peek_kind()? {
+            JsonKind::Null => {
+                lx.null()?;
+                Value::Null
+            }
+            JsonKind::Boolean => Value::Bool(lx.boolean()?),
+            JsonKind::Number => Value::Number(Cow::Borrowed(lx.number("a number")?.0)),
+            JsonKind::String => Value::String(lx.string("a string")?.0),
+            JsonKind::Array => {
+                let mut cursor = lx.begin_array()?;
+                let mut items = Vec::new();
+                while lx.next_element(&mut cursor)? {
+                    items.push(Value::read(lx)?);
+                }
+                Value::Array(items)
+            }
+            JsonKind::Object => {
+                let mut cursor = lx.begin_object()?;
+                let mut members = Vec::new();
+                while let Some(key) = lx.next_key(&mut cursor)? {
+                    members.push((key.text, Value::read(lx)?));
+                }
+                Value::Object(members)
+            }
+        })
+    }
+
+    /// Writes the value.
+    pub fn write(&self, w: &mut Writer) {
+        match self {
+            Value::Null => w.null(),
+            Value::Bool(b) => w.boolean(*b),
+            Value::Number(n) => w.raw(n),
+            Value::String(s) => w.string(s),
+            Value::Array(items) => {
+                w.begin_array();
+                for item in items {
+                    item.write(w);
+                }
+                w.end_array();
+            }
+            Value::Object(members) => {
+                w.begin_object();
+                for (k, v) in members {
+                    w.key(k);
+                    v.write(w);
+                }
+                w.end_object();
+            }
+        }
+    }
+
+    /// A copy that owns all its text.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Number(n) => Value::Number(Cow::Owned(n.into_owned())),
+            Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_owned).collect()),
+            Value::Object(members) => {
+                Value::Object(members.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned())).collect())
+            }
+        }
+    }
+
+    /// The kind of the value.
+    pub fn kind(&self) -> JsonKind {
+        match self {
+            Value::Null => JsonKind::Null,
+            Value::Bool(_) => JsonKind::Boolean,
+            Value::Number(_) => JsonKind::Number,
+            Value::String(_) => JsonKind::String,
+            Value::Array(_) => JsonKind::Array,
+            Value::Object(_) => JsonKind::Object,
+        }
+    }
+
+    /// The first difference between two documents, compared as FHIR JSON: objects regardless of
+    /// member order, arrays in order, numbers by their exact text. `None` when they are equal.
+    pub fn first_difference(&self, other: &Value<'_>) -> Option<Difference> {
+        let mut path = Vec::new();
+        diff(self, other, &mut path)
+    }
+}
+
+/// Where and how two JSON documents differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub path: JsonPath,
+    pub message: String,
+}
+
+fn short(v: &Value<'_>) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(a) => format!("an array of {}", a.len()),
+        Value::Object(m) => format!("an object of {} properties", m.len()),
+    }
+}
+
+fn diff(a: &Value<'_>, b: &Value<'_>, path: &mut Vec<PathSegment>) -> Option<Difference> {
+    let here = |path: &Vec<PathSegment>, message: String| Some(Difference { path: JsonPath(path.clone()), message });
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, va) in x {
+                path.push(PathSegment::Key(k.to_string()));
+                let found = match y.iter().find(|(kb, _)| kb == k) {
+                    Some((_, vb)) => diff(va, vb, path),
+                    None => here(path, format!("{} missing", short(va))),
+                };
+                path.pop();
+                if found.is_some() {
+                    return found;
+                }
+            }
+            for (k, vb) in y {
+                if !x.iter().any(|(ka, _)| ka == k) {
+                    path.push(PathSegment::Key(k.to_string()));
+                    return here(path, format!("{} added", short(vb)));
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                path.push(PathSegment::Index(i));
+                let found = diff(va, vb, path);
+                path.pop();
+                if found.is_some() {
+                    return found;
+                }
+            }
+            if x.len() != y.len() {
+                return here(path, format!("{} elements became {}", x.len(), y.len()));
+            }
+            None
+        }
+        _ if a == b => None,
+        _ => here(path, format!("{} became {}", short(a), short(b))),
+    }
+}
+
+/// Properties kept by lenient parsing that the model does not define. Empty (and one pointer
+/// wide) in the normal case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnknownProperties<'a>(Option<Box<Vec<(Cow<'a, str>, Value<'a>)>>>);
+
+impl<'a> UnknownProperties<'a> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The kept properties, in input order.
+    pub fn iter(&self) -> impl Iterator<Item = &(Cow<'a, str>, Value<'a>)> {
+        self.0.iter().flat_map(|v| v.iter())
+    }
+
+    pub fn push(&mut self, name: Cow<'a, str>, value: Value<'a>) {
+        self.0.get_or_insert_with(Default::default).push((name, value));
+    }
+
+    /// Writes the kept properties as members of the object being written.
+    pub fn write(&self, w: &mut Writer) {
+        for (k, v) in self.iter() {
+            w.key(k);
+            v.write(w);
+        }
+    }
+
+    pub fn into_owned(self) -> UnknownProperties<'static> {
+        UnknownProperties(
+            self.0
+                .map(|v| Box::new(v.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned())).collect())),
+        )
+    }
+}
