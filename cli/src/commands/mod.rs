@@ -1,0 +1,2 @@
+//! The subcommands, one module each.
+pub mod parse;

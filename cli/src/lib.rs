@@ -1,0 +1,70 @@
+//! The `bluebutton` command line: argument parsing and dispatch to the subcommands.
+//!
+//! [`run`] takes the arguments and the three standard streams explicitly, so the whole command
+//! can be driven in-process (tests) as well as from `main`.
+use std::ffi::OsString;
+use std::io::{Read, Write};
+
+use clap::{Parser, Subcommand};
+
+pub mod commands;
+pub mod input;
+
+/// Exit status: every input was fine.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: at least one input was rejected (parse error, round-trip difference).
+pub const EXIT_INVALID: i32 = 1;
+/// Exit status: a usage error or an input that could not be read.
+pub const EXIT_USAGE: i32 = 2;
+
+const MAIN_AFTER_HELP: &str = "\
+Example:
+  bluebutton parse --roundtrip eob.json patient.json.gz
+
+Exit status: 0 when every input is OK, 1 when any is rejected, 2 on usage or I/O errors.";
+
+/// Read, check and process CMS Blue Button 2.0 (FHIR STU3) data.
+#[derive(Debug, Parser)]
+#[command(name = "bluebutton", version, after_help = MAIN_AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Parse(commands::parse::ParseArgs),
+}
+
+/// Runs the command line `args` (the first item is the program name, as from
+/// [`std::env::args_os`]) and returns the exit status.
+///
+/// Help and version go to `stdout` with status 0; other usage errors go to `stderr` with
+/// status 2.
+pub fn run<I, T>(args: I, stdin: &mut dyn Read, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let (stream, code): (&mut dyn Write, i32) =
+                if e.use_stderr() { (&mut *stderr, EXIT_USAGE) } else { (&mut *stdout, EXIT_OK) };
+            // Nothing sensible is left to do if even this write fails.
+            let _ = stream.write_all(text.as_bytes()).and_then(|()| stream.flush());
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Parse(args) => commands::parse::run(&args, stdin, stdout),
+    };
+    match result.and_then(|code| stdout.flush().map(|()| code)) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: cannot write output: {e}");
+            EXIT_USAGE
+        }
+    }
+}
