@@ -1,0 +1,46 @@
+//! Access to the real Blue Button responses in `../shared/data` (beside the repository).
+//!
+//! Tests that need them skip, with a printed notice, when `../shared` is absent (outside the
+//! workplace's CI); everywhere else they run.
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+
+/// `../shared/data`, relative to the workspace root.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: ../shared/data not found beside the repository");
+        None
+    }
+}
+
+/// A file of `samples/v1-normalized/` (placeholders replaced by valid values).
+pub fn normalized(name: &str) -> Option<Vec<u8>> {
+    read(&shared_data()?.join("samples/v1-normalized").join(name))
+}
+
+/// A file of `samples/v1/` as the server's tests recorded it (with `IGNORED_FIELD` placeholders).
+pub fn raw_sample(name: &str) -> Option<Vec<u8>> {
+    read(&shared_data()?.join("samples/v1").join(name))
+}
+
+/// Every file of `samples/v1-normalized/`, sorted by name.
+pub fn all_normalized() -> Vec<(String, Vec<u8>)> {
+    let Some(dir) = shared_data() else { return Vec::new() };
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("samples/v1-normalized"))
+        .expect("samples/v1-normalized is readable")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+fn read(path: &Path) -> Option<Vec<u8>> {
+    Some(std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
