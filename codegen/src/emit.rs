@@ -184,6 +184,7 @@ fn emit_struct(s: &Struct) -> TokenStream {
         FieldType::Choice { enum_name, variants } => Some(emit_choice_enum(f, enum_name, variants)),
         _ => None,
     });
+    let getters = emit_getters(s);
     let from_json = emit_from_json(s);
     let to_json = emit_to_json(s);
     let into_owned = emit_into_owned(s);
@@ -204,12 +205,41 @@ fn emit_struct(s: &Struct) -> TokenStream {
             /// Properties kept by lenient parsing that this element does not define.
             pub unknown: UnknownProperties<'a>,
         }
+        #getters
         #(#choice_enums)*
         #from_json
         #to_json
         #into_owned
         #owned
     }
+}
+
+/// `fn birth_date(&self) -> Option<&Date<'a>>` for each single primitive field: the value
+/// without the `Option<Primitive<..>>` wrapping (the field itself still has the extensions).
+fn emit_getters(s: &Struct) -> TokenStream {
+    let getters: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .filter_map(|f| match (&f.ty, f.max) {
+            (FieldType::Single(TypeRef::Primitive { rust, plain, .. }), Max::One) => {
+                let fname = ident(&f.rust_name);
+                let ty = primitive_type(rust);
+                let doc = format!(" The value of `{}`, if present.", f.path);
+                let body = if *plain {
+                    quote! { self.#fname.as_ref() }
+                } else {
+                    quote! { self.#fname.as_ref().and_then(|p| p.value.as_ref()) }
+                };
+                Some(quote! { #[doc = #doc] pub fn #fname(&self) -> Option<&#ty> { #body } })
+            }
+            _ => None,
+        })
+        .collect();
+    if getters.is_empty() {
+        return TokenStream::new();
+    }
+    let name = ident(&s.name);
+    quote! { impl<'a> #name<'a> { #(#getters)* } }
 }
 
 fn emit_choice_enum(f: &Field, enum_name: &str, variants: &[ChoiceVariant]) -> TokenStream {

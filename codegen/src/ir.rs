@@ -50,6 +50,36 @@ pub struct Model {
     pub aliases: Vec<Alias>,
     /// Concrete resource types (the variants of the `Resource` enum), sorted.
     pub resources: Vec<String>,
+    /// Profiles and extension definitions of the IG: what each one constrains.
+    pub profiles: Vec<Profile>,
+}
+
+/// A profile (or extension definition): the constraints its differential puts on a base type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub url: String,
+    /// The constrained type (`ExplanationOfBenefit`, `Extension`).
+    pub base_type: String,
+    pub constraints: Vec<Constraint>,
+}
+
+/// One differential element of a profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    /// The element id (`ExplanationOfBenefit.extension:carrier-prpayamt-extension`).
+    pub id: String,
+    pub path: String,
+    pub slice_name: Option<String>,
+    pub min: Option<u32>,
+    pub max: Option<String>,
+    /// Type codes, with the profile they must follow when one is given (`Extension(<url>)`).
+    pub types: Vec<String>,
+    /// `fixed[x]`/`pattern[x]`: the property name and the value as compact JSON.
+    pub fixed: Option<(String, String)>,
+    pub binding: Option<BindingIr>,
+    /// Slicing discriminators (`value:url`) and rules.
+    pub slicing: Option<String>,
 }
 
 /// `pub type Money<'a> = Quantity<'a>;`
@@ -228,6 +258,7 @@ impl Model {
         model.resources.sort();
         model.aliases.sort_by(|a, b| a.name.cmp(&b.name));
         model.box_cycles();
+        model.profiles = defs.ig.values().map(build_profile).collect::<Result<_, _>>()?;
         Ok(model)
     }
 
@@ -270,6 +301,47 @@ impl Model {
             }
         }
     }
+}
+
+fn build_profile(sd: &StructureDefinition) -> Result<Profile, IrError> {
+    let differential =
+        sd.differential.as_ref().ok_or_else(|| IrError(format!("{}: profile without differential", sd.url)))?;
+    let constraints = differential
+        .element
+        .iter()
+        .map(|e| Constraint {
+            id: e.id.clone().unwrap_or_else(|| e.path.clone()),
+            path: e.path.clone(),
+            slice_name: e.slice_name.clone(),
+            min: e.min,
+            max: e.max.clone(),
+            types: e
+                .types
+                .iter()
+                .filter_map(|t| {
+                    let code = t.code.as_deref()?;
+                    Some(match (&t.profile, &t.target_profile) {
+                        (Some(p), _) => format!("{code}({p})"),
+                        (None, Some(t)) => format!("{code}(->{t})"),
+                        (None, None) => code.to_string(),
+                    })
+                })
+                .collect(),
+            fixed: e.fixed().or_else(|| e.pattern()).map(|(suffix, v)| {
+                let kind = if e.fixed().is_some() { "fixed" } else { "pattern" };
+                (format!("{kind}{suffix}"), v.to_string())
+            }),
+            binding: e
+                .binding
+                .as_ref()
+                .map(|b| BindingIr { strength: b.strength.clone(), value_set: b.value_set().map(str::to_string) }),
+            slicing: e.slicing.as_ref().map(|s| {
+                let d: Vec<String> = s.discriminator.iter().map(|d| format!("{}:{}", d.type_, d.path)).collect();
+                format!("{} {}", d.join(","), s.rules.as_deref().unwrap_or("open"))
+            }),
+        })
+        .collect();
+    Ok(Profile { name: sd.name.clone(), url: sd.url.clone(), base_type: sd.type_.clone(), constraints })
 }
 
 fn reaches(edges: &BTreeMap<String, Vec<String>>, from: &str, to: &str) -> bool {
@@ -425,6 +497,33 @@ impl fmt::Display for Model {
                     .map(|b| format!(" [{} {}]", b.strength, b.value_set.as_deref().unwrap_or("-")))
                     .unwrap_or_default();
                 writeln!(f, "  {} {} {card} {ty}{binding}", field.json_name, field.rust_name)?;
+            }
+        }
+        for p in &self.profiles {
+            writeln!(f, "Profile {} on {} ({})", p.name, p.base_type, p.url)?;
+            for c in &p.constraints {
+                let card = match (c.min, &c.max) {
+                    (None, None) => String::new(),
+                    (min, max) => format!(
+                        " {}..{}",
+                        min.map_or("_".to_string(), |m| m.to_string()),
+                        max.as_deref().unwrap_or("_")
+                    ),
+                };
+                write!(f, "  {}{card}", c.id)?;
+                if !c.types.is_empty() {
+                    write!(f, " {}", c.types.join("|"))?;
+                }
+                if let Some((k, v)) = &c.fixed {
+                    write!(f, " {k}={v}")?;
+                }
+                if let Some(b) = &c.binding {
+                    write!(f, " [{} {}]", b.strength, b.value_set.as_deref().unwrap_or("-"))?;
+                }
+                if let Some(s) = &c.slicing {
+                    write!(f, " sliced by {s}")?;
+                }
+                writeln!(f)?;
             }
         }
         Ok(())

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! bluebutton-codegen import [--shared DIR] [--out DIR]
+//! bluebutton-codegen generate --out DIR
+//! bluebutton-codegen check
 //! ```
 //! Paths default to the workspace this binary was built from, so it works from any directory.
 
@@ -15,6 +17,12 @@ commands:
   import [--shared DIR] [--out DIR]
       Read the official definitions (default: ../shared/data beside the workspace) and write
       the facts-only forms under profiles/ and coding-systems/ of DIR (default: the workspace).
+  generate --out DIR
+      Generate the model's Rust source from profiles/ into DIR (what model/build.rs does), to
+      read it.
+  check
+      Load profiles/, build the IR and print what would be generated (the IR listing with
+      --ir); exit 1 if the definitions cannot be turned into a model.
 ";
 
 /// The workspace root, from where this crate lives (`codegen/..`).
@@ -31,6 +39,8 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.collect();
     match command.as_str() {
         "import" => import(&rest),
+        "generate" => generate(&rest),
+        "check" => check(&rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -79,6 +89,63 @@ fn import(args: &[String]) -> ExitCode {
         Err(error) => {
             eprintln!("import failed: {error}");
             ExitCode::from(1)
+        }
+    }
+}
+
+fn generate(args: &[String]) -> ExitCode {
+    let out = match args {
+        [flag, dir] if flag == "--out" => PathBuf::from(dir),
+        _ => {
+            eprintln!("generate: expected `--out DIR`\n");
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match bluebutton_codegen::generate::generate_model(&workspace_root(), &out) {
+        Ok(_) => {
+            println!("wrote the generated model to {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("generate failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(args: &[String]) -> ExitCode {
+    let print_ir = match args {
+        [] => false,
+        [flag] if flag == "--ir" => true,
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let root = workspace_root();
+    let model = bluebutton_codegen::definitions::Definitions::load(&root)
+        .map_err(|e| e.to_string())
+        .and_then(|defs| bluebutton_codegen::ir::Model::build(&defs).map_err(|e| e.to_string()));
+    match model {
+        Ok(model) => {
+            if print_ir {
+                print!("{model}");
+            }
+            let fields: usize = model.structs.iter().map(|s| s.fields.len()).sum();
+            println!(
+                "{} structs ({} fields), {} aliases, {} resources, {} profiles and extension definitions",
+                model.structs.len(),
+                fields,
+                model.aliases.len(),
+                model.resources.len(),
+                model.profiles.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("check failed: {error}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -5,7 +5,7 @@
 //! use bluebutton_model::{json, resources::Patient, json::ToJson};
 //! let input = br#"{"resourceType":"Patient","id":"p1","birthDate":"1970"}"#;
 //! let patient: Patient = json::from_slice(input).unwrap();
-//! let birth = patient.birth_date.as_ref().and_then(|d| d.value()).unwrap();
+//! let birth = patient.birth_date().unwrap();
 //! assert_eq!(birth.as_str(), "1970");
 //! assert_eq!(patient.to_json_string(), std::str::from_utf8(input).unwrap());
 //! ```

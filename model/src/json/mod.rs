@@ -65,7 +65,7 @@ pub struct Lenient<T> {
 /// ```
 /// use bluebutton_model::{json, resources::Patient};
 /// let patient: Patient = json::from_slice(br#"{"resourceType":"Patient","id":"p1"}"#).unwrap();
-/// assert_eq!(patient.id.as_ref().and_then(|id| id.value.as_ref()).unwrap().as_str(), "p1");
+/// assert_eq!(patient.id().unwrap().as_str(), "p1");
 /// ```
 pub fn from_slice<'a, T: FromJson<'a>>(input: &'a [u8]) -> Result<T, Error> {
     from_slice_with(input, ParseOptions::strict())
