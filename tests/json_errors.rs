@@ -114,11 +114,14 @@ fn structural_errors_name_their_path() {
         (r#"{"resourceType":"Observation","valueString":"a","valueBoolean":true}"#, "valueBoolean", |k| {
             matches!(k, ErrorKind::MultipleChoices { .. })
         }),
-        (r#"{"resourceType":"Patient","name":[{"given":["A","B"],"_given":[null]}]}"#, "name[0]._given", |k| {
+        (r#"{"resourceType":"Patient","name":[{"given":["A","B"],"_given":[{"id":"x"}]}]}"#, "name[0]._given", |k| {
             matches!(k, ErrorKind::ArrayLengthMismatch { values: 2, extensions: 1 })
         }),
         (r#"{"resourceType":"Patient","name":[{"given":["A",null]}]}"#, "name[0]", |k| {
             matches!(k, ErrorKind::NullInBoth)
+        }),
+        (r#"{"resourceType":"Patient","name":[{"given":["A"],"_given":[null]}]}"#, "name[0]._given", |k| {
+            matches!(k, ErrorKind::AllNull)
         }),
         (r#"{"resourceType":"Patient","active":true"#, "$", |k| matches!(k, ErrorKind::Eof { .. })),
         (r#"{"resourceType":"Patient","active":tru}"#, "active", |k| matches!(k, ErrorKind::Syntax { .. })),

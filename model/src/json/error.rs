@@ -85,6 +85,8 @@ pub enum ErrorKind {
     EmptyArray,
     /// `field` and `_field` arrays of different lengths.
     ArrayLengthMismatch { values: usize, extensions: usize },
+    /// A `field` or `_field` array of nothing but `null`s.
+    AllNull,
     /// An array entry that is `null` in both `field` and `_field`.
     NullInBoth,
     /// A resource without `resourceType`.
@@ -120,6 +122,7 @@ impl fmt::Display for ErrorKind {
                 f,
                 "expected the value and `_` extension arrays to have the same length, found {values} and {extensions}"
             ),
+            ErrorKind::AllNull => f.write_str("expected at least one non-null entry, found only null"),
             ErrorKind::NullInBoth => f.write_str("expected a value or an extension, found null in both arrays"),
             ErrorKind::MissingResourceType => f.write_str("expected a `resourceType` property, found none"),
             ErrorKind::UnknownResourceType { found } => {

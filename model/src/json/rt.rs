@@ -137,6 +137,10 @@ fn read_nullable_array<'a, V>(
     if out.is_empty() {
         return Err(Error::new(cursor.start, ErrorKind::EmptyArray));
     }
+    // A side of nothing but nulls says nothing and could not be written back as it was.
+    if out.iter().all(Option::is_none) {
+        return Err(Error::new(cursor.start, ErrorKind::AllNull));
+    }
     Ok(out)
 }
 
