@@ -87,6 +87,10 @@ fn emit_mod(resource_modules: &[(String, String)]) -> String {
         pub mod types {
             include!(concat!(env!("OUT_DIR"), "/types.rs"));
         }
+        /// The CMS code systems (codebook variables and the IG's CodeSystems) as enums.
+        pub mod codes {
+            include!(concat!(env!("OUT_DIR"), "/codes.rs"));
+        }
         /// FHIR STU3 resources (generated from the definitions).
         pub mod resources {
             #(#mods)*

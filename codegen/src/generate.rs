@@ -2,6 +2,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::codes::{self, CodeSystems};
 use crate::definitions::Definitions;
 use crate::emit;
 use crate::ir::Model;
@@ -13,7 +14,9 @@ pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<d
     let defs = Definitions::load(root)?;
     let model = Model::build(&defs)?;
     fs::create_dir_all(out_dir)?;
-    for (name, text) in emit::emit(&model) {
+    let mut files = emit::emit(&model);
+    files.insert("codes.rs".into(), codes::emit(&CodeSystems::load(root)?));
+    for (name, text) in files {
         let path = out_dir.join(name);
         // Leave unchanged files alone so their timestamps do not force rebuilds.
         if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
