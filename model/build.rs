@@ -1,4 +1,5 @@
-//! Generates the typed model from the facts-only definitions in `../profiles`.
+//! Generates the typed model from the facts-only definitions in `../profiles` and the code
+//! systems in `../coding-systems`.
 use std::path::PathBuf;
 
 fn main() {
@@ -6,6 +7,7 @@ fn main() {
     let root = manifest.parent().expect("the model crate lives in the workspace").to_path_buf();
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed={}", root.join("profiles").display());
+    println!("cargo:rerun-if-changed={}", root.join("coding-systems").display());
     match bluebutton_codegen::generate::generate_model(&root, &out) {
         Ok(files) => {
             for f in files {

@@ -2,20 +2,40 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::catalog::Catalog;
 use crate::codes::{self, CodeSystems};
 use crate::definitions::Definitions;
 use crate::emit;
+use crate::errata::{self, UrlMap};
 use crate::ir::Model;
+use crate::views;
 
 /// Loads `<root>/profiles`, builds the IR and writes the generated Rust into `out_dir`.
 /// Returns the definition files read (for build scripts' `rerun-if-changed`).
 pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
-    let inputs = Definitions::input_files(root)?;
+    let mut inputs = Definitions::input_files(root)?;
+    inputs.extend(CodeSystems::input_files(root)?);
+    inputs.extend(Catalog::input_files(root));
     let defs = Definitions::load(root)?;
     let model = Model::build(&defs)?;
     fs::create_dir_all(out_dir)?;
     let mut files = emit::emit(&model);
-    files.insert("codes.rs".into(), codes::emit(&CodeSystems::load(root)?));
+    let systems = CodeSystems::load(root)?;
+    files.insert("codes.rs".into(), codes::emit(&systems));
+    let catalog = Catalog::load(root)?;
+    let enum_of = |variable: &str| systems.variable(variable).and_then(|v| v.enum_name.clone());
+    let (views, problems) = views::emit(&model, &catalog, &enum_of);
+    if !problems.is_empty() {
+        return Err(
+            format!("{} field(s) cannot be placed in the model:\n{}", problems.len(), problems.join("\n")).into()
+        );
+    }
+    files.insert("views.rs".into(), views);
+    let url_map = UrlMap::build(root, &defs, &catalog, &systems)?;
+    if !url_map.unmapped.is_empty() {
+        return Err(format!("IG extensions without a served URL: {}", url_map.unmapped.join(", ")).into());
+    }
+    files.insert("errata.rs".into(), errata::emit(&url_map));
     for (name, text) in files {
         let path = out_dir.join(name);
         // Leave unchanged files alone so their timestamps do not force rebuilds.

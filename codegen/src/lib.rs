@@ -5,9 +5,12 @@
 //!   facts-only forms under `profiles/` and `coding-systems/`;
 //! - [`definitions`] loads those forms, [`ir`] turns them into plain data (types, fields,
 //!   cardinalities, choices, profiles), and [`emit`] turns the IR into Rust source.
+pub mod catalog;
 pub mod codes;
 pub mod definitions;
 pub mod emit;
+pub mod errata;
 pub mod generate;
 pub mod import;
 pub mod ir;
+pub mod views;

@@ -9,9 +9,14 @@
 //! assert_eq!(birth.as_str(), "1970");
 //! assert_eq!(patient.to_json_string(), std::str::from_utf8(input).unwrap());
 //! ```
+pub mod claim_type;
+pub mod coded;
+pub mod errata;
 pub mod json;
 pub mod primitives;
+pub mod views;
 
 include!(concat!(env!("OUT_DIR"), "/mod.rs"));
 
+pub use coded::{CodeEnum, Coded};
 pub use resources::{Resource, RESOURCE_TYPES};
