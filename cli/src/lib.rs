@@ -34,6 +34,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Parse(commands::parse::ParseArgs),
+    Fields(commands::fields::FieldsArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name, as from
@@ -59,6 +60,7 @@ where
     };
     let result = match cli.command {
         Command::Parse(args) => commands::parse::run(&args, stdin, stdout),
+        Command::Fields(args) => commands::fields::run(&args, stdin, stdout, stderr),
     };
     match result.and_then(|code| stdout.flush().map(|()| code)) {
         Ok(code) => code,

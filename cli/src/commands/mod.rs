@@ -1,2 +1,3 @@
 //! The subcommands, one module each.
+pub mod fields;
 pub mod parse;

@@ -1,0 +1,610 @@
+//! Profile views: typed accessors for every Medicare field of the [`Catalog`], named after the
+//! CCW variables, on one view type per profile and level (`CarrierClaim`, `CarrierLine`, ...).
+//!
+//! Each accessor is an iterator pipeline over the typed model that follows the field's steps;
+//! steps that select among repeating entries do so by URL, system or code (the catalog's
+//! filters), never by position. An accessor returns one value (`Option`) when every step is
+//! singular or filtered, and an iterator when the field repeats (address lines, modifiers).
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::catalog::{Catalog, Field, Filter, Level};
+use crate::ir::{primitive_has_lifetime, FieldType, Max, Model, Struct, TypeRef};
+
+/// A view to generate: a profile (claim type, Patient, Coverage) and its levels.
+struct ViewSpec {
+    /// `Carrier`, `Dme`, ..., `Beneficiary` (Patient), `Beneficiary` (Coverage).
+    prefix: String,
+    /// The resource (`ExplanationOfBenefit`).
+    resource: &'static str,
+    /// The claim type as the dictionary writes it (`Carrier`), for EOB views.
+    claim_type: Option<&'static str>,
+    /// The Rust name of the root view (`CarrierClaim`).
+    root_name: String,
+}
+
+/// The eight claim types: dictionary name, Rust prefix, `ClaimType` variant.
+const CLAIM_TYPES: &[(&str, &str)] = &[
+    ("Carrier", "Carrier"),
+    ("DME", "Dme"),
+    ("HHA", "Hha"),
+    ("Hospice", "Hospice"),
+    ("Inpatient", "Inpatient"),
+    ("Outpatient", "Outpatient"),
+    ("PDE", "Pde"),
+    ("SNF", "Snf"),
+];
+
+fn specs() -> Vec<ViewSpec> {
+    let mut out: Vec<ViewSpec> = CLAIM_TYPES
+        .iter()
+        .map(|(dd, prefix)| ViewSpec {
+            prefix: prefix.to_string(),
+            resource: "ExplanationOfBenefit",
+            claim_type: Some(dd),
+            root_name: format!("{prefix}Claim"),
+        })
+        .collect();
+    out.push(ViewSpec {
+        prefix: "BeneficiaryPatient".into(),
+        resource: "Patient",
+        claim_type: None,
+        root_name: "BeneficiaryPatient".into(),
+    });
+    out.push(ViewSpec {
+        prefix: "BeneficiaryCoverage".into(),
+        resource: "Coverage",
+        claim_type: None,
+        root_name: "BeneficiaryCoverage".into(),
+    });
+    out
+}
+
+fn level_struct(resource: &str, level: Level) -> String {
+    match level {
+        Level::Root => resource.to_string(),
+        other => format!("{resource}{}", other.element().to_upper_camel_case()),
+    }
+}
+
+fn level_view_name(spec: &ViewSpec, level: Level) -> String {
+    match level {
+        Level::Root => spec.root_name.clone(),
+        Level::Line => format!("{}Line", spec.prefix),
+        Level::CareTeam => format!("{}CareTeam", spec.prefix),
+        Level::Diagnosis => format!("{}Diagnosis", spec.prefix),
+        Level::Procedure => format!("{}Procedure", spec.prefix),
+    }
+}
+
+fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+/// What a pipeline yields at some point.
+#[derive(Clone, Debug, PartialEq)]
+enum Item {
+    Struct(String),
+    Primitive(String),
+}
+
+/// The code enum of a variable (its Rust name in `crate::codes`), if it has one.
+pub type EnumOf<'e> = &'e dyn Fn(&str) -> Option<String>;
+
+/// One accessor, ready to emit.
+struct Accessor {
+    name: String,
+    fields: Vec<Field>,
+    tokens: TokenStream,
+    /// The row pushed by `fields()`: how to render the value.
+    collect: TokenStream,
+}
+
+/// Builds the iterator pipeline of a field; `None` when the path does not resolve in the model
+/// (reported by the caller).
+struct Pipeline {
+    tokens: TokenStream,
+    item: Item,
+    multi: bool,
+}
+
+fn find_struct<'m>(model: &'m Model, name: &str) -> Option<&'m Struct> {
+    let name = model.aliases.iter().find(|a| a.name == name).map_or(name, |a| a.target.as_str());
+    model.structs.iter().find(|s| s.name == name)
+}
+
+/// Resolves `steps` from the struct `start`; each step appends one adapter to the pipeline.
+fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, String> {
+    let mut stages = vec![Pipeline {
+        tokens: quote! { std::iter::once(self.0) },
+        item: Item::Struct(start.to_string()),
+        multi: false,
+    }];
+    for step in &field.steps {
+        let last = stages.last().expect("at least the start");
+        let Item::Struct(current) = &last.item else {
+            return Err(format!("`{}` steps into a primitive", step.name));
+        };
+        let s = find_struct(model, current).ok_or_else(|| format!("no struct {current}"))?;
+        let prev = last.tokens.clone();
+        let mut multi = last.multi;
+        let (mut tokens, item) = if let Some(f) = s.fields.iter().find(|f| f.json_name == step.name) {
+            let fname = ident(&f.rust_name);
+            let FieldType::Single(ty) = &f.ty else { return Err(format!("`{}` is a choice", step.name)) };
+            match (ty, f.max) {
+                (TypeRef::Struct { rust, boxed }, Max::One) => {
+                    let get = if *boxed {
+                        quote! { x.#fname.as_deref() }
+                    } else {
+                        quote! { x.#fname.as_ref() }
+                    };
+                    (quote! { #prev.filter_map(|x| #get) }, Item::Struct(rust.clone()))
+                }
+                (TypeRef::Struct { rust, .. }, Max::Many) => {
+                    // `coding` of a CodeableConcept is "the coding" unless a system selects one.
+                    if step.filters.is_empty() && step.name != "coding" {
+                        multi = true;
+                    }
+                    (quote! { #prev.flat_map(|x| x.#fname.iter()) }, Item::Struct(rust.clone()))
+                }
+                (TypeRef::Primitive { rust, plain: true, .. }, Max::One) => {
+                    (quote! { #prev.filter_map(|x| x.#fname.as_ref()) }, Item::Primitive(rust.clone()))
+                }
+                (TypeRef::Primitive { rust, .. }, Max::One) => {
+                    (quote! { #prev.filter_map(|x| x.#fname.as_ref()?.value.as_ref()) }, Item::Primitive(rust.clone()))
+                }
+                (TypeRef::Primitive { rust, .. }, Max::Many) => {
+                    multi = true;
+                    (
+                        quote! { #prev.flat_map(|x| x.#fname.iter().filter_map(|p| p.value.as_ref())) },
+                        Item::Primitive(rust.clone()),
+                    )
+                }
+                (TypeRef::Resource, _) => {
+                    let Some(t) = step.filters.iter().find_map(|f| match f {
+                        Filter::ResourceType(t) => Some(t),
+                        _ => None,
+                    }) else {
+                        return Err(format!("`{}` holds any resource and no resourceType selects one", step.name));
+                    };
+                    let as_fn = format_ident!("as_{}", t.to_snake_case());
+                    (quote! { #prev.flat_map(|x| x.#fname.iter()).filter_map(|r| r.#as_fn()) }, Item::Struct(t.clone()))
+                }
+            }
+        } else if let Some((f, v)) = s.fields.iter().find_map(|f| match &f.ty {
+            FieldType::Choice { variants, enum_name } => {
+                variants.iter().find(|v| v.json_name == step.name).map(|v| ((f, enum_name), v))
+            }
+            _ => None,
+        }) {
+            let ((f, enum_name), variant) = (f, v);
+            let fname = ident(&f.rust_name);
+            let en = ident(enum_name);
+            let var = ident(&variant.variant);
+            match &variant.ty {
+                TypeRef::Struct { rust, .. } => (
+                    quote! { #prev.filter_map(|x| match x.#fname.as_ref()? { #en::#var(v) => Some(&**v), _ => None }) },
+                    Item::Struct(rust.clone()),
+                ),
+                TypeRef::Primitive { rust, .. } => (
+                    quote! { #prev.filter_map(|x| match x.#fname.as_ref()? { #en::#var(p) => p.value.as_ref(), _ => None }) },
+                    Item::Primitive(rust.clone()),
+                ),
+                TypeRef::Resource => return Err(format!("`{}` is a resource choice", step.name)),
+            }
+        } else {
+            return Err(format!("{current} has no element `{}`", step.name));
+        };
+        for filter in &step.filters {
+            let Item::Struct(target) = &item else { return Err("a filter on a primitive".into()) };
+            let target_struct = find_struct(model, target).ok_or_else(|| format!("no struct {target}"))?;
+            tokens = match filter {
+                Filter::Url(url) => match url.split_once("<year>") {
+                    Some((prefix, suffix)) => quote! {
+                        #tokens.filter(|e| e.url.as_ref().is_some_and(|u| crate::views::support::url_with_year(u.as_str(), #prefix, #suffix)))
+                    },
+                    None => quote! { #tokens.filter(|e| crate::views::support::url_is(e, #url)) },
+                },
+                Filter::System(system) => quote! {
+                    #tokens.filter(|c| crate::views::support::text_is(c.system(), #system))
+                },
+                Filter::Coded { element, code, system } => {
+                    let f = target_struct
+                        .fields
+                        .iter()
+                        .find(|f| &f.json_name == element)
+                        .ok_or_else(|| format!("{target} has no `{element}` to select on"))?;
+                    let fname = ident(&f.rust_name);
+                    let system = match system {
+                        Some(s) => quote! { Some(#s) },
+                        None => quote! { None },
+                    };
+                    quote! { #tokens.filter(|x| crate::views::support::has_coding(x.#fname.iter(), #code, #system)) }
+                }
+                Filter::ResourceType(_) => tokens,
+                Filter::HasExtension { url, code } => {
+                    let code = match code {
+                        Some(c) => quote! { Some(#c) },
+                        None => quote! { None },
+                    };
+                    quote! { #tokens.filter(|x| crate::views::support::has_extension(&x.extension, #url, #code)) }
+                }
+            };
+        }
+        stages.push(Pipeline { tokens, item, multi });
+    }
+    Ok(stages)
+}
+
+const QUANTITY_LIKE: &[&str] = &["Quantity", "Money", "SimpleQuantity", "Age", "Count", "Distance", "Duration"];
+
+/// The accessor of one field (or of several variables at the same place): its return type,
+/// body and the row `fields()` reports.
+fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>) -> Result<Accessor, String> {
+    let field = &fields[0];
+    let stages = pipeline(model, start, field)?;
+    let last = stages.last().expect("at least one stage");
+    let leaf = field.steps.last().map(|s| s.name.as_str()).unwrap_or("");
+    let parent = stages.len().checked_sub(2).map(|i| &stages[i]);
+    let code_enum = if fields.len() == 1 { enum_of(&field.variable) } else { None };
+    // What the accessor returns: the stage it ends at and how the value is typed.
+    let (stage, ret, convert) = match (&last.item, parent.map(|p| &p.item)) {
+        (Item::Primitive(_), Some(Item::Struct(_))) if leaf == "code" && code_enum.is_some() => {
+            let e = ident(code_enum.as_deref().expect("checked"));
+            (
+                last,
+                quote! { crate::Coded<'a, crate::codes::#e> },
+                quote! { .map(|c| crate::Coded::from_code(c.as_str())) },
+            )
+        }
+        (Item::Primitive(_), Some(Item::Struct(p))) if leaf == "code" && p == "Coding" => {
+            let p = parent.expect("checked");
+            (p, quote! { &'a Coding<'a> }, quote! {})
+        }
+        (Item::Primitive(_), Some(Item::Struct(p)))
+            if leaf == "value" && (QUANTITY_LIKE.contains(&p.as_str()) || p == "Identifier") =>
+        {
+            let p = parent.expect("checked");
+            let name = ident(
+                &find_struct(
+                    model,
+                    &match &p.item {
+                        Item::Struct(n) => n.clone(),
+                        Item::Primitive(n) => n.clone(),
+                    },
+                )
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            );
+            (p, quote! { &'a #name<'a> }, quote! {})
+        }
+        (Item::Struct(s), _) => {
+            let name = ident(&find_struct(model, s).map(|s| s.name.clone()).unwrap_or_else(|| s.clone()));
+            (last, quote! { &'a #name<'a> }, quote! {})
+        }
+        (Item::Primitive(rust), _) => {
+            let name = ident(rust);
+            let ty = if primitive_has_lifetime(rust) {
+                quote! { &'a #name<'a> }
+            } else {
+                quote! { &'a #name }
+            };
+            (last, ty, quote! {})
+        }
+    };
+    let name = accessor_name(&fields);
+    let fname = ident(&name);
+    let pipe = &stage.tokens;
+    let doc = doc_lines(&accessor_doc(&fields, stage.multi));
+    let tokens = if stage.multi {
+        quote! {
+            #doc
+            pub fn #fname(&self) -> impl Iterator<Item = #ret> + 'a {
+                #pipe #convert
+            }
+        }
+    } else {
+        quote! {
+            #doc
+            pub fn #fname(&self) -> Option<#ret> {
+                #pipe #convert .next()
+            }
+        }
+    };
+    let info = info_ident(&fields);
+    let collect = if stage.multi {
+        quote! { for v in self.#fname() { out.push(crate::views::support::FieldValue::new(&#info, &v)); } }
+    } else {
+        quote! { if let Some(v) = self.#fname() { out.push(crate::views::support::FieldValue::new(&#info, &v)); } }
+    };
+    Ok(Accessor { name, fields, tokens, collect })
+}
+
+fn info_ident(fields: &[Field]) -> Ident {
+    let f = &fields[0];
+    format_ident!(
+        "FIELD_{}_{}_{}",
+        f.resource.to_snake_case().to_uppercase(),
+        format!("{:?}", f.level).to_uppercase(),
+        accessor_name(fields).to_uppercase()
+    )
+}
+
+/// The accessor's name: the variable, an erratum's override, or for several variables at one
+/// place (ICD_DGNS_CD1..25 at each diagnosis) the family stem without numbers and ordinals.
+fn accessor_name(fields: &[Field]) -> String {
+    let f = &fields[0];
+    if let Some(name) = &f.accessor {
+        return name.clone();
+    }
+    if fields.len() == 1 {
+        return safe_name(&f.variable);
+    }
+    let stem: Vec<&str> = f
+        .variable
+        .split('_')
+        .map(|part| part.trim_end_matches(|c: char| c.is_ascii_digit()))
+        .filter(|part| !part.is_empty() && !matches!(*part, "1st" | "2nd" | "3rd" | "4th"))
+        .collect();
+    let stem: Vec<&str> = stem.into_iter().filter(|p| !p.chars().all(|c| c.is_ascii_digit())).collect();
+    safe_name(&stem.join("_"))
+}
+
+/// A name for a second field of `base` at one level: the variable and what selects this place
+/// (an extension code such as `historic`, the last segment of a system, or the element).
+fn distinct_name(field: &Field, base: &str, taken: &BTreeSet<String>) -> Option<String> {
+    let mut candidates = Vec::new();
+    for step in field.steps.iter().rev() {
+        for filter in &step.filters {
+            match filter {
+                Filter::HasExtension { code: Some(code), .. } => candidates.push(code.clone()),
+                Filter::System(url) | Filter::Url(url) => {
+                    let last = url.rsplit('/').next().unwrap_or(url);
+                    if last != field.variable {
+                        candidates.push(last.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    candidates.extend(field.steps.iter().rev().map(|s| s.name.clone()).filter(|n| n != "value" && n != "code"));
+    candidates
+        .into_iter()
+        .map(|c| safe_name(&format!("{base}_{}", c.to_snake_case())))
+        .find(|name| !taken.contains(name))
+}
+
+fn safe_name(name: &str) -> String {
+    let name = name.replace('-', "_");
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("v{name}")
+    } else {
+        name
+    }
+}
+
+/// `#[doc]` attributes, one per line, so the output reads as `///` comments.
+fn doc_lines(doc: &str) -> TokenStream {
+    let lines = doc.split('\n');
+    quote! { #(#[doc = #lines])* }
+}
+
+fn accessor_doc(fields: &[Field], multi: bool) -> String {
+    let f = &fields[0];
+    let mut doc = String::new();
+    if fields.len() == 1 {
+        doc.push_str(&format!(" {} (`{}`)", f.label, f.variable));
+    } else {
+        let vars: Vec<&str> = fields.iter().map(|f| f.variable.as_str()).collect();
+        doc.push_str(&format!(" {} (`{}`)", f.label, vars.join("`, `")));
+    }
+    doc.push_str(&format!(".\n\n `{}`", f.location()));
+    if multi {
+        doc.push_str(", every entry");
+    }
+    doc.push_str(&format!("\n\n Source: {}.", f.source));
+    doc
+}
+
+/// Everything the views need, emitted as `views.rs` (included as `crate::views::generated`).
+pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut tokens = quote! {
+        #[allow(unused_imports)]
+        use crate::types::*;
+        #[allow(unused_imports)]
+        use crate::resources::*;
+        #[allow(unused_imports)]
+        use crate::primitives::*;
+        use crate::views::support::{FieldInfo, FieldValue, LocatedField};
+    };
+    let mut infos: BTreeMap<String, TokenStream> = BTreeMap::new();
+    for spec in specs() {
+        let applicable: Vec<&Field> = catalog
+            .fields
+            .iter()
+            .filter(|f| f.resource == spec.resource)
+            .filter(|f| match spec.claim_type {
+                Some(ct) => f.claim_types.contains(ct),
+                None => true,
+            })
+            .collect();
+        let levels: BTreeSet<Level> = std::iter::once(Level::Root).chain(applicable.iter().map(|f| f.level)).collect();
+        for level in &levels {
+            // Variables at the same place share one accessor.
+            let mut places: BTreeMap<(String, Option<String>), Vec<Field>> = BTreeMap::new();
+            for f in applicable.iter().filter(|f| f.level == *level) {
+                let key = (format!("{:?}", f.steps), f.accessor.clone());
+                places.entry(key).or_default().push((*f).clone());
+            }
+            let start = level_struct(spec.resource, *level);
+            let mut accessors: Vec<Accessor> = Vec::new();
+            let mut names = BTreeSet::new();
+            for (_, mut fields) in places {
+                // A variable served at two places of one level (Patient's current and historic
+                // MBI) gets the second accessor named after what tells the places apart.
+                let base = accessor_name(&fields);
+                if names.contains(&base) {
+                    match distinct_name(&fields[0], &base, &names) {
+                        Some(name) => fields.iter_mut().for_each(|f| f.accessor = Some(name.clone())),
+                        None => {
+                            problems.push(format!(
+                                "{}: no distinct name for a second `{base}` at {}",
+                                spec.root_name,
+                                fields[0].location()
+                            ));
+                            continue;
+                        }
+                    }
+                }
+                match accessor(model, &start, fields.clone(), enum_of) {
+                    Ok(a) => {
+                        names.insert(a.name.clone());
+                        accessors.push(a);
+                    }
+                    Err(e) => problems.push(format!(
+                        "{}: {} ({}): {e}",
+                        spec.root_name,
+                        fields[0].variable,
+                        fields[0].location()
+                    )),
+                }
+            }
+            accessors.sort_by(|a, b| a.name.cmp(&b.name));
+            for a in &accessors {
+                let info = info_ident(&a.fields);
+                let f = &a.fields[0];
+                // Several variables at one place (ICD_DGNS_CD2…25 at each diagnosis) are
+                // reported under their family name; `variables` lists them.
+                let variable = if a.fields.len() > 1 { &a.name } else { &f.variable };
+                let label = &f.label;
+                let location = f.location();
+                let url = f.url().unwrap_or("");
+                let resource = &f.resource;
+                let lvl = f.level.element();
+                let variables: Vec<&str> = a.fields.iter().map(|f| f.variable.as_str()).collect();
+                let urls: BTreeSet<String> = a.fields.iter().flat_map(|f| f.urls()).collect();
+                let urls = urls.iter();
+                infos.entry(info.to_string()).or_insert_with(|| {
+                    quote! {
+                        pub static #info: FieldInfo = FieldInfo {
+                            variable: #variable,
+                            variables: &[#(#variables),*],
+                            label: #label,
+                            resource: #resource,
+                            level: #lvl,
+                            location: #location,
+                            url: #url,
+                            urls: &[#(#urls),*],
+                        };
+                    }
+                });
+            }
+            tokens.extend(emit_view(&spec, *level, &levels, &start, &accessors));
+        }
+    }
+    let infos = infos.into_values();
+    tokens.extend(quote! { #(#infos)* });
+    let file: syn::File = match syn::parse2(tokens.clone()) {
+        Ok(f) => f,
+        Err(e) => return (tokens.to_string(), vec![format!("generated views do not parse: {e}")]),
+    };
+    (prettyplease::unparse(&file), problems)
+}
+
+/// The root view's method listing a level's entries.
+fn child_fn(level: Level) -> &'static str {
+    match level {
+        Level::Line => "lines",
+        Level::CareTeam => "care_team",
+        Level::Diagnosis => "diagnoses",
+        Level::Procedure => "procedures",
+        Level::Root => "",
+    }
+}
+
+fn emit_view(
+    spec: &ViewSpec,
+    level: Level,
+    levels: &BTreeSet<Level>,
+    start: &str,
+    accessors: &[Accessor],
+) -> TokenStream {
+    let name = ident(&level_view_name(spec, level));
+    let target = ident(start);
+    let doc = match (level, spec.claim_type) {
+        (Level::Root, Some(ct)) => format!(" A {ct} claim: an `ExplanationOfBenefit` of claim type {ct}, with its Medicare fields by CCW variable name."),
+        (Level::Root, None) => format!(" A Blue Button `{}`, with its Medicare fields by CCW variable name.", spec.resource),
+        (other, _) => format!(" One `{}.{}` entry of a {} claim, with its Medicare fields.", spec.resource, other.element(), spec.prefix),
+    };
+    let methods = accessors.iter().map(|a| &a.tokens);
+    let all_fields = (level == Level::Root).then(|| {
+        let mutable = (levels.len() > 1).then(|| quote! { mut });
+        let children = levels.iter().filter(|l| **l != Level::Root).map(|l| {
+            let fname = format_ident!("{}", child_fn(*l));
+            let element = l.element();
+            quote! {
+                for (i, v) in self.#fname().enumerate() {
+                    out.extend(v.fields().into_iter().map(|field| LocatedField { level: Some((#element, i)), field }));
+                }
+            }
+        });
+        quote! {
+            /// Every Medicare field present in the resource, at every level, with the entry
+            /// (`item`, 2) it was found in.
+            pub fn all_fields(&self) -> Vec<LocatedField> {
+                let #mutable out: Vec<LocatedField> =
+                    self.fields().into_iter().map(|field| LocatedField { level: None, field }).collect();
+                #(#children)*
+                out
+            }
+        }
+    });
+    let collects = accessors.iter().map(|a| &a.collect);
+    // The root view lists its levels.
+    let children = if level == Level::Root {
+        levels
+            .iter()
+            .filter(|l| **l != Level::Root)
+            .map(|l| {
+                let child = ident(&level_view_name(spec, *l));
+                let fname = format_ident!("{}", child_fn(*l));
+                let field = ident(&crate::ir::rust_field_name(l.element()));
+                let doc = format!(" Each `{}` entry, as a [`{}`].", l.element(), child);
+                quote! {
+                    #[doc = #doc]
+                    pub fn #fname(&self) -> impl Iterator<Item = #child<'a>> + 'a {
+                        self.0.#field.iter().map(#child)
+                    }
+                }
+            })
+            .collect::<Vec<_>>()
+    } else {
+        Vec::new()
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy)]
+        pub struct #name<'a>(pub &'a #target<'a>);
+
+        impl<'a> #name<'a> {
+            /// The underlying element.
+            pub fn inner(&self) -> &'a #target<'a> {
+                self.0
+            }
+            #(#children)*
+            #(#methods)*
+            #all_fields
+            /// Every Medicare field present at this level, as displayable rows.
+            pub fn fields(&self) -> Vec<FieldValue> {
+                let mut out = Vec::new();
+                #(#collects)*
+                out
+            }
+        }
+    }
+}

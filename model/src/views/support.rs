@@ -1,0 +1,228 @@
+//! What the generated view accessors call: matching helpers and the rendering of field values
+//! for listings (`bluebutton fields`).
+use crate::coded::{CodeEnum, Coded};
+use crate::primitives::*;
+use crate::types::{CodeableConcept, Coding, Identifier, Money, Period, Quantity, Reference};
+
+/// Whether one of `concepts` has a coding with `code` (and `system`, when given).
+pub fn has_coding<'x, 'a: 'x>(
+    concepts: impl IntoIterator<Item = &'x CodeableConcept<'a>>,
+    code: &str,
+    system: Option<&str>,
+) -> bool {
+    concepts.into_iter().flat_map(|c| &c.coding).any(|c| {
+        c.code().is_some_and(|v| v.as_str() == code)
+            && system.is_none_or(|s| c.system().is_some_and(|v| v.as_str() == s))
+    })
+}
+
+/// Whether `url` is `<prefix><4-digit year><suffix>`: the server's monthly Part D URLs
+/// (`…/ptdcntrct01/2018-1`).
+pub fn url_with_year(url: &str, prefix: &str, suffix: &str) -> bool {
+    url.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|year| year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A Medicare field of a view: its variable, label and where it lives.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// The CCW variable (`carr_line_prvdr_type_cd`): the last segment of its served URL.
+    pub variable: &'static str,
+    /// Every variable served at this place (ICD_DGNS_CD1…25 share one), usually just one.
+    pub variables: &'static [&'static str],
+    /// The data dictionary's (or codebook's) label.
+    pub label: &'static str,
+    /// The resource type (`ExplanationOfBenefit`).
+    pub resource: &'static str,
+    /// The repeating element it belongs to (`item`, `careTeam`, `diagnosis`, `procedure`) or
+    /// empty for the resource itself.
+    pub level: &'static str,
+    /// FHIRPath-like location: `ExplanationOfBenefit.item.extension(url='…').valueCoding`.
+    pub location: &'static str,
+    /// The bluebutton URL that identifies the field in the data (empty for core elements).
+    pub url: &'static str,
+    /// Every bluebutton URL the accessor selects on (extension urls, systems, category codes
+    /// and their code systems) and the variable's own URL. A `<year>` stands for any year.
+    pub urls: &'static [&'static str],
+}
+
+impl FieldInfo {
+    /// Whether the accessor accounts for `url` (a `<year>` in its URLs matches any year).
+    pub fn covers(&self, url: &str) -> bool {
+        self.urls.iter().any(|u| match u.split_once("<year>") {
+            Some((prefix, suffix)) => url_with_year(url, prefix, suffix),
+            None => *u == url,
+        })
+    }
+}
+
+/// One present field, rendered for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldValue {
+    pub info: &'static FieldInfo,
+    /// The value as text (a code, an amount, a date, an identifier).
+    pub value: String,
+    /// The code's display, from the data or the CMS code systems.
+    pub display: Option<String>,
+}
+
+impl FieldValue {
+    pub fn new<T: FieldText + ?Sized>(info: &'static FieldInfo, value: &T) -> FieldValue {
+        FieldValue { info, value: value.value_text(), display: value.display_text() }
+    }
+}
+
+/// How a field's value is shown as text.
+pub trait FieldText {
+    fn value_text(&self) -> String;
+    fn display_text(&self) -> Option<String> {
+        None
+    }
+}
+
+impl<T: FieldText + ?Sized> FieldText for &T {
+    fn value_text(&self) -> String {
+        (**self).value_text()
+    }
+    fn display_text(&self) -> Option<String> {
+        (**self).display_text()
+    }
+}
+
+impl<E: CodeEnum> FieldText for Coded<'_, E> {
+    fn value_text(&self) -> String {
+        self.code().to_string()
+    }
+    fn display_text(&self) -> Option<String> {
+        self.display().map(str::to_string)
+    }
+}
+
+impl FieldText for Coding<'_> {
+    fn value_text(&self) -> String {
+        self.code().map(|c| c.as_str().to_string()).unwrap_or_default()
+    }
+    fn display_text(&self) -> Option<String> {
+        self.display().map(|d| d.as_str().to_string())
+    }
+}
+
+fn amount_text(value: Option<&Decimal<'_>>, unit: Option<&str>) -> String {
+    match (value, unit) {
+        (Some(v), Some(u)) => format!("{} {u}", v.as_str()),
+        (Some(v), None) => v.as_str().to_string(),
+        (None, Some(u)) => u.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+impl FieldText for Quantity<'_> {
+    fn value_text(&self) -> String {
+        amount_text(self.value(), self.unit().map(|u| u.as_str()).or(self.code().map(|c| c.as_str())))
+    }
+}
+
+impl FieldText for Money<'_> {
+    fn value_text(&self) -> String {
+        amount_text(self.value(), self.code().map(|c| c.as_str()))
+    }
+}
+
+impl FieldText for Identifier<'_> {
+    fn value_text(&self) -> String {
+        self.value().map(|v| v.as_str().to_string()).unwrap_or_default()
+    }
+}
+
+impl FieldText for Reference<'_> {
+    fn value_text(&self) -> String {
+        self.reference().map(|v| v.as_str().to_string()).unwrap_or_default()
+    }
+    fn display_text(&self) -> Option<String> {
+        self.display().map(|d| d.as_str().to_string())
+    }
+}
+
+impl FieldText for Period<'_> {
+    fn value_text(&self) -> String {
+        let start = self.start().map(|d| d.as_str()).unwrap_or("");
+        let end = self.end().map(|d| d.as_str()).unwrap_or("");
+        format!("{start}/{end}")
+    }
+}
+
+macro_rules! text_field {
+    ($($ty:ident),*) => {$(
+        impl FieldText for $ty<'_> {
+            fn value_text(&self) -> String {
+                self.as_str().to_string()
+            }
+        }
+    )*};
+}
+
+text_field!(FhirString, Code, Id, Uri, Oid, Uuid, Markdown, Date, DateTime, Instant, Time, Decimal);
+
+macro_rules! number_field {
+    ($($ty:ident),*) => {$(
+        impl FieldText for $ty {
+            fn value_text(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+
+number_field!(Integer, UnsignedInt, PositiveInt);
+
+impl FieldText for bool {
+    fn value_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Whether `extensions` has one with `url` (and, when given, a `valueCoding` with `code`).
+pub fn has_extension(extensions: &[crate::types::Extension<'_>], url: &str, code: Option<&str>) -> bool {
+    extensions.iter().any(|e| {
+        e.url.as_ref().is_some_and(|u| u.as_str() == url)
+            && code.is_none_or(|code| match &e.value {
+                Some(crate::types::ExtensionValue::Coding(c)) => c.code().is_some_and(|v| v.as_str() == code),
+                _ => false,
+            })
+    })
+}
+
+/// Whether `extension` has this `url`.
+#[inline]
+pub fn url_is(extension: &crate::types::Extension<'_>, url: &str) -> bool {
+    extension.url.as_ref().is_some_and(|u| u.as_str() == url)
+}
+
+/// Whether `value` is present and reads `text`.
+#[inline]
+pub fn text_is<T: std::ops::Deref<Target = str>>(value: Option<&T>, text: &str) -> bool {
+    value.is_some_and(|v| &**v == text)
+}
+
+/// A present field and the entry of its level it was found in (`Some(("item", 2))`), or
+/// `None` for the resource itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedField {
+    pub level: Option<(&'static str, usize)>,
+    pub field: FieldValue,
+}
+
+impl LocatedField {
+    /// The location with the entry index filled in: `ExplanationOfBenefit.item[2].adjudication(…)`.
+    pub fn location(&self) -> String {
+        match self.level {
+            Some((element, i)) => {
+                let plain = format!("{}.{element}", self.field.info.resource);
+                let indexed = format!("{plain}[{i}]");
+                self.field.info.location.replacen(&plain, &indexed, 1)
+            }
+            None => self.field.info.location.to_string(),
+        }
+    }
+}

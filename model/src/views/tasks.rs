@@ -1,0 +1,370 @@
+//! The questions users ask of claims, answered once: what each line cost and who paid, which
+//! drugs were filled, which diagnoses and procedures, which providers, which Medicare parts.
+//!
+//! ```
+//! use bluebutton_model::{json, views::ClaimView, resources::Bundle, Resource};
+//! let input = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo-bundle.json")).unwrap();
+//! let bundle: Bundle = json::from_slice(&input).unwrap();
+//! for entry in &bundle.entry {
+//!     let Some(Resource::ExplanationOfBenefit(eob)) = &entry.resource else { continue };
+//!     let Some(claim) = ClaimView::of(eob) else { continue };
+//!     for line in claim.line_costs() {
+//!         println!("{} line {:?}: allowed {:?}, paid {:?}", claim.claim_type(), line.sequence,
+//!             line.allowed.map(|m| m.as_str()), line.medicare_paid.map(|m| m.as_str()));
+//!     }
+//! }
+//! ```
+use crate::primitives::{Date, Decimal, Uri};
+use crate::resources::{ExplanationOfBenefit, ExplanationOfBenefitDiagnosis, ExplanationOfBenefitItem};
+use crate::types::{CodeableConcept, Coding, Identifier, Money, Quantity};
+
+use super::*;
+
+/// What one claim line cost and who paid what, from its adjudications. Which adjudication
+/// stands for which amount depends on the claim type (carrier and DME lines have `line_*`
+/// amounts, institutional revenue centers `rev_cntr_*`, drug events the Part D amounts); an
+/// amount the claim type does not carry is `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LineCosts<'a> {
+    /// The line number (`item.sequence`).
+    pub sequence: Option<u32>,
+    /// Submitted (billed) charge.
+    pub submitted: Option<&'a Decimal<'a>>,
+    /// Allowed charge.
+    pub allowed: Option<&'a Decimal<'a>>,
+    /// What Medicare (or the Part D plan) paid.
+    pub medicare_paid: Option<&'a Decimal<'a>>,
+    /// Paid to the provider.
+    pub provider_paid: Option<&'a Decimal<'a>>,
+    /// Paid by (or to) the beneficiary.
+    pub beneficiary_paid: Option<&'a Decimal<'a>>,
+    /// Deductible applied.
+    pub deductible: Option<&'a Decimal<'a>>,
+    /// Coinsurance.
+    pub coinsurance: Option<&'a Decimal<'a>>,
+}
+
+fn amount<'a>(money: Option<&'a Money<'a>>) -> Option<&'a Decimal<'a>> {
+    money.and_then(|m| m.value())
+}
+
+fn sequence(item: &ExplanationOfBenefitItem<'_>) -> Option<u32> {
+    item.sequence().map(|n| n.get())
+}
+
+impl<'a> ClaimView<'a> {
+    /// The costs of every line of the claim.
+    pub fn line_costs(&self) -> Vec<LineCosts<'a>> {
+        match *self {
+            ClaimView::Carrier(c) => c
+                .lines()
+                .map(|l| LineCosts {
+                    sequence: sequence(l.0),
+                    submitted: amount(l.line_sbmtd_chrg_amt()),
+                    allowed: amount(l.line_alowd_chrg_amt()),
+                    medicare_paid: amount(l.line_nch_pmt_amt()),
+                    provider_paid: amount(l.line_prvdr_pmt_amt()),
+                    beneficiary_paid: amount(l.line_bene_pmt_amt()),
+                    deductible: amount(l.line_bene_ptb_ddctbl_amt()),
+                    coinsurance: amount(l.line_coinsrnc_amt()),
+                })
+                .collect(),
+            ClaimView::Dme(c) => c
+                .lines()
+                .map(|l| LineCosts {
+                    sequence: sequence(l.0),
+                    submitted: amount(l.line_sbmtd_chrg_amt()),
+                    allowed: amount(l.line_alowd_chrg_amt()),
+                    medicare_paid: amount(l.line_nch_pmt_amt()),
+                    provider_paid: amount(l.line_prvdr_pmt_amt()),
+                    beneficiary_paid: amount(l.line_bene_pmt_amt()),
+                    deductible: amount(l.line_bene_ptb_ddctbl_amt()),
+                    coinsurance: amount(l.line_coinsrnc_amt()),
+                })
+                .collect(),
+            ClaimView::Outpatient(c) => c
+                .lines()
+                .map(|l| LineCosts {
+                    sequence: sequence(l.0),
+                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
+                    allowed: None,
+                    medicare_paid: amount(l.rev_cntr_pmt_amt_amt()),
+                    provider_paid: amount(l.rev_cntr_prvdr_pmt_amt()),
+                    beneficiary_paid: amount(l.rev_cntr_bene_pmt_amt()),
+                    deductible: amount(l.rev_cntr_cash_ddctbl_amt()),
+                    coinsurance: amount(l.rev_cntr_coinsrnc_wge_adjstd_c()),
+                })
+                .collect(),
+            ClaimView::Hospice(c) => c
+                .lines()
+                .map(|l| LineCosts {
+                    sequence: sequence(l.0),
+                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
+                    medicare_paid: amount(l.rev_cntr_pmt_amt_amt()),
+                    provider_paid: amount(l.rev_cntr_prvdr_pmt_amt()),
+                    beneficiary_paid: amount(l.rev_cntr_bene_pmt_amt()),
+                    ..LineCosts::default()
+                })
+                .collect(),
+            ClaimView::Hha(c) => c
+                .lines()
+                .map(|l| LineCosts {
+                    sequence: sequence(l.0),
+                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
+                    medicare_paid: amount(l.rev_cntr_pmt_amt_amt()),
+                    ..LineCosts::default()
+                })
+                .collect(),
+            ClaimView::Inpatient(c) => c
+                .lines()
+                .map(|l| LineCosts {
+                    sequence: sequence(l.0),
+                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
+                    ..LineCosts::default()
+                })
+                .collect(),
+            ClaimView::Snf(c) => c
+                .lines()
+                .map(|l| LineCosts {
+                    sequence: sequence(l.0),
+                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
+                    ..LineCosts::default()
+                })
+                .collect(),
+            ClaimView::Pde(c) => c
+                .lines()
+                .map(|l| LineCosts {
+                    sequence: sequence(l.0),
+                    submitted: amount(l.tot_rx_cst_amt()),
+                    medicare_paid: amount(l.cvrd_d_plan_pd_amt()),
+                    beneficiary_paid: amount(l.ptnt_pay_amt()),
+                    ..LineCosts::default()
+                })
+                .collect(),
+        }
+    }
+
+    /// The diagnoses of the claim, with their ICD version and roles.
+    pub fn diagnoses(&self) -> Vec<Diagnosis<'a>> {
+        self.eob().diagnosis.iter().map(Diagnosis::of).collect()
+    }
+
+    /// The procedures of the claim (institutional claims), with their ICD version and date.
+    pub fn procedures(&self) -> Vec<Procedure<'a>> {
+        procedures(self.eob())
+    }
+
+    /// The providers of the claim: each care team member's NPI, role and specialty.
+    pub fn providers(&self) -> Vec<Provider<'a>> {
+        self.eob()
+            .care_team
+            .iter()
+            .map(|c| Provider {
+                sequence: c.sequence().map(|n| n.get()),
+                npi: c.provider.as_ref().and_then(|p| p.identifier.as_ref()).filter(|i| is_npi(i)),
+                role: c.role.as_ref().and_then(first_code),
+                specialty: c.qualification.as_ref().and_then(|q| q.coding.first()),
+            })
+            .collect()
+    }
+}
+
+const NPI: &str = "http://hl7.org/fhir/sid/us-npi";
+const NDC: &str = "http://hl7.org/fhir/sid/ndc";
+const DIAGNOSIS_TYPE: &str = "https://bluebutton.cms.gov/resources/codesystem/diagnosis-type";
+
+fn is_npi(identifier: &Identifier<'_>) -> bool {
+    identifier.system().is_some_and(|s| s.as_str() == NPI)
+}
+
+fn first_code<'a>(concept: &'a CodeableConcept<'a>) -> Option<&'a str> {
+    concept.coding.iter().find_map(|c| c.code()).map(|c| c.as_str())
+}
+
+/// The ICD revision of a diagnosis or procedure code, from its coding system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IcdVersion<'a> {
+    Icd9,
+    Icd10,
+    /// Another code system (kept as sent).
+    Other(&'a Uri<'a>),
+}
+
+impl<'a> IcdVersion<'a> {
+    /// The version of a coding system: the ICD-9-CM and ICD-10 systems the server uses.
+    pub fn of(system: &'a Uri<'a>) -> IcdVersion<'a> {
+        match system.as_str() {
+            "http://hl7.org/fhir/sid/icd-9-cm" | "http://hl7.org/fhir/sid/icd-9" => IcdVersion::Icd9,
+            "http://hl7.org/fhir/sid/icd-10" | "http://hl7.org/fhir/sid/icd-10-cm" => IcdVersion::Icd10,
+            _ => IcdVersion::Other(system),
+        }
+    }
+}
+
+/// A diagnosis of a claim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnosis<'a> {
+    pub sequence: Option<u32>,
+    /// The diagnosis coding (code and display); `None` when the server sent only a DRG
+    /// (`packageCode`).
+    pub code: Option<&'a Coding<'a>>,
+    pub version: Option<IcdVersion<'a>>,
+    /// Its roles in [`DIAGNOSIS_TYPE`]: `principal`, `admitting`, `other`, `external`,
+    /// `external-first`, `reason-for-visit` (empty on carrier lines' other diagnoses).
+    pub roles: Vec<&'a str>,
+}
+
+impl<'a> Diagnosis<'a> {
+    fn of(d: &'a ExplanationOfBenefitDiagnosis<'a>) -> Diagnosis<'a> {
+        let code = match &d.diagnosis {
+            Some(crate::resources::ExplanationOfBenefitDiagnosisDiagnosis::CodeableConcept(c)) => c.coding.first(),
+            _ => None,
+        };
+        Diagnosis {
+            sequence: d.sequence().map(|n| n.get()),
+            code,
+            version: code.and_then(|c| c.system()).map(IcdVersion::of),
+            roles: d
+                .type_
+                .iter()
+                .flat_map(|t| &t.coding)
+                .filter(|c| c.system().is_some_and(|s| s.as_str() == DIAGNOSIS_TYPE))
+                .filter_map(|c| c.code().map(|c| c.as_str()))
+                .collect(),
+        }
+    }
+
+    /// Whether this is the principal diagnosis.
+    pub fn is_principal(&self) -> bool {
+        self.roles.contains(&"principal")
+    }
+
+    /// Whether this is the admitting diagnosis.
+    pub fn is_admitting(&self) -> bool {
+        self.roles.contains(&"admitting")
+    }
+}
+
+/// A procedure of a claim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Procedure<'a> {
+    pub sequence: Option<u32>,
+    pub code: Option<&'a Coding<'a>>,
+    pub version: Option<IcdVersion<'a>>,
+    pub date: Option<&'a crate::primitives::DateTime<'a>>,
+}
+
+fn procedures<'a>(eob: &'a ExplanationOfBenefit<'a>) -> Vec<Procedure<'a>> {
+    eob.procedure
+        .iter()
+        .map(|p| {
+            let code = match &p.procedure {
+                Some(crate::resources::ExplanationOfBenefitProcedureProcedure::CodeableConcept(c)) => c.coding.first(),
+                _ => None,
+            };
+            Procedure {
+                sequence: p.sequence().map(|n| n.get()),
+                code,
+                version: code.and_then(|c| c.system()).map(IcdVersion::of),
+                date: p.date(),
+            }
+        })
+        .collect()
+}
+
+/// A provider of a claim (a care team member).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Provider<'a> {
+    pub sequence: Option<u32>,
+    /// The NPI, when the provider is identified by one.
+    pub npi: Option<&'a Identifier<'a>>,
+    /// The role code (`primary`, `assist`, `supervisor`, `other`).
+    pub role: Option<&'a str>,
+    /// The specialty coding (`prvdr_spclty`), when the claim carries one.
+    pub specialty: Option<&'a Coding<'a>>,
+}
+
+/// One drug fill of a Part D event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drug<'a> {
+    /// The NDC coding: code and, when the server has it, the drug's name as display.
+    pub ndc: Option<&'a Coding<'a>>,
+    /// Fill number (1 for the first fill, then refills).
+    pub fill_number: Option<&'a Decimal<'a>>,
+    pub days_supply: Option<&'a Decimal<'a>>,
+    /// Quantity dispensed.
+    pub quantity: Option<&'a Quantity<'a>>,
+    pub service_date: Option<&'a Date<'a>>,
+    /// The prescriber's identifier (an NPI when its system says so).
+    pub prescriber: Option<&'a Identifier<'a>>,
+    /// The pharmacy (service provider) identifier.
+    pub pharmacy: Option<&'a Identifier<'a>>,
+}
+
+impl<'a> Drug<'a> {
+    /// The drug's name, as the server displays the NDC code.
+    pub fn name(&self) -> Option<&'a str> {
+        self.ndc.and_then(|c| c.display()).map(|d| d.as_str())
+    }
+
+    /// The NDC code.
+    pub fn ndc_code(&self) -> Option<&'a str> {
+        self.ndc.and_then(|c| c.code()).map(|c| c.as_str())
+    }
+}
+
+impl<'a> PdeClaim<'a> {
+    /// The drugs of this Part D event, one per line.
+    pub fn drugs(&self) -> Vec<Drug<'a>> {
+        let prescriber = self.prscrbr_id();
+        let pharmacy = self.srvc_prvdr_id();
+        self.lines()
+            .map(|l| Drug {
+                ndc: l
+                    .0
+                    .service
+                    .as_ref()
+                    .and_then(|s| s.coding.iter().find(|c| c.system().is_some_and(|s| s.as_str() == NDC))),
+                fill_number: l.fill_num().and_then(|q| q.value()),
+                days_supply: l.days_suply_num().and_then(|q| q.value()),
+                quantity: l.qty_dspnsd_num(),
+                service_date: l.srvc_dt(),
+                prescriber,
+                pharmacy,
+            })
+            .collect()
+    }
+}
+
+/// A Medicare part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MedicarePart {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl<'a> BeneficiaryCoverage<'a> {
+    /// The Medicare part this Coverage is for: its `grouping.subPlan` (`Part A`), else its
+    /// id prefix (`part-a-…`).
+    pub fn part(&self) -> Option<MedicarePart> {
+        let from = |s: &str| match s.to_ascii_lowercase().as_str() {
+            "part a" | "part-a" => Some(MedicarePart::A),
+            "part b" | "part-b" => Some(MedicarePart::B),
+            "part c" | "part-c" => Some(MedicarePart::C),
+            "part d" | "part-d" => Some(MedicarePart::D),
+            _ => None,
+        };
+        let grouping = self.0.grouping.as_ref().and_then(|g| g.sub_plan()).and_then(|s| from(s.as_str()));
+        grouping.or_else(|| {
+            let id = self.0.id()?.as_str();
+            from(id.get(..6)?)
+        })
+    }
+
+    /// Whether the coverage is active (`status` is `active`).
+    pub fn is_active(&self) -> bool {
+        self.0.status().is_some_and(|s| s.as_str() == "active")
+    }
+}
