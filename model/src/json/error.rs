@@ -167,6 +167,17 @@ impl Error {
         self
     }
 
+    /// Sets the location found by a reader that located the error itself (the streaming
+    /// Bundle reader, which only holds part of the input).
+    pub(crate) fn with_location(mut self, offset: usize, path: JsonPath, line: usize, column: usize) -> Self {
+        let this = &mut *self.0;
+        this.offset = offset;
+        this.path = path;
+        this.line = line;
+        this.column = column;
+        self
+    }
+
     pub fn kind(&self) -> &ErrorKind {
         &self.0.kind
     }

@@ -1,0 +1,119 @@
+//! Throughput of the typed parse, the streaming readers and the parallel mode on large EOB
+//! Bundles, against generic JSON parsers, in MB/s of input.
+//!
+//! ```sh
+//! cargo bench --bench parse                          # 1 MB and 10 MB, pretty and minified
+//! BLUEBUTTON_BENCH_100MB=1 cargo bench --bench parse # also 100 MB
+//! cargo bench --bench parse -- 10MB/pretty           # one group
+//! ```
+//! The inputs are built at start-up by `support::input` from the project's example data.
+use std::hint::black_box;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bluebutton::json::{self, FromJsonOwned, ParseOptions};
+use bluebutton::resources::Bundle;
+use bluebutton::stream::{BundleReader, BundleStream};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+#[path = "support/input.rs"]
+mod input;
+
+use input::{Layout, Templates};
+
+const MB: u64 = 1_000_000;
+
+fn sizes() -> Vec<(u64, &'static str)> {
+    let mut sizes = vec![(MB, "1MB"), (10 * MB, "10MB")];
+    if std::env::var_os("BLUEBUTTON_BENCH_100MB").is_some() {
+        sizes.push((100 * MB, "100MB"));
+    }
+    sizes
+}
+
+/// The input also as a file, for the file reader (read from the page cache).
+struct InputFile(PathBuf);
+
+impl InputFile {
+    fn new(name: &str, bytes: &[u8]) -> Self {
+        let path = std::env::temp_dir().join(format!("bluebutton-bench-{}-{name}.json", std::process::id()));
+        std::fs::File::create(&path).and_then(|mut f| f.write_all(bytes)).expect("writing the bench input");
+        InputFile(path)
+    }
+}
+
+impl Drop for InputFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn count_slice(input: &[u8]) -> usize {
+    let mut n = 0;
+    for entry in BundleReader::new(input).expect("a bundle") {
+        black_box(entry.expect("a good entry"));
+        n += 1;
+    }
+    n
+}
+
+fn count_file(path: &PathBuf) -> usize {
+    let file = std::fs::File::open(path).expect("the bench input");
+    let mut stream = BundleStream::new(file).expect("a bundle");
+    let mut n = 0;
+    while let Some(entry) = stream.next_entry() {
+        black_box(entry.expect("a good entry"));
+        n += 1;
+    }
+    n
+}
+
+fn bench_parse(c: &mut Criterion) {
+    for layout in [Layout::Pretty, Layout::Minified] {
+        let templates = Templates::load(layout);
+        for (size, size_name) in sizes() {
+            let input = templates.bundle(size);
+            let file = InputFile::new(&format!("{size_name}-{}", layout.name()), &input);
+            let entries = count_slice(&input);
+            assert_eq!(count_file(&file.0), entries);
+
+            let mut group = c.benchmark_group(format!("{size_name}/{}", layout.name()));
+            group.throughput(Throughput::BytesDecimal(input.len() as u64));
+            group.sample_size(if size >= 100 * MB { 10 } else { 20 });
+            group.measurement_time(Duration::from_secs(if size >= 100 * MB { 20 } else { 8 }));
+            group.warm_up_time(Duration::from_secs(2));
+
+            group.bench_function("typed_owned", |b| {
+                b.iter(|| Bundle::parse_owned(black_box(&input), ParseOptions::strict()).unwrap())
+            });
+            group.bench_function("typed_borrowed", |b| {
+                b.iter(|| json::from_slice::<Bundle>(black_box(&input)).unwrap())
+            });
+            group.bench_function("stream_slice", |b| b.iter(|| count_slice(black_box(&input))));
+            group.bench_function("stream_file", |b| b.iter(|| count_file(&file.0)));
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            group.bench_function(BenchmarkId::new("parallel", format!("{threads}threads")), |b| {
+                b.iter(|| {
+                    let out = BundleReader::new(black_box(&input)).unwrap().par_map(0, |entry| {
+                        black_box(entry);
+                    });
+                    assert_eq!(out.items.len(), entries);
+                })
+            });
+            group.bench_function("serde_json_value", |b| {
+                b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&input)).unwrap())
+            });
+            group.bench_function("serde_json_ignored_any", |b| {
+                b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&input)).unwrap())
+            });
+            group.bench_function("sonic_rs_value", |b| {
+                b.iter(|| sonic_rs::from_slice::<sonic_rs::Value>(black_box(&input)).unwrap())
+            });
+            group.finish();
+        }
+    }
+}
+
+criterion_group!(benches, bench_parse);
+criterion_main!(benches);

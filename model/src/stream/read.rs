@@ -1,0 +1,309 @@
+//! [`BundleStream`]: the entries of a Bundle read from any [`Read`], in bounded memory.
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+use crate::json::{Error, ErrorKind, IntoOwned, JsonPath, Key, Lexer, ParseOptions};
+use crate::resources::Bundle;
+
+use super::machine::{read_bundle_member, Event, HeaderSink, Machine, Window};
+use super::{Entry, EntryError};
+
+/// Options for a [`BundleStream`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamOptions {
+    /// How values are parsed (strict by default).
+    pub parse: ParseOptions,
+    /// The size of the input window, in bytes (1 MiB by default; at least 64). It grows to hold
+    /// an entry larger than this, up to `max_entry_len`.
+    pub buffer_size: usize,
+    /// The largest entry (or Bundle member) accepted, in bytes (256 MiB by default): past it the
+    /// stream stops with an error rather than hold more.
+    pub max_entry_len: usize,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions { parse: ParseOptions::strict(), buffer_size: 1 << 20, max_entry_len: 256 << 20 }
+    }
+}
+
+impl StreamOptions {
+    /// Options with this kind of parsing.
+    pub fn with_parse(parse: ParseOptions) -> Self {
+        StreamOptions { parse, ..Self::default() }
+    }
+}
+
+/// Reads the entries of a Bundle from a [`Read`] (a file, a gzip decoder, an HTTP body), one
+/// at a time, holding only a window of the input: memory stays bounded by the largest entry.
+///
+/// [`next_entry`](BundleStream::next_entry) lends each entry from the window, without copying
+/// its strings; as an [`Iterator`], the stream yields owned entries (`Entry<'static>`) instead.
+/// The Bundle's members are in [`header`](BundleStream::header): those written before `entry`
+/// once the stream is made, the others once the entries have been read (a stream cannot look
+/// ahead without holding the whole bundle).
+///
+/// ```
+/// use bluebutton_model::stream::BundleStream;
+/// use bluebutton_model::Resource;
+///
+/// let file = std::fs::File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo-bundle.json"))?;
+/// let mut stream = BundleStream::new(file)?;
+/// assert_eq!(stream.header().type_().unwrap().as_str(), "searchset");
+/// let mut claims = 0;
+/// while let Some(entry) = stream.next_entry() {
+///     if let Some(Resource::ExplanationOfBenefit(_)) = entry?.resource() {
+///         claims += 1;
+///     }
+/// }
+/// assert_eq!(claims, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BundleStream<R> {
+    reader: R,
+    /// The window: `buf[..len]` holds the input from absolute offset `base` on.
+    pub(super) buf: Vec<u8>,
+    pub(super) len: usize,
+    pub(super) base: u64,
+    pub(super) eof: bool,
+    pub(super) machine: Machine,
+    header: Bundle<'static>,
+    options: StreamOptions,
+    /// Errors in the members before `entry`, found by `new`, not yet yielded.
+    pub(super) queued: VecDeque<EntryError>,
+    /// The largest the window has been, in bytes.
+    peak_window: usize,
+}
+
+/// Reads Bundle members into an owned header.
+struct OwnedHeader<'h>(&'h mut Bundle<'static>);
+
+impl<'b> HeaderSink<'b> for OwnedHeader<'_> {
+    fn read_member(&mut self, lx: &mut Lexer<'b>, key: &Key<'b>) -> Result<(), Error> {
+        // `Bundle<'static>` is a `Bundle<'b>`: read into it, then own what was borrowed.
+        let before = self.0.clone();
+        let mut header: Bundle<'b> = std::mem::take(self.0);
+        let result = read_bundle_member(lx, key, &mut header);
+        *self.0 = if result.is_ok() { header.into_owned() } else { before };
+        result
+    }
+}
+
+impl<R: Read> BundleStream<R> {
+    /// Starts reading a Bundle from `reader`, strictly, and reads its members up to `entry`.
+    /// Fails when the input cannot be read or is not a Bundle at all; errors in its members
+    /// are yielded first.
+    pub fn new(reader: R) -> Result<Self, EntryError> {
+        Self::with_options(reader, StreamOptions::default())
+    }
+
+    /// Starts reading a Bundle from `reader` with `options`.
+    pub fn with_options(reader: R, options: StreamOptions) -> Result<Self, EntryError> {
+        let size = options.buffer_size.max(64);
+        let mut stream = BundleStream {
+            reader,
+            buf: vec![0; size],
+            len: 0,
+            base: 0,
+            eof: false,
+            machine: Machine::new(options.parse),
+            header: Bundle::default(),
+            options,
+            queued: VecDeque::new(),
+            peak_window: size,
+        };
+        while !stream.machine.at_entries_or_later() {
+            match stream.step_owned() {
+                Step::Progress => {}
+                Step::Error(e) if e.is_fatal() => return Err(e),
+                Step::Error(e) => stream.queued.push_back(e),
+                Step::Stop => break,
+            }
+        }
+        Ok(stream)
+    }
+
+    /// Steps the machine where the step cannot yield an entry (before the entries).
+    fn step_owned(&mut self) -> Step {
+        let win = Window { bytes: &self.buf[..self.len], base: self.base, eof: self.eof };
+        match self.machine.step(&win, &mut OwnedHeader(&mut self.header)) {
+            Event::Member => Step::Progress,
+            Event::Entry(_) => Step::Stop,
+            Event::Error(e) => Step::Error(e),
+            Event::End => Step::Stop,
+            Event::NeedMore => match self.fill() {
+                Ok(()) => Step::Progress,
+                Err(e) => Step::Error(e),
+            },
+        }
+    }
+
+    /// The Bundle's members read so far (everything but `entry`).
+    pub fn header(&self) -> &Bundle<'static> {
+        &self.header
+    }
+
+    /// Turns this stream into its header (the members read so far).
+    pub fn into_header(self) -> Bundle<'static> {
+        self.header
+    }
+
+    /// How far reading has come: the offset, in the (decompressed) input, just after the last
+    /// entry or member read.
+    pub fn position(&self) -> u64 {
+        self.machine.pos
+    }
+
+    /// How many bytes have been read from the reader so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.base + self.len as u64
+    }
+
+    /// The largest the input window has been, in bytes: the memory the stream held for input.
+    pub fn peak_window(&self) -> usize {
+        self.peak_window
+    }
+
+    /// The reader, for instance to ask a counting reader how much it has read.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    /// The next entry, lent from the window (its strings are not copied), or the error that
+    /// made it unreadable; `None` at the end.
+    pub fn next_entry(&mut self) -> Option<Result<Entry<'_>, EntryError>> {
+        if let Some(e) = self.queued.pop_front() {
+            return Some(Err(e));
+        }
+        loop {
+            if self.should_fill_early() {
+                if let Err(e) = self.fill() {
+                    return Some(Err(e));
+                }
+            }
+            // SAFETY: `bytes` is the window `self.buf[..self.len]`. The only value that
+            // borrows it beyond this iteration is the returned entry, whose lifetime is that of
+            // `&mut self`, so the buffer cannot change while it lives. The window does change
+            // (in `fill`) only on the `NeedMore` path, where nothing borrows it: the machine
+            // keeps offsets, never references, and the header sink owns what it reads. This is
+            // the "conditional return of a borrow from a loop" that the borrow checker cannot
+            // yet prove (NLL problem case 3).
+            let bytes: &[u8] = unsafe { std::slice::from_raw_parts(self.buf.as_ptr(), self.len) };
+            let win = Window { bytes, base: self.base, eof: self.eof };
+            match self.machine.step(&win, &mut OwnedHeader(&mut self.header)) {
+                Event::Member => {}
+                Event::Entry(entry) => return Some(Ok(entry)),
+                Event::Error(e) => return Some(Err(e)),
+                Event::End => return None,
+                Event::NeedMore => {
+                    if let Err(e) = self.fill() {
+                        return Some(Err(e));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads to the end and returns the complete header, with the errors met on the way
+    /// (entries are parsed and dropped).
+    pub fn finish(mut self) -> (Bundle<'static>, Vec<EntryError>) {
+        let mut errors = Vec::new();
+        while let Some(item) = self.next_entry() {
+            if let Err(e) = item {
+                errors.push(e);
+            }
+        }
+        (self.header, errors)
+    }
+
+    /// Whether the window is nearly used up, so that reading more now saves parsing an entry
+    /// that is cut off.
+    fn should_fill_early(&self) -> bool {
+        let left = self.len - (self.machine.pos - self.base) as usize;
+        !self.eof && left < (self.buf.len() / 8).min(64 << 10)
+    }
+
+    /// For the parallel mode: unless most of the window is still to be read, keeps the input
+    /// from the machine's position on and fills the window.
+    pub(super) fn fill_for_parallel(&mut self) -> Result<(), EntryError> {
+        let left = self.len - (self.machine.pos - self.base) as usize;
+        if self.eof || left >= self.buf.len() / 4 * 3 {
+            return Ok(());
+        }
+        self.fill_to(self.buf.len())
+    }
+
+    /// Keeps the input from the machine's position on, and reads more after it: at least one
+    /// read, and until the window is at least half full.
+    fn fill(&mut self) -> Result<(), EntryError> {
+        self.fill_to(0)
+    }
+
+    /// [`fill`](Self::fill), reading until the window holds at least `at_least` bytes (or half of
+    /// it, whichever is more).
+    fn fill_to(&mut self, at_least: usize) -> Result<(), EntryError> {
+        let keep_from = (self.machine.pos - self.base) as usize;
+        // The bytes let go are counted for line numbers first.
+        let window = &self.buf[..self.len];
+        self.machine.lines.advance(window, self.base, self.machine.pos);
+        self.buf.copy_within(keep_from..self.len, 0);
+        self.len -= keep_from;
+        self.base += keep_from as u64;
+        if self.len == self.buf.len() {
+            // One unit fills the window: make it larger.
+            if self.len >= self.options.max_entry_len {
+                return Err(self.too_large());
+            }
+            let size = (self.buf.len() * 2).min(self.options.max_entry_len.max(self.buf.len() + 1));
+            self.buf.resize(size, 0);
+            self.peak_window = self.peak_window.max(size);
+        }
+        let want = (self.len + (self.buf.len() - self.len).div_ceil(2)).max(at_least.min(self.buf.len()));
+        let mut reads = 0;
+        while self.len < want || reads == 0 {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.len += n;
+                    reads += 1;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.machine.stop();
+                    let at = self.base + self.len as u64;
+                    let error = Error::new(0, ErrorKind::Io(e.to_string()));
+                    return Err(EntryError::bundle(error.with_location(at as usize, JsonPath::default(), 0, 0)).fatal());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn too_large(&mut self) -> EntryError {
+        self.machine.stop();
+        let message = format!(
+            "an entry or member is larger than {} bytes (StreamOptions::max_entry_len)",
+            self.options.max_entry_len
+        );
+        let error = Error::new(0, ErrorKind::Io(message));
+        EntryError::bundle(error.with_location(self.machine.pos as usize, JsonPath::default(), 0, 0)).fatal()
+    }
+}
+
+enum Step {
+    Progress,
+    Error(EntryError),
+    Stop,
+}
+
+impl<R: Read> Iterator for BundleStream<R> {
+    type Item = Result<Entry<'static>, EntryError>;
+
+    /// The next entry, owned (its strings copied out of the window).
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_entry().map(|r| r.map(IntoOwned::into_owned))
+    }
+}
