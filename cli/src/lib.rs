@@ -34,7 +34,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Parse(commands::parse::ParseArgs),
+    Summary(commands::summary::SummaryArgs),
     Fields(commands::fields::FieldsArgs),
+    Validate(commands::validate::ValidateArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name, as from
@@ -60,7 +62,9 @@ where
     };
     let result = match cli.command {
         Command::Parse(args) => commands::parse::run(&args, stdin, stdout),
+        Command::Summary(args) => commands::summary::run(&args, stdin, stdout, stderr),
         Command::Fields(args) => commands::fields::run(&args, stdin, stdout, stderr),
+        Command::Validate(args) => commands::validate::run(&args, stdin, stdout, stderr),
     };
     match result.and_then(|code| stdout.flush().map(|()| code)) {
         Ok(code) => code,

@@ -495,11 +495,10 @@ fn place(element: &str, conditions: &[(Vec<String>, String)], variable: &str) ->
             });
         }
     }
-    for i in 0..steps.len() {
-        let name = steps[i].name.clone();
-        for filter in &mut steps[i].filters {
+    for step in &mut steps {
+        for filter in &mut step.filters {
             if let Filter::Coded { element, system: system @ None, .. } = filter {
-                if let Some((_, _, s)) = CATEGORY_SYSTEMS.iter().find(|(n, e, _)| *n == name && e == element) {
+                if let Some((_, _, s)) = CATEGORY_SYSTEMS.iter().find(|(n, e, _)| *n == step.name && e == element) {
                     *system = Some(s.to_string());
                 }
             }

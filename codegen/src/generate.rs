@@ -8,6 +8,7 @@ use crate::definitions::Definitions;
 use crate::emit;
 use crate::errata::{self, UrlMap};
 use crate::ir::Model;
+use crate::validation::{self, Tables};
 use crate::views;
 
 /// Loads `<root>/profiles`, builds the IR and writes the generated Rust into `out_dir`.
@@ -16,6 +17,7 @@ pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<d
     let mut inputs = Definitions::input_files(root)?;
     inputs.extend(CodeSystems::input_files(root)?);
     inputs.extend(Catalog::input_files(root));
+    inputs.extend(validation::input_files(root));
     let defs = Definitions::load(root)?;
     let model = Model::build(&defs)?;
     fs::create_dir_all(out_dir)?;
@@ -36,6 +38,8 @@ pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<d
         return Err(format!("IG extensions without a served URL: {}", url_map.unmapped.join(", ")).into());
     }
     files.insert("errata.rs".into(), errata::emit(&url_map));
+    let tables = validation_tables(root, &defs, &url_map, &catalog, &systems)?;
+    files.insert("validation.rs".into(), validation::emit::emit(&tables));
     for (name, text) in files {
         let path = out_dir.join(name);
         // Leave unchanged files alone so their timestamps do not force rebuilds.
@@ -44,4 +48,42 @@ pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<d
         }
     }
     Ok(inputs)
+}
+
+/// The validator's tables, as [`generate_model`] builds them (for `bluebutton-codegen check
+/// --validation` and tests).
+pub fn load_validation_tables(root: &Path) -> Result<Tables, Box<dyn std::error::Error>> {
+    let defs = Definitions::load(root)?;
+    let catalog = Catalog::load(root)?;
+    let systems = CodeSystems::load(root)?;
+    let url_map = UrlMap::build(root, &defs, &catalog, &systems)?;
+    validation_tables(root, &defs, &url_map, &catalog, &systems)
+}
+
+/// The validator's tables (`validation.rs`), with the served URL map, the codebook variables
+/// behind the IG's CodeSystems, and the catalog's fields.
+fn validation_tables(
+    root: &Path,
+    defs: &Definitions,
+    url_map: &UrlMap,
+    catalog: &Catalog,
+    systems: &CodeSystems,
+) -> Result<Tables, Box<dyn std::error::Error>> {
+    let served_url =
+        |published: &str| url_map.mappings.iter().find(|m| m.published == published).map(|m| m.served.clone());
+    let variable_of_system = |system: &str| {
+        systems.variables.iter().find(|v| v.published_system.as_deref() == Some(system)).map(|v| v.id.clone())
+    };
+    let mut known_fields = std::collections::BTreeMap::new();
+    for field in &catalog.fields {
+        let source = if field.source.starts_with("erratum") {
+            "coding-systems/errata/variables.json".to_string()
+        } else {
+            field.source.clone()
+        };
+        known_fields.entry(field.variable.clone()).or_insert(source);
+    }
+    let inputs =
+        validation::Inputs { defs, served_url: &served_url, variable_of_system: &variable_of_system, known_fields };
+    Ok(Tables::build(root, &inputs)?)
 }

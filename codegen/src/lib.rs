@@ -4,7 +4,8 @@
 //! - [`import`] reads the official definitions (`../shared/data`) and writes the project's
 //!   facts-only forms under `profiles/` and `coding-systems/`;
 //! - [`definitions`] loads those forms, [`ir`] turns them into plain data (types, fields,
-//!   cardinalities, choices, profiles), and [`emit`] turns the IR into Rust source.
+//!   cardinalities, choices, profiles), and [`emit`] turns the IR into Rust source;
+//!   [`validation`] turns the same definitions and the value sets into the validator's tables.
 pub mod catalog;
 pub mod codes;
 pub mod definitions;
@@ -13,4 +14,5 @@ pub mod errata;
 pub mod generate;
 pub mod import;
 pub mod ir;
+pub mod validation;
 pub mod views;

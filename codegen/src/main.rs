@@ -3,7 +3,7 @@
 //! ```text
 //! bluebutton-codegen import [--shared DIR] [--out DIR]
 //! bluebutton-codegen generate --out DIR
-//! bluebutton-codegen check
+//! bluebutton-codegen check [--ir | --validation]
 //! ```
 //! Paths default to the workspace this binary was built from, so it works from any directory.
 
@@ -23,6 +23,9 @@ commands:
   check
       Load profiles/, build the IR and print what would be generated (the IR listing with
       --ir); exit 1 if the definitions cannot be turned into a model.
+  check --validation
+      Print the validator's tables (every definition's element tree after the served errata
+      and pruning, the value sets, the errata and what they changed).
 ";
 
 /// The workspace root, from where this crate lives (`codegen/..`).
@@ -115,6 +118,11 @@ fn generate(args: &[String]) -> ExitCode {
 }
 
 fn check(args: &[String]) -> ExitCode {
+    if let [flag] = args {
+        if flag == "--validation" {
+            return check_validation();
+        }
+    }
     let print_ir = match args {
         [] => false,
         [flag] if flag == "--ir" => true,
@@ -141,6 +149,21 @@ fn check(args: &[String]) -> ExitCode {
                 model.resources.len(),
                 model.profiles.len()
             );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("check failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_validation() -> ExitCode {
+    match bluebutton_codegen::generate::load_validation_tables(&workspace_root()) {
+        Ok(tables) => {
+            print!("{tables}");
+            let (structures, elements, value_sets, codes) = tables.counts();
+            println!("{structures} definitions, {elements} elements, {value_sets} value sets ({codes} codes)");
             ExitCode::SUCCESS
         }
         Err(error) => {

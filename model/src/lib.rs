@@ -14,9 +14,12 @@ pub mod coded;
 pub mod errata;
 pub mod json;
 pub mod primitives;
+pub mod stream;
+pub mod validate;
 pub mod views;
 
 include!(concat!(env!("OUT_DIR"), "/mod.rs"));
 
 pub use coded::{CodeEnum, Coded};
 pub use resources::{Resource, RESOURCE_TYPES};
+pub use validate::{validate, validate_json, Finding, Report, Severity, Target};

@@ -1,3 +1,5 @@
 //! The subcommands, one module each.
 pub mod fields;
 pub mod parse;
+pub mod summary;
+pub mod validate;

@@ -1,0 +1,112 @@
+//! Validation throughput, in MB/s of input: the typed parse alone (`json::from_slice::<Resource>`)
+//! against parse + validate (`validate_json(.., Target::Served)`), on the normalized Bundle
+//! samples of `../shared/data` (when present) and on a larger Bundle built from the project's
+//! example data by `support::input`.
+//!
+//! ```sh
+//! cargo bench --bench validate
+//! cargo bench --bench validate -- 'validate/10MB'   # one group
+//! ```
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use bluebutton::json;
+use bluebutton::{validate_json, Resource, Target};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+#[path = "support/input.rs"]
+mod input;
+
+use input::{Layout, Templates};
+
+const MB: u64 = 1_000_000;
+
+/// The Bundles of `../shared/data/samples/v1-normalized/` (none where `../shared` is absent).
+fn sample_bundles() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/samples/v1-normalized");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipping the sample Bundles: {} not found", dir.display());
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Vec<u8>)> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter_map(|p| {
+            let bytes = std::fs::read(&p).ok()?;
+            let is_bundle = matches!(json::from_slice::<Resource>(&bytes), Ok(Resource::Bundle(_)));
+            is_bundle.then(|| (p.file_stem().unwrap().to_string_lossy().into_owned(), bytes))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The sample Bundles must be valid (a validator that stops early would look fast).
+fn check(name: &str, input: &[u8]) {
+    let report = validate_json(input, Target::Served).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(report.is_valid(), "{name} is not valid:\n{report}");
+}
+
+/// The findings on the large Bundle, for the record: the project's example claims are not all
+/// what the IG asks for, and findings cost something to build, so their number is printed.
+fn summarize(name: &str, input: &[u8]) {
+    let report = validate_json(input, Target::Served).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let errors = report.errors().count();
+    let warnings = report.warnings().count();
+    eprintln!(
+        "{name}: {} bytes, {errors} errors, {warnings} warnings, {} findings in all (target served)",
+        input.len(),
+        report.findings.len()
+    );
+}
+
+fn bench_validate(c: &mut Criterion) {
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    // The sample Bundles, one after the other as one input (they are small: 1.6 KB to 158 KB).
+    let samples = sample_bundles();
+    if !samples.is_empty() {
+        for (name, bytes) in &samples {
+            check(name, bytes);
+        }
+        let total: usize = samples.iter().map(|(_, b)| b.len()).sum();
+        let mut group = c.benchmark_group(format!("validate/samples-{}bundles-{}KB", samples.len(), total / 1000));
+        group.throughput(Throughput::BytesDecimal(total as u64));
+        group.measurement_time(Duration::from_secs(5));
+        group.bench_function("parse", |b| {
+            b.iter(|| {
+                for (_, bytes) in &samples {
+                    black_box(json::from_slice::<Resource>(black_box(bytes)).unwrap());
+                }
+            })
+        });
+        group.bench_function("parse_validate", |b| {
+            b.iter(|| {
+                for (_, bytes) in &samples {
+                    black_box(validate_json(black_box(bytes), Target::Served).unwrap());
+                }
+            })
+        });
+        group.finish();
+    }
+
+    // A large Bundle of the project's example entries.
+    for (size, size_name) in [(10 * MB, "10MB")] {
+        let input = Templates::load(Layout::Pretty).bundle(size);
+        summarize(size_name, &input);
+        inputs.push((size_name.to_string(), input));
+    }
+    for (name, input) in &inputs {
+        let mut group = c.benchmark_group(format!("validate/{name}"));
+        group.throughput(Throughput::BytesDecimal(input.len() as u64));
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(10));
+        group.bench_function("parse", |b| b.iter(|| json::from_slice::<Resource>(black_box(input)).unwrap()));
+        group.bench_function("parse_validate", |b| b.iter(|| validate_json(black_box(input), Target::Served).unwrap()));
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench_validate);
+criterion_main!(benches);

@@ -1,0 +1,85 @@
+//! Snapshots of the validation tables built from a tiny hand-written definition set
+//! (`tests/fixtures/validation`): a resource with a required binding, a backbone element with
+//! a content reference and an invariant; a profile with an extension slice, a renamed choice
+//! with a pattern, a subtree that only repeats its type (pruned) and a dropped element; an
+//! extension definition with the IG's snapshot defects; value sets with an is-a filter, an
+//! exclusion and an external code system; and one served erratum of each kind.
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bluebutton_codegen::definitions::Definitions;
+use bluebutton_codegen::validation::{emit, Inputs, Tables};
+
+fn tables() -> Tables {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/validation");
+    let defs = Definitions::load(&root).unwrap();
+    let served_url = |url: &str| {
+        url.strip_prefix("http://example.org/StructureDefinition/")
+            .map(|n| format!("https://example.org/variables/{n}"))
+    };
+    let no_variables = |_: &str| None;
+    let known_fields = BTreeMap::from([("size".to_string(), "a test catalog".to_string())]);
+    let inputs = Inputs { defs: &defs, served_url: &served_url, variable_of_system: &no_variables, known_fields };
+    Tables::build(&root, &inputs).unwrap()
+}
+
+#[test]
+fn listing() {
+    let t = tables();
+    let text = t.to_string();
+    // The profile's `kind` says what Coding says: its children are pruned.
+    assert!(text.contains("    kind 0..1 Coding served:0..0\n    value[x]"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn emitted_rust() {
+    insta::assert_snapshot!(emit::emit(&tables()));
+}
+
+#[test]
+fn errata_that_select_nothing_are_errors() {
+    let dir = std::env::temp_dir().join(format!("bluebutton-validation-errata-{}", std::process::id()));
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/validation");
+    for sub in ["profiles/fhir-stu3/types", "profiles/fhir-stu3/resources", "profiles/bb2ig", "profiles/errata"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        for entry in std::fs::read_dir(fixture.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.join("profiles/errata/validation.json"),
+        r#"[{"rule":"stale","change":"min","value":0,"profiles":["http://nowhere/*"],"elements":["**"],"evidence":"none"}]"#,
+    )
+    .unwrap();
+    let defs = Definitions::load(&dir).unwrap();
+    let none = |_: &str| None;
+    let inputs = Inputs { defs: &defs, served_url: &none, variable_of_system: &none, known_fields: BTreeMap::new() };
+    let err = Tables::build(&dir, &inputs).unwrap_err();
+    assert!(err.contains("`stale` selects nothing"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The project's own definitions: every profile and extension definition of the IG, the core
+/// definitions they reach, and every erratum applied (a stale one fails the build).
+#[test]
+fn project_tables() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let t = bluebutton_codegen::generate::load_validation_tables(&root).unwrap();
+    let (structures, elements, value_sets, _) = t.counts();
+    assert_eq!(t.structures.iter().filter(|s| s.ig).count(), 141, "10 profiles and 131 extension definitions");
+    assert!(structures > 190 && value_sets > 90, "{structures} definitions, {value_sets} value sets");
+    // Pruning keeps the tables small: a third of the snapshots' elements.
+    assert!(elements < 8_000, "{elements} elements");
+    assert!(t.errata_matches.iter().all(|&n| n > 0));
+    // Every IG extension slice has a served URL.
+    for s in t.structures.iter().filter(|s| s.ig) {
+        for n in t.nodes_of(s.root) {
+            let node = &t.arena.nodes[n];
+            if node.url.is_some() {
+                assert!(node.served.url.is_some(), "{}: {} has no served url", s.url, node.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Profile validation: is a resource what a Blue Button client can rely on?
+//!
+//! A resource is checked against the Blue Button IG's profile for it (Patient →
+//! `bluebutton-patient-claim`, Coverage → `bluebutton-coverage`, an ExplanationOfBenefit → the
+//! profile of its claim type), a Bundle against STU3 with each entry's resource against its
+//! profile, and anything else (contained resources included) against its STU3 definition. The
+//! checks are generated from the definitions (`bluebutton-codegen`'s `validation` tables):
+//! cardinality (including `max = 0` prohibitions), JSON types and choices, primitive formats
+//! (the parser's own validators), fixed and pattern values, extension slices by url, required
+//! and extensible bindings, references, and the invariants evaluated here (the others are
+//! listed as `not-evaluated`). Every problem is a [`Finding`]; nothing stops at the first.
+//!
+//! Two [`Target`]s: [`Target::Served`] (the default) is the IG plus the served-data errata
+//! (`profiles/errata/validation.json`: the served URL map, snapshot corrections, and the
+//! server's documented departures from base STU3, reported as warnings);
+//! [`Target::Published`] is the IG exactly as written.
+//!
+//! ```
+//! use bluebutton_model::validate::{validate_json, Target};
+//! let input = br#"{"resourceType":"Patient","id":"p1","gender":"female","birthDate":"1970-13"}"#;
+//! let report = validate_json(input, Target::Served).unwrap();
+//! assert!(!report.is_valid());
+//! let bad = report.errors().find(|f| f.rule == "primitive").unwrap();
+//! assert_eq!(bad.location, "Patient.birthDate");
+//! ```
+use std::fmt;
+
+mod engine;
+mod invariants;
+mod tables;
+mod terminology;
+
+use crate::json::{self, FromJsonOwned, ParseOptions, ToJson, Value};
+use crate::resources::OperationOutcome;
+use crate::Resource;
+
+/// What a resource is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Target {
+    /// The IG plus the served-data errata: what the Blue Button server really sends.
+    #[default]
+    Served,
+    /// The IG exactly as published (2018).
+    Published,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Target::Served => "served",
+            Target::Published => "published",
+        })
+    }
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// The resource does not conform.
+    Error,
+    /// Conforms, but something deserves attention (an extensible binding missed, a documented
+    /// departure of the server from base STU3).
+    Warning,
+    /// For the record (an extension outside the IG, a check that could not be made).
+    Information,
+}
+
+impl Severity {
+    /// The STU3 `issue-severity` code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem (or note) about a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// A stable id of the rule: `cardinality-min`, `cardinality-max`, `prohibited`, `type`,
+    /// `unknown-element`, `primitive`, `fixed`, `pattern`, `binding-required`,
+    /// `binding-extensible`, `code-system-unknown`, `slice-cardinality`,
+    /// `extension-outside-ig`, `reference-local`, `reference-shape`, `reference-target`,
+    /// `json`, `profile`, `served-deviation`, `not-evaluated`, or an invariant's key (`ele-1`,
+    /// `ext-1`, `ref-1`, `dom-3`, `per-1`, ...).
+    pub rule: &'static str,
+    /// Where, FHIRPath-style: the resource type, then the JSON path with indexes
+    /// (`ExplanationOfBenefit.item[0].extension[2].valueCoding.code`; in a Bundle,
+    /// `Bundle.entry[3].resource.item[0]`). A missing element is located where it would be
+    /// (`ExplanationOfBenefit.status`, `Patient.deceased[x]`), a missing slice as
+    /// `<element>:<slice>`.
+    pub location: String,
+    /// What was expected and what was found, in words.
+    pub message: String,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}] {}: {}", self.severity, self.rule, self.location, self.message)
+    }
+}
+
+/// All findings about one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// The resource type of the document (empty when it has none).
+    pub resource_type: String,
+    /// The definition the resource was checked against (a Blue Button profile or an STU3
+    /// resource), when one applied.
+    pub profile: Option<&'static str>,
+    pub target: Target,
+}
+
+/// The code system of the rule ids in [`Report::to_operation_outcome`]'s `issue.details`.
+pub const RULE_SYSTEM: &str = "https://github.com/bluebutton-rs/bluebutton-rs/validation-rule";
+
+impl Report {
+    /// The error-level findings.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.severity == Severity::Error)
+    }
+
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.severity == Severity::Warning)
+    }
+
+    /// `true` when there is no error (warnings and information allowed).
+    pub fn is_valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    /// The report as an STU3 OperationOutcome: one issue per finding (severity, an issue-type
+    /// code, the rule id as `details.coding` in [`RULE_SYSTEM`], the location as `location`
+    /// and `expression`, the message as `diagnostics`). A report without findings gives one
+    /// `information` issue saying so.
+    pub fn to_operation_outcome(&self) -> OperationOutcome<'static> {
+        let text = self.operation_outcome_json();
+        OperationOutcome::parse_owned(text.as_bytes(), ParseOptions::strict())
+            .expect("the validator writes valid OperationOutcome JSON")
+    }
+
+    fn operation_outcome_json(&self) -> String {
+        let mut w = json::Writer::compact();
+        w.begin_object();
+        w.key("resourceType");
+        w.string("OperationOutcome");
+        w.key("issue");
+        w.begin_array();
+        for f in &self.findings {
+            issue(&mut w, f.severity.as_str(), issue_type(f.rule), Some(f.rule), &f.message, Some(&f.location));
+        }
+        if self.findings.is_empty() {
+            let message = format!("no findings ({} target)", self.target);
+            issue(&mut w, "information", "informational", None, &message, None);
+        }
+        w.end_array();
+        w.end_object();
+        w.into_string()
+    }
+}
+
+fn issue(w: &mut json::Writer, severity: &str, code: &str, rule: Option<&str>, message: &str, location: Option<&str>) {
+    w.begin_object();
+    w.key("severity");
+    w.string(severity);
+    w.key("code");
+    w.string(code);
+    if let Some(rule) = rule {
+        w.key("details");
+        w.begin_object();
+        w.key("coding");
+        w.begin_array();
+        w.begin_object();
+        w.key("system");
+        w.string(RULE_SYSTEM);
+        w.key("code");
+        w.string(rule);
+        w.end_object();
+        w.end_array();
+        w.end_object();
+    }
+    w.key("diagnostics");
+    w.string(&fhir_string(message));
+    if let Some(location) = location.filter(|l| !l.is_empty()) {
+        for key in ["location", "expression"] {
+            w.key(key);
+            w.begin_array();
+            w.string(&fhir_string(location));
+            w.end_array();
+        }
+    }
+    w.end_object();
+}
+
+/// `text` as a valid FHIR `string`: a message or location can quote the input, and the input's
+/// text may hold the two characters a FHIR string may not (vertical tab, form feed); they are
+/// written as `\u{b}` and `\u{c}`. (Found by the fuzzer: `tests/fuzz_regressions.rs`.)
+fn fhir_string(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['\u{b}', '\u{c}']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.replace('\u{b}', "\\u{b}").replace('\u{c}', "\\u{c}"))
+}
+
+/// The STU3 issue-type code for a rule.
+fn issue_type(rule: &str) -> &'static str {
+    match rule {
+        "cardinality-min" => "required",
+        "cardinality-max" | "prohibited" | "slice-cardinality" | "type" | "unknown-element" | "json" => "structure",
+        "primitive" | "fixed" | "pattern" | "reference-shape" | "reference-target" | "reference-local" => "value",
+        "binding-required" | "binding-extensible" => "code-invalid",
+        "code-system-unknown" | "not-evaluated" => "not-supported",
+        "extension-outside-ig" | "profile" => "informational",
+        "served-deviation" => "business-rule",
+        _ => "invariant",
+    }
+}
+
+/// Writes one finding per line: `error [cardinality-min] <location>: <message>`.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            writeln!(f, "{finding}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Validates a typed resource against its profile under the served target.
+///
+/// ```
+/// use bluebutton_model::{json, validate, Resource};
+/// let input = br#"{"resourceType":"Patient","id":"p1"}"#;
+/// let patient: Resource = json::from_slice(input).unwrap();
+/// let report = validate::validate(&patient);
+/// // The Blue Button patient profile requires identifier, name, gender and address.
+/// assert!(report.errors().any(|f| f.location == "Patient.gender"));
+/// ```
+pub fn validate(resource: &Resource<'_>) -> Report {
+    validate_with(resource, Target::Served)
+}
+
+/// Validates a typed resource under `target`.
+pub fn validate_with(resource: &Resource<'_>, target: Target) -> Report {
+    let text = resource.to_json_string();
+    validate_json(text.as_bytes(), target).expect("a typed resource writes valid JSON")
+}
+
+/// Validates a JSON document under `target`.
+///
+/// `Err` only when the input is not JSON at all (or nests deeper than the parser's limit); a
+/// JSON document that is not a valid resource gives a report with error findings (all of them).
+pub fn validate_json(input: &[u8], target: Target) -> Result<Report, json::Error> {
+    let value: Value<'_> = json::from_slice(input)?;
+    Ok(validate_value(&value, target))
+}
+
+/// Validates a parsed JSON document under `target`.
+pub fn validate_value(value: &Value<'_>, target: Target) -> Report {
+    let mut engine = engine::Engine::new(target);
+    let (resource_type, profile) = engine.document(value);
+    Report { findings: engine.findings, resource_type, profile, target }
+}
+
+/// Panics, with the readable report, when `input` is not JSON or has an error-level finding
+/// under the served target. For tests:
+///
+/// ```
+/// bluebutton_model::validate::assert_valid(br#"{"resourceType":"Bundle","type":"searchset","total":0}"#);
+/// ```
+pub fn assert_valid(input: &[u8]) {
+    let report = match validate_json(input, Target::Served) {
+        Ok(report) => report,
+        Err(e) => panic!("not JSON: {e}"),
+    };
+    if !report.is_valid() {
+        let errors: Vec<String> = report.errors().map(ToString::to_string).collect();
+        panic!(
+            "{} is not valid ({} error(s), served target):\n{}\n\nfull report:\n{report}",
+            if report.resource_type.is_empty() { "the document" } else { &report.resource_type },
+            errors.len(),
+            errors.join("\n")
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! The generated validation tables (`validation.rs` in OUT_DIR, written by
+//! `bluebutton-codegen`'s `validation` module) and the row types they are made of.
+//!
+//! Elements are laid out so that each one's children, and its slices, are contiguous; an
+//! element refers to them, to its types and to its constraints by index.
+
+use std::sync::OnceLock;
+
+use super::Target;
+
+/// `max = *`.
+pub(crate) const MANY: u32 = u32::MAX;
+/// No element (a missing type definition, no content reference).
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// One StructureDefinition.
+#[derive(Debug)]
+pub(crate) struct Structure {
+    pub url: &'static str,
+    pub name: &'static str,
+    /// The type defined or constrained.
+    pub type_: &'static str,
+    /// `resource`, `complex-type`, `primitive-type`, `logical`.
+    pub kind: &'static str,
+    /// From the IG (not the STU3 core).
+    pub ig: bool,
+    /// The base definition's url ("" for none).
+    pub base: &'static str,
+    /// The root element.
+    pub root: u32,
+}
+
+/// One element.
+#[derive(Debug)]
+pub(crate) struct E {
+    /// The JSON name (without `[x]` for a choice; `valueMoney` for a type slice).
+    pub name: &'static str,
+    /// The definition's element path, for messages.
+    pub path: &'static str,
+    /// The slice name ("" for none).
+    pub slice: &'static str,
+    /// [`CHOICE`], [`ARRAY`], [`PUBLISHED_ONLY`], [`SERVED_ONLY`].
+    pub flags: u8,
+    pub min: u32,
+    pub max: u32,
+    /// Type list id (see `TYPE_LISTS`).
+    pub types: u32,
+    pub children: u32,
+    pub children_len: u16,
+    pub slices: u32,
+    pub slices_len: u16,
+    /// The element whose children stand for this one's, or [`NONE`].
+    pub content_ref: u32,
+    /// Constraint list id (see `CONSTRAINT_LISTS`).
+    pub constraints: u32,
+    /// Row of `EXTRAS` (0: none).
+    pub extra: u32,
+}
+
+pub(crate) const CHOICE: u8 = 1;
+pub(crate) const ARRAY: u8 = 2;
+pub(crate) const PUBLISHED_ONLY: u8 = 4;
+pub(crate) const SERVED_ONLY: u8 = 8;
+
+/// One type of an element.
+#[derive(Debug)]
+pub(crate) struct TypeRef {
+    pub code: &'static str,
+    /// The root element of the type's (or profile's) definition, or [`NONE`].
+    pub root: u32,
+    /// Target profiles of a Reference (range of `TARGETS`).
+    pub targets: u32,
+    pub targets_len: u16,
+}
+
+/// A constraint of the definitions.
+#[derive(Debug)]
+pub(crate) struct Constraint {
+    pub key: &'static str,
+    pub severity: &'static str,
+    pub expression: &'static str,
+}
+
+/// Facts few elements have.
+#[derive(Debug)]
+pub(crate) struct Extra {
+    /// Row of `SLICINGS`.
+    pub slicing: u32,
+    /// Row of `BINDINGS`, published and served.
+    pub binding: u32,
+    pub served_binding: u32,
+    pub served_min: u32,
+    pub served_max: u32,
+    /// Fixed value as JSON text, published and served.
+    pub fixed: &'static str,
+    pub served_fixed: &'static str,
+    /// Pattern value as JSON text.
+    pub pattern: &'static str,
+    /// The extension URL a slice matches, published and served.
+    pub url: &'static str,
+    pub served_url: &'static str,
+    /// Row of `ERRATA` whose violations served reports as warnings (0: none).
+    pub deviation: u32,
+    /// Type list id of the types served instead (0: as published).
+    pub served_types: u32,
+}
+
+/// A value set, expanded.
+#[derive(Debug)]
+pub(crate) struct ValueSetDef {
+    pub url: &'static str,
+    /// Range of `INCLUDES`.
+    pub includes: u32,
+    pub includes_len: u16,
+    /// The codebook variable the served target reads the value set as ("" for none).
+    pub served_variable: &'static str,
+}
+
+/// One code system's codes in a value set.
+#[derive(Debug)]
+pub(crate) struct Include {
+    pub system: &'static str,
+    /// False when the code system is not available here (its codes cannot be checked).
+    pub expandable: bool,
+    /// Sorted.
+    pub codes: &'static [&'static str],
+}
+
+/// One served erratum.
+#[derive(Debug)]
+pub(crate) struct Erratum {
+    pub rule: &'static str,
+    pub evidence: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/validation.rs"));
+
+/// Numbers per row of `ELEMENT_ROWS`.
+const ELEMENT_FIELDS: usize = 17;
+
+/// Every element, decoded once from `ELEMENT_ROWS` (children and slices contiguous).
+pub(crate) fn elements() -> &'static [E] {
+    static ELEMENTS: OnceLock<Vec<E>> = OnceLock::new();
+    ELEMENTS.get_or_init(|| {
+        let text = |start: u32, len: u32| &ELEMENT_STRINGS[start as usize..(start + len) as usize];
+        ELEMENT_ROWS
+            .chunks_exact(ELEMENT_FIELDS)
+            .map(|r| E {
+                name: text(r[0], r[1]),
+                path: text(r[2], r[3]),
+                slice: text(r[4], r[5]),
+                flags: r[6] as u8,
+                min: r[7],
+                max: r[8],
+                types: r[9],
+                children: r[10],
+                children_len: r[11] as u16,
+                slices: r[12],
+                slices_len: r[13] as u16,
+                content_ref: r[14],
+                constraints: r[15],
+                extra: r[16],
+            })
+            .collect()
+    })
+}
+
+static NO_EXTRA: Extra = Extra {
+    slicing: 0,
+    binding: 0,
+    served_binding: 0,
+    served_min: 0,
+    served_max: 0,
+    fixed: "",
+    served_fixed: "",
+    pattern: "",
+    url: "",
+    served_url: "",
+    deviation: 0,
+    served_types: 0,
+};
+
+impl E {
+    pub fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    pub fn extra(&self) -> &'static Extra {
+        if self.extra == 0 {
+            &NO_EXTRA
+        } else {
+            &EXTRAS[self.extra as usize]
+        }
+    }
+
+    /// Whether the element exists under `target`.
+    pub fn available(&self, target: Target) -> bool {
+        match target {
+            Target::Published => !self.is(SERVED_ONLY),
+            Target::Served => !self.is(PUBLISHED_ONLY),
+        }
+    }
+
+    pub fn min(&self, target: Target) -> u32 {
+        match (target, self.extra) {
+            (Target::Served, x) if x != 0 => EXTRAS[x as usize].served_min,
+            _ => self.min,
+        }
+    }
+
+    pub fn max(&self, target: Target) -> u32 {
+        match (target, self.extra) {
+            (Target::Served, x) if x != 0 => EXTRAS[x as usize].served_max,
+            _ => self.max,
+        }
+    }
+
+    /// The types under `target`.
+    pub fn types(&self, target: Target) -> &'static [TypeRef] {
+        let served = self.extra().served_types;
+        let list = if target == Target::Served && served != 0 { served } else { self.types };
+        let (start, len) = TYPE_LISTS[list as usize];
+        &TYPES[start as usize..start as usize + len as usize]
+    }
+
+    pub fn children(&self) -> &'static [E] {
+        let start = self.children as usize;
+        &elements()[start..start + self.children_len as usize]
+    }
+
+    pub fn slices(&self) -> &'static [E] {
+        let start = self.slices as usize;
+        &elements()[start..start + self.slices_len as usize]
+    }
+
+    pub fn constraints(&self) -> impl Iterator<Item = &'static Constraint> {
+        CONSTRAINT_LISTS[self.constraints as usize].iter().map(|&i| &CONSTRAINTS[i as usize])
+    }
+
+    /// (strength, value set url) of the binding under `target`.
+    pub fn binding(&self, target: Target) -> Option<(&'static str, &'static str)> {
+        let x = self.extra();
+        let row = if target == Target::Served { x.served_binding } else { x.binding };
+        (row != 0).then(|| BINDINGS[row as usize])
+    }
+
+    pub fn fixed(&self, target: Target) -> Option<&'static str> {
+        let x = self.extra();
+        let f = if target == Target::Served { x.served_fixed } else { x.fixed };
+        (!f.is_empty()).then_some(f)
+    }
+
+    pub fn pattern(&self) -> Option<&'static str> {
+        let p = self.extra().pattern;
+        (!p.is_empty()).then_some(p)
+    }
+
+    /// The extension URL this slice matches under `target`.
+    pub fn url(&self, target: Target) -> &'static str {
+        let x = self.extra();
+        if target == Target::Served {
+            x.served_url
+        } else {
+            x.url
+        }
+    }
+
+    pub fn slicing(&self) -> Option<(&'static str, &'static str, bool)> {
+        let row = self.extra().slicing;
+        (row != 0).then(|| SLICINGS[row as usize])
+    }
+
+    /// The erratum whose violations served reports as warnings.
+    pub fn deviation(&self, target: Target) -> Option<&'static Erratum> {
+        let d = self.extra().deviation;
+        (target == Target::Served && d != 0).then(|| &ERRATA[d as usize])
+    }
+}
+
+impl TypeRef {
+    pub fn targets(&self) -> &'static [&'static str] {
+        let start = self.targets as usize;
+        &TARGETS[start..start + self.targets_len as usize]
+    }
+
+    /// The root element of the type's definition.
+    pub fn root(&self) -> Option<&'static E> {
+        (self.root != NONE).then(|| &elements()[self.root as usize])
+    }
+}
+
+impl ValueSetDef {
+    pub fn includes(&self) -> &'static [Include] {
+        let start = self.includes as usize;
+        &INCLUDES[start..start + self.includes_len as usize]
+    }
+}
+
+/// The definition with this url.
+pub(crate) fn structure(url: &str) -> Option<&'static Structure> {
+    STRUCTURES.binary_search_by(|s| s.url.cmp(url)).ok().map(|i| &STRUCTURES[i])
+}
+
+/// The core definition of a type or resource (`Patient`, `Coding`).
+pub(crate) fn core(type_name: &str) -> Option<&'static Structure> {
+    const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
+    STRUCTURES
+        .binary_search_by(|s| {
+            let rest = s.url.strip_prefix(CORE);
+            match rest {
+                Some(r) => r.cmp(type_name),
+                None => s.url.cmp(CORE),
+            }
+        })
+        .ok()
+        .map(|i| &STRUCTURES[i])
+}
+
+pub(crate) fn root_of(s: &Structure) -> &'static E {
+    &elements()[s.root as usize]
+}
+
+/// The value set with this url.
+pub(crate) fn value_set(url: &str) -> Option<&'static ValueSetDef> {
+    VALUE_SETS.binary_search_by(|v| v.url.cmp(url)).ok().map(|i| &VALUE_SETS[i])
+}
+
+/// Where the field catalog places a served CCW variable.
+pub(crate) fn known_field(variable: &str) -> Option<&'static str> {
+    KNOWN_FIELDS.binary_search_by(|(v, _)| v.cmp(&variable)).ok().map(|i| KNOWN_FIELDS[i].1)
+}

@@ -1,0 +1,374 @@
+//! Each validation rule on a small document: the finding's rule, severity and location.
+//! Self-contained (no `../shared` needed).
+use bluebutton::json;
+use bluebutton::resources::OperationOutcome;
+use bluebutton::validate::{self, validate_json, Finding, Report, Severity, Target};
+use bluebutton::Resource;
+
+fn served(doc: &str) -> Report {
+    validate_json(doc.as_bytes(), Target::Served).unwrap_or_else(|e| panic!("not JSON: {e}\n{doc}"))
+}
+
+fn published(doc: &str) -> Report {
+    validate_json(doc.as_bytes(), Target::Published).unwrap()
+}
+
+/// The finding of `rule` at `location`, or a panic showing the report.
+fn finding<'r>(report: &'r Report, rule: &str, location: &str) -> &'r Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.rule == rule && f.location == location)
+        .unwrap_or_else(|| panic!("no [{rule}] at {location} in:\n{report}"))
+}
+
+fn error<'r>(report: &'r Report, rule: &str, location: &str) -> &'r Finding {
+    let f = finding(report, rule, location);
+    assert_eq!(f.severity, Severity::Error, "{f}");
+    f
+}
+
+fn assert_clean(report: &Report) {
+    assert!(report.is_valid(), "expected no error:\n{report}");
+}
+
+/// A minimal Observation (checked against its STU3 definition).
+fn observation(extra: &str) -> String {
+    format!(r#"{{"resourceType":"Observation","status":"final","code":{{"text":"x"}}{extra}}}"#)
+}
+
+/// A Patient that the served Blue Button profile accepts, with `extra` members.
+fn patient(extra: &str) -> String {
+    format!(
+        r#"{{"resourceType":"Patient","id":"p1","identifier":[{{"system":"https://bluebutton.cms.gov/resources/variables/bene_id","value":"1"}}],"name":[{{"use":"usual","family":"Doe","given":["Jane"]}}],"gender":"female","address":[{{"state":"15","postalCode":"12345"}}]{extra}}}"#
+    )
+}
+
+const RACE: &str = "https://bluebutton.cms.gov/resources/variables/race";
+
+#[test]
+fn baselines_are_valid() {
+    assert_clean(&served(&observation("")));
+    let p = served(&patient(""));
+    assert_clean(&p);
+    assert_eq!(p.profile, Some("http://hl7.org/fhir/StructureDefinition/bluebutton-patient-claim"));
+    assert!(p.findings.is_empty(), "{p}");
+}
+
+#[test]
+fn cardinality_min_is_at_the_missing_element() {
+    let r = served(r#"{"resourceType":"Observation","code":{"text":"x"}}"#);
+    let f = error(&r, "cardinality-min", "Observation.status");
+    assert_eq!((f.expected.as_deref(), f.found.as_deref()), (Some("at least 1"), Some("0")));
+    // A required choice is named with [x].
+    let r = served(&patient("").replace(r#""use":"usual","#, ""));
+    error(&r, "cardinality-min", "Patient.name[0].use");
+}
+
+#[test]
+fn cardinality_max_on_a_profiled_repeat() {
+    // The patient profile allows one name (STU3 allows many).
+    let two = patient("").replace(r#""name":[{"#, r#""name":[{"family":"A","use":"usual","given":["B"]},{"#);
+    error(&served(&two), "cardinality-max", "Patient.name");
+}
+
+#[test]
+fn prohibited_elements() {
+    let r = served(&patient(r#","telecom":[{"system":"phone","value":"1"}]"#));
+    error(&r, "prohibited", "Patient.telecom");
+}
+
+#[test]
+fn json_types() {
+    error(&served(&observation(r#","issued":20200101"#)), "type", "Observation.issued");
+    // A single value where an array belongs, and an array where a single value belongs.
+    error(&served(&observation(r#","category":{"text":"x"}"#)), "type", "Observation.category");
+    let r = served(r#"{"resourceType":"Observation","status":["final","final"],"code":{"text":"x"}}"#);
+    error(&r, "type", "Observation.status");
+    // A decimal given as a string.
+    error(&served(&observation(r#","valueQuantity":{"value":"1.5"}"#)), "type", "Observation.valueQuantity.value");
+    // A choice with a type it does not allow, and a choice given twice.
+    error(&served(&observation(r#","valueUri":"x""#)), "type", "Observation.valueUri");
+    let twice = observation(r#","valueString":"x","valueBoolean":true"#);
+    error(&served(&twice), "cardinality-max", "Observation.valueBoolean");
+    // An empty object where a resource belongs.
+    let empty = r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{}}]}"#;
+    error(&served(empty), "ele-1", "Bundle.entry[0].resource");
+}
+
+#[test]
+fn unknown_elements() {
+    let r = served(&observation(r#","colour":"red""#));
+    let f = error(&r, "unknown-element", "Observation.colour");
+    assert!(f.message.contains("colour"), "{f}");
+    // meta is an Observation element but the patient profile's snapshot drops it: an error
+    // as published, restored by an erratum when served.
+    let with_meta = patient(r#","meta":{"lastUpdated":"2020-01-01T00:00:00Z"}"#);
+    let r = published(&with_meta);
+    let f = error(&r, "unknown-element", "Patient.meta");
+    assert!(f.message.contains("snapshot leaves it out"), "{f}");
+    assert_clean(&served(&with_meta));
+}
+
+#[test]
+fn primitive_formats() {
+    let r = served(&observation(r#","issued":"2020-13-01T00:00:00Z""#));
+    let f = error(&r, "primitive", "Observation.issued");
+    assert_eq!(f.found.as_deref(), Some("\"2020-13-01T00:00:00Z\""));
+    error(&served(&observation(r#","id":"IGNORED_FIELD""#)), "primitive", "Observation.id");
+    error(&served(&observation(r#","comment":"""#)), "primitive", "Observation.comment");
+    error(&served(&patient("").replace(r#""use":"usual""#, r#""use":"usual ""#)), "primitive", "Patient.name[0].use");
+    error(&served(&patient(r#","birthDate":"1970-02-30""#)), "primitive", "Patient.birthDate");
+    let r = served(r#"{"resourceType":"Bundle","type":"searchset","total":-1}"#);
+    error(&r, "primitive", "Bundle.total");
+}
+
+#[test]
+fn fixed_values() {
+    // The IG's race extension fixes its url to `StructureDefinition/PatientRace` instead of its
+    // canonical URL: published, an extension using the canonical URL breaks the fixed value.
+    let ig = "http://hl7.org/fhir/StructureDefinition/bluebutton-patient-race-extension";
+    let ext = format!(
+        r#","extension":[{{"url":"{ig}","valueCoding":{{"system":"http://hl7.org/fhir/CodeSystem/race","code":"1"}}}}]"#
+    );
+    let r = published(&patient(&ext));
+    let f = error(&r, "fixed", "Patient.extension[0].url");
+    assert_eq!(f.expected.as_deref(), Some("\"StructureDefinition/PatientRace\""));
+}
+
+#[test]
+fn required_bindings() {
+    let r = served(r#"{"resourceType":"Observation","status":"done","code":{"text":"x"}}"#);
+    let f = error(&r, "binding-required", "Observation.status");
+    assert_eq!(f.found.as_deref(), Some("done"));
+    // Published, the IG binds gender to its own code system; served, to STU3's.
+    let r = published(&patient(""));
+    error(&r, "binding-required", "Patient.gender");
+    error(&served(&patient("").replace("female", "f")), "binding-required", "Patient.gender");
+    // A Coding is blamed at its code.
+    let coded = observation(r#","valueQuantity":{"value":1,"comparator":"~"}"#);
+    error(&served(&coded), "binding-required", "Observation.valueQuantity.comparator");
+}
+
+#[test]
+fn codebook_bindings_are_extensible_when_served() {
+    let ext = format!(r#","extension":[{{"url":"{RACE}","valueCoding":{{"system":"{RACE}","code":"Z"}}}}]"#);
+    let r = served(&patient(&ext));
+    assert_clean(&r);
+    let f = finding(&r, "binding-extensible", "Patient.extension[0].valueCoding.code");
+    assert_eq!(f.severity, Severity::Warning);
+    let ok = format!(r#","extension":[{{"url":"{RACE}","valueCoding":{{"system":"{RACE}","code":"1"}}}}]"#);
+    assert!(served(&patient(&ok)).findings.is_empty());
+}
+
+#[test]
+fn unknown_code_systems_are_information() {
+    let r = served(&observation(r#","valueAttachment":{"contentType":"text/plain"}"#));
+    assert_clean(&r);
+    let f = finding(&r, "code-system-unknown", "Observation.valueAttachment.contentType");
+    assert_eq!(f.severity, Severity::Information);
+}
+
+#[test]
+fn slice_cardinality() {
+    let one = format!(r#"{{"url":"{RACE}","valueCoding":{{"system":"{RACE}","code":"1"}}}}"#);
+    let r = served(&patient(&format!(r#","extension":[{one},{one}]"#)));
+    error(&r, "slice-cardinality", "Patient.extension");
+    // A required slice that is missing is located as `<element>:<slice>`.
+    let eob = r#"{"resourceType":"ExplanationOfBenefit","id":"carrier-1","status":"active"}"#;
+    let r = published(eob);
+    error(&r, "slice-cardinality", "ExplanationOfBenefit.extension:carrier-prpayamt-extension");
+    assert!(!served(eob).findings.iter().any(|f| f.rule == "slice-cardinality"));
+}
+
+#[test]
+fn extensions_outside_the_ig() {
+    let ext = r#","extension":[{"url":"https://bluebutton.cms.gov/resources/variables/dual_01","valueCoding":{"code":"AA"}}]"#;
+    let r = served(&patient(ext));
+    assert_clean(&r);
+    let f = finding(&r, "extension-outside-ig", "Patient.extension[0]");
+    assert_eq!(f.severity, Severity::Information);
+    assert!(f.message.contains("dual_01"), "{f}");
+}
+
+#[test]
+fn references() {
+    let r = served(&observation(r##","subject":{"reference":"#nowhere"}"##));
+    error(&r, "ref-1", "Observation.subject.reference");
+    let r = served(&observation(r##","subject":{"reference":"#"}"##));
+    error(&r, "reference-local", "Observation.subject.reference");
+    error(
+        &served(&observation(r#","subject":{"reference":"IGNORED_FIELD"}"#)),
+        "reference-shape",
+        "Observation.subject.reference",
+    );
+    error(
+        &served(&observation(r#","subject":{"reference":"Nothing/1"}"#)),
+        "reference-shape",
+        "Observation.subject.reference",
+    );
+    error(
+        &served(&observation(r#","subject":{"reference":"Patient/a b"}"#)),
+        "reference-shape",
+        "Observation.subject.reference",
+    );
+    error(
+        &served(&observation(r#","subject":{"reference":"Coverage/1"}"#)),
+        "reference-target",
+        "Observation.subject.reference",
+    );
+    assert_clean(&served(&observation(r#","subject":{"reference":"Patient/1/_history/2"}"#)));
+    assert_clean(&served(&observation(r#","subject":{"reference":"https://example.org/fhir/Patient/1"}"#)));
+    // A local reference to a contained resource resolves, and the contained one is referenced.
+    let contained = r##","contained":[{"resourceType":"Patient","id":"p"}],"subject":{"reference":"#p"}"##;
+    assert_clean(&served(&observation(contained)));
+}
+
+#[test]
+fn contained_resources() {
+    let unreferenced = r#","contained":[{"resourceType":"Patient","id":"p"}]"#;
+    error(&served(&observation(unreferenced)), "dom-3", "Observation.contained[0]");
+    let nested = r##","contained":[{"resourceType":"Patient","id":"p","contained":[{"resourceType":"Patient","id":"q"}]}],"subject":{"reference":"#p"}"##;
+    error(&served(&observation(nested)), "dom-2", "Observation.contained[0].contained");
+    let dated = r##","contained":[{"resourceType":"Patient","id":"p","meta":{"lastUpdated":"2020-01-01T00:00:00Z"}}],"subject":{"reference":"#p"}"##;
+    error(&served(&observation(dated)), "dom-4", "Observation.contained[0].meta.lastUpdated");
+    // A contained resource is checked against its STU3 definition.
+    let bad = r##","contained":[{"resourceType":"Patient","id":"p","gender":"f"}],"subject":{"reference":"#p"}"##;
+    error(&served(&observation(bad)), "binding-required", "Observation.contained[0].gender");
+}
+
+#[test]
+fn element_invariants() {
+    error(&served(&observation(r#","code":{}"#).replace(r#""code":{"text":"x"},"#, "")), "ele-1", "Observation.code");
+    error(&served(&patient(r#","_birthDate":{}"#)), "ele-1", "Patient._birthDate");
+    let both = r#","extension":[{"url":"http://example.org/x","valueString":"a","extension":[{"url":"y","valueString":"b"}]}]"#;
+    error(&served(&observation(both)), "ext-1", "Observation.extension[0]");
+    let neither = r#","extension":[{"url":"http://example.org/x"}]"#;
+    error(&served(&observation(neither)), "ext-1", "Observation.extension[0]");
+    let no_url = r#","extension":[{"valueString":"a"}]"#;
+    error(&served(&observation(no_url)), "cardinality-min", "Observation.extension[0].url");
+    let backwards = r#","effectivePeriod":{"start":"2020-02-01","end":"2020-01-01"}"#;
+    error(&served(&observation(backwards)), "per-1", "Observation.effectivePeriod");
+    let unsystematic = r#","valueQuantity":{"value":1,"code":"mg"}"#;
+    error(&served(&observation(unsystematic)), "qty-3", "Observation.valueQuantity");
+    let bundle = r#"{"resourceType":"Bundle","type":"collection","total":1}"#;
+    error(&served(bundle), "bdl-1", "Bundle");
+}
+
+#[test]
+fn json_rules() {
+    error(&served(&observation(r#","issued":null"#)), "json", "Observation.issued");
+    error(&served(&observation(r#","category":[]"#)), "json", "Observation.category");
+    let duplicate = r#"{"resourceType":"Observation","status":"final","status":"final","code":{"text":"x"}}"#;
+    error(&served(duplicate), "json", "Observation.status");
+    // Nulls stand for values that only have extensions, and must align with the `_` array.
+    let ext = r#"{"extension":[{"url":"http://example.org/x","valueString":"y"}]}"#;
+    let aligned =
+        patient("").replace(r#""given":["Jane"]"#, &format!(r#""given":["Jane",null],"_given":[null,{ext}]"#));
+    assert_clean(&served(&aligned));
+    let bare = patient("").replace(r#""given":["Jane"]"#, r#""given":["Jane",null]"#);
+    error(&served(&bare), "json", "Patient.name[0].given[1]");
+    // Not a resource at all is a report, not an Err; not JSON is an Err.
+    error(&served("[1]"), "json", "");
+    error(&served("{}"), "cardinality-min", "resourceType");
+    error(&served(r#"{"resourceType":"Widget"}"#), "type", "Widget.resourceType");
+    assert!(validate_json(b"{", Target::Served).is_err());
+}
+
+#[test]
+fn invariants_not_evaluated_are_listed_once() {
+    let referral = r#"{"resourceType":"ReferralRequest","status":"active","intent":"order","subject":{"reference":"Patient/1"},"requester":{"agent":{"reference":"Practitioner/1"}}}"#;
+    let r = served(referral);
+    assert_clean(&r);
+    let f = finding(&r, "not-evaluated", "ReferralRequest.requester");
+    assert!(f.message.contains("rfr-1"), "{f}");
+    assert_eq!(r.findings.iter().filter(|f| f.rule == "not-evaluated").count(), 1);
+}
+
+#[test]
+fn served_deviations_are_warnings() {
+    let referral = r#"{"resourceType":"ReferralRequest","status":"active","subject":{"reference":"Patient/1"}}"#;
+    let r = served(referral);
+    let f = finding(&r, "served-deviation", "ReferralRequest.intent");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.message.contains("referral-without-intent"), "{f}");
+    error(&published(referral), "cardinality-min", "ReferralRequest.intent");
+}
+
+#[test]
+fn profiles_by_resource_and_claim_type() {
+    let r = served(r#"{"resourceType":"ExplanationOfBenefit","id":"pde-1"}"#);
+    assert_eq!(r.profile, Some("http://hl7.org/fhir/StructureDefinition/bluebutton-pde-claim"));
+    let r = served(r#"{"resourceType":"ExplanationOfBenefit","id":"x"}"#);
+    assert_eq!(r.profile, Some("http://hl7.org/fhir/StructureDefinition/ExplanationOfBenefit"));
+    assert_eq!(finding(&r, "profile", "ExplanationOfBenefit").severity, Severity::Warning);
+    // Each entry of a Bundle is checked against its own profile, at its own location.
+    let bundle = format!(
+        r#"{{"resourceType":"Bundle","type":"searchset","entry":[{{"resource":{}}},{{"resource":{}}}]}}"#,
+        patient(""),
+        observation("").replace(r#""status":"final","#, "")
+    );
+    let r = served(&bundle);
+    error(&r, "cardinality-min", "Bundle.entry[1].resource.status");
+    assert_eq!(r.errors().count(), 1, "{r}");
+}
+
+#[test]
+fn all_findings_are_collected() {
+    let doc = r##"{"resourceType":"Observation","issued":"x","code":{},"colour":1,"subject":{"reference":"#no"}}"##;
+    let r = served(doc);
+    for (rule, at) in [
+        ("cardinality-min", "Observation.status"),
+        ("primitive", "Observation.issued"),
+        ("ele-1", "Observation.code"),
+        ("unknown-element", "Observation.colour"),
+        ("ref-1", "Observation.subject.reference"),
+    ] {
+        error(&r, rule, at);
+    }
+}
+
+#[test]
+fn typed_resources_and_assertions() {
+    let text = patient("");
+    let resource: Resource<'_> = json::from_str(&text).unwrap();
+    assert_clean(&validate::validate(&resource));
+    validate::assert_valid(text.as_bytes());
+    let r = validate::validate_with(&resource, Target::Published);
+    assert!(!r.is_valid());
+}
+
+#[test]
+#[should_panic(expected = "error [cardinality-min] Observation.status")]
+fn assert_valid_shows_the_report() {
+    validate::assert_valid(br#"{"resourceType":"Observation","code":{"text":"x"}}"#);
+}
+
+#[test]
+fn reports_read_and_convert() {
+    let r = served(r#"{"resourceType":"Observation","code":{"text":"x"},"colour":1}"#);
+    let text = r.to_string();
+    assert!(text.lines().any(|l| l.starts_with("error [cardinality-min] Observation.status: ")), "{text}");
+    assert_eq!(text.lines().count(), r.findings.len());
+    let outcome: OperationOutcome<'static> = r.to_operation_outcome();
+    let written = json::to_string(&outcome);
+    assert!(written.contains(r#""severity":"error","code":"required""#), "{written}");
+    assert!(written.contains(r#""code":"unknown-element""#), "{written}");
+    assert!(written.contains(r#""expression":["Observation.colour"]"#), "{written}");
+    let clean = served(&observation("")).to_operation_outcome();
+    assert!(json::to_string(&clean).contains(r#""code":"informational""#));
+}
+
+#[test]
+fn deep_nesting_is_walked_without_overflow() {
+    // The parser's depth limit (128) bounds the walk: nested extensions up to it.
+    let depth = 60;
+    let mut ext = r#"{"url":"http://example.org/x","valueString":"v"}"#.to_string();
+    for _ in 0..depth {
+        ext = format!(r#"{{"url":"http://example.org/x","extension":[{ext}]}}"#);
+    }
+    let r = served(&observation(&format!(r#","extension":[{ext}]"#)));
+    assert_clean(&r);
+    let too_deep = "[".repeat(200) + &"]".repeat(200);
+    assert!(validate_json(too_deep.as_bytes(), Target::Served).is_err());
+}
