@@ -52,36 +52,32 @@ fn sequence(item: &ExplanationOfBenefitItem<'_>) -> Option<u32> {
     item.sequence().map(|n| n.get())
 }
 
+/// The line costs of a carrier or DME claim view.
+macro_rules! part_b_line_costs {
+    ($claim:expr) => {
+        $claim
+            .lines()
+            .map(|l| LineCosts {
+                sequence: sequence(l.0),
+                submitted: amount(l.line_sbmtd_chrg_amt()),
+                allowed: amount(l.line_alowd_chrg_amt()),
+                medicare_paid: amount(l.line_nch_pmt_amt()),
+                provider_paid: amount(l.line_prvdr_pmt_amt()),
+                beneficiary_paid: amount(l.line_bene_pmt_amt()),
+                deductible: amount(l.line_bene_ptb_ddctbl_amt()),
+                coinsurance: amount(l.line_coinsrnc_amt()),
+            })
+            .collect()
+    };
+}
+
 impl<'a> ClaimView<'a> {
     /// The costs of every line of the claim.
     pub fn line_costs(&self) -> Vec<LineCosts<'a>> {
         match *self {
-            ClaimView::Carrier(c) => c
-                .lines()
-                .map(|l| LineCosts {
-                    sequence: sequence(l.0),
-                    submitted: amount(l.line_sbmtd_chrg_amt()),
-                    allowed: amount(l.line_alowd_chrg_amt()),
-                    medicare_paid: amount(l.line_nch_pmt_amt()),
-                    provider_paid: amount(l.line_prvdr_pmt_amt()),
-                    beneficiary_paid: amount(l.line_bene_pmt_amt()),
-                    deductible: amount(l.line_bene_ptb_ddctbl_amt()),
-                    coinsurance: amount(l.line_coinsrnc_amt()),
-                })
-                .collect(),
-            ClaimView::Dme(c) => c
-                .lines()
-                .map(|l| LineCosts {
-                    sequence: sequence(l.0),
-                    submitted: amount(l.line_sbmtd_chrg_amt()),
-                    allowed: amount(l.line_alowd_chrg_amt()),
-                    medicare_paid: amount(l.line_nch_pmt_amt()),
-                    provider_paid: amount(l.line_prvdr_pmt_amt()),
-                    beneficiary_paid: amount(l.line_bene_pmt_amt()),
-                    deductible: amount(l.line_bene_ptb_ddctbl_amt()),
-                    coinsurance: amount(l.line_coinsrnc_amt()),
-                })
-                .collect(),
+            // Carrier and DME lines carry the same `line_*` amounts (on different view types).
+            ClaimView::Carrier(c) => part_b_line_costs!(c),
+            ClaimView::Dme(c) => part_b_line_costs!(c),
             ClaimView::Outpatient(c) => c
                 .lines()
                 .map(|l| LineCosts {
