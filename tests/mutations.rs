@@ -42,7 +42,7 @@ use profile::Profiles;
 use schema::{Schema, Walk};
 
 /// Sites tried per kind and file unless `BLUEBUTTON_MUTATIONS=all`.
-const CAP: usize = 16;
+const CAP: usize = 32;
 /// The seed of the site sample.
 const SEED: u64 = 0x6275_6c75_6562_7574;
 

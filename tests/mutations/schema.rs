@@ -141,7 +141,7 @@ impl Schema {
     pub fn walk(&self, root: &Value<'_>) -> Walk {
         let rt = resource_type(root).expect("a sample is a resource").to_string();
         let mut walk = Walk::default();
-        self.walk_value(root, &Kind::Resource(rt.clone()), &mut Vec::new(), &rt, false, &[], &mut walk);
+        self.walk_value(root, &Kind::Resource(rt.clone()), &mut Vec::new(), &rt, &[], &mut walk);
         walk
     }
 
@@ -151,11 +151,10 @@ impl Schema {
         kind: &Kind,
         path: &mut Vec<Seg>,
         loc: &str,
-        held: bool,
         resource_path: &[Seg],
         out: &mut Walk,
     ) {
-        if held {
+        if !path.is_empty() {
             out.values.push(ValueSite { path: path.clone(), loc: loc.to_string(), kind: kind.clone() });
         }
         let Value::Object(members) = value else { return };
@@ -201,13 +200,13 @@ impl Schema {
                         }
                         path.push(Seg::Index(i));
                         let kind = self.kind_of(field, ty, item);
-                        self.walk_value(item, &kind, path, &format!("{member_loc}[{i}]"), true, &resource_path, out);
+                        self.walk_value(item, &kind, path, &format!("{member_loc}[{i}]"), &resource_path, out);
                         path.pop();
                     }
                 }
                 _ => {
                     let kind = self.kind_of(field, ty, member);
-                    self.walk_value(member, &kind, path, &member_loc, true, &resource_path, out);
+                    self.walk_value(member, &kind, path, &member_loc, &resource_path, out);
                 }
             }
             path.pop();
