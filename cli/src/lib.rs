@@ -17,6 +17,17 @@ pub const EXIT_INVALID: i32 = 1;
 /// Exit status: a usage error or an input that could not be read.
 pub const EXIT_USAGE: i32 = 2;
 
+/// The exit status of a command over several inputs: an unreadable input wins over a rejected one.
+pub fn exit_status(any_unreadable: bool, any_rejected: bool) -> i32 {
+    if any_unreadable {
+        EXIT_USAGE
+    } else if any_rejected {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    }
+}
+
 const MAIN_AFTER_HELP: &str = "\
 Example:
   bluebutton parse --roundtrip eob.json patient.json.gz

@@ -10,7 +10,6 @@ use bluebutton::Resource;
 use clap::Args;
 
 use crate::input::{self, Inputs};
-use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 
 const AFTER_HELP: &str = "\
 Prints one line per Medicare field found:
@@ -56,13 +55,7 @@ pub fn run(args: &FieldsArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
             }
         }
     }
-    Ok(if any_unreadable {
-        EXIT_USAGE
-    } else if any_unmapped || any_invalid {
-        EXIT_INVALID
-    } else {
-        EXIT_OK
-    })
+    Ok(crate::exit_status(any_unreadable, any_unmapped || any_invalid))
 }
 
 /// Lists one input; `Ok(Ok(true))` when something was unmapped, `Ok(Err(_))` when it does not

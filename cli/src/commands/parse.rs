@@ -8,7 +8,6 @@ use bluebutton::Resource;
 use clap::Args;
 
 use crate::input::{self, Inputs};
-use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 
 const AFTER_HELP: &str = "\
 Prints one line per input: `OK <file>`, or `ERROR <file>: <json-path>: <message>`.
@@ -73,13 +72,7 @@ pub fn run(args: &ParseArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> io
             }
         }
     }
-    Ok(if any_unreadable {
-        EXIT_USAGE
-    } else if any_invalid {
-        EXIT_INVALID
-    } else {
-        EXIT_OK
-    })
+    Ok(crate::exit_status(any_unreadable, any_invalid))
 }
 
 fn check(bytes: &[u8], args: &ParseArgs) -> Outcome {

@@ -8,7 +8,6 @@ use bluebutton::validate::{validate_json, Report, Severity, Target};
 use clap::{Args, ValueEnum};
 
 use crate::input::{self, Inputs};
-use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 
 const AFTER_HELP: &str = "\
 Text output, per file: a summary line, then one line per finding:
@@ -85,13 +84,7 @@ pub fn run(
             Format::Json => writeln!(stdout, "{}", report.to_operation_outcome().to_json_string())?,
         }
     }
-    Ok(if any_unreadable {
-        EXIT_USAGE
-    } else if any_invalid {
-        EXIT_INVALID
-    } else {
-        EXIT_OK
-    })
+    Ok(crate::exit_status(any_unreadable, any_invalid))
 }
 
 fn write_text(shown: &str, report: &Report, out: &mut dyn Write) -> io::Result<()> {
