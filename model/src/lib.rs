@@ -9,6 +9,7 @@
 //! assert_eq!(birth.as_str(), "1970");
 //! assert_eq!(patient.to_json_string(), std::str::from_utf8(input).unwrap());
 //! ```
+pub mod api;
 pub mod claim_type;
 pub mod coded;
 pub mod errata;
