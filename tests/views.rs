@@ -101,3 +101,72 @@ fn every_medicare_field_in_the_samples_is_reachable() {
     }
     assert!(unreached.is_empty(), "{} not reached:\n{}", unreached.len(), unreached.join("\n"));
 }
+
+/// Renders `steps` the way `FieldInfo::location` writes them.
+fn location_of(info: &views::FieldInfo) -> String {
+    use views::PathFilter;
+    let mut out = info.resource.to_string();
+    if !info.level.is_empty() {
+        out.push('.');
+        out.push_str(info.level);
+    }
+    for step in info.steps {
+        out.push('.');
+        out.push_str(step.name);
+        let filters: Vec<String> = step
+            .filters
+            .iter()
+            .map(|f| match f {
+                PathFilter::Url(u) => format!("url='{u}'"),
+                PathFilter::System(s) => format!("system='{s}'"),
+                PathFilter::Coded { element, code, system: Some(s), .. } => format!("{element}='{s}|{code}'"),
+                PathFilter::Coded { element, code, system: None, .. } => format!("{element}='{code}'"),
+                PathFilter::ResourceType(t) => format!("resourceType='{t}'"),
+                PathFilter::HasExtension { url, code: Some(c) } => format!("extension('{url}')='{c}'"),
+                PathFilter::HasExtension { url, code: None } => format!("extension('{url}')"),
+            })
+            .collect();
+        if !filters.is_empty() {
+            out.push_str(&format!("({})", filters.join(", ")));
+        }
+    }
+    out
+}
+
+#[test]
+fn each_view_lists_its_fields_with_their_paths_as_data() {
+    use views::*;
+    let all: [&[&FieldInfo]; 12] = [
+        CarrierClaim::FIELDS,
+        CarrierLine::FIELDS,
+        DmeLine::FIELDS,
+        HhaLine::FIELDS,
+        HospiceLine::FIELDS,
+        InpatientClaim::FIELDS,
+        InpatientDiagnosis::FIELDS,
+        InpatientProcedure::FIELDS,
+        OutpatientLine::FIELDS,
+        PdeClaim::FIELDS,
+        BeneficiaryPatient::FIELDS,
+        BeneficiaryCoverage::FIELDS,
+    ];
+    for fields in all {
+        assert!(!fields.is_empty());
+        for info in fields {
+            assert_eq!(location_of(info), info.location, "{}", info.variable);
+        }
+    }
+    // One variable at different places in different claim types gets one FieldInfo per place:
+    // the institutional provider state is an address, the carrier one an extension.
+    let state = |fields: &[&'static FieldInfo]| {
+        fields.iter().find(|f| f.variable == "prvdr_state_cd").map(|f| f.location).unwrap()
+    };
+    assert_eq!(state(HhaLine::FIELDS), "ExplanationOfBenefit.item.locationAddress.state");
+    assert_eq!(
+        state(CarrierLine::FIELDS),
+        "ExplanationOfBenefit.item.locationCodeableConcept.extension(url='https://bluebutton.cms.gov/resources/variables/prvdr_state_cd').valueCoding.code"
+    );
+    // Coverage fields say which parts they belong to.
+    let a_trm = BeneficiaryCoverage::FIELDS.iter().find(|f| f.variable == "a_trm_cd").unwrap();
+    assert_eq!(a_trm.applies_to, ["Part-A"]);
+}

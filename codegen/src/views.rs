@@ -99,8 +99,12 @@ struct Accessor {
     name: String,
     fields: Vec<Field>,
     tokens: TokenStream,
-    /// The row pushed by `fields()`: how to render the value.
-    collect: TokenStream,
+    /// The `FieldInfo` static of the field (set once the statics are named).
+    info: Ident,
+    /// Whether the accessor returns an iterator.
+    multi: bool,
+    /// The field's path as `PathStep` literals.
+    steps: Vec<TokenStream>,
 }
 
 /// Builds the iterator pipeline of a field; `None` when the path does not resolve in the model
@@ -109,6 +113,8 @@ struct Pipeline {
     tokens: TokenStream,
     item: Item,
     multi: bool,
+    /// The step as a `PathStep` literal (empty for the start).
+    step: TokenStream,
 }
 
 fn find_struct<'m>(model: &'m Model, name: &str) -> Option<&'m Struct> {
@@ -122,6 +128,7 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
         tokens: quote! { std::iter::once(self.0) },
         item: Item::Struct(start.to_string()),
         multi: false,
+        step: TokenStream::new(),
     }];
     for step in &field.steps {
         let last = stages.last().expect("at least the start");
@@ -131,6 +138,7 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
         let s = find_struct(model, current).ok_or_else(|| format!("no struct {current}"))?;
         let prev = last.tokens.clone();
         let mut multi = last.multi;
+        let mut many = false;
         let (mut tokens, item) = if let Some(f) = s.fields.iter().find(|f| f.json_name == step.name) {
             let fname = ident(&f.rust_name);
             let FieldType::Single(ty) = &f.ty else { return Err(format!("`{}` is a choice", step.name)) };
@@ -144,6 +152,7 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
                     (quote! { #prev.filter_map(|x| #get) }, Item::Struct(rust.clone()))
                 }
                 (TypeRef::Struct { rust, .. }, Max::Many) => {
+                    many = true;
                     // `coding` of a CodeableConcept is "the coding" unless a system selects one.
                     if step.filters.is_empty() && step.name != "coding" {
                         multi = true;
@@ -158,6 +167,7 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
                 }
                 (TypeRef::Primitive { rust, .. }, Max::Many) => {
                     multi = true;
+                    many = true;
                     (
                         quote! { #prev.flat_map(|x| x.#fname.iter().filter_map(|p| p.value.as_ref())) },
                         Item::Primitive(rust.clone()),
@@ -170,6 +180,7 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
                     }) else {
                         return Err(format!("`{}` holds any resource and no resourceType selects one", step.name));
                     };
+                    many = f.max == Max::Many;
                     let as_fn = format_ident!("as_{}", t.to_snake_case());
                     (quote! { #prev.flat_map(|x| x.#fname.iter()).filter_map(|r| r.#as_fn()) }, Item::Struct(t.clone()))
                 }
@@ -198,19 +209,26 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
         } else {
             return Err(format!("{current} has no element `{}`", step.name));
         };
+        let mut filter_tokens = Vec::new();
         for filter in &step.filters {
             let Item::Struct(target) = &item else { return Err("a filter on a primitive".into()) };
             let target_struct = find_struct(model, target).ok_or_else(|| format!("no struct {target}"))?;
             tokens = match filter {
-                Filter::Url(url) => match url.split_once("<year>") {
-                    Some((prefix, suffix)) => quote! {
-                        #tokens.filter(|e| e.url.as_ref().is_some_and(|u| crate::views::support::url_with_year(u.as_str(), #prefix, #suffix)))
-                    },
-                    None => quote! { #tokens.filter(|e| crate::views::support::url_is(e, #url)) },
-                },
-                Filter::System(system) => quote! {
-                    #tokens.filter(|c| crate::views::support::text_is(c.system(), #system))
-                },
+                Filter::Url(url) => {
+                    filter_tokens.push(quote! { crate::views::PathFilter::Url(#url) });
+                    match url.split_once("<year>") {
+                        Some((prefix, suffix)) => quote! {
+                            #tokens.filter(|e| e.url.as_ref().is_some_and(|u| crate::views::support::url_with_year(u.as_str(), #prefix, #suffix)))
+                        },
+                        None => quote! { #tokens.filter(|e| crate::views::support::url_is(e, #url)) },
+                    }
+                }
+                Filter::System(system) => {
+                    filter_tokens.push(quote! { crate::views::PathFilter::System(#system) });
+                    quote! {
+                        #tokens.filter(|c| crate::views::support::text_is(c.system(), #system))
+                    }
+                }
                 Filter::Coded { element, code, system } => {
                     let f = target_struct
                         .fields
@@ -222,19 +240,35 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
                         Some(s) => quote! { Some(#s) },
                         None => quote! { None },
                     };
+                    let element_many = f.max == Max::Many;
+                    filter_tokens.push(quote! {
+                        crate::views::PathFilter::Coded { element: #element, many: #element_many, code: #code, system: #system }
+                    });
                     quote! { #tokens.filter(|x| crate::views::support::has_coding(x.#fname.iter(), #code, #system)) }
                 }
-                Filter::ResourceType(_) => tokens,
+                Filter::ResourceType(t) => {
+                    filter_tokens.push(quote! { crate::views::PathFilter::ResourceType(#t) });
+                    tokens
+                }
                 Filter::HasExtension { url, code } => {
                     let code = match code {
                         Some(c) => quote! { Some(#c) },
                         None => quote! { None },
                     };
+                    filter_tokens.push(quote! { crate::views::PathFilter::HasExtension { url: #url, code: #code } });
                     quote! { #tokens.filter(|x| crate::views::support::has_extension(&x.extension, #url, #code)) }
                 }
             };
         }
-        stages.push(Pipeline { tokens, item, multi });
+        let ty = match &item {
+            Item::Struct(name) => find_struct(model, name).map_or(name.clone(), |s| s.name.clone()),
+            Item::Primitive(name) => name.clone(),
+        };
+        let name = &step.name;
+        let step = quote! {
+            crate::views::PathStep { name: #name, many: #many, ty: #ty, filters: &[#(#filter_tokens),*] }
+        };
+        stages.push(Pipeline { tokens, item, multi, step });
     }
     Ok(stages)
 }
@@ -314,13 +348,9 @@ fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>)
             }
         }
     };
+    let steps = stages.iter().skip(1).map(|s| s.step.clone()).collect();
     let info = info_ident(&fields);
-    let collect = if stage.multi {
-        quote! { for v in self.#fname() { out.push(crate::views::support::FieldValue::new(&#info, &v)); } }
-    } else {
-        quote! { if let Some(v) = self.#fname() { out.push(crate::views::support::FieldValue::new(&#info, &v)); } }
-    };
-    Ok(Accessor { name, fields, tokens, collect })
+    Ok(Accessor { name, fields, tokens, info, multi: stage.multi, steps })
 }
 
 fn info_ident(fields: &[Field]) -> Ident {
@@ -423,6 +453,7 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
         use crate::views::support::{FieldInfo, FieldValue, LocatedField};
     };
     let mut infos: BTreeMap<String, TokenStream> = BTreeMap::new();
+    let mut info_names: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for spec in specs() {
         let applicable: Vec<&Field> = catalog
             .fields
@@ -475,8 +506,30 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
                 }
             }
             accessors.sort_by(|a, b| a.name.cmp(&b.name));
+            for a in &mut accessors {
+                // One static per distinct field: the same variable at another place (the
+                // institutional `prvdr_state_cd` is an address, the carrier one an extension) or
+                // with other family members gets its own, numbered.
+                let key = format!(
+                    "{} {:?}",
+                    a.fields[0].location(),
+                    a.fields.iter().map(|f| &f.variable).collect::<Vec<_>>()
+                );
+                let base = a.info.to_string();
+                let named = info_names.entry(base.clone()).or_default();
+                let n = match named.iter().position(|k| *k == key) {
+                    Some(n) => n,
+                    None => {
+                        named.push(key);
+                        named.len() - 1
+                    }
+                };
+                if n > 0 {
+                    a.info = format_ident!("{base}_{}", n + 1);
+                }
+            }
             for a in &accessors {
-                let info = info_ident(&a.fields);
+                let info = &a.info;
                 let f = &a.fields[0];
                 // Several variables at one place (ICD_DGNS_CD2…25 at each diagnosis) are
                 // reported under their family name; `variables` lists them.
@@ -489,6 +542,10 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
                 let variables: Vec<&str> = a.fields.iter().map(|f| f.variable.as_str()).collect();
                 let urls: BTreeSet<String> = a.fields.iter().flat_map(|f| f.urls()).collect();
                 let urls = urls.iter();
+                let steps = &a.steps;
+                let applies_to: BTreeSet<&str> =
+                    a.fields.iter().flat_map(|f| f.claim_types.iter().map(String::as_str)).collect();
+                let applies_to = applies_to.iter();
                 infos.entry(info.to_string()).or_insert_with(|| {
                     quote! {
                         pub static #info: FieldInfo = FieldInfo {
@@ -500,6 +557,8 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
                             location: #location,
                             url: #url,
                             urls: &[#(#urls),*],
+                            applies_to: &[#(#applies_to),*],
+                            steps: &[#(#steps),*],
                         };
                     }
                 });
@@ -564,7 +623,15 @@ fn emit_view(
             }
         }
     });
-    let collects = accessors.iter().map(|a| &a.collect);
+    let collects = accessors.iter().map(|a| {
+        let (fname, info) = (ident(&a.name), &a.info);
+        if a.multi {
+            quote! { for v in self.#fname() { out.push(crate::views::support::FieldValue::new(&#info, &v)); } }
+        } else {
+            quote! { if let Some(v) = self.#fname() { out.push(crate::views::support::FieldValue::new(&#info, &v)); } }
+        }
+    });
+    let infos = accessors.iter().map(|a| &a.info);
     // The root view lists its levels.
     let children = if level == Level::Root {
         levels
@@ -592,6 +659,9 @@ fn emit_view(
         pub struct #name<'a>(pub &'a #target<'a>);
 
         impl<'a> #name<'a> {
+            /// Every Medicare field this level can have, whether present or not.
+            pub const FIELDS: &'static [&'static FieldInfo] = &[#(&#infos),*];
+
             /// The underlying element.
             pub fn inner(&self) -> &'a #target<'a> {
                 self.0

@@ -12,7 +12,7 @@ pub fn has_coding<'x, 'a: 'x>(
 ) -> bool {
     concepts.into_iter().flat_map(|c| &c.coding).any(|c| {
         c.code().is_some_and(|v| v.as_str() == code)
-            && system.is_none_or(|s| c.system().is_some_and(|v| v.as_str() == s))
+            && system.map_or(true, |s| c.system().is_some_and(|v| v.as_str() == s))
     })
 }
 
@@ -45,6 +45,44 @@ pub struct FieldInfo {
     /// Every bluebutton URL the accessor selects on (extension urls, systems, category codes
     /// and their code systems) and the variable's own URL. A `<year>` stands for any year.
     pub urls: &'static [&'static str],
+    /// The claim types (`Carrier`, `PDE`) or Coverage parts (`Part-A`) the data dictionary
+    /// lists the field for; empty for Patient fields.
+    pub applies_to: &'static [&'static str],
+    /// The path from the level's element to the value, step by step: what
+    /// [`location`](Self::location) says, as data.
+    pub steps: &'static [PathStep],
+}
+
+/// One step of a field's path: an element, whether it repeats, its type, and how one entry is
+/// chosen among the repeats.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PathStep {
+    /// The JSON name (`extension`, `valueCoding`, `code`).
+    pub name: &'static str,
+    /// Whether the element is an array.
+    pub many: bool,
+    /// The type: a datatype or backbone struct of [`crate::types`] (`Coding`,
+    /// `ExplanationOfBenefitItem`), a resource (`Observation`), or a primitive of
+    /// [`crate::primitives`] (`Code`, `Decimal`, `Date`).
+    pub ty: &'static str,
+    /// What selects the entry (all must hold).
+    pub filters: &'static [PathFilter],
+}
+
+/// How a [`PathStep`] selects one entry of a repeating element.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PathFilter {
+    /// An extension with this `url` (a `<year>` stands for any year).
+    Url(&'static str),
+    /// A Coding or Identifier with this `system`.
+    System(&'static str),
+    /// An entry whose CodeableConcept `element` (`category`, `type`, `role`; `many` when that
+    /// element is itself an array) has a coding with `code` and, when given, `system`.
+    Coded { element: &'static str, many: bool, code: &'static str, system: Option<&'static str> },
+    /// A contained resource of this type.
+    ResourceType(&'static str),
+    /// An entry carrying an extension with `url` (and, when given, a `valueCoding` `code`).
+    HasExtension { url: &'static str, code: Option<&'static str> },
 }
 
 impl FieldInfo {
@@ -186,7 +224,7 @@ impl FieldText for bool {
 pub fn has_extension(extensions: &[crate::types::Extension<'_>], url: &str, code: Option<&str>) -> bool {
     extensions.iter().any(|e| {
         e.url.as_ref().is_some_and(|u| u.as_str() == url)
-            && code.is_none_or(|code| match &e.value {
+            && code.map_or(true, |code| match &e.value {
                 Some(crate::types::ExtensionValue::Coding(c)) => c.code().is_some_and(|v| v.as_str() == code),
                 _ => false,
             })
