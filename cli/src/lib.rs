@@ -48,6 +48,7 @@ enum Command {
     Summary(commands::summary::SummaryArgs),
     Fields(commands::fields::FieldsArgs),
     Validate(commands::validate::ValidateArgs),
+    Generate(commands::generate::GenerateArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name, as from
@@ -76,6 +77,7 @@ where
         Command::Summary(args) => commands::summary::run(&args, stdin, stdout, stderr),
         Command::Fields(args) => commands::fields::run(&args, stdin, stdout, stderr),
         Command::Validate(args) => commands::validate::run(&args, stdin, stdout, stderr),
+        Command::Generate(args) => commands::generate::run(&args, stdout, stderr),
     };
     match result.and_then(|code| stdout.flush().map(|()| code)) {
         Ok(code) => code,

@@ -16,6 +16,7 @@ pub mod errata;
 pub mod json;
 pub mod primitives;
 pub mod stream;
+pub mod synth;
 pub mod validate;
 pub mod views;
 

@@ -26,6 +26,17 @@ impl Writer {
         self.out
     }
 
+    /// Takes the bytes written so far, leaving the writer where it is (depth, separators), so a
+    /// long document can be streamed out in pieces.
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// How many bytes are buffered (since the last [`take`](Self::take)).
+    pub fn buffered(&self) -> usize {
+        self.out.len()
+    }
+
     /// The JSON written so far, as a string.
     pub fn into_string(self) -> String {
         String::from_utf8(self.out).expect("the writer only writes UTF-8")

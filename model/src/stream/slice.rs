@@ -22,7 +22,8 @@ use super::{Entry, EntryError};
 ///     let entry = entry?;
 ///     ids.push(entry.resource().and_then(|r| r.id()).unwrap().to_string());
 /// }
-/// assert_eq!(ids, ["-19990000000001", "carrier-demo-1", "pde-demo-1"]);
+/// assert_eq!(ids[0], "-100000000000"); // the Patient, then its four Coverages and two claims
+/// assert_eq!(ids[5..], ["carrier-7995400000", "pde-9019400001"]);
 /// # Ok::<(), bluebutton_model::stream::EntryError>(())
 /// ```
 pub struct BundleReader<'a> {
