@@ -149,7 +149,7 @@ fn leaf(
     }
     if step.ty == "Identifier" {
         let system = codes_system(variable);
-        let value = identifier_for(variable, Some(system), scene);
+        let value = identifier_for(variable, Some(&system), scene);
         return Some(tree::o(vec![("system".into(), tree::s(system)), ("value".into(), tree::s(value))]));
     }
     if step.ty == "Coding" {
@@ -194,7 +194,7 @@ fn leaf(
         ("Quantity", "value") => tree::n(scene.dice.range(1, 30).to_string()),
         ("Quantity", "code") => {
             let (code, _, system) = code_for(variable, scene);
-            tree::set_default(parent, "system", || tree::s(system.unwrap_or(Cow::Borrowed(codes_system(variable)))));
+            tree::set_default(parent, "system", || tree::s(system.unwrap_or_else(|| codes_system(variable))));
             tree::s(code)
         }
         ("Identifier", "value") => {
@@ -236,9 +236,13 @@ fn leaf(
     })
 }
 
-/// The served code-system URL of `variable`.
-fn codes_system(variable: &str) -> &'static str {
-    codes::variable(variable).map_or("https://bluebutton.cms.gov/resources/variables/unknown", |v| v.system)
+/// The served code-system URL of `variable`: `https://bluebutton.cms.gov/resources/variables/`
+/// and the variable, for the codebooks' variables and the data dictionary's others alike.
+fn codes_system(variable: &str) -> Cow<'static, str> {
+    match codes::variable(variable) {
+        Some(v) => Cow::Borrowed(v.system),
+        None => Cow::Owned(format!("https://bluebutton.cms.gov/resources/variables/{variable}")),
+    }
 }
 
 /// A code for `variable`: from its CMS code system when the codebooks list values, else from
@@ -253,7 +257,7 @@ fn code_for(
         return (Cow::Borrowed(code), Some(display), None);
     }
     if let Some((code, display)) = values::variable_code(scene.dice, variable) {
-        return (Cow::Borrowed(code), Some(display), Some(Cow::Borrowed(codes_system(variable))));
+        return (Cow::Borrowed(code), Some(display), Some(codes_system(variable)));
     }
     let dice = &mut *scene.dice;
     let clinical = |list: &'static [(&'static str, &'static str)], dice: &mut Dice| {
@@ -288,7 +292,7 @@ fn code_for(
     } else {
         format!("{}{}", *dice.pick(&["A", "B", "C", "H", "S"]), dice.digits(4))
     };
-    (Cow::Owned(code), None, Some(Cow::Borrowed(codes_system(variable))))
+    (Cow::Owned(code), None, Some(codes_system(variable)))
 }
 
 /// An identifier value for `variable` under `system`.
