@@ -55,6 +55,7 @@ mod parallel;
 mod read;
 mod scan;
 mod slice;
+mod values;
 
 use std::fmt;
 
@@ -67,6 +68,7 @@ pub use crate::json::ParseOptions;
 pub use parallel::ParallelOutput;
 pub use read::{BundleStream, StreamOptions};
 pub use slice::BundleReader;
+pub(crate) use values::{Unit, ValueStream};
 
 /// One entry of a Bundle, with where it was found.
 #[derive(Debug, Clone, PartialEq)]

@@ -77,19 +77,68 @@ struct Scope {
 
 /// Information findings that are listed once per report (by rule and key), with a count.
 struct Note {
+    /// The number of the finding, from the first of the report.
     finding: usize,
     count: usize,
 }
 
 pub(crate) struct Engine {
     target: Target,
+    /// The findings not yet handed out ([`Engine::take_findings`]).
     pub findings: Vec<Finding>,
+    /// How many findings were handed out before `findings[0]`.
+    handed_out: usize,
+    /// The findings handed out while they could still change (the first of a note, whose
+    /// count is known at the end), by number; once the notes are final, only those that did
+    /// change, with their final text.
+    pub amended: Vec<(usize, Finding)>,
     /// The current location.
     path: String,
     scopes: Vec<Scope>,
     /// Depth of contained resources being walked.
     in_contained: usize,
     notes: Vec<(&'static str, String, Note)>,
+    /// The notes have their final counts.
+    notes_final: bool,
+}
+
+/// One object being walked: what its members are checked against, and how many values each
+/// child element has so far.
+struct ObjectWalk {
+    parent: &'static E,
+    children: &'static [E],
+    /// The object is a resource (its `resourceType` is not an element).
+    resource_root: bool,
+    /// The definition being walked (for messages).
+    def: Option<&'static Structure>,
+    counts: Vec<u32>,
+}
+
+impl ObjectWalk {
+    fn new(parent: &'static E, children: &'static [E], resource_root: bool, def: Option<&'static Structure>) -> Self {
+        ObjectWalk { parent, children, resource_root, def, counts: vec![0; children.len()] }
+    }
+}
+
+/// A document walked as it is read ([`Engine::begin_streamed`]): its members one at a time, and
+/// the values of one repeating member (a Bundle's `entry`) one at a time.
+pub(crate) struct StreamedDocument {
+    resource_type: String,
+    /// The definition the root resource is checked against, and its walk; `None` when there is
+    /// no definition (there is then nothing more to check).
+    root: Option<(&'static Structure, ObjectWalk)>,
+    /// The repeating member whose values are being given.
+    array: Option<StreamedArray>,
+}
+
+/// The repeating member of a [`StreamedDocument`] whose values are given one at a time.
+struct StreamedArray {
+    key: String,
+    /// Its element: the index in the root's children, and the type.
+    child: usize,
+    ty: Option<&'static TypeRef>,
+    slice_counts: Vec<u32>,
+    count: u32,
 }
 
 /// How a nested resource is reached.
@@ -105,10 +154,13 @@ impl Engine {
         Engine {
             target,
             findings: Vec::new(),
+            handed_out: 0,
+            amended: Vec::new(),
             path: String::new(),
             scopes: Vec::new(),
             in_contained: 0,
             notes: Vec::new(),
+            notes_final: false,
         }
     }
 
@@ -134,6 +186,115 @@ impl Engine {
         let used = self.resource(members, resource_type, Reached::Root);
         self.finish_notes();
         (resource_type.to_string(), used)
+    }
+
+    // ---- a document as it is read ------------------------------------------------------
+
+    /// Whether a `resource_type` document can be walked as it is read, with the values of its
+    /// `key` member given one at a time ([`Engine::streamed_value`]): its definition does not
+    /// depend on its content, and `key` is a repeating element of complex values there.
+    pub fn streamable(target: Target, resource_type: &str, key: &str) -> bool {
+        if resource_type == "ExplanationOfBenefit" {
+            // Checked against the profile of its claim type, which its content says.
+            return false;
+        }
+        let probe = &mut Engine::new(target);
+        let Some(def) = probe.profile_for(&[], resource_type, Reached::Root) else { return false };
+        let root = tables::root_of(def);
+        match probe.find_child(root.children(), key) {
+            Some((c, ty, None)) => {
+                let e = &root.children()[c];
+                e.is(tables::ARRAY) && !e.is(tables::CHOICE) && !ty.is_some_and(|t| is_primitive(t.code))
+            }
+            _ => false,
+        }
+    }
+
+    /// Starts the walk of a `resource_type` document from its first members (`head`, which
+    /// include `resourceType`); the walk goes on with [`Engine::streamed_member`] and
+    /// [`Engine::begin_streamed_values`], and ends with [`Engine::end_streamed`]. Findings come
+    /// in the order [`Engine::document`] gives them for the whole document.
+    pub fn begin_streamed(&mut self, resource_type: &str, head: &Members<'_>) -> StreamedDocument {
+        self.path.push_str(resource_type);
+        let root = self
+            .begin_resource(head, resource_type, Reached::Root)
+            .map(|(def, root)| (def, ObjectWalk::new(root, root.children(), true, Some(def))));
+        let mut document = StreamedDocument { resource_type: resource_type.to_string(), root, array: None };
+        for i in 0..head.len() {
+            self.streamed_member(&mut document, head, i);
+        }
+        document
+    }
+
+    /// Checks `members[i]`, a member of the document read after its head; `members` are all
+    /// its members read so far (the streamed one as what the invariants need of it).
+    pub fn streamed_member(&mut self, document: &mut StreamedDocument, members: &Members<'_>, i: usize) {
+        if let Some((_, walk)) = &mut document.root {
+            self.member(walk, members, i);
+        }
+    }
+
+    /// The repeating member `key` begins (the first member of that name, an array): its values
+    /// follow one at a time. `key` must be [`Engine::streamable`].
+    pub fn begin_streamed_values(&mut self, document: &mut StreamedDocument, key: &str) {
+        let Some((_, walk)) = &document.root else { return };
+        if let Some((child, ty, None)) = self.find_child(walk.children, key) {
+            let slices = walk.children[child].slices_len as usize;
+            let key = key.to_string();
+            document.array = Some(StreamedArray { key, child, ty, slice_counts: vec![0; slices], count: 0 });
+        }
+    }
+
+    /// Checks the value at `index` of the repeating member.
+    pub fn streamed_value(&mut self, document: &mut StreamedDocument, index: usize, value: &Value<'_>) {
+        let (Some((_, walk)), Some(array)) = (&document.root, &mut document.array) else { return };
+        let e = &walk.children[array.child];
+        array.count += 1;
+        if e.max(self.target) == 0 {
+            return; // reported once the values are counted, as `prohibited`
+        }
+        let (key, ty, slice_counts) = (&array.key, array.ty, &mut array.slice_counts);
+        self.at(key, |s| s.at_index(index, |s| s.array_item(e, ty, value, None, slice_counts)));
+    }
+
+    /// The repeating member has ended: its own checks (as [`Engine::property`] makes them on
+    /// an array).
+    pub fn end_streamed_values(&mut self, document: &mut StreamedDocument) {
+        let (Some((_, walk)), Some(array)) = (&mut document.root, document.array.take()) else { return };
+        let e = &walk.children[array.child];
+        let max = e.max(self.target);
+        let n = self.at(&array.key, |s| {
+            if array.count == 0 {
+                s.empty_array();
+                return 0;
+            }
+            if max == 0 {
+                return s.prohibited(e, array.count);
+            }
+            if e.slices_len > 0 && !e.is(tables::CHOICE) {
+                s.slice_cardinality(e, e, &array.slice_counts);
+            }
+            s.max_cardinality(e, array.count, max);
+            array.count
+        });
+        walk.counts[array.child] += n;
+    }
+
+    /// Ends the walk once the whole document is read; `members` are all its members (the
+    /// streamed one as what the invariants need of it). Returns what [`Engine::document`]
+    /// returns.
+    pub fn end_streamed(
+        &mut self,
+        document: StreamedDocument,
+        members: &Members<'_>,
+    ) -> (String, Option<&'static str>) {
+        let used = document.root.map(|(def, walk)| {
+            self.end_object(&walk);
+            self.end_resource(members, walk.parent, Reached::Root);
+            def.url
+        });
+        self.finish_notes();
+        (document.resource_type, used)
     }
 
     // ---- findings ----------------------------------------------------------------------
@@ -185,17 +346,44 @@ impl Engine {
             return;
         }
         self.push(Severity::Information, rule, message(), None, None);
-        let finding = self.findings.len() - 1;
+        let finding = self.handed_out + self.findings.len() - 1;
         self.notes.push((rule, key.to_string(), Note { finding, count: 1 }));
     }
 
     fn finish_notes(&mut self) {
+        self.notes_final = true;
         for (_, _, n) in &self.notes {
             if n.count > 1 {
-                let f = &mut self.findings[n.finding];
-                f.message.push_str(&format!(" ({} occurrences; the first is shown)", n.count));
+                let more = format!(" ({} occurrences; the first is shown)", n.count);
+                let finding = match n.finding.checked_sub(self.handed_out) {
+                    Some(i) => self.findings.get_mut(i),
+                    None => self.amended.iter_mut().find(|(i, _)| *i == n.finding).map(|(_, f)| f),
+                };
+                if let Some(f) = finding {
+                    f.message.push_str(&more);
+                }
             }
         }
+        // Those handed out that did not change need no amending.
+        let notes = &self.notes;
+        self.amended.retain(|(i, _)| notes.iter().any(|(_, _, n)| n.finding == *i && n.count > 1));
+    }
+
+    /// Hands out the findings made so far, each with whether it may still change (the first
+    /// of a note, whose count is final only at the end: [`Engine::amended`] then has its final
+    /// text).
+    pub fn take_findings(&mut self) -> impl Iterator<Item = (Finding, bool)> + '_ {
+        let first = self.handed_out;
+        self.handed_out += self.findings.len();
+        let notes: &[_] = if self.notes_final { &[] } else { &self.notes };
+        let amended = &mut self.amended;
+        self.findings.drain(..).enumerate().map(move |(i, f)| {
+            let provisional = notes.iter().any(|(_, _, n)| n.finding == first + i);
+            if provisional {
+                amended.push((first + i, f.clone()));
+            }
+            (f, provisional)
+        })
     }
 
     /// Runs `f` with `.key` appended to the location.
@@ -263,6 +451,20 @@ impl Engine {
 
     /// Walks a resource at the current location; returns the definition used.
     fn resource(&mut self, members: &Members<'_>, resource_type: &str, reached: Reached) -> Option<&'static str> {
+        let (def, root) = self.begin_resource(members, resource_type, reached)?;
+        self.object(members, root, root.children(), true, Some(def));
+        self.end_resource(members, root, reached);
+        Some(def.url)
+    }
+
+    /// The start of a resource's walk: the definition it is checked against and its root element
+    /// (`None`, with a finding, when there is none), and its scope opened.
+    fn begin_resource(
+        &mut self,
+        members: &Members<'_>,
+        resource_type: &str,
+        reached: Reached,
+    ) -> Option<(&'static Structure, &'static E)> {
         let Some(def) = self.profile_for(members, resource_type, reached) else {
             if terminology::is_resource_type(resource_type) {
                 self.note("not-evaluated", resource_type, || {
@@ -286,7 +488,12 @@ impl Engine {
         } else {
             self.scopes.push(self.scope_of(members));
         }
-        self.object(members, root, root.children(), true, Some(def));
+        Some((def, root))
+    }
+
+    /// The end of a resource's walk, once its members are checked: its invariants, and its
+    /// scope closed (`dom-3`: every contained resource is referenced).
+    fn end_resource(&mut self, members: &Members<'_>, root: &'static E, reached: Reached) {
         self.invariants(members, root, None);
         if reached == Reached::Contained {
             self.in_contained -= 1;
@@ -306,7 +513,6 @@ impl Engine {
                 }
             }
         }
-        Some(def.url)
     }
 
     fn scope_of(&self, members: &Members<'_>) -> Scope {
@@ -335,64 +541,76 @@ impl Engine {
         resource_root: bool,
         def: Option<&'static Structure>,
     ) {
-        let mut counts = vec![0u32; children.len()];
-        for (i, (key, value)) in members.iter().enumerate() {
-            if resource_root && key == "resourceType" {
-                continue;
-            }
-            if members[..i].iter().any(|(k, _)| k == key) {
-                self.at(key, |s| s.error("json", format!("duplicate property `{key}`"), None, None));
-                continue;
-            }
-            if let Some(base) = key.strip_prefix('_') {
-                match self.find_child(children, base) {
-                    Some((c, Some(ty), _)) if is_primitive(ty.code) => {
-                        let n =
-                            self.at(key, |s| s.primitive_elements(&children[c], ty, key, value, get(members, base)));
-                        if get(members, base).is_none() {
-                            counts[c] += n;
-                        }
-                    }
-                    _ => self.unknown(key, parent, children, resource_root, def),
-                }
-                continue;
-            }
-            match self.find_child(children, key) {
-                Some((c, ty, slice)) => {
-                    let e = &children[c];
-                    let used = slice.unwrap_or(e);
-                    let n = self.at(key, |s| s.property(e, used, ty, key, value, members));
-                    // A second type for one choice element (`valueBoolean` after `valueCoding`).
-                    if e.is(tables::CHOICE) && counts[c] > 0 && n > 0 {
-                        let first = members[..i]
-                            .iter()
-                            .find(|(k, _)| self.find_child(children, k).is_some_and(|(other, _, _)| other == c));
-                        let first = first.map_or("", |(k, _)| k.as_ref());
-                        self.at(key, |s| {
-                            s.error(
-                                "cardinality-max",
-                                format!("{}[x] has one value; `{first}` already gives it", e.name),
-                                Some("one type".into()),
-                                Some(format!("{first} and {key}")),
-                            )
-                        });
-                    }
-                    counts[c] += n;
-                }
-                None => self.unknown(key, parent, children, resource_root, def),
-            }
+        let mut walk = ObjectWalk::new(parent, children, resource_root, def);
+        for i in 0..members.len() {
+            self.member(&mut walk, members, i);
         }
-        for (c, e) in children.iter().enumerate() {
+        self.end_object(&walk);
+    }
+
+    /// Checks `members[i]`, the `i`th member of the object `walk` is walking (the members are
+    /// its siblings: duplicates, `_name` parts, choices).
+    fn member(&mut self, walk: &mut ObjectWalk, members: &Members<'_>, i: usize) {
+        let (key, value) = &members[i];
+        let children = walk.children;
+        if walk.resource_root && key == "resourceType" {
+            return;
+        }
+        if members[..i].iter().any(|(k, _)| k == key) {
+            self.at(key, |s| s.error("json", format!("duplicate property `{key}`"), None, None));
+            return;
+        }
+        if let Some(base) = key.strip_prefix('_') {
+            match self.find_child(children, base) {
+                Some((c, Some(ty), _)) if is_primitive(ty.code) => {
+                    let n = self.at(key, |s| s.primitive_elements(&children[c], ty, key, value, get(members, base)));
+                    if get(members, base).is_none() {
+                        walk.counts[c] += n;
+                    }
+                }
+                _ => self.unknown(key, walk.parent, children, walk.resource_root, walk.def),
+            }
+            return;
+        }
+        match self.find_child(children, key) {
+            Some((c, ty, slice)) => {
+                let e = &children[c];
+                let used = slice.unwrap_or(e);
+                let n = self.at(key, |s| s.property(e, used, ty, key, value, members));
+                // A second type for one choice element (`valueBoolean` after `valueCoding`).
+                if e.is(tables::CHOICE) && walk.counts[c] > 0 && n > 0 {
+                    let first = members[..i]
+                        .iter()
+                        .find(|(k, _)| self.find_child(children, k).is_some_and(|(other, _, _)| other == c));
+                    let first = first.map_or("", |(k, _)| k.as_ref());
+                    self.at(key, |s| {
+                        s.error(
+                            "cardinality-max",
+                            format!("{}[x] has one value; `{first}` already gives it", e.name),
+                            Some("one type".into()),
+                            Some(format!("{first} and {key}")),
+                        )
+                    });
+                }
+                walk.counts[c] += n;
+            }
+            None => self.unknown(key, walk.parent, children, walk.resource_root, walk.def),
+        }
+    }
+
+    /// After the members of an object: the elements (and slices) that have too few values.
+    fn end_object(&mut self, walk: &ObjectWalk) {
+        for (c, e) in walk.children.iter().enumerate() {
             if !e.available(self.target) {
                 continue;
             }
-            if counts[c] == 0 && e.slices_len > 0 && !e.is(tables::CHOICE) {
+            if walk.counts[c] == 0 && e.slices_len > 0 && !e.is(tables::CHOICE) {
                 self.at(e.name, |s| s.slice_cardinality(e, e, &[]));
             }
             let min = e.min(self.target);
-            if counts[c] < min {
+            if walk.counts[c] < min {
                 let name = if e.is(tables::CHOICE) { format!("{}[x]", e.name) } else { e.name.to_string() };
-                let found = counts[c];
+                let found = walk.counts[c];
                 self.at(&name, |s| {
                     let message = if found == 0 {
                         format!("required element `{name}` is missing ({} requires at least {min})", e.path)
@@ -492,12 +710,7 @@ impl Engine {
             }
             Value::Array(items) if e.is(tables::ARRAY) => {
                 if items.is_empty() {
-                    self.error(
-                        "json",
-                        "an empty array is not allowed in FHIR JSON".into(),
-                        Some("at least one value".into()),
-                        Some("[]".into()),
-                    );
+                    self.empty_array();
                     return 0;
                 }
                 if max == 0 {
@@ -544,6 +757,12 @@ impl Engine {
                 1
             }
         };
+        self.max_cardinality(e, count, max);
+        count
+    }
+
+    /// `cardinality-max`, when an element has more than `max` values.
+    fn max_cardinality(&mut self, e: &'static E, count: u32, max: u32) {
         if count > max {
             self.error_or_deviation(
                 e,
@@ -553,7 +772,15 @@ impl Engine {
                 Some(count.to_string()),
             );
         }
-        count
+    }
+
+    fn empty_array(&mut self) {
+        self.error(
+            "json",
+            "an empty array is not allowed in FHIR JSON".into(),
+            Some("at least one value".into()),
+            Some("[]".into()),
+        );
     }
 
     fn prohibited(&mut self, e: &'static E, count: u32) -> u32 {
@@ -578,42 +805,54 @@ impl Engine {
     ) {
         let sliced = used.slices_len > 0 && !used.is(tables::CHOICE);
         let mut slice_counts = vec![0u32; used.slices_len as usize];
-        let primitive = ty.is_some_and(|t| is_primitive(t.code));
         for (i, item) in items.iter().enumerate() {
-            self.at_index(i, |s| {
-                if let Value::Null = item {
-                    let has_extension = extensions.and_then(|x| x.get(i)).is_some_and(|x| !matches!(x, Value::Null));
-                    if !primitive {
-                        s.error(
-                            "json",
-                            "null is not a value (only inside arrays of primitives)".into(),
-                            None,
-                            Some("null".into()),
-                        );
-                    } else if !has_extension {
-                        s.error(
-                            "json",
-                            "null without an element (id or extension) at the same index of the `_` array".into(),
-                            None,
-                            Some("null".into()),
-                        );
-                    }
-                    return;
-                }
-                if sliced {
-                    if let Some(k) = s.slice_of(used, item) {
-                        slice_counts[k] += 1;
-                        let slice = &used.slices()[k];
-                        s.item(slice, slice.types(s.target).first(), item, Some(slice));
-                        return;
-                    }
-                }
-                s.item(used, ty, item, None);
-            });
+            let extension = extensions.and_then(|x| x.get(i));
+            self.at_index(i, |s| s.array_item(used, ty, item, extension, &mut slice_counts));
         }
         if sliced {
             self.slice_cardinality(e, used, &slice_counts);
         }
+    }
+
+    /// One value of a repeating element, at its index; `extension` is the value at the same
+    /// index of the `_name` array (primitives), and `slice_counts` counts the values per slice.
+    fn array_item(
+        &mut self,
+        used: &'static E,
+        ty: Option<&'static TypeRef>,
+        item: &Value<'_>,
+        extension: Option<&Value<'_>>,
+        slice_counts: &mut [u32],
+    ) {
+        if let Value::Null = item {
+            let primitive = ty.is_some_and(|t| is_primitive(t.code));
+            let has_extension = extension.is_some_and(|x| !matches!(x, Value::Null));
+            if !primitive {
+                self.error(
+                    "json",
+                    "null is not a value (only inside arrays of primitives)".into(),
+                    None,
+                    Some("null".into()),
+                );
+            } else if !has_extension {
+                self.error(
+                    "json",
+                    "null without an element (id or extension) at the same index of the `_` array".into(),
+                    None,
+                    Some("null".into()),
+                );
+            }
+            return;
+        }
+        if used.slices_len > 0 && !used.is(tables::CHOICE) {
+            if let Some(k) = self.slice_of(used, item) {
+                slice_counts[k] += 1;
+                let slice = &used.slices()[k];
+                self.item(slice, slice.types(self.target).first(), item, Some(slice));
+                return;
+            }
+        }
+        self.item(used, ty, item, None);
     }
 
     /// Checks each slice's cardinality; the location is the sliced element's. A missing slice

@@ -265,6 +265,33 @@ pub(crate) fn evaluate(key: &str, m: &Members<'_>) -> Outcome {
     }
 }
 
+/// What the Bundle's invariants above read of an entry (bdl-2, bdl-3 and bdl-4: whether it has
+/// `search`, `request`, `response`; bdl-7: its `fullUrl` and its resource's `meta.versionId`),
+/// and nothing else: a Bundle validated as it is read keeps this much of each entry for them.
+pub(crate) fn bundle_entry_view(entry: &Value<'_>) -> Value<'static> {
+    let Value::Object(m) = entry else { return Value::Null };
+    let string = |v: Option<&str>| v.map_or(Value::Null, |s| Value::String(s.to_string().into()));
+    let mut view = Vec::new();
+    if has(m, "fullUrl") {
+        view.push(("fullUrl".into(), string(get_str(m, "fullUrl"))));
+    }
+    for key in ["search", "request", "response"] {
+        if has(m, key) {
+            view.push((key.into(), Value::Null));
+        }
+    }
+    let meta = get(m, "resource").and_then(super::engine::as_object).and_then(|r| get(r, "meta"));
+    if let Some(meta) = meta.and_then(super::engine::as_object) {
+        let version = if has(meta, "versionId") {
+            vec![("versionId".into(), string(get_str(meta, "versionId")))]
+        } else {
+            Vec::new()
+        };
+        view.push(("resource".into(), Value::Object(vec![("meta".into(), Value::Object(version))])));
+    }
+    Value::Object(view)
+}
+
 fn repeated(values: impl Iterator<Item = String>) -> Outcome {
     match distinct(values.collect()) {
         Some(dup) => Outcome::Fails(format!("`{dup}` is listed twice")),

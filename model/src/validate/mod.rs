@@ -23,7 +23,9 @@
 //! let bad = report.errors().find(|f| f.rule == "primitive").unwrap();
 //! assert_eq!(bad.location, "Patient.birthDate");
 //! ```
+use std::borrow::Cow;
 use std::fmt;
+use std::io::Read;
 
 mod engine;
 mod invariants;
@@ -32,6 +34,7 @@ mod terminology;
 
 use crate::json::{self, FromJsonOwned, ParseOptions, ToJson, Value};
 use crate::resources::OperationOutcome;
+use crate::stream::{Unit, ValueStream};
 use crate::Resource;
 
 /// What a resource is checked against.
@@ -111,6 +114,22 @@ impl fmt::Display for Finding {
     }
 }
 
+impl Finding {
+    /// The finding as one issue of [`Report::to_operation_outcome`], in compact JSON: written
+    /// between `{"resourceType":"OperationOutcome","issue":[` and `]}`, separated by commas,
+    /// the issues make the same JSON as the report's OperationOutcome (so that one can be
+    /// written as the findings come, from [`validate_reader_with`]).
+    pub fn to_issue_json(&self) -> String {
+        let mut w = json::Writer::compact();
+        self.write_issue(&mut w);
+        w.into_string()
+    }
+
+    fn write_issue(&self, w: &mut json::Writer) {
+        issue(w, self.severity.as_str(), issue_type(self.rule), Some(self.rule), &self.message, Some(&self.location));
+    }
+}
+
 /// All findings about one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -160,7 +179,7 @@ impl Report {
         w.key("issue");
         w.begin_array();
         for f in &self.findings {
-            issue(&mut w, f.severity.as_str(), issue_type(f.rule), Some(f.rule), &f.message, Some(&f.location));
+            f.write_issue(&mut w);
         }
         if self.findings.is_empty() {
             let message = format!("no findings ({} target)", self.target);
@@ -273,6 +292,210 @@ pub fn validate_value(value: &Value<'_>, target: Target) -> Report {
     let mut engine = engine::Engine::new(target);
     let (resource_type, profile) = engine.document(value);
     Report { findings: engine.findings, resource_type, profile, target }
+}
+
+/// Validates the JSON document that `reader` gives under `target`: the same report as
+/// [`validate_json`] on the same bytes (the same findings, in the same order), with the input
+/// read in bounded memory for a Bundle of any size ([`validate_reader_with`] keeps the
+/// findings out of memory too).
+///
+/// A Bundle (whose `resourceType` comes before its `entry`) is checked as it is read, one
+/// entry at a time: memory holds the largest entry and, per entry, the little the Bundle's
+/// invariants read (`fullUrl`, the resource's `meta.versionId`, whether there is a `search`,
+/// `request` or `response`). Its own members are checked as they come, so one written before
+/// `entry` is checked without those written after it; this matters only for a `_name` written
+/// before `entry` whose `name` is written after it. Any other document is read whole and
+/// checked as [`validate_json`] checks it.
+///
+/// `Err` when the input is not JSON (the error [`validate_json`] gives), or when it cannot be
+/// read ([`json::ErrorKind::Io`]).
+///
+/// ```
+/// use bluebutton_model::validate::{validate_json, validate_reader, Target};
+/// let input = br#"{"resourceType": "Bundle", "type": "searchset", "entry": [
+///     {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-13"}}]}"#;
+/// let report = validate_reader(&input[..], Target::Served).unwrap();
+/// assert_eq!(report, validate_json(input, Target::Served).unwrap());
+/// assert!(report.errors().any(|f| f.location == "Bundle.entry[0].resource.birthDate"));
+/// ```
+pub fn validate_reader<R: Read>(reader: R, target: Target) -> Result<Report, json::Error> {
+    let mut findings = Vec::new();
+    let outline = validate_reader_with(reader, target, |finding, _| findings.push(finding))?;
+    for (i, finding) in outline.amended {
+        findings[i] = finding;
+    }
+    Ok(Report { findings, resource_type: outline.resource_type, profile: outline.profile, target })
+}
+
+/// What [`validate_reader_with`] returns besides the findings it hands out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outline {
+    /// The resource type of the document (empty when it has none).
+    pub resource_type: String,
+    /// The definition the resource was checked against, when one applied.
+    pub profile: Option<&'static str>,
+    /// What the resource was checked against.
+    pub target: Target,
+    /// How many error findings there are.
+    pub errors: usize,
+    /// How many warnings there are.
+    pub warnings: usize,
+    /// How many information findings there are.
+    pub information: usize,
+    /// The final text of the findings that were handed out as provisional, by their number
+    /// (from 0, in the order they were handed out).
+    pub amended: Vec<(usize, Finding)>,
+}
+
+impl Outline {
+    /// `true` when there is no error (warnings and information allowed).
+    pub fn is_valid(&self) -> bool {
+        self.errors == 0
+    }
+
+    /// How many findings were handed out.
+    pub fn findings(&self) -> usize {
+        self.errors + self.warnings + self.information
+    }
+}
+
+/// Validates like [`validate_reader`], but hands each finding to `on_finding` as it is made
+/// instead of keeping it, so that memory stays bounded whatever the number of findings (a
+/// large Bundle has about one per kilobyte: its extensions outside the IG).
+///
+/// The findings come in the order of the report. A finding that is listed once for several
+/// occurrences (a check not evaluated here) is only final at the end, when the count is
+/// known: it comes with `true` (provisional), and its final text is then in the outline's
+/// [`amended`](Outline::amended) when it changed.
+///
+/// ```
+/// use bluebutton_model::validate::{validate_reader_with, Severity, Target};
+/// let input = br#"{"resourceType": "Bundle", "type": "searchset", "entry": [
+///     {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-13"}}]}"#;
+/// let mut errors = Vec::new();
+/// let outline = validate_reader_with(&input[..], Target::Served, |finding, _provisional| {
+///     if finding.severity == Severity::Error {
+///         errors.push(finding.location);
+///     }
+/// })?;
+/// assert_eq!(outline.errors, errors.len());
+/// assert!(errors.iter().any(|l| l == "Bundle.entry[0].resource.birthDate"));
+/// # Ok::<(), bluebutton_model::json::Error>(())
+/// ```
+pub fn validate_reader_with<R, F>(reader: R, target: Target, on_finding: F) -> Result<Outline, json::Error>
+where
+    R: Read,
+    F: FnMut(Finding, bool),
+{
+    let mut out = HandOut { on_finding, counts: [0; 3] };
+    let mut stream = ValueStream::new(reader);
+    // The members before the entries: read until the resource type says whether this is a
+    // Bundle (the whole input is kept meanwhile, to be read whole when it is not).
+    let mut members: Vec<(Cow<'static, str>, Value<'static>)> = Vec::new();
+    loop {
+        match stream.next_unit() {
+            Some(Ok(Unit::Member { key, value })) => {
+                let first_type = key == "resourceType" && !members.iter().any(|(k, _)| k == "resourceType");
+                let bundle = matches!(&value, Value::String(t) if t == "Bundle");
+                members.push((Cow::Owned(key), value.into_owned()));
+                if first_type && bundle && engine::Engine::streamable(target, "Bundle", "entry") {
+                    stream.release();
+                    break;
+                }
+                if first_type {
+                    return validate_whole(stream, target, out);
+                }
+            }
+            Some(Err(e)) if matches!(e.kind(), json::ErrorKind::Io(_)) => return Err(e),
+            // Not an object, not JSON, the entries before the resource type, or no resource
+            // type at all: as a whole, to give exactly what `validate_json` gives.
+            _ => return validate_whole(stream, target, out),
+        }
+    }
+    let mut engine = engine::Engine::new(target);
+    let mut document = None;
+    let mut entries: Vec<Value<'static>> = Vec::new();
+    while let Some(unit) = stream.next_unit() {
+        match unit? {
+            Unit::Member { key, value } => {
+                members.push((Cow::Owned(key), value.into_owned()));
+                if let Some(document) = &mut document {
+                    engine.streamed_member(document, &members, members.len() - 1);
+                }
+            }
+            Unit::EntriesStart => {
+                let document = document.insert(engine.begin_streamed("Bundle", &members));
+                engine.begin_streamed_values(document, "entry");
+            }
+            Unit::Entry { index, value } => {
+                if let Some(document) = &mut document {
+                    engine.streamed_value(document, index, &value);
+                }
+                entries.push(invariants::bundle_entry_view(&value));
+            }
+            Unit::EntriesEnd => {
+                if let Some(document) = &mut document {
+                    engine.end_streamed_values(document);
+                }
+                members.push((Cow::Borrowed("entry"), Value::Array(std::mem::take(&mut entries))));
+            }
+        }
+        for (finding, provisional) in engine.take_findings() {
+            out.give(finding, provisional);
+        }
+    }
+    let document = match document {
+        Some(document) => document,
+        None => engine.begin_streamed("Bundle", &members),
+    };
+    let (resource_type, profile) = engine.end_streamed(document, &members);
+    for (finding, provisional) in engine.take_findings() {
+        out.give(finding, provisional);
+    }
+    Ok(out.outline(resource_type, profile, target, engine.amended))
+}
+
+/// Hands findings out, counting them by severity.
+struct HandOut<F> {
+    on_finding: F,
+    counts: [usize; 3],
+}
+
+impl<F: FnMut(Finding, bool)> HandOut<F> {
+    fn give(&mut self, finding: Finding, provisional: bool) {
+        let severity = match finding.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Information => 2,
+        };
+        self.counts[severity] += 1;
+        (self.on_finding)(finding, provisional);
+    }
+
+    fn outline(
+        self,
+        resource_type: String,
+        profile: Option<&'static str>,
+        target: Target,
+        amended: Vec<(usize, Finding)>,
+    ) -> Outline {
+        let [errors, warnings, information] = self.counts;
+        Outline { resource_type, profile, target, errors, warnings, information, amended }
+    }
+}
+
+/// Reads the rest of `stream` (which has kept all its input) and validates the whole document.
+fn validate_whole<R: Read, F: FnMut(Finding, bool)>(
+    stream: ValueStream<R>,
+    target: Target,
+    mut out: HandOut<F>,
+) -> Result<Outline, json::Error> {
+    let input = stream.into_input().map_err(|e| json::Error::new(0, json::ErrorKind::Io(e.to_string())))?;
+    let report = validate_json(&input, target)?;
+    for finding in report.findings {
+        out.give(finding, false);
+    }
+    Ok(out.outline(report.resource_type, report.profile, target, Vec::new()))
 }
 
 /// Panics, with the readable report, when `input` is not JSON or has an error-level finding

@@ -1,0 +1,537 @@
+//! [`ValueStream`]: the top-level members of a JSON document read from any [`Read`] as generic
+//! JSON [`Value`]s, one at a time, and the elements of its `entry` array one at a time.
+//!
+//! This is how the validator reads a Bundle in bounded memory: it checks JSON as written, not
+//! typed values, so it needs each entry as a [`Value`]. The stream holds a window of the input
+//! that grows only to hold the largest member or entry. It parses exactly as
+//! [`json::from_slice::<Value>`](crate::json::from_slice) does on the whole document, and its
+//! errors are the same (kind, JSON path, offset, line and column): the first error of the
+//! document ends the stream.
+use std::io::{self, Read};
+
+use crate::json::{
+    path_at, ArrayCursor, Error, ErrorKind, JsonKind, JsonPath, Lexer, ObjectCursor, ParseOptions, PathSegment, Value,
+    Writer,
+};
+
+use super::lines::Lines;
+use super::scan::{Scan, Scanned};
+
+/// The member whose array is read one element at a time.
+const ENTRY: &str = "entry";
+
+/// How many bytes after an error its message may quote (`found \`...\``): an error closer
+/// than this to the end of the window is looked at again with more input.
+const QUOTED: usize = 16;
+
+/// The initial window, in bytes.
+const WINDOW: usize = 1 << 20;
+
+/// One unit of the document, in input order.
+#[derive(Debug)]
+pub(crate) enum Unit<'w> {
+    /// A member of the document, other than the `entry` array.
+    Member { key: String, value: Value<'w> },
+    /// The first `entry` member, an array: its elements follow, then [`Unit::EntriesEnd`].
+    EntriesStart,
+    /// One element of the `entry` array.
+    Entry { index: usize, value: Value<'w> },
+    /// The end of the `entry` array.
+    EntriesEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before the document's `{`.
+    Start,
+    /// In the document object, before a member or its `}`.
+    Members { after_member: bool },
+    /// In the entry array, before an element or its `]`.
+    Entries { array_start: u64, after_element: bool },
+    /// After the document's `}`: only white space may follow.
+    Trailing,
+    /// Nothing more to read.
+    Done,
+}
+
+/// Where the unit being read starts: what an error in it needs for its JSON path.
+#[derive(Debug, Clone, Copy)]
+struct UnitStart {
+    pos: u64,
+    state: State,
+    entries: usize,
+}
+
+/// A unit found complete in the window, before its value is parsed.
+enum Found {
+    Member { key: String, start: u64 },
+    EntriesStart,
+    Entry { index: usize, start: u64 },
+    EntriesEnd,
+}
+
+/// What lexing the window up to the next value gave.
+enum Look {
+    /// A value starts at absolute `start`: the member `key`'s, or (`None`) an entry.
+    Value {
+        key: Option<String>,
+        start: u64,
+    },
+    Step(Step),
+}
+
+/// What one look at the window gave.
+enum Step {
+    Found(Found),
+    /// Moved on (past the `{`, or to the end of the object): look again.
+    Continue,
+    /// The window ends too early: read more and look again.
+    More,
+    /// Not JSON here (a window-relative error).
+    Failed(Error),
+    End,
+}
+
+/// The members (and entries) of a JSON document, read from a [`Read`] one at a time.
+///
+/// Until [`release`](ValueStream::release) is called the stream keeps every byte it has read,
+/// so that [`into_input`](ValueStream::into_input) can give the whole input back; after that,
+/// only the window from the unit being read on.
+pub(crate) struct ValueStream<R> {
+    reader: R,
+    /// The window: `buf[..len]` holds the input from absolute offset `base` on.
+    buf: Vec<u8>,
+    len: usize,
+    base: u64,
+    eof: bool,
+    /// Absolute offset where the next unit starts.
+    pos: u64,
+    state: State,
+    /// Absolute offset of the document's `{`.
+    object_start: u64,
+    /// Whether a member named `entry` was met (only the first one is streamed).
+    seen_entry: bool,
+    /// The key of the last member read (for the JSON path of an error after it).
+    last_key: Option<String>,
+    /// Elements of the entry array read so far.
+    entries: usize,
+    /// Keep every byte read (nothing let go yet).
+    keep: bool,
+    /// The scan of the value being looked at, when the window ended inside it.
+    scan: Option<Scan>,
+    unit: UnitStart,
+    lines: Lines,
+    options: ParseOptions,
+}
+
+impl<R: Read> ValueStream<R> {
+    /// A stream over `reader`, parsing strictly (as `json::from_slice` does).
+    pub fn new(reader: R) -> Self {
+        Self::with_window(reader, WINDOW)
+    }
+
+    /// A stream whose window starts at `size` bytes (at least 1).
+    pub fn with_window(reader: R, size: usize) -> Self {
+        ValueStream {
+            reader,
+            buf: vec![0; size.max(1)],
+            len: 0,
+            base: 0,
+            eof: false,
+            pos: 0,
+            state: State::Start,
+            object_start: 0,
+            seen_entry: false,
+            last_key: None,
+            entries: 0,
+            keep: true,
+            scan: None,
+            unit: UnitStart { pos: 0, state: State::Start, entries: 0 },
+            lines: Lines::default(),
+            options: ParseOptions::strict(),
+        }
+    }
+
+    /// From now on, lets go of the input read before the unit being read: memory stays bounded
+    /// by the largest unit.
+    pub fn release(&mut self) {
+        self.keep = false;
+    }
+
+    /// The whole input, from its first byte: what was read, and the rest of the reader. Only
+    /// before [`release`](ValueStream::release).
+    pub fn into_input(self) -> io::Result<Vec<u8>> {
+        debug_assert!(self.keep && self.base == 0, "the input was let go");
+        let mut bytes = self.buf;
+        bytes.truncate(self.len);
+        let mut reader = self.reader;
+        reader.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// The next unit, `None` after the end of the document, or the error that ends it (not JSON
+    /// from there on, or the input could not be read: [`ErrorKind::Io`]).
+    pub fn next_unit(&mut self) -> Option<Result<Unit<'_>, Error>> {
+        loop {
+            self.unit = UnitStart { pos: self.pos, state: self.state, entries: self.entries };
+            match self.step() {
+                Step::Found(found) => return Some(self.parse(found)),
+                Step::Continue => {}
+                Step::More => {
+                    if let Err(e) = self.fill() {
+                        self.state = State::Done;
+                        return Some(Err(e));
+                    }
+                }
+                Step::Failed(e) => {
+                    self.state = State::Done;
+                    let window = &self.buf[..self.len];
+                    return Some(Err(locate(
+                        e,
+                        window,
+                        self.base,
+                        &mut self.lines,
+                        self.unit,
+                        self.last_key.as_deref(),
+                    )));
+                }
+                Step::End => return None,
+            }
+        }
+    }
+
+    fn abs(&self, rel: usize) -> u64 {
+        self.base + rel as u64
+    }
+
+    fn rel(&self, abs: u64) -> usize {
+        (abs.max(self.base) - self.base) as usize
+    }
+
+    /// `Failed`, or `More` when the error may only be the window ending too early.
+    fn failed(&self, e: Error) -> Step {
+        if !self.eof && (matches!(e.kind(), ErrorKind::Eof { .. }) || e.offset() + QUOTED > self.len) {
+            Step::More
+        } else {
+            Step::Failed(e)
+        }
+    }
+
+    /// Where the value starting at absolute `start` ends, once the window holds it and the
+    /// bytes an error in it may quote; `None` when more input is needed first.
+    fn value_end(&mut self, start: u64) -> Option<u64> {
+        let mut scan = self.scan.take().unwrap_or_else(|| Scan::value_at(start));
+        match scan.run(&self.buf[..self.len], self.base, self.eof) {
+            Scanned::Complete(end) if self.eof || self.rel(end) + QUOTED <= self.len => Some(end),
+            // Complete, but too close to the end of the window: scanned again with more.
+            Scanned::Complete(_) => None,
+            Scanned::Incomplete => {
+                self.scan = Some(scan);
+                None
+            }
+        }
+    }
+
+    /// One look at the window from `pos`.
+    fn step(&mut self) -> Step {
+        let buf = std::mem::take(&mut self.buf);
+        let look = self.look(&buf[..self.len]);
+        self.buf = buf;
+        let (key, start) = match look {
+            Look::Step(step) => return step,
+            Look::Value { key, start } => (key, start),
+        };
+        let Some(end) = self.value_end(start) else { return Step::More };
+        self.pos = end;
+        match key {
+            Some(key) => {
+                self.seen_entry |= key == ENTRY;
+                self.state = State::Members { after_member: true };
+                Step::Found(Found::Member { key, start })
+            }
+            None => {
+                let index = self.entries;
+                self.entries += 1;
+                if let State::Entries { after_element, .. } = &mut self.state {
+                    *after_element = true;
+                }
+                Step::Found(Found::Entry { index, start })
+            }
+        }
+    }
+
+    /// Lexes the window (`self.buf` is set aside meanwhile) from `pos` up to the next value.
+    fn look(&mut self, window: &[u8]) -> Look {
+        let depth = match self.state {
+            State::Start | State::Trailing => 0,
+            State::Members { .. } => 1,
+            State::Entries { .. } => 2,
+            State::Done => return Look::Step(Step::End),
+        };
+        let mut lx = Lexer::new(window, self.options);
+        lx.restore(self.rel(self.pos), depth);
+        Look::Step(match self.state {
+            State::Start => match lx.begin_object() {
+                Ok(cursor) => {
+                    self.object_start = self.abs(cursor.start);
+                    self.pos = self.abs(lx.offset());
+                    self.state = State::Members { after_member: false };
+                    Step::Continue
+                }
+                Err(e) => self.failed(e),
+            },
+            State::Members { after_member } => return self.look_member(&mut lx, after_member),
+            State::Entries { array_start, after_element } => {
+                let mut cursor = ArrayCursor::resume(self.rel(array_start), after_element);
+                match lx.next_element(&mut cursor) {
+                    Ok(true) => return Look::Value { key: None, start: self.abs(lx.offset()) },
+                    Ok(false) => {
+                        self.pos = self.abs(lx.offset());
+                        self.state = State::Members { after_member: true };
+                        Step::Found(Found::EntriesEnd)
+                    }
+                    Err(e) => self.failed(e),
+                }
+            }
+            State::Trailing => match lx.finish() {
+                Ok(()) if self.eof => {
+                    self.state = State::Done;
+                    Step::End
+                }
+                Ok(()) => {
+                    // Only white space so far: let it go and read on.
+                    self.pos = self.abs(self.len);
+                    Step::More
+                }
+                Err(e) => self.failed(e),
+            },
+            State::Done => Step::End,
+        })
+    }
+
+    /// Lexes the next member of the document object, or its end.
+    fn look_member(&mut self, lx: &mut Lexer<'_>, after_member: bool) -> Look {
+        let mut cursor = ObjectCursor::resume(self.rel(self.object_start), after_member);
+        let key = match lx.next_key(&mut cursor) {
+            Ok(Some(key)) => key.text.into_owned(),
+            Ok(None) => {
+                self.pos = self.abs(lx.offset());
+                self.state = State::Trailing;
+                return Look::Step(Step::Continue);
+            }
+            Err(e) => return Look::Step(self.failed(e)),
+        };
+        Look::Step(match lx.peek_kind() {
+            Ok(JsonKind::Array) if key == ENTRY && !self.seen_entry => match lx.begin_array() {
+                Ok(cursor) => {
+                    self.seen_entry = true;
+                    self.last_key = Some(key);
+                    self.pos = self.abs(lx.offset());
+                    self.state = State::Entries { array_start: self.abs(cursor.start), after_element: false };
+                    Step::Found(Found::EntriesStart)
+                }
+                Err(e) => self.failed(e),
+            },
+            Ok(_) => return Look::Value { key: Some(key), start: self.abs(lx.offset()) },
+            Err(e) => self.failed(e),
+        })
+    }
+
+    /// Parses the value of a unit found whole in the window.
+    fn parse(&mut self, found: Found) -> Result<Unit<'_>, Error> {
+        let (key, index, start, depth) = match found {
+            Found::EntriesStart => return Ok(Unit::EntriesStart),
+            Found::EntriesEnd => return Ok(Unit::EntriesEnd),
+            Found::Entry { index, start } => (None, index, start, 2),
+            Found::Member { key, start } => (Some(key), 0, start, 1),
+        };
+        let ValueStream { buf, len, base, lines, unit, last_key, options, state, .. } = self;
+        let window = &buf[..*len];
+        let mut lx = Lexer::new(window, *options);
+        lx.restore((start - *base) as usize, depth);
+        match Value::read(&mut lx) {
+            Ok(value) => Ok(match key {
+                Some(key) => {
+                    *last_key = Some(key.clone());
+                    Unit::Member { key, value }
+                }
+                None => Unit::Entry { index, value },
+            }),
+            Err(e) => {
+                *state = State::Done;
+                Err(locate(e, window, *base, lines, *unit, last_key.as_deref()))
+            }
+        }
+    }
+
+    /// Lets go of the input before `pos` (unless it is kept), and reads more after the window:
+    /// at least one read, and until half of the free space is used. A window that is more
+    /// than half full then (one unit fills it) doubles first.
+    fn fill(&mut self) -> Result<(), Error> {
+        let keep_from = if self.keep { 0 } else { self.rel(self.pos).min(self.len) };
+        self.lines.advance(&self.buf[..self.len], self.base, self.abs(keep_from));
+        self.buf.copy_within(keep_from..self.len, 0);
+        self.len -= keep_from;
+        self.base += keep_from as u64;
+        if self.len > self.buf.len() / 2 {
+            // The unit being read fills most of the window: make it larger.
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let want = self.len + (self.buf.len() - self.len).div_ceil(2);
+        while self.len < want {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let at = self.abs(self.len);
+                    return Err(Error::new(0, ErrorKind::Io(e.to_string())).with_location(
+                        at as usize,
+                        JsonPath::default(),
+                        0,
+                        0,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Locates window-relative error `e` in the whole input: its absolute offset, line and column,
+/// and the JSON path `json::from_slice` gives it. The path is rebuilt from the window from the
+/// unit's start on, after a made-up prefix that puts the scanner where the unit starts (in the
+/// object after the member `last_key`, or in the entry array).
+fn locate(e: Error, window: &[u8], base: u64, lines: &mut Lines, unit: UnitStart, last_key: Option<&str>) -> Error {
+    let offset = e.offset().min(window.len());
+    let at = base + offset as u64;
+    let from = ((unit.pos.max(base) - base) as usize).min(offset);
+    let mut text: Vec<u8> = match unit.state {
+        State::Members { after_member: false } => b"{".to_vec(),
+        State::Members { after_member: true } => {
+            let mut w = Writer::compact();
+            w.string(last_key.unwrap_or_default());
+            format!("{{{}:0", w.into_string()).into_bytes()
+        }
+        State::Entries { after_element: false, .. } => b"{\"entry\":[".to_vec(),
+        State::Entries { after_element: true, .. } => b"{\"entry\":[0".to_vec(),
+        State::Start | State::Trailing | State::Done => Vec::new(),
+    };
+    let path = if matches!(unit.state, State::Trailing | State::Done) {
+        JsonPath::default()
+    } else {
+        let prefix = text.len();
+        text.extend_from_slice(&window[from..]);
+        let mut path = path_at(&text, prefix + offset - from);
+        // The made-up prefix has one element before the unit; there were `entries`.
+        if let (State::Entries { after_element: true, .. }, [PathSegment::Key(key), PathSegment::Index(i), ..]) =
+            (unit.state, path.0.as_mut_slice())
+        {
+            if key == ENTRY {
+                *i += unit.entries - 1;
+            }
+        }
+        path
+    };
+    let (line, column) = lines.line_column(window, base, at);
+    e.with_location(at as usize, path, line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that gives at most `chunk` bytes per read.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.chunk.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// The units of `input` as text (`key=value`, `[i]=value`), or the error as the whole
+    /// parse reports it.
+    fn units(input: &[u8], window: usize, chunk: usize) -> Result<Vec<String>, String> {
+        let mut stream = ValueStream::with_window(Trickle { bytes: input, chunk }, window);
+        stream.release();
+        let mut out = Vec::new();
+        while let Some(unit) = stream.next_unit() {
+            let text = |v: &Value<'_>| {
+                let mut w = Writer::compact();
+                v.write(&mut w);
+                w.into_string()
+            };
+            match unit {
+                Ok(Unit::Member { key, value }) => out.push(format!("{key}={}", text(&value))),
+                Ok(Unit::EntriesStart) => out.push("entry[".into()),
+                Ok(Unit::Entry { index, value }) => out.push(format!("[{index}]={}", text(&value))),
+                Ok(Unit::EntriesEnd) => out.push("]".into()),
+                Err(e) => return Err(format!("{e} at {} {:?}", e.offset(), e.line_column())),
+            }
+        }
+        Ok(out)
+    }
+
+    fn whole(input: &[u8]) -> Result<(), String> {
+        crate::json::from_slice::<Value>(input)
+            .map(|_| ())
+            .map_err(|e| format!("{e} at {} {:?}", e.offset(), e.line_column()))
+    }
+
+    const DOC: &str = "{\"resourceType\": \"Bundle\", \"type\" :\"searchset\",\n \"entry\": [\n  {\"resource\": {\"resourceType\": \"Patient\", \"id\": \"p\\\"1\"}},\n  {\"fullUrl\": \"u\", \"x\": [1, 2.50, true, null]},\n  null\n ],\n \"total\": 3, \"entry\": 7\n}\n";
+
+    #[test]
+    fn members_and_entries_in_order_whatever_the_window() {
+        let expected = vec![
+            "resourceType=\"Bundle\"",
+            "type=\"searchset\"",
+            "entry[",
+            "[0]={\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\\\"1\"}}",
+            "[1]={\"fullUrl\":\"u\",\"x\":[1,2.50,true,null]}",
+            "[2]=null",
+            "]",
+            "total=3",
+            "entry=7",
+        ];
+        for window in [1, 2, 7, 64, 4096] {
+            for chunk in [1, 3, 1000] {
+                assert_eq!(units(DOC.as_bytes(), window, chunk).unwrap(), expected, "window {window}, chunk {chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_are_those_of_the_whole_parse() {
+        let mut inputs: Vec<Vec<u8>> = (0..DOC.len()).map(|cut| DOC.as_bytes()[..cut].to_vec()).collect();
+        for (from, to) in [("\"type\" :", "\"type\" "), ("2.50", "2.5.0"), ("null\n", "nul\n"), ("}\n", "}}\n")] {
+            inputs.push(DOC.replacen(from, to, 1).into_bytes());
+        }
+        inputs.push(format!("{DOC} x").into_bytes());
+        inputs.push(DOC.replacen("},\n  {", "}\n  {", 1).into_bytes());
+        for input in &inputs {
+            let expected = whole(input);
+            for window in [1, 5, 64, 4096] {
+                let got = units(input, window, 3).map(|_| ());
+                assert_eq!(got, expected, "window {window}: {}", String::from_utf8_lossy(input));
+            }
+        }
+    }
+
+    #[test]
+    fn the_whole_input_comes_back_before_release() {
+        let mut stream = ValueStream::with_window(Trickle { bytes: DOC.as_bytes(), chunk: 5 }, 8);
+        assert!(matches!(stream.next_unit(), Some(Ok(Unit::Member { .. }))));
+        assert!(matches!(stream.next_unit(), Some(Ok(Unit::Member { .. }))));
+        assert_eq!(stream.into_input().unwrap(), DOC.as_bytes());
+    }
+}
