@@ -1,7 +1,9 @@
 //! Reading the command's inputs: files or standard input (`-`), gzip-compressed or not.
-use std::ffi::OsStr;
-use std::io::{self, Read};
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{self, BufReader, Read};
 
+use flate2::bufread;
 use flate2::read::MultiGzDecoder;
 
 /// The name that stands for standard input.
@@ -15,27 +17,79 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 pub struct Inputs<'s> {
     stdin: &'s mut dyn Read,
     stdin_bytes: Option<Vec<u8>>,
+    /// Standard input is named once: [`Inputs::open`] reads it as a stream, keeping nothing.
+    stream_stdin: bool,
 }
 
 impl<'s> Inputs<'s> {
+    /// Inputs read whole ([`Inputs::read`]).
     pub fn new(stdin: &'s mut dyn Read) -> Self {
-        Inputs { stdin, stdin_bytes: None }
+        Inputs { stdin, stdin_bytes: None, stream_stdin: false }
+    }
+
+    /// Inputs for the command-line `names`, read as streams ([`Inputs::open`]): standard input
+    /// too when it is named once (when it is named more than once, its bytes are kept for the
+    /// next `-`).
+    pub fn for_names(stdin: &'s mut dyn Read, names: &[OsString]) -> Self {
+        let stream_stdin = names.iter().filter(|n| *n == STDIN).count() == 1;
+        Inputs { stdin, stdin_bytes: None, stream_stdin }
     }
 
     /// The bytes of `name` (a path, or `-` for standard input), decompressed when they are
     /// gzip data.
     pub fn read(&mut self, name: &OsStr) -> io::Result<Vec<u8>> {
-        let raw = if name == STDIN {
-            if self.stdin_bytes.is_none() {
-                let mut buf = Vec::new();
-                self.stdin.read_to_end(&mut buf)?;
-                self.stdin_bytes = Some(buf);
-            }
-            self.stdin_bytes.clone().unwrap_or_default()
-        } else {
-            std::fs::read(name)?
-        };
+        let raw = if name == STDIN { self.stdin_bytes()?.to_vec() } else { std::fs::read(name)? };
         decompress(raw)
+    }
+
+    /// A reader of `name` (a path, or `-` for standard input) that decompresses as it reads
+    /// when the input starts like gzip data: nothing is read whole.
+    pub fn open(&mut self, name: &OsStr) -> io::Result<Box<dyn Read + '_>> {
+        let raw: Box<dyn Read + '_> = if name != STDIN {
+            Box::new(File::open(name)?)
+        } else if self.stream_stdin {
+            Box::new(&mut *self.stdin)
+        } else {
+            Box::new(self.stdin_bytes()?)
+        };
+        decompressing(raw)
+    }
+
+    /// All of standard input, read the first time.
+    fn stdin_bytes(&mut self) -> io::Result<&[u8]> {
+        if self.stdin_bytes.is_none() {
+            let mut buf = Vec::new();
+            self.stdin.read_to_end(&mut buf)?;
+            self.stdin_bytes = Some(buf);
+        }
+        Ok(self.stdin_bytes.as_deref().unwrap_or_default())
+    }
+}
+
+/// `raw`, decompressed as it is read when it starts with the gzip magic bytes.
+pub fn decompressing<'r>(mut raw: Box<dyn Read + 'r>) -> io::Result<Box<dyn Read + 'r>> {
+    let mut head = Vec::with_capacity(GZIP_MAGIC.len());
+    (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut head)?;
+    let gzip = is_gzip(&head);
+    let whole = io::Cursor::new(head).chain(raw);
+    Ok(if gzip {
+        Box::new(Gunzip(bufread::MultiGzDecoder::new(BufReader::with_capacity(64 << 10, whole))))
+    } else {
+        Box::new(whole)
+    })
+}
+
+/// A gzip decoder whose errors about the data say that it is not valid gzip.
+struct Gunzip<R>(bufread::MultiGzDecoder<R>);
+
+impl<R: io::BufRead> Read for Gunzip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
+                io::Error::new(e.kind(), format!("invalid gzip data: {e}"))
+            }
+            _ => e,
+        })
     }
 }
 

@@ -29,10 +29,22 @@ pub fn exit_status(any_unreadable: bool, any_rejected: bool) -> i32 {
 }
 
 const MAIN_AFTER_HELP: &str = "\
-Example:
-  bluebutton parse --roundtrip eob.json patient.json.gz
+Every command reads files, `-` for standard input, and gzip-compressed data (detected).
 
-Exit status: 0 when every input is OK, 1 when any is rejected, 2 on usage or I/O errors.";
+Examples:
+  bluebutton parse --roundtrip eob.json patient.json.gz
+  bluebutton fields --format json eob.json
+  bluebutton summary                      # the built-in demo data
+  bluebutton validate --published bundle.json
+  bluebutton generate --seed 7 --patients 10 --out small.json.gz
+
+  A session on generated data (a 470 MB Bundle, read as a stream):
+  bluebutton generate --seed 1 --patients 1000 > bundle.json
+  bluebutton summary bundle.json
+  bluebutton validate bundle.json
+
+Exit status: 0 when every input is OK, 1 when any is rejected, 2 on usage or I/O errors.
+`bluebutton <command> --help` tells more.";
 
 /// Read, check and process CMS Blue Button 2.0 (FHIR STU3) data.
 #[derive(Debug, Parser)]

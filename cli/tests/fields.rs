@@ -1,30 +1,12 @@
 //! `bluebutton fields` on the real responses: every Medicare field is listed by variable, none
 //! is unmapped; a bluebutton URL the views do not know is reported as UNMAPPED.
-use std::path::{Path, PathBuf};
+mod support;
 
-fn shared() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: ../shared/data not found beside the repository");
-        None
-    }
-}
-
-fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut input = stdin;
-    let mut argv = vec!["bluebutton"];
-    argv.extend_from_slice(args);
-    let code = bluebutton_cli::run(argv, &mut input, &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
-}
+use support::{run_with_stdin, shared_data, Outcome};
 
 #[test]
 fn every_normalized_sample_has_no_unmapped_field() {
-    let Some(dir) = shared() else { return };
+    let Some(dir) = shared_data("every_normalized_sample_has_no_unmapped_field") else { return };
     let mut files: Vec<String> = std::fs::read_dir(dir.join("samples/v1-normalized"))
         .unwrap()
         .map(|e| e.unwrap().path().to_string_lossy().into_owned())
@@ -32,7 +14,7 @@ fn every_normalized_sample_has_no_unmapped_field() {
     files.sort();
     assert_eq!(files.len(), 25);
     let args: Vec<&str> = std::iter::once("fields").chain(files.iter().map(String::as_str)).collect();
-    let (code, out, err) = run(&args, b"");
+    let Outcome { code, stdout: out, stderr: err } = run_with_stdin(&args, b"");
     assert!(
         !out.contains("\tUNMAPPED\t"),
         "{}",
@@ -47,10 +29,10 @@ fn every_normalized_sample_has_no_unmapped_field() {
 
 #[test]
 fn fields_are_decoded_and_located() {
-    let Some(dir) = shared() else { return };
+    let Some(dir) = shared_data("fields_are_decoded_and_located") else { return };
     let file = dir.join("samples/v1-normalized/eobReadCarrier.json");
     let file = file.to_string_lossy();
-    let (code, out, _) = run(&["fields", &file], b"");
+    let Outcome { code, stdout: out, .. } = run_with_stdin(&["fields", &file], b"");
     assert_eq!(code, 0);
     let line =
         out.lines().find(|l| l.split('\t').nth(3) == Some("carr_line_prvdr_type_cd")).expect("a care team field");
@@ -65,13 +47,13 @@ fn fields_are_decoded_and_located() {
 
 #[test]
 fn an_unknown_bluebutton_field_is_unmapped() {
-    let Some(dir) = shared() else { return };
+    let Some(dir) = shared_data("an_unknown_bluebutton_field_is_unmapped") else { return };
     let text = std::fs::read_to_string(dir.join("samples/v1-normalized/eobReadPde.json")).unwrap();
     let unknown = r#""resourceType" : "ExplanationOfBenefit",
   "extension" : [ { "url" : "https://bluebutton.cms.gov/resources/variables/not_a_variable", "valueString" : "x" } ],"#;
     let mutated = text.replacen(r#""resourceType" : "ExplanationOfBenefit","#, unknown, 1);
     assert_ne!(mutated, text);
-    let (code, out, _) = run(&["fields", "-"], mutated.as_bytes());
+    let Outcome { code, stdout: out, .. } = run_with_stdin(&["fields", "-"], mutated.as_bytes());
     assert_eq!(code, 1);
     let line = out.lines().find(|l| l.contains("\tUNMAPPED\t")).expect("an UNMAPPED line");
     assert_eq!(
@@ -82,8 +64,38 @@ fn an_unknown_bluebutton_field_is_unmapped() {
 
 #[test]
 fn a_file_that_does_not_parse_is_an_error() {
-    let (code, out, err) = run(&["fields", "-"], br#"{"resourceType":"Patient","birthDate":"1970-13"}"#);
+    let Outcome { code, stdout: out, stderr: err } =
+        run_with_stdin(&["fields", "-"], br#"{"resourceType":"Patient","birthDate":"1970-13"}"#);
     assert_eq!(code, 1);
     assert!(out.is_empty());
     assert!(err.starts_with("ERROR -: birthDate: "), "{err}");
+}
+
+#[test]
+fn json_lines_hold_the_same_fields_as_the_columns() {
+    let demo = std::fs::read(support::repo_root().join("examples/data/claims-bundle.json")).unwrap();
+    let text = run_with_stdin(&["fields", "-"], &demo);
+    let json = run_with_stdin(&["fields", "--format", "json", "-"], &demo);
+    // Every bluebutton URL of the (generated) example data is read by an accessor.
+    assert_eq!((text.code, json.code), (0, 0), "{}{}", text.stderr, json.stderr);
+    assert!(json.stdout.contains(r#""variable":"line_nch_pmt_amt","#), "{}", json.stdout);
+    let text_lines: Vec<&str> = text.stdout.lines().collect();
+    let json_lines: Vec<&str> = json.stdout.lines().collect();
+    assert_eq!(text_lines.len(), json_lines.len());
+    assert!(text_lines.len() > 100, "the claims carry many fields");
+    let string = |v: &bluebutton::json::Value<'_>| match v {
+        bluebutton::json::Value::String(s) => s.replace(['\t', '\n', '\r'], " "),
+        bluebutton::json::Value::Null => String::new(),
+        other => panic!("not a string: {other:?}"),
+    };
+    for (text_line, json_line) in text_lines.iter().zip(&json_lines) {
+        let value: bluebutton::json::Value<'_> = bluebutton::json::from_str(json_line).unwrap();
+        let bluebutton::json::Value::Object(members) = value else { panic!("{json_line}") };
+        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(keys, ["file", "id", "location", "variable", "value", "display"]);
+        let columns: Vec<String> = members.iter().map(|(_, v)| string(v)).collect();
+        assert_eq!(columns.join("\t"), *text_line);
+    }
+    // A field without a display has `null`, not an empty string.
+    assert!(json.stdout.contains(r#""display":null}"#), "{}", &json.stdout[..500]);
 }

@@ -2,6 +2,8 @@
 //! `--types`, `--out`, and usage errors.
 mod support;
 
+use std::io::Read;
+
 use support::{run, run_with_stdin, TempFile};
 
 #[test]
@@ -63,4 +65,24 @@ fn an_unwritable_output_is_an_io_error() {
     let out = run(&["generate", "--patients", "1", "--out", "/nonexistent-dir/out.json"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.starts_with("error: /nonexistent-dir/out.json: "), "{}", out.stderr);
+}
+
+#[test]
+fn an_output_named_gz_is_gzip_compressed() {
+    let args = ["generate", "--seed", "3", "--patients", "2", "--compact"];
+    let plain = run(&args);
+    let file = TempFile::reserve("generated.json.gz");
+    let written = run(&[&args[..], &["--out", file.path()]].concat());
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let compressed = std::fs::read(file.path()).unwrap();
+    assert!(compressed.starts_with(&[0x1f, 0x8b]), "gzip magic bytes");
+    let mut decompressed = String::new();
+    flate2::read::GzDecoder::new(compressed.as_slice()).read_to_string(&mut decompressed).unwrap();
+    assert_eq!(decompressed, plain.stdout);
+    // What `generate` writes compressed, the other commands read.
+    let summary = run(&["summary", file.path()]);
+    assert_eq!(summary.code, 0, "{}", summary.stderr);
+    assert!(summary.stdout.contains("26 entries (total 26)"), "{}", summary.stdout);
+    let validated = run(&["validate", file.path()]);
+    assert_eq!(validated.code, 0, "{}", validated.stdout);
 }

@@ -1,89 +1,11 @@
 //! `bluebutton parse` on the real Blue Button data in `../shared/data` and on small made-up
 //! inputs. Tests that need `../shared` print a notice and skip where it is absent.
+mod support;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
-
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
-
-/// The shared data directory, or `None` (with a printed notice) where `../shared` is absent.
-fn data(test: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(DATA);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("notice: {test} skipped: {} is absent", dir.display());
-        None
-    }
-}
-
-/// What one in-process run printed and returned.
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().collect()
-    }
-}
-
-/// Runs `bluebutton <args>` in-process with `stdin` as standard input.
-fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Outcome {
-    let mut stdin = stdin;
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let argv = std::iter::once("bluebutton").chain(args.iter().copied());
-    let code = bluebutton_cli::run(argv, &mut stdin, &mut stdout, &mut stderr);
-    Outcome {
-        code,
-        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
-    }
-}
-
-fn run(args: &[&str]) -> Outcome {
-    run_with_stdin(args, b"")
-}
-
-/// A file in the system temp directory, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, contents: &[u8]) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("bluebutton-cli-{}-{n}-{name}", std::process::id()));
-        std::fs::write(&path, contents).expect("write a temp file");
-        TempFile(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("temp paths are UTF-8")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-    enc.write_all(bytes).expect("gzip into memory");
-    enc.finish().expect("gzip into memory")
-}
-
-fn path_str(p: &Path) -> String {
-    p.to_str().expect("data paths are UTF-8").to_owned()
-}
+use support::{gzip, path_str, run, run_with_stdin, shared_data as data, TempFile};
 
 #[test]
 fn roundtrip_all_normalized_samples_and_the_ig_example() {
@@ -318,4 +240,62 @@ fn the_binary_end_to_end() {
     let output = Command::new(env!("CARGO_BIN_EXE_bluebutton")).arg("parse").output().expect("run the binary");
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
+}
+
+/// The members of one line of `--format json` output.
+fn json_members(line: &str) -> Vec<(String, String)> {
+    let value: bluebutton::json::Value<'_> = bluebutton::json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let bluebutton::json::Value::Object(members) = value else { panic!("not an object: {line}") };
+    members
+        .into_iter()
+        .map(|(k, v)| {
+            let mut w = bluebutton::json::Writer::compact();
+            v.write(&mut w);
+            (k.into_owned(), w.into_string())
+        })
+        .collect()
+}
+
+#[test]
+fn json_output_is_one_object_per_input() {
+    let good = TempFile::new("good.json", UNKNOWN_PROPERTY);
+    let bad = TempFile::new("bad.json", b"{\"resourceType\":\"Patient\",\n\"birthDate\":\"1970-13\"}");
+    let missing = format!("{}.missing", good.path());
+    let out = run(&["parse", "--format", "json", "--lenient", "--roundtrip", good.path(), bad.path(), &missing]);
+    assert_eq!(out.code, 2);
+    let lines = out.lines();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    let quoted = |s: &str| format!("{s:?}");
+    let expected = |file: &str, ok: &str, error: &str, unknown: &str| {
+        vec![
+            ("file".to_string(), quoted(file)),
+            ("ok".to_string(), ok.to_string()),
+            ("error".to_string(), error.to_string()),
+            ("roundtrip".to_string(), "null".to_string()),
+            ("unknown".to_string(), unknown.to_string()),
+        ]
+    };
+    assert_eq!(json_members(lines[0]), expected(good.path(), "true", "null", r#"["name[1].nickname"]"#));
+    assert_eq!(
+        json_members(lines[1]),
+        expected(
+            bad.path(),
+            "false",
+            r#"{"path":"birthDate","message":"invalid date \"1970-13\": expected a date: YYYY, YYYY-MM or YYYY-MM-DD: month 13 out of range (01-12)","line":2,"column":13}"#,
+            "[]"
+        )
+    );
+    let unreadable = json_members(lines[2]);
+    assert_eq!(unreadable[1], ("ok".to_string(), "false".to_string()));
+    assert!(unreadable[2].1.starts_with(r#"{"path":null,"message":"cannot read: "#), "{}", lines[2]);
+
+    // The same outcomes as text.
+    let text = run(&["parse", "--lenient", "--roundtrip", good.path(), bad.path(), &missing]);
+    assert_eq!(text.code, 2);
+    assert_eq!(text.lines()[0], format!("OK {}", good.path()));
+    assert!(
+        text.lines()[2].starts_with(&format!("ERROR {}: birthDate: invalid date \"1970-13\"", bad.path())),
+        "{}",
+        text.stdout
+    );
 }

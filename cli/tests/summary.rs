@@ -1,38 +1,22 @@
 //! `bluebutton summary`: the built-in data, the real Blue Button responses in `../shared/data`
 //! (skipped with a notice where absent), bad entries, gzip and standard input, large bundles.
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
 
 use bluebutton::json::{self, Value};
 use bluebutton::resources::Bundle;
 use bluebutton::Resource;
-use flate2::write::GzEncoder;
-use flate2::Compression;
+
+use support::{gzip, shared_data, Outcome, TempFile};
 
 #[path = "../../benches/support/input.rs"]
 mod input;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
-
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// Runs `bluebutton summary <args>` with `stdin`.
 fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Outcome {
-    let mut stdin = stdin;
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let argv = ["bluebutton", "summary"].into_iter().chain(args.iter().copied());
-    let code = bluebutton_cli::run(argv, &mut stdin, &mut stdout, &mut stderr);
-    Outcome {
-        code,
-        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
-    }
+    support::run_with_stdin(&[&["summary"], args].concat(), stdin)
 }
 
+/// Runs `bluebutton summary <args>`.
 fn run(args: &[&str]) -> Outcome {
     run_with_stdin(args, b"")
 }
@@ -55,34 +39,6 @@ fn text<'v>(v: &'v Value<'v>, path: &str) -> &'v str {
         Value::Number(n) | Value::String(n) => n,
         other => panic!("{path}: {other:?}"),
     }
-}
-
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, contents: &[u8]) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("bluebutton-summary-{}-{n}-{name}", std::process::id()));
-        std::fs::write(&path, contents).expect("write a temp file");
-        TempFile(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("temp paths are UTF-8")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-    enc.write_all(bytes).expect("gzip into memory");
-    enc.finish().expect("gzip into memory")
 }
 
 #[test]
@@ -142,11 +98,8 @@ fn eobs<'r>(resource: &'r Resource<'r>) -> Vec<&'r bluebutton::resources::Explan
 
 #[test]
 fn the_real_responses_add_up() {
-    let dir = PathBuf::from(DATA).join("samples/v1-normalized");
-    if !dir.is_dir() {
-        eprintln!("notice: the_real_responses_add_up skipped: {} is absent", dir.display());
-        return;
-    }
+    let Some(data) = shared_data("the_real_responses_add_up") else { return };
+    let dir = data.join("samples/v1-normalized");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path().to_str().unwrap().to_string())

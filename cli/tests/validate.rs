@@ -1,62 +1,19 @@
 //! `bluebutton validate`: text and JSON output, targets, exit statuses, stdin and gzip. The
 //! tests on the real samples in `../shared/data` print a notice and skip where it is absent.
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
 
+use bluebutton::json::ToJson;
 use bluebutton::resources::OperationOutcome;
-use flate2::write::GzEncoder;
-use flate2::Compression;
+use bluebutton::validate::{validate_json, Severity, Target};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
-
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Outcome {
-    let mut stdin = stdin;
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let argv = std::iter::once("bluebutton").chain(args.iter().copied());
-    let code = bluebutton_cli::run(argv, &mut stdin, &mut stdout, &mut stderr);
-    Outcome { code, stdout: String::from_utf8(stdout).unwrap(), stderr: String::from_utf8(stderr).unwrap() }
-}
-
-fn run(args: &[&str]) -> Outcome {
-    run_with_stdin(args, b"")
-}
-
-/// A file in the system temp directory, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(contents: &[u8]) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("bluebutton-cli-validate-{}-{n}.json", std::process::id()));
-        std::fs::write(&path, contents).unwrap();
-        TempFile(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+use support::{gzip, run, run_with_stdin, shared_data, TempFile};
 
 const VALID: &[u8] = br#"{"resourceType":"Observation","status":"final","code":{"text":"x"}}"#;
 const INVALID: &[u8] = br#"{"resourceType":"Observation","code":{"text":"x"},"colour":1}"#;
 
 #[test]
 fn text_output_and_exit_statuses() {
-    let (valid, invalid) = (TempFile::new(VALID), TempFile::new(INVALID));
+    let (valid, invalid) = (TempFile::new("valid.json", VALID), TempFile::new("invalid.json", INVALID));
     let out = run(&["validate", valid.path()]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.starts_with(&format!("{}: VALID Observation (", valid.path())), "{}", out.stdout);
@@ -75,7 +32,7 @@ fn text_output_and_exit_statuses() {
     assert!(lines.iter().any(|l| l.starts_with("  error [cardinality-min] Observation.status: ")), "{}", out.stdout);
 
     // Unreadable or not JSON: 2, even when another file has errors.
-    let not_json = TempFile::new(b"{");
+    let not_json = TempFile::new("not-json.json", b"{");
     let out = run(&["validate", invalid.path(), not_json.path(), "/nonexistent/file.json"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("not JSON"), "{}", out.stderr);
@@ -84,7 +41,7 @@ fn text_output_and_exit_statuses() {
 
 #[test]
 fn json_output_is_one_operation_outcome_per_line() {
-    let (valid, invalid) = (TempFile::new(VALID), TempFile::new(INVALID));
+    let (valid, invalid) = (TempFile::new("valid.json", VALID), TempFile::new("invalid.json", INVALID));
     let out = run(&["validate", "--format", "json", valid.path(), invalid.path(), "/nonexistent/file.json"]);
     assert_eq!(out.code, 2);
     let outcomes: Vec<OperationOutcome<'_>> =
@@ -108,9 +65,7 @@ fn json_output_is_one_operation_outcome_per_line() {
 #[test]
 fn stdin_gzip_and_the_published_target() {
     let eob = br#"{"resourceType":"ExplanationOfBenefit","id":"carrier-1","status":"active"}"#;
-    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-    enc.write_all(eob).unwrap();
-    let gz = enc.finish().unwrap();
+    let gz = gzip(eob);
     let served = run_with_stdin(&["validate", "-"], &gz);
     let published = run_with_stdin(&["validate", "--published", "-"], &gz);
     assert_eq!((served.code, published.code), (1, 1));
@@ -123,11 +78,8 @@ fn stdin_gzip_and_the_published_target() {
 
 #[test]
 fn every_normalized_sample_is_valid_when_served() {
-    let dir = PathBuf::from(DATA).join("samples/v1-normalized");
-    if !dir.is_dir() {
-        eprintln!("notice: every_normalized_sample_is_valid_when_served skipped: {} is absent", dir.display());
-        return;
-    }
+    let Some(data) = shared_data("every_normalized_sample_is_valid_when_served") else { return };
+    let dir = data.join("samples/v1-normalized");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path().to_str().unwrap().to_owned())
@@ -139,7 +91,7 @@ fn every_normalized_sample_is_valid_when_served() {
     let out = run(&args);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_eq!(out.stdout.lines().filter(|l| l.contains(": VALID ")).count(), files.len());
-    let raw = PathBuf::from(DATA).join("samples/v1/eobReadCarrier.json");
+    let raw = data.join("samples/v1/eobReadCarrier.json");
     let out = run(&["validate", raw.to_str().unwrap()]);
     assert_eq!(out.code, 1);
     assert!(
@@ -148,4 +100,56 @@ fn every_normalized_sample_is_valid_when_served() {
         "{}",
         out.stdout
     );
+}
+
+/// The text output for one input, written from the library's report.
+fn expected_text(name: &str, report: &bluebutton::validate::Report) -> String {
+    let count = |s| report.findings.iter().filter(|f| f.severity == s).count();
+    let mut text = format!(
+        "{name}: {} {} ({}, {}): {} error(s), {} warning(s), {} information\n",
+        if report.is_valid() { "VALID" } else { "INVALID" },
+        report.resource_type,
+        report.profile.unwrap(),
+        report.target,
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Information)
+    );
+    for finding in &report.findings {
+        text.push_str(&format!("  {finding}\n"));
+    }
+    text
+}
+
+#[test]
+fn a_large_bundle_is_streamed_with_the_same_findings() {
+    // 20 beneficiaries: about 9 MB, with thousands of findings (extensions outside the IG), more
+    // than are kept in memory, and notes whose counts are known only at the end.
+    let bundle = run(&["generate", "--seed", "5", "--patients", "20"]).stdout.into_bytes();
+    for target in [Target::Served, Target::Published] {
+        let report = validate_json(&bundle, target).unwrap();
+        assert!(report.findings.len() > 5000, "{}", report.findings.len());
+        if target == Target::Served {
+            assert!(report.findings.iter().any(|f| f.message.ends_with("occurrences; the first is shown)")));
+        }
+        let flag: &[&str] = if target == Target::Published { &["--published"] } else { &[] };
+        let text = run_with_stdin(&[&["validate"], flag, &["-"]].concat(), &gzip(&bundle));
+        assert_eq!(text.code, i32::from(!report.is_valid()), "{}", text.stderr);
+        assert!(text.stdout == expected_text("-", &report), "{target}: the text output differs from the report");
+        let json = run_with_stdin(&[&["validate", "--format", "json"], flag, &["-"]].concat(), &bundle);
+        assert!(
+            json.stdout == format!("{}\n", report.to_operation_outcome().to_json_string()),
+            "{target}: the JSON output differs from the report"
+        );
+    }
+}
+
+#[test]
+fn standard_input_named_twice_is_read_once() {
+    let out = run_with_stdin(&["validate", "-", "-"], VALID);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert_eq!(lines[0], lines[1]);
+    assert!(lines[0].starts_with("-: VALID Observation"), "{}", out.stdout);
 }

@@ -4,10 +4,10 @@
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 
-use bluebutton::json::{self, Value};
+use bluebutton::json::{self, Value, Writer};
 use bluebutton::views;
 use bluebutton::Resource;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::input::{self, Inputs};
 
@@ -15,11 +15,15 @@ const AFTER_HELP: &str = "\
 Prints one line per Medicare field found:
   <file> TAB <resource id> TAB <FHIR location> TAB <variable> TAB <value> TAB <display>
 <variable> is the CCW variable (the last segment of its served URL, e.g. `race`). A bluebutton
-URL that no accessor reads is printed with the variable UNMAPPED.
+URL that no accessor reads is printed with the variable UNMAPPED (its value is the URL).
+With --format json, the same as JSON Lines, one object per field:
+  {\"file\": ..., \"id\": ..., \"location\": ..., \"variable\": ..., \"value\": ..., \"display\": ...}
+(`id` and `display` are null when there is none).
 
 Examples:
   bluebutton fields eob.json
   bluebutton fields bundle.json.gz | grep -w line_nch_pmt_amt
+  bluebutton fields --format json eob.json
 
 Exit status: 0 when nothing is unmapped, 1 when something is (or an input does not parse),
 2 on usage or I/O errors.";
@@ -28,9 +32,69 @@ Exit status: 0 when nothing is unmapped, 1 when something is (or an input does n
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct FieldsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
     /// JSON files to read (`-` for standard input); gzip-compressed files are detected.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<OsString>,
+}
+
+/// How the fields are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tab-separated columns.
+    Text,
+    /// One JSON object per field, one per line (JSON Lines).
+    Json,
+}
+
+/// One line of the output.
+struct Line<'a> {
+    file: &'a str,
+    id: Option<&'a str>,
+    location: String,
+    variable: &'a str,
+    value: &'a str,
+    display: Option<&'a str>,
+}
+
+impl Line<'_> {
+    fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
+        match format {
+            Format::Text => writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                self.file,
+                self.id.unwrap_or(""),
+                self.location,
+                self.variable,
+                clean(self.value),
+                clean(self.display.unwrap_or(""))
+            ),
+            Format::Json => {
+                let mut w = Writer::compact();
+                w.begin_object();
+                for (key, value) in [
+                    ("file", Some(self.file)),
+                    ("id", self.id),
+                    ("location", Some(self.location.as_str())),
+                    ("variable", Some(self.variable)),
+                    ("value", Some(self.value)),
+                    ("display", self.display),
+                ] {
+                    w.key(key);
+                    match value {
+                        Some(v) => w.string(v),
+                        None => w.null(),
+                    }
+                }
+                w.end_object();
+                writeln!(out, "{}", w.into_string())
+            }
+        }
+    }
 }
 
 /// Runs `fields` and returns the exit status. `Err` only when writing `stdout` fails.
@@ -47,7 +111,7 @@ pub fn run(args: &FieldsArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
                 continue;
             }
         };
-        match list(&shown, &bytes, stdout)? {
+        match list(&shown, &bytes, args.format, stdout)? {
             Ok(unmapped) => any_unmapped |= unmapped,
             Err(message) => {
                 any_invalid = true;
@@ -60,7 +124,7 @@ pub fn run(args: &FieldsArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
 
 /// Lists one input; `Ok(Ok(true))` when something was unmapped, `Ok(Err(_))` when it does not
 /// parse.
-fn list(file: &str, bytes: &[u8], out: &mut dyn Write) -> io::Result<Result<bool, String>> {
+fn list(file: &str, bytes: &[u8], format: Format, out: &mut dyn Write) -> io::Result<Result<bool, String>> {
     let resource: Resource = match json::from_slice(bytes) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e.to_string())),
@@ -74,11 +138,11 @@ fn list(file: &str, bytes: &[u8], out: &mut dyn Write) -> io::Result<Result<bool
         (Resource::Bundle(bundle), Some(trees)) => {
             for (entry, tree) in bundle.entry.iter().zip(trees) {
                 if let (Some(resource), Some(tree)) = (&entry.resource, tree) {
-                    unmapped |= list_resource(file, resource, tree, out)?;
+                    unmapped |= list_resource(file, resource, tree, format, out)?;
                 }
             }
         }
-        _ => unmapped |= list_resource(file, &resource, &tree, out)?,
+        _ => unmapped |= list_resource(file, &resource, &tree, format, out)?,
     }
     Ok(Ok(unmapped))
 }
@@ -96,23 +160,31 @@ fn member<'v, 'a>(value: &'v Value<'a>, name: &str) -> Option<&'v Value<'a>> {
     }
 }
 
-fn list_resource(file: &str, resource: &Resource<'_>, tree: &Value<'_>, out: &mut dyn Write) -> io::Result<bool> {
-    let id = resource.id().map(|i| i.as_str()).unwrap_or("");
+fn list_resource(
+    file: &str,
+    resource: &Resource<'_>,
+    tree: &Value<'_>,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<bool> {
+    let id = resource.id().map(|i| i.as_str());
     let fields = views::fields_of(resource).unwrap_or_default();
     for f in &fields {
-        let display = f.field.display.as_deref().unwrap_or("");
-        writeln!(
-            out,
-            "{file}\t{id}\t{}\t{}\t{}\t{}",
-            f.location(),
-            f.field.info.variable,
-            clean(&f.field.value),
-            clean(display)
-        )?;
+        let line = Line {
+            file,
+            id,
+            location: f.location(),
+            variable: f.field.info.variable,
+            value: &f.field.value,
+            display: f.field.display.as_deref(),
+        };
+        line.write(format, out)?;
     }
     let unmapped = views::unmapped(tree, &fields);
     for u in &unmapped {
-        writeln!(out, "{file}\t{id}\t{}.{}\tUNMAPPED\t{}\t", resource.resource_type(), u.path, u.url)?;
+        let location = format!("{}.{}", resource.resource_type(), u.path);
+        let line = Line { file, id, location, variable: "UNMAPPED", value: &u.url, display: None };
+        line.write(format, out)?;
     }
     Ok(!unmapped.is_empty())
 }

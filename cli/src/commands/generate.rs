@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use bluebutton::claim_type::ClaimType;
 use bluebutton::synth::{self, Layout, Options};
 use clap::Args;
+use flate2::write::GzEncoder;
+use flate2::Compression;
 
 use crate::{EXIT_OK, EXIT_USAGE};
 
@@ -15,12 +17,13 @@ const AFTER_HELP: &str = "\
 Writes one searchset Bundle: per beneficiary a Patient, Coverage for Parts A, B, C and D, and
 the claims, cycling through the claim types from a random start. Every resource is valid under
 the served profiles (`bluebutton validate`), and the same options always give the same bytes.
-Output is streamed: a bundle of any size is written in a few megabytes of memory.
+Output is streamed: a bundle of any size is written in a few megabytes of memory. With
+`--out FILE.gz` it is gzip-compressed (every command reads gzip).
 
 Examples:
   bluebutton generate --seed 1 --patients 1000 | bluebutton validate -
   bluebutton generate --seed 7 --patients 10 --types carrier,pde --out bundle.json
-  bluebutton generate --patients 100000 --compact | gzip > big.json.gz
+  bluebutton generate --patients 100000 --compact --out big.json.gz
 
 Exit status: 0 on success, 2 on usage or I/O errors.";
 
@@ -45,7 +48,8 @@ pub struct GenerateArgs {
     #[arg(long, value_delimiter = ',', value_name = "TYPES", value_parser = claim_type)]
     pub types: Vec<ClaimType>,
 
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (gzip-compressed when its name ends with
+    /// `.gz`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<OsString>,
 
@@ -79,7 +83,17 @@ pub fn run(args: &GenerateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) 
     let stats = match &args.out {
         Some(path) => {
             let path = PathBuf::from(path);
-            let written = File::create(&path).and_then(|f| synth::write_searchset(BufWriter::new(f), &options, layout));
+            let written = File::create(&path).and_then(|file| {
+                let file = BufWriter::new(file);
+                if path.extension().is_some_and(|e| e == "gz") {
+                    let mut gzip = GzEncoder::new(file, Compression::default());
+                    let stats = synth::write_searchset(&mut gzip, &options, layout)?;
+                    gzip.finish()?.flush()?;
+                    Ok(stats)
+                } else {
+                    synth::write_searchset(file, &options, layout)
+                }
+            });
             match written {
                 Ok(stats) => stats,
                 Err(e) => {

@@ -3,18 +3,24 @@
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 
-use bluebutton::json::{self, ParseOptions};
+use bluebutton::json::{self, Difference, JsonPath, ParseOptions, Writer};
 use bluebutton::Resource;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::input::{self, Inputs};
 
 const AFTER_HELP: &str = "\
 Prints one line per input: `OK <file>`, or `ERROR <file>: <json-path>: <message>`.
+With --format json, one JSON object per input and line (JSON Lines):
+  {\"file\": ..., \"ok\": true|false, \"error\": null|{\"path\", \"message\", \"line\", \"column\"},
+   \"roundtrip\": null|{\"path\", \"message\"}, \"unknown\": [<json-path>...]}
+`error` is why the input does not parse (`path` is null when it cannot be read), `roundtrip` the
+first difference when --roundtrip finds one, `unknown` the unknown properties --lenient kept.
 
 Examples:
   bluebutton parse --roundtrip eob.json bundle.json.gz
   curl -s \"$URL\" | bluebutton parse -
+  bluebutton parse --format json samples/*.json | grep '\"ok\":false'
 
 Exit status: 0 when every input is OK, 1 when any is rejected, 2 on usage or I/O errors.";
 
@@ -31,17 +37,41 @@ pub struct ParseArgs {
     #[arg(long)]
     pub lenient: bool,
 
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
     /// JSON files to read (`-` for standard input); gzip-compressed files are detected.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<OsString>,
 }
 
+/// How the outcomes are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `OK`, `WARNING` and `ERROR` lines.
+    Text,
+    /// One JSON object per input, one per line.
+    Json,
+}
+
 /// The outcome of one input.
-enum Outcome {
-    /// Parsed (and round-tripped, if asked); the JSON paths of kept unknown properties.
-    Ok(Vec<json::JsonPath>),
-    /// Rejected; the rest of the `ERROR` line (`<json-path>: <message>`).
-    Invalid(String),
+#[derive(Debug, Default)]
+struct Checked {
+    /// The JSON paths of the unknown properties kept (lenient parsing).
+    unknown: Vec<JsonPath>,
+    problem: Option<Problem>,
+}
+
+/// Why an input is not OK.
+#[derive(Debug)]
+enum Problem {
+    /// It cannot be read.
+    Unreadable(io::Error),
+    /// It does not parse.
+    Invalid(json::Error),
+    /// It parses, but written back it differs.
+    Differs(Difference),
 }
 
 /// Runs `parse` and returns the exit status. `Err` only when writing `stdout` fails.
@@ -51,48 +81,136 @@ pub fn run(args: &ParseArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> io
     let mut any_unreadable = false;
     for name in &args.files {
         let shown = input::display_name(name);
-        let bytes = match inputs.read(name) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                any_unreadable = true;
-                writeln!(stdout, "ERROR {shown}: cannot read: {e}")?;
-                continue;
-            }
+        let checked = match inputs.read(name) {
+            Ok(bytes) => check(&bytes, args),
+            Err(e) => Checked { unknown: Vec::new(), problem: Some(Problem::Unreadable(e)) },
         };
-        match check(&bytes, args) {
-            Outcome::Ok(unknown) => {
-                writeln!(stdout, "OK {shown}")?;
-                for path in unknown {
-                    writeln!(stdout, "WARNING {shown}: {path}: unknown property kept")?;
-                }
-            }
-            Outcome::Invalid(message) => {
-                any_invalid = true;
-                writeln!(stdout, "ERROR {shown}: {message}")?;
-            }
+        match &checked.problem {
+            Some(Problem::Unreadable(_)) => any_unreadable = true,
+            Some(_) => any_invalid = true,
+            None => {}
+        }
+        match args.format {
+            Format::Text => write_text(&shown, &checked, stdout)?,
+            Format::Json => writeln!(stdout, "{}", json_line(&shown, &checked))?,
         }
     }
     Ok(crate::exit_status(any_unreadable, any_invalid))
 }
 
-fn check(bytes: &[u8], args: &ParseArgs) -> Outcome {
+fn check(bytes: &[u8], args: &ParseArgs) -> Checked {
+    let invalid = |e| Checked { unknown: Vec::new(), problem: Some(Problem::Invalid(e)) };
     let (options, unknown) = if args.lenient {
         match json::from_slice_lenient::<Resource>(bytes) {
             Ok(parsed) => (ParseOptions::lenient(), parsed.unknown),
-            Err(e) => return Outcome::Invalid(e.to_string()),
+            Err(e) => return invalid(e),
         }
     } else {
         match json::from_slice::<Resource>(bytes) {
             Ok(_) => (ParseOptions::strict(), Vec::new()),
-            Err(e) => return Outcome::Invalid(e.to_string()),
+            Err(e) => return invalid(e),
         }
     };
-    if args.roundtrip {
+    let problem = if args.roundtrip {
         match json::round_trip_difference::<Resource>(bytes, options) {
-            Ok(None) => {}
-            Ok(Some(d)) => return Outcome::Invalid(format!("{}: round-trip differs: {}", d.path, d.message)),
-            Err(e) => return Outcome::Invalid(e.to_string()),
+            Ok(None) => None,
+            Ok(Some(d)) => Some(Problem::Differs(d)),
+            Err(e) => Some(Problem::Invalid(e)),
         }
+    } else {
+        None
+    };
+    Checked { unknown, problem }
+}
+
+fn write_text(shown: &str, checked: &Checked, out: &mut dyn Write) -> io::Result<()> {
+    match &checked.problem {
+        None => {
+            writeln!(out, "OK {shown}")?;
+            for path in &checked.unknown {
+                writeln!(out, "WARNING {shown}: {path}: unknown property kept")?;
+            }
+            Ok(())
+        }
+        Some(Problem::Unreadable(e)) => writeln!(out, "ERROR {shown}: cannot read: {e}"),
+        Some(Problem::Invalid(e)) => writeln!(out, "ERROR {shown}: {e}"),
+        Some(Problem::Differs(d)) => writeln!(out, "ERROR {shown}: {}: round-trip differs: {}", d.path, d.message),
     }
-    Outcome::Ok(unknown)
+}
+
+/// The outcome as one line of JSON.
+fn json_line(shown: &str, checked: &Checked) -> String {
+    let mut w = Writer::compact();
+    w.begin_object();
+    w.key("file");
+    w.string(shown);
+    w.key("ok");
+    w.boolean(checked.problem.is_none());
+    w.key("error");
+    match &checked.problem {
+        Some(Problem::Unreadable(e)) => {
+            w.begin_object();
+            w.key("path");
+            w.null();
+            w.key("message");
+            w.string(&format!("cannot read: {e}"));
+            w.end_object();
+        }
+        Some(Problem::Invalid(e)) => {
+            let (line, column) = e.line_column();
+            w.begin_object();
+            w.key("path");
+            w.string(&e.path().to_string());
+            w.key("message");
+            w.string(&e.kind().to_string());
+            w.key("line");
+            w.display(line);
+            w.key("column");
+            w.display(column);
+            w.end_object();
+        }
+        _ => w.null(),
+    }
+    w.key("roundtrip");
+    match &checked.problem {
+        Some(Problem::Differs(d)) => {
+            w.begin_object();
+            w.key("path");
+            w.string(&d.path.to_string());
+            w.key("message");
+            w.string(&d.message);
+            w.end_object();
+        }
+        _ => w.null(),
+    }
+    w.key("unknown");
+    w.begin_array();
+    for path in &checked.unknown {
+        w.string(&path.to_string());
+    }
+    w.end_array();
+    w.end_object();
+    w.into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bluebutton::json::PathSegment;
+
+    #[test]
+    fn a_round_trip_difference_is_reported_as_such() {
+        let path = JsonPath(vec![PathSegment::Key("name".into()), PathSegment::Index(0)]);
+        let checked = Checked {
+            unknown: Vec::new(),
+            problem: Some(Problem::Differs(Difference { path, message: "\"a\" became \"b\"".into() })),
+        };
+        let mut text = Vec::new();
+        write_text("x.json", &checked, &mut text).unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), "ERROR x.json: name[0]: round-trip differs: \"a\" became \"b\"\n");
+        assert_eq!(
+            json_line("x.json", &checked),
+            r#"{"file":"x.json","ok":false,"error":null,"roundtrip":{"path":"name[0]","message":"\"a\" became \"b\""},"unknown":[]}"#
+        );
+    }
 }

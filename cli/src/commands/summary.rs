@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,6 @@ use bluebutton::resources::{BundleEntry, ExplanationOfBenefit, ExplanationOfBene
 use bluebutton::stream::{BundleStream, EntryError, StreamOptions};
 use bluebutton::Resource;
 use clap::{Args, ValueEnum};
-use flate2::read::MultiGzDecoder;
 
 use crate::input::{self, STDIN};
 use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
@@ -328,8 +327,10 @@ struct ErrorRecord {
 
 impl ErrorRecord {
     fn parse(input: &str, e: &json::Error, failed: Failed, index: Option<usize>) -> Self {
+        if let ErrorKind::Io(message) = e.kind() {
+            return ErrorRecord::io(input, message);
+        }
         let (line, column) = e.line_column();
-        let failed = if matches!(e.kind(), ErrorKind::Io(_)) { Failed::Io } else { failed };
         ErrorRecord {
             input: input.to_string(),
             failed,
@@ -345,7 +346,7 @@ impl ErrorRecord {
         Self::parse(input, e.error(), failed, e.index())
     }
 
-    fn io(input: &str, e: &io::Error) -> Self {
+    fn io(input: &str, e: &dyn std::fmt::Display) -> Self {
         ErrorRecord {
             input: input.to_string(),
             failed: Failed::Io,
@@ -446,17 +447,14 @@ fn summarize(
     let options = if args.lenient { ParseOptions::lenient() } else { ParseOptions::strict() };
     let count = Rc::new(Cell::new(0));
     let mut info = InputInfo { name: name.to_string(), ..InputInfo::default() };
-    let mut buffered = BufReader::with_capacity(64 << 10, Counting { inner: raw, count: count.clone() });
-    let gzip = match buffered.fill_buf() {
-        Ok(head) => input::is_gzip(head),
+    let mut reader = match input::decompressing(Box::new(Counting { inner: raw, count: count.clone() })) {
+        Ok(reader) => reader,
         Err(e) => {
             summary.errors.push(ErrorRecord::io(name, &e));
             summary.inputs.push(info);
             return;
         }
     };
-    let mut reader: Box<dyn Read + '_> =
-        if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
     let prefix = match read_prefix(&mut reader, 64 << 10) {
         Ok(p) => p,
         Err(e) => {

@@ -1,10 +1,13 @@
 //! `bluebutton validate`: checks each input against its Blue Button profile (the IG plus the
 //! served-data errata, or the IG as published) and prints every finding.
-use std::ffi::OsString;
-use std::io::{self, Read, Write};
+use std::ffi::{OsStr, OsString};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use bluebutton::json::ToJson;
-use bluebutton::validate::{validate_json, Report, Severity, Target};
+use bluebutton::json::{ErrorKind, ToJson};
+use bluebutton::validate::{validate_reader_with, Finding, Outline, Report, Target};
 use clap::{Args, ValueEnum};
 
 use crate::input::{self, Inputs};
@@ -15,6 +18,9 @@ Text output, per file: a summary line, then one line per finding:
     <severity> [<rule>] <location>: <message>
 JSON output: one STU3 OperationOutcome per file, one per line, in the order of the files (a file
 that cannot be read or is not JSON gets an OperationOutcome with one `fatal` issue).
+
+A Bundle is read as a stream and checked entry by entry, and the findings wait in a temporary
+file when there are many: memory stays small whatever the size of the input.
 
 Examples:
   bluebutton validate eob.json patient.json.gz
@@ -52,6 +58,10 @@ pub struct ValidateArgs {
 }
 
 /// Runs `validate` and returns the exit status. `Err` only when writing fails.
+///
+/// Each input is read as a stream (a Bundle is checked entry by entry) and its findings are
+/// written out as they are made, to be printed after the line that counts them: memory stays
+/// bounded whatever the size of the input.
 pub fn run(
     args: &ValidateArgs,
     stdin: &mut dyn Read,
@@ -59,16 +69,12 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
     let target = if args.published { Target::Published } else { Target::Served };
-    let mut inputs = Inputs::new(stdin);
+    let mut inputs = Inputs::for_names(stdin, &args.files);
     let (mut any_invalid, mut any_unreadable) = (false, false);
     for name in &args.files {
         let shown = input::display_name(name);
-        let report = inputs
-            .read(name)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|bytes| validate_json(&bytes, target).map_err(|e| format!("not JSON: {e}")));
-        let report = match report {
-            Ok(report) => report,
+        let (outline, findings) = match validate_input(&mut inputs, name, target, args.format) {
+            Ok(validated) => validated,
             Err(message) => {
                 any_unreadable = true;
                 writeln!(stderr, "ERROR {shown}: {message}")?;
@@ -78,32 +84,184 @@ pub fn run(
                 continue;
             }
         };
-        any_invalid |= !report.is_valid();
+        any_invalid |= !outline.is_valid();
         match args.format {
-            Format::Text => write_text(&shown, &report, stdout)?,
-            Format::Json => writeln!(stdout, "{}", report.to_operation_outcome().to_json_string())?,
+            Format::Text => {
+                write_summary_line(&shown, &outline, stdout)?;
+                findings.copy_to(stdout, &outline.amended)?;
+            }
+            Format::Json if outline.findings() == 0 => {
+                let report = Report {
+                    findings: Vec::new(),
+                    resource_type: outline.resource_type,
+                    profile: outline.profile,
+                    target: outline.target,
+                };
+                writeln!(stdout, "{}", report.to_operation_outcome().to_json_string())?;
+            }
+            Format::Json => {
+                stdout.write_all(br#"{"resourceType":"OperationOutcome","issue":["#)?;
+                findings.copy_to(stdout, &outline.amended)?;
+                stdout.write_all(b"]}\n")?;
+            }
         }
     }
     Ok(crate::exit_status(any_unreadable, any_invalid))
 }
 
-fn write_text(shown: &str, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
-    let verdict = if report.is_valid() { "VALID" } else { "INVALID" };
-    let resource = if report.resource_type.is_empty() { "(no resourceType)" } else { &report.resource_type };
-    let profile = report.profile.unwrap_or("no definition");
+/// Validates one input, its findings written out as they come; `Err` with the reason when it
+/// cannot be read or is not JSON.
+fn validate_input(
+    inputs: &mut Inputs<'_>,
+    name: &OsStr,
+    target: Target,
+    format: Format,
+) -> Result<(Outline, Findings), String> {
+    let reader = inputs.open(name).map_err(|e| format!("cannot read: {e}"))?;
+    let mut findings = Findings::new(format);
+    let outline = validate_reader_with(reader, target, |finding, provisional| findings.add(&finding, provisional))
+        .map_err(|e| match e.kind() {
+            ErrorKind::Io(message) => format!("cannot read: {message}"),
+            _ => format!("not JSON: {e}"),
+        })?;
+    match findings.failed.take() {
+        Some(e) => Err(format!("cannot keep the findings in a temporary file: {e}")),
+        None => Ok((outline, findings)),
+    }
+}
+
+fn write_summary_line(shown: &str, outline: &Outline, out: &mut dyn Write) -> io::Result<()> {
+    let verdict = if outline.is_valid() { "VALID" } else { "INVALID" };
+    let resource = if outline.resource_type.is_empty() { "(no resourceType)" } else { &outline.resource_type };
+    let profile = outline.profile.unwrap_or("no definition");
     writeln!(
         out,
         "{shown}: {verdict} {resource} ({profile}, {}): {} error(s), {} warning(s), {} information",
-        report.target,
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Information)
-    )?;
-    for finding in &report.findings {
-        writeln!(out, "  {finding}")?;
+        outline.target, outline.errors, outline.warnings, outline.information
+    )
+}
+
+/// The findings of one input as they will be printed (text lines, or OperationOutcome issues),
+/// written as they are made: in memory up to [`SPILL_AT`] bytes, then in a temporary file.
+struct Findings {
+    format: Format,
+    memory: Vec<u8>,
+    file: Option<TempFile>,
+    /// Bytes written.
+    len: u64,
+    /// Findings written.
+    count: usize,
+    /// The provisional findings: their number, and where they were written.
+    provisional: Vec<(usize, u64, u64)>,
+    /// The first error writing the temporary file.
+    failed: Option<io::Error>,
+}
+
+/// How many bytes of findings are kept in memory before they go to a temporary file.
+const SPILL_AT: usize = 1 << 20;
+
+impl Findings {
+    fn new(format: Format) -> Self {
+        Findings { format, memory: Vec::new(), file: None, len: 0, count: 0, provisional: Vec::new(), failed: None }
     }
-    Ok(())
+
+    /// How finding number `index` is printed.
+    fn render(&self, index: usize, finding: &Finding) -> String {
+        match self.format {
+            Format::Text => format!("  {finding}\n"),
+            Format::Json if index == 0 => finding.to_issue_json(),
+            Format::Json => format!(",{}", finding.to_issue_json()),
+        }
+    }
+
+    fn add(&mut self, finding: &Finding, provisional: bool) {
+        let text = self.render(self.count, finding);
+        let start = self.len;
+        self.len += text.len() as u64;
+        if provisional {
+            self.provisional.push((self.count, start, self.len));
+        }
+        self.count += 1;
+        if self.failed.is_some() {
+            return;
+        }
+        self.memory.extend_from_slice(text.as_bytes());
+        if self.memory.len() >= SPILL_AT {
+            let spilled = match &mut self.file {
+                Some(file) => file.writer.write_all(&self.memory),
+                None => TempFile::create().and_then(|mut file| {
+                    file.writer.write_all(&self.memory)?;
+                    self.file = Some(file);
+                    Ok(())
+                }),
+            };
+            self.memory.clear();
+            if let Err(e) = spilled {
+                self.failed = Some(e);
+            }
+        }
+    }
+
+    /// Writes the findings to `out`, the provisional ones that were `amended` as amended.
+    fn copy_to(mut self, out: &mut dyn Write, amended: &[(usize, Finding)]) -> io::Result<()> {
+        match self.file.take() {
+            Some(mut file) => {
+                file.writer.write_all(&self.memory)?;
+                let written = io::BufReader::new(file.rewind()?);
+                self.copy_from(written, out, amended)
+            }
+            None => self.copy_from(&self.memory[..], out, amended),
+        }
+    }
+
+    fn copy_from(&self, mut written: impl Read, out: &mut dyn Write, amended: &[(usize, Finding)]) -> io::Result<()> {
+        let mut at = 0;
+        for &(index, start, end) in &self.provisional {
+            let Some((_, finding)) = amended.iter().find(|(i, _)| *i == index) else { continue };
+            io::copy(&mut (&mut written).take(start - at), out)?;
+            io::copy(&mut (&mut written).take(end - start), &mut io::sink())?;
+            out.write_all(self.render(index, finding).as_bytes())?;
+            at = end;
+        }
+        io::copy(&mut written, out)?;
+        Ok(())
+    }
+}
+
+/// A file in the system's temporary directory, removed when dropped.
+struct TempFile {
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl TempFile {
+    fn create() -> io::Result<Self> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!("bluebutton-validate-{}-{n}.tmp", std::process::id()));
+            match OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
+                Ok(file) => return Ok(TempFile { path, writer: BufWriter::new(file) }),
+                // Left over by another process that had this id.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The file, with what was written, to be read from its start.
+    fn rewind(&mut self) -> io::Result<&mut File> {
+        self.writer.flush()?;
+        let file = self.writer.get_mut();
+        file.seek(SeekFrom::Start(0))?;
+        Ok(file)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// An OperationOutcome with one fatal issue (for an input that is not a resource at all).

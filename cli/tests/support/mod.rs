@@ -1,13 +1,25 @@
-//! What the command-line tests share: running the command in-process and temporary files.
+//! What the command-line tests share: running the command in-process, temporary files, gzip,
+//! and the real Blue Button data in `../shared/data`.
 #![allow(dead_code)]
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
 
 /// The exit status and the two output streams of one run.
 pub struct Outcome {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl Outcome {
+    /// The lines of standard output.
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
 }
 
 /// Runs `bluebutton <args>` with `stdin`.
@@ -55,4 +67,33 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// `bytes`, gzip-compressed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(bytes).expect("gzip into memory");
+    encoder.finish().expect("gzip into memory")
+}
+
+/// The workspace root (the checkout).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `../shared/data` beside the checkout, or `None` (with a printed notice naming `test`) where
+/// it is absent.
+pub fn shared_data(test: &str) -> Option<PathBuf> {
+    let dir = repo_root().join("../shared/data");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("notice: {test} skipped: {} is absent", dir.display());
+        None
+    }
+}
+
+/// A path as the command-line argument it is given as.
+pub fn path_str(path: &Path) -> String {
+    path.to_str().expect("paths are UTF-8").to_owned()
 }
