@@ -1,8 +1,9 @@
 //! Emission: IR in, formatted Rust source out.
 //!
-//! Each struct gets its definition, `FromJson`, `ToJson`, `IntoOwned` and (for datatypes and
-//! resources) `FromJsonOwned`. The JSON rules themselves live in the model's runtime
-//! (`json::rt`); the generated code only says which rule applies to which property.
+//! Each struct gets its definition, getters for its singular fields, `rt::ReadInto` (reading in
+//! place) and `FromJson`, `ToJson`, `IntoOwned` and (for datatypes and resources)
+//! `FromJsonOwned`. The JSON rules themselves live in the model's runtime (`json::rt`); the
+//! generated code only says which rule applies to which property.
 use std::collections::BTreeMap;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -219,7 +220,8 @@ fn emit_struct(s: &Struct) -> TokenStream {
 }
 
 /// `fn birth_date(&self) -> Option<&Date<'a>>` for each single primitive field: the value
-/// without the `Option<Primitive<..>>` wrapping (the field itself still has the extensions).
+/// without the `Option<Primitive<..>>` wrapping (the field itself still has the extensions);
+/// `fn period(&self) -> Option<&Period<'a>>` for each single struct field, boxed or not.
 fn emit_getters(s: &Struct) -> TokenStream {
     let getters: Vec<TokenStream> = s
         .fields
@@ -235,6 +237,18 @@ fn emit_getters(s: &Struct) -> TokenStream {
                     quote! { self.#fname.as_ref().and_then(|p| p.value.as_ref()) }
                 };
                 Some(quote! { #[doc = #doc] pub fn #fname(&self) -> Option<&#ty> { #body } })
+            }
+            // Some of these are boxed (`Model::box_large_optionals`); the getter hides that.
+            (FieldType::Single(TypeRef::Struct { rust, boxed }), Max::One) => {
+                let fname = ident(&f.rust_name);
+                let ty = ident(rust);
+                let doc = format!(" `{}`, if present.", f.path);
+                let body = if *boxed {
+                    quote! { self.#fname.as_deref() }
+                } else {
+                    quote! { self.#fname.as_ref() }
+                };
+                Some(quote! { #[doc = #doc] pub fn #fname(&self) -> Option<&#ty<'a>> { #body } })
             }
             _ => None,
         })
@@ -285,6 +299,8 @@ fn choice_value_type(t: &TypeRef) -> TokenStream {
     }
 }
 
+/// `rt::ReadInto` (the reader, which fills a default value in place, so that structs are not
+/// moved into the `Box`, `Vec` or `Option` that holds them) and `FromJson` on top of it.
 fn emit_from_json(s: &Struct) -> TokenStream {
     let name = ident(&s.name);
     let is_resource = s.kind == StructKind::Resource;
@@ -325,6 +341,12 @@ fn emit_from_json(s: &Struct) -> TokenStream {
             (FieldType::Single(TypeRef::Struct { boxed: true, .. }), Max::One) => {
                 arms.push(quote! { #key_lit => rt::read_boxed(lx, &key, &mut out.#fname)?, });
             }
+            (FieldType::Single(TypeRef::Struct { .. }), Max::One) => {
+                arms.push(quote! { #key_lit => rt::read_struct(lx, &key, &mut out.#fname)?, });
+            }
+            (FieldType::Single(TypeRef::Struct { .. }), Max::Many) => {
+                arms.push(quote! { #key_lit => rt::read_struct_vec(lx, &key, &mut out.#fname)?, });
+            }
             (FieldType::Single(_), Max::One) => {
                 arms.push(quote! { #key_lit => rt::read_one(lx, &key, &mut out.#fname)?, });
             }
@@ -353,7 +375,7 @@ fn emit_from_json(s: &Struct) -> TokenStream {
                         }
                         _ => {
                             arms.push(quote! {
-                                #vkey => rt::read_choice(lx, &key, &mut out.#fname, #stem, |v| #en::#var(Box::new(v)))?,
+                                #vkey => rt::read_choice_boxed(lx, &key, &mut out.#fname, #stem, #en::#var)?,
                             });
                         }
                     }
@@ -364,9 +386,9 @@ fn emit_from_json(s: &Struct) -> TokenStream {
     let of = &s.path;
     let seen = is_resource.then(|| quote! { let mut seen_resource_type = false; });
     quote! {
-        impl<'a> FromJson<'a> for #name<'a> {
-            fn from_json(lx: &mut Lexer<'a>) -> Result<Self, Error> {
-                let mut out = Self::default();
+        impl<'a> rt::ReadInto<'a> for #name<'a> {
+            fn read_into(&mut self, lx: &mut Lexer<'a>) -> Result<(), Error> {
+                let out = self;
                 let mut cursor = lx.begin_object()?;
                 #seen
                 while let Some(key) = lx.next_key(&mut cursor)? {
@@ -376,6 +398,14 @@ fn emit_from_json(s: &Struct) -> TokenStream {
                     }
                 }
                 #(#checks)*
+                Ok(())
+            }
+        }
+        impl<'a> FromJson<'a> for #name<'a> {
+            #[inline]
+            fn from_json(lx: &mut Lexer<'a>) -> Result<Self, Error> {
+                let mut out = Self::default();
+                rt::ReadInto::read_into(&mut out, lx)?;
                 Ok(out)
             }
         }
@@ -502,7 +532,11 @@ fn emit_resource_enum(resources: &[String]) -> TokenStream {
             fn from_json(lx: &mut Lexer<'a>) -> Result<Self, Error> {
                 let (name, offset) = rt::peek_resource_type(lx)?;
                 Ok(match name.as_ref() {
-                    #(#names3 => Resource::#variants(Box::new(FromJson::from_json(lx)?)),)*
+                    #(#names3 => {
+                        let mut r = Box::<#variants>::default();
+                        rt::ReadInto::read_into(&mut *r, lx)?;
+                        Resource::#variants(r)
+                    })*
                     _ => return Err(rt::unknown_resource_type(name, offset)),
                 })
             }

@@ -258,6 +258,7 @@ impl Model {
         model.resources.sort();
         model.aliases.sort_by(|a, b| a.name.cmp(&b.name));
         model.box_cycles();
+        model.box_large_optionals(BOX_ABOVE_BYTES);
         model.profiles = defs.ig.values().map(build_profile).collect::<Result<_, _>>()?;
         Ok(model)
     }
@@ -301,6 +302,122 @@ impl Model {
             }
         }
     }
+
+    /// Boxes optional singular struct fields (`0..1`) whose type takes more than `threshold`
+    /// bytes inline (as estimated by [`struct_size`]), so that an absent one costs a pointer
+    /// instead of its whole size. Required fields (`1..1`) stay inline: they are always there.
+    ///
+    /// Structs are decided leaves first, so a struct's size already counts what was boxed
+    /// inside it (`Identifier` shrinks once its `period` and `type` are boxed).
+    pub fn box_large_optionals(&mut self, threshold: usize) {
+        self.size_pass(Some(threshold));
+    }
+
+    /// The estimated inline size in bytes of each struct (by name) on a 64-bit target.
+    pub fn inline_sizes(&self) -> BTreeMap<String, usize> {
+        let sizes = self.clone().size_pass(None);
+        self.structs.iter().zip(sizes).map(|(s, n)| (s.name.clone(), n)).collect()
+    }
+
+    /// Computes every struct's size, leaves first, boxing as it goes when given a threshold.
+    /// The inline edges are acyclic once `box_cycles` has run.
+    fn size_pass(&mut self, threshold: Option<usize>) -> Vec<usize> {
+        // Fields name structs and aliases (`Money`) alike.
+        let mut index: BTreeMap<String, usize> =
+            self.structs.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
+        for a in &self.aliases {
+            if let Some(&i) = index.get(&a.target) {
+                index.insert(a.name.clone(), i);
+            }
+        }
+        let mut sizes = vec![None; self.structs.len()];
+        for si in 0..self.structs.len() {
+            self.size_of(si, threshold, &index, &mut sizes);
+        }
+        sizes.into_iter().map(|n| n.unwrap_or(0)).collect()
+    }
+
+    fn size_of(
+        &mut self,
+        si: usize,
+        threshold: Option<usize>,
+        index: &BTreeMap<String, usize>,
+        sizes: &mut Vec<Option<usize>>,
+    ) -> usize {
+        if let Some(n) = sizes[si] {
+            return n;
+        }
+        let mut inline = BTreeMap::new();
+        for fi in 0..self.structs[si].fields.len() {
+            let f = &self.structs[si].fields[fi];
+            let (FieldType::Single(TypeRef::Struct { rust, boxed: false }), Max::One) = (&f.ty, f.max) else {
+                continue;
+            };
+            let Some(&ti) = index.get(rust) else { continue };
+            let (rust, min) = (rust.clone(), f.min);
+            let n = self.size_of(ti, threshold, index, sizes);
+            if threshold.is_some_and(|t| min == 0 && n > t) {
+                if let FieldType::Single(TypeRef::Struct { boxed, .. }) = &mut self.structs[si].fields[fi].ty {
+                    *boxed = true;
+                }
+            } else {
+                inline.insert(rust, n);
+            }
+        }
+        let n = struct_size(&self.structs[si], &|rust| inline.get(rust).copied().unwrap_or(0));
+        sizes[si] = Some(n);
+        n
+    }
+}
+
+/// Optional singular struct fields larger than this many bytes inline are boxed
+/// ([`Model::box_large_optionals`]).
+///
+/// Chosen by measurement (issue 5): every datatype but the smallest takes more than 100 bytes
+/// (its `id`, `extension` and lenient `unknown` alone take 56), and boxing them all made the
+/// typed parse faster and smaller than keeping those up to 128 bytes (`Reference`, `Period`,
+/// `CodeableConcept`, `Extension`) inline: most optional fields are absent in real data.
+pub const BOX_ABOVE_BYTES: usize = 100;
+
+/// The inline size of a primitive's value in bytes: the string-backed types are a
+/// `Cow<str>`, the integers four bytes and a flag.
+fn primitive_value_size(rust: &str) -> usize {
+    match rust {
+        "bool" => 1,
+        "Integer" | "UnsignedInt" | "PositiveInt" => 8,
+        _ => 24,
+    }
+}
+
+/// The estimated inline size of one field's Rust type (`Option<..>` or `Vec<..>`) on a 64-bit
+/// target; `inline` gives the size of an unboxed struct.
+fn field_size(f: &Field, inline: &dyn Fn(&str) -> usize) -> usize {
+    let value = |t: &TypeRef| match t {
+        // `Option<Cow<str>>` and `Option<Box<..>>` use niches; the integers need their flag.
+        TypeRef::Primitive { rust, plain: true, .. } => primitive_value_size(rust).max(8),
+        TypeRef::Primitive { rust, .. } => primitive_value_size(rust).max(8) + 8,
+        TypeRef::Struct { boxed: true, .. } => 8,
+        TypeRef::Struct { rust, .. } => inline(rust),
+        TypeRef::Resource => 16,
+    };
+    match (&f.ty, f.max) {
+        (_, Max::Many) => 24,
+        (FieldType::Single(t), Max::One) => value(t),
+        // Struct variants are boxed; the tag takes a word.
+        (FieldType::Choice { variants, .. }, Max::One) => {
+            8 + variants
+                .iter()
+                .map(|v| if matches!(v.ty, TypeRef::Struct { .. }) { 8 } else { value(&v.ty) })
+                .max()
+                .unwrap_or(0)
+        }
+    }
+}
+
+/// The estimated inline size of a struct: its fields and the lenient mode's `unknown` (a
+/// pointer).
+fn struct_size(s: &Struct, inline: &dyn Fn(&str) -> usize) -> usize {
+    s.fields.iter().map(|f| field_size(f, inline)).sum::<usize>() + 8
 }
 
 fn build_profile(sd: &StructureDefinition) -> Result<Profile, IrError> {
@@ -537,5 +654,75 @@ fn type_label(t: &TypeRef) -> String {
         TypeRef::Struct { rust, boxed: true } => format!("Box<{rust}>"),
         TypeRef::Struct { rust, .. } => rust.clone(),
         TypeRef::Resource => "Resource".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(name: &str, min: u32, max: Max, ty: TypeRef) -> Field {
+        Field {
+            json_name: name.into(),
+            rust_name: name.into(),
+            path: format!("X.{name}"),
+            min,
+            max,
+            ty: FieldType::Single(ty),
+            binding: None,
+            is_modifier: false,
+            is_summary: false,
+        }
+    }
+
+    fn string() -> TypeRef {
+        TypeRef::Primitive { fhir: "string".into(), rust: "FhirString".into(), plain: false }
+    }
+
+    fn structure(name: &str, fields: Vec<Field>) -> Struct {
+        Struct { name: name.into(), path: name.into(), owner: name.into(), kind: StructKind::Datatype, fields }
+    }
+
+    fn boxed(model: &Model, owner: &str, name: &str) -> bool {
+        let s = model.structs.iter().find(|s| s.name == owner).unwrap();
+        let f = s.fields.iter().find(|f| f.json_name == name).unwrap();
+        matches!(f.ty, FieldType::Single(TypeRef::Struct { boxed: true, .. }))
+    }
+
+    #[test]
+    fn large_optional_struct_fields_are_boxed() {
+        let to = |rust: &str| TypeRef::Struct { rust: rust.into(), boxed: false };
+        let mut model = Model {
+            structs: vec![
+                // 4 × 32 + 8 bytes.
+                structure("Big", (0..4).map(|i| field(&format!("s{i}"), 0, Max::One, string())).collect()),
+                structure("Small", vec![field("s", 0, Max::One, string())]),
+                structure(
+                    "Holder",
+                    vec![
+                        field("optional", 0, Max::One, to("Big")),
+                        field("aliased", 0, Max::One, to("Large")),
+                        field("required", 1, Max::One, to("Big")),
+                        field("small", 0, Max::One, to("Small")),
+                        field("many", 0, Max::Many, to("Big")),
+                    ],
+                ),
+                // Holds a Holder: its size counts the boxing inside Holder.
+                structure("Outer", vec![field("holder", 1, Max::One, to("Holder"))]),
+            ],
+            aliases: vec![Alias { name: "Large".into(), target: "Big".into() }],
+            ..Model::default()
+        };
+        assert_eq!(model.inline_sizes()["Big"], 136);
+        assert_eq!(model.inline_sizes()["Holder"], 136 * 3 + 40 + 24 + 8);
+        model.box_large_optionals(100);
+        assert!(boxed(&model, "Holder", "optional"));
+        assert!(boxed(&model, "Holder", "aliased"));
+        assert!(!boxed(&model, "Holder", "required"), "a required field is always there");
+        assert!(!boxed(&model, "Holder", "small"));
+        assert!(!matches!(model.structs[2].fields[4].ty, FieldType::Single(TypeRef::Struct { boxed: true, .. })));
+        let sizes = model.inline_sizes();
+        assert_eq!(sizes["Holder"], 8 + 8 + 136 + 40 + 24 + 8);
+        assert_eq!(sizes["Outer"], sizes["Holder"] + 8);
     }
 }

@@ -244,7 +244,13 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
                     filter_tokens.push(quote! {
                         crate::views::PathFilter::Coded { element: #element, many: #element_many, code: #code, system: #system }
                     });
-                    quote! { #tokens.filter(|x| crate::views::support::has_coding(x.#fname.iter(), #code, #system)) }
+                    let codes = match &f.ty {
+                        FieldType::Single(TypeRef::Struct { boxed: true, .. }) => {
+                            quote! { x.#fname.as_deref() }
+                        }
+                        _ => quote! { x.#fname.iter() },
+                    };
+                    quote! { #tokens.filter(|x| crate::views::support::has_coding(#codes, #code, #system)) }
                 }
                 Filter::ResourceType(t) => {
                     filter_tokens.push(quote! { crate::views::PathFilter::ResourceType(#t) });

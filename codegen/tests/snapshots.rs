@@ -26,8 +26,9 @@ fn emitted_code() {
 }
 
 #[test]
-fn cycles_are_broken_by_boxing_once() {
+fn cycles_are_broken_by_boxing() {
     let text = mini().to_string();
     assert!(text.contains("assigner assigner 0..1 Box<Reference>"), "{text}");
-    assert!(text.contains("identifier identifier 0..1 Identifier\n"), "only one side of the cycle is boxed: {text}");
+    // The other side is boxed too, for its size (`Model::box_large_optionals`), not for the cycle.
+    assert!(text.contains("identifier identifier 0..1 Box<Identifier>\n"), "{text}");
 }

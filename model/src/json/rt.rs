@@ -15,6 +15,15 @@ pub fn duplicate(key: &Key<'_>) -> Error {
     Error::new(key.offset, ErrorKind::DuplicateProperty { name: key.text.to_string() })
 }
 
+/// A generated struct that can be read in place, into its default value, so that reading it
+/// into a `Box`, a `Vec` or an `Option` does not move it (moving large values was a tenth of
+/// the time of a parse).
+pub trait ReadInto<'a>: Default {
+    /// Reads the JSON object at the cursor into `self`, which must be `Self::default()`. On
+    /// error `self` holds what was read so far.
+    fn read_into(&mut self, lx: &mut Lexer<'a>) -> Result<(), Error>;
+}
+
 /// Reads a single complex value (or resource) into an empty slot.
 #[inline]
 pub fn read_one<'a, T: FromJson<'a>>(lx: &mut Lexer<'a>, key: &Key<'a>, slot: &mut Option<T>) -> Result<(), Error> {
@@ -25,9 +34,18 @@ pub fn read_one<'a, T: FromJson<'a>>(lx: &mut Lexer<'a>, key: &Key<'a>, slot: &m
     Ok(())
 }
 
-/// Reads a single boxed complex value into an empty slot.
+/// Reads a single struct into an empty slot, in place.
 #[inline]
-pub fn read_boxed<'a, T: FromJson<'a>>(
+pub fn read_struct<'a, T: ReadInto<'a>>(lx: &mut Lexer<'a>, key: &Key<'a>, slot: &mut Option<T>) -> Result<(), Error> {
+    if slot.is_some() {
+        return Err(duplicate(key));
+    }
+    slot.insert(T::default()).read_into(lx)
+}
+
+/// Reads a single boxed struct into an empty slot, in place.
+#[inline]
+pub fn read_boxed<'a, T: ReadInto<'a>>(
     lx: &mut Lexer<'a>,
     key: &Key<'a>,
     slot: &mut Option<Box<T>>,
@@ -35,8 +53,7 @@ pub fn read_boxed<'a, T: FromJson<'a>>(
     if slot.is_some() {
         return Err(duplicate(key));
     }
-    *slot = Some(Box::new(T::from_json(lx)?));
-    Ok(())
+    slot.insert(Box::default()).read_into(lx)
 }
 
 /// Reads a primitive that has no `_` sibling (element ids, `Extension.url`, the narrative div).
@@ -53,20 +70,64 @@ pub fn read_plain<'a, T: PrimitiveValue<'a>>(
     Ok(())
 }
 
-/// Reads a non-empty array of complex values into an empty `Vec`.
+/// Reads a non-empty array of complex values (resources) into an empty `Vec`.
+///
+/// The `Vec` gets no more room than it needs: most arrays in FHIR data have one element, and
+/// `Vec`'s growth would give it room for four (four `Coding`s for one was 40 % of the memory
+/// of a parsed Bundle).
 #[inline]
 pub fn read_vec<'a, T: FromJson<'a>>(lx: &mut Lexer<'a>, key: &Key<'a>, slot: &mut Vec<T>) -> Result<(), Error> {
     if !slot.is_empty() {
         return Err(duplicate(key));
     }
     let mut cursor = lx.begin_array()?;
-    while lx.next_element(&mut cursor)? {
-        slot.push(T::from_json(lx)?);
-    }
-    if slot.is_empty() {
+    if !lx.next_element(&mut cursor)? {
         return Err(Error::new(cursor.start, ErrorKind::EmptyArray));
     }
+    slot.reserve_exact(1);
+    loop {
+        slot.push(T::from_json(lx)?);
+        if !lx.next_element(&mut cursor)? {
+            break;
+        }
+    }
+    fit(slot);
     Ok(())
+}
+
+/// Reads a non-empty array of structs into an empty `Vec`, each in place, with no more room
+/// than it needs (see [`read_vec`]).
+#[inline]
+pub fn read_struct_vec<'a, T: ReadInto<'a>>(lx: &mut Lexer<'a>, key: &Key<'a>, slot: &mut Vec<T>) -> Result<(), Error> {
+    if !slot.is_empty() {
+        return Err(duplicate(key));
+    }
+    let mut cursor = lx.begin_array()?;
+    if !lx.next_element(&mut cursor)? {
+        return Err(Error::new(cursor.start, ErrorKind::EmptyArray));
+    }
+    slot.reserve_exact(1);
+    loop {
+        // Not `push(T::default())`, which builds the value on the stack and copies it.
+        let last = slot.len();
+        slot.resize_with(last + 1, T::default);
+        slot[last].read_into(lx)?;
+        if !lx.next_element(&mut cursor)? {
+            break;
+        }
+    }
+    fit(slot);
+    Ok(())
+}
+
+/// Gives back the unused room of a `Vec` that is complete. A `realloc` (in place) for arrays
+/// of two or more elements; leaving the room measured a few percent faster when streaming,
+/// for a typed Bundle 7 % larger.
+#[inline]
+fn fit<T>(items: &mut Vec<T>) {
+    if items.capacity() != items.len() {
+        items.shrink_to_fit();
+    }
 }
 
 /// Reads the value part (`name`) of a single primitive element.
@@ -154,11 +215,15 @@ fn merge_aligned<'a, T, V>(
     set: impl Fn(&mut Primitive<'a, T>, Option<V>),
 ) -> Result<(), Error> {
     if slot.is_empty() {
-        slot.extend(side.into_iter().map(|v| {
-            let mut p = Primitive::default();
-            set(&mut p, v);
-            p
-        }));
+        // `collect` sizes the `Vec` exactly (`extend` would leave room for at least four).
+        *slot = side
+            .into_iter()
+            .map(|v| {
+                let mut p = Primitive::default();
+                set(&mut p, v);
+                p
+            })
+            .collect();
         return Ok(());
     }
     if slot.len() != side.len() {
@@ -392,6 +457,24 @@ pub fn read_choice<'a, T: FromJson<'a>, E>(
         return Err(choice_conflict(key, element));
     }
     *slot = Some(wrap(T::from_json(lx)?));
+    Ok(())
+}
+
+/// Reads a struct-typed choice (`valueCodeableConcept`) into an empty choice slot, in place.
+#[inline]
+pub fn read_choice_boxed<'a, T: ReadInto<'a>, E>(
+    lx: &mut Lexer<'a>,
+    key: &Key<'a>,
+    slot: &mut Option<E>,
+    element: &'static str,
+    wrap: impl FnOnce(Box<T>) -> E,
+) -> Result<(), Error> {
+    if slot.is_some() {
+        return Err(choice_conflict(key, element));
+    }
+    let mut value = Box::<T>::default();
+    value.read_into(lx)?;
+    *slot = Some(wrap(value));
     Ok(())
 }
 

@@ -157,9 +157,9 @@ impl<'a> ClaimView<'a> {
             .iter()
             .map(|c| Provider {
                 sequence: c.sequence().map(|n| n.get()),
-                npi: c.provider.as_ref().and_then(|p| p.identifier.as_ref()).filter(|i| is_npi(i)),
-                role: c.role.as_ref().and_then(first_code),
-                specialty: c.qualification.as_ref().and_then(|q| q.coding.first()),
+                npi: c.provider().and_then(|p| p.identifier()).filter(|i| is_npi(i)),
+                role: c.role().and_then(first_code),
+                specialty: c.qualification().and_then(|q| q.coding.first()),
             })
             .collect()
     }
