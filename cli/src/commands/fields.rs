@@ -7,8 +7,9 @@ use std::io::{self, Read, Write};
 use bluebutton::json::{self, Value, Writer};
 use bluebutton::views;
 use bluebutton::Resource;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use super::Format;
 use crate::input::{self, Inputs};
 
 const AFTER_HELP: &str = "\
@@ -32,22 +33,13 @@ Exit status: 0 when nothing is unmapped, 1 when something is (or an input does n
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct FieldsArgs {
-    /// Output format.
+    /// Output format: tab-separated columns, or one JSON object per field and line (JSON Lines).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
     /// JSON files to read (`-` for standard input); gzip-compressed files are detected.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<OsString>,
-}
-
-/// How the fields are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Tab-separated columns.
-    Text,
-    /// One JSON object per field, one per line (JSON Lines).
-    Json,
 }
 
 /// One line of the output.

@@ -4,3 +4,14 @@ pub mod generate;
 pub mod parse;
 pub mod summary;
 pub mod validate;
+
+use clap::ValueEnum;
+
+/// How a command prints what it found (`--format`); each command's help says what its JSON is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Lines for people to read.
+    Text,
+    /// JSON for programs.
+    Json,
+}

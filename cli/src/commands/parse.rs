@@ -5,8 +5,9 @@ use std::io::{self, Read, Write};
 
 use bluebutton::json::{self, Difference, JsonPath, ParseOptions, Writer};
 use bluebutton::Resource;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use super::Format;
 use crate::input::{self, Inputs};
 
 const AFTER_HELP: &str = "\
@@ -37,22 +38,13 @@ pub struct ParseArgs {
     #[arg(long)]
     pub lenient: bool,
 
-    /// Output format.
+    /// Output format: `OK`, `WARNING` and `ERROR` lines, or one JSON object per input and line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
     /// JSON files to read (`-` for standard input); gzip-compressed files are detected.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<OsString>,
-}
-
-/// How the outcomes are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// `OK`, `WARNING` and `ERROR` lines.
-    Text,
-    /// One JSON object per input, one per line.
-    Json,
 }
 
 /// The outcome of one input.

@@ -16,6 +16,7 @@ use bluebutton::stream::{BundleStream, EntryError, StreamOptions};
 use bluebutton::Resource;
 use clap::{Args, ValueEnum};
 
+use super::Format;
 use crate::input::{self, STDIN};
 use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 
@@ -44,7 +45,7 @@ pub struct SummaryArgs {
     #[arg(value_name = "FILE")]
     pub files: Vec<OsString>,
 
-    /// Output format.
+    /// Output format: sentences and a table, or one JSON object.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
@@ -60,15 +61,6 @@ pub struct SummaryArgs {
     /// a terminal.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
-}
-
-/// How the summary is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Sentences and a table.
-    Text,
-    /// One JSON object.
-    Json,
 }
 
 /// When to show a progress bar.

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bluebutton::json::{ErrorKind, ToJson};
 use bluebutton::validate::{validate_reader_with, Finding, Outline, Report, Target};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use super::Format;
 use crate::input::{self, Inputs};
 
 const AFTER_HELP: &str = "\
@@ -30,15 +31,6 @@ Examples:
 Exit status: 0 when no file has an error-level finding, 1 when any has one (including JSON that
 is not a valid resource), 2 when a file cannot be read or is not JSON (or on usage errors).";
 
-/// The output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Readable lines.
-    Text,
-    /// One OperationOutcome per file, one per line.
-    Json,
-}
-
 /// Validate Blue Button resources against the IG's profiles and report every finding.
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
@@ -48,7 +40,7 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub published: bool,
 
-    /// Output format.
+    /// Output format: readable lines, or one OperationOutcome per file and line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
