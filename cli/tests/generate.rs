@@ -55,6 +55,10 @@ fn types_choose_the_claim_types() {
         assert!(!out.stdout.contains(&format!("\"code\": \"{other}\"")), "{other}");
     }
 
+    // A repeated type counts once.
+    let repeated = run(&["generate", "--patients", "3", "--types", "PDE,carrier,pde"]);
+    assert_eq!(repeated.stdout, out.stdout);
+
     let out = run(&["generate", "--types", "carrier,ambulance"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("unknown claim type `ambulance`"), "{}", out.stderr);

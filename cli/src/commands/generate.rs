@@ -72,8 +72,13 @@ fn claim_type(name: &str) -> Result<ClaimType, String> {
 
 /// Runs `generate` and returns the exit status. `Err` only when writing standard output fails.
 pub fn run(args: &GenerateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
-    let mut claim_types = args.types.clone();
-    claim_types.dedup();
+    // Each type once, in the order given (a repeat would weigh the cycle towards it).
+    let mut claim_types: Vec<ClaimType> = Vec::new();
+    for t in &args.types {
+        if !claim_types.contains(t) {
+            claim_types.push(*t);
+        }
+    }
     if claim_types.is_empty() {
         claim_types = ClaimType::ALL.to_vec();
     }

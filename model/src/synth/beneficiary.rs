@@ -76,8 +76,8 @@ pub(super) fn coverage(dice: &mut Dice, person: &Person, part: char) -> Obj {
         fields::place(&mut coverage, info, &mut scene);
     }
     if tree::get(&coverage, "period").is_some() {
-        let start = person.coverage_start + Duration::days(0);
-        tree::set(&mut coverage, "period", tree::o(vec![("start".into(), tree::s(values::date_text(start)))]));
+        let start = values::date_text(person.coverage_start);
+        tree::set(&mut coverage, "period", tree::o(vec![("start".into(), tree::s(start))]));
     }
     tree::order_periods(&mut coverage);
     coverage

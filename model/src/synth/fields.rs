@@ -76,10 +76,9 @@ const ADJUDICATION: &str = "https://bluebutton.cms.gov/resources/codesystem/adju
 pub fn place(obj: &mut Obj, info: &'static FieldInfo, scene: &mut Scene<'_>) {
     let mut steps = info.steps;
     let mut obj = obj;
-    if let Some(first) = steps.first().filter(|s| s.name == "adjudication" && s.filters.is_empty()) {
+    if steps.first().is_some_and(|s| s.name == "adjudication" && s.filters.is_empty()) {
         // A reason code (`adjudication.reason`) lives in the adjudication whose category is the
         // variable itself, as the server writes it.
-        let _ = first;
         // The PDE coverage status is the reason of the plan's payment.
         let category = match info.variable {
             "drug_cvrg_stus_cd" => "cvrd_d_plan_pd_amt",
@@ -88,8 +87,7 @@ pub fn place(obj: &mut Obj, info: &'static FieldInfo, scene: &mut Scene<'_>) {
         let url = format!("https://bluebutton.cms.gov/resources/variables/{category}");
         let items = tree::array(obj, "adjudication");
         let found = items.iter().position(|e| match e {
-            Value::Object(m) => matches!(tree::get(m, "category"), Some(Value::Object(c))
-                if matches!(tree::get(c, "coding"), Some(Value::Array(cs)) if cs.iter().any(|x| matches!(x, Value::Object(x) if tree::text(x, "code") == Some(&url))))),
+            Value::Object(m) => tree::get(m, "category").is_some_and(|c| tree::has_coding(c, &url, Some(ADJUDICATION))),
             _ => false,
         });
         let i = match found {

@@ -71,39 +71,39 @@ pub fn remove(obj: &mut Obj, key: &str) -> Option<Value<'static>> {
     Some(obj.remove(i).1)
 }
 
-/// The object at `key`, created empty when absent (or when something else is there).
-pub fn child<'o>(obj: &'o mut Obj, key: &'static str) -> &'o mut Obj {
+/// The member `key`, made with `make` when absent or when `fits` rejects what is there.
+fn member<'o>(
+    obj: &'o mut Obj,
+    key: &'static str,
+    fits: fn(&Value<'static>) -> bool,
+    make: fn() -> Value<'static>,
+) -> &'o mut Value<'static> {
     let i = match obj.iter().position(|(k, _)| k == key) {
         Some(i) => i,
         None => {
-            obj.push((Cow::Borrowed(key), Value::Object(Vec::new())));
+            obj.push((Cow::Borrowed(key), make()));
             obj.len() - 1
         }
     };
-    if !matches!(obj[i].1, Value::Object(_)) {
-        obj[i].1 = Value::Object(Vec::new());
+    if !fits(&obj[i].1) {
+        obj[i].1 = make();
     }
-    match &mut obj[i].1 {
+    &mut obj[i].1
+}
+
+/// The object at `key`, created empty when absent (or when something else is there).
+pub fn child<'o>(obj: &'o mut Obj, key: &'static str) -> &'o mut Obj {
+    match member(obj, key, |v| matches!(v, Value::Object(_)), || Value::Object(Vec::new())) {
         Value::Object(m) => m,
-        _ => unreachable!("made an object above"),
+        _ => unreachable!("member made an object"),
     }
 }
 
 /// The array at `key`, created empty when absent.
 pub fn array<'o>(obj: &'o mut Obj, key: &'static str) -> &'o mut Vec<Value<'static>> {
-    let i = match obj.iter().position(|(k, _)| k == key) {
-        Some(i) => i,
-        None => {
-            obj.push((Cow::Borrowed(key), Value::Array(Vec::new())));
-            obj.len() - 1
-        }
-    };
-    if !matches!(obj[i].1, Value::Array(_)) {
-        obj[i].1 = Value::Array(Vec::new());
-    }
-    match &mut obj[i].1 {
+    match member(obj, key, |v| matches!(v, Value::Array(_)), || Value::Array(Vec::new())) {
         Value::Array(items) => items,
-        _ => unreachable!("made an array above"),
+        _ => unreachable!("member made an array"),
     }
 }
 
@@ -135,7 +135,7 @@ pub fn text<'o>(obj: &'o Obj, key: &str) -> Option<&'o str> {
 }
 
 /// Whether `concept` (a CodeableConcept object) has a coding with `code` (and `system`).
-fn has_coding(concept: &Value<'static>, code: &str, system: Option<&str>) -> bool {
+pub fn has_coding(concept: &Value<'static>, code: &str, system: Option<&str>) -> bool {
     let Value::Object(c) = concept else { return false };
     let Some(Value::Array(codings)) = get(c, "coding") else { return false };
     codings.iter().any(|coding| match coding {
