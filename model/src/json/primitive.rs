@@ -129,7 +129,7 @@ macro_rules! string_primitive {
             #[inline]
             fn read(lx: &mut Lexer<'a>) -> Result<Self, Error> {
                 let (text, offset) = lx.string(concat!("a string (FHIR ", $name, ")"))?;
-                match $ty::new(text) {
+                match $ty::from_json_text(text) {
                     Ok(v) => Ok(v),
                     Err(e) => {
                         // Re-read the text for the message (the value was moved into `new`).
@@ -165,7 +165,7 @@ impl<'a> PrimitiveValue<'a> for Decimal<'a> {
     #[inline]
     fn read(lx: &mut Lexer<'a>) -> Result<Self, Error> {
         let (text, offset) = lx.number("a number (FHIR decimal)")?;
-        Decimal::new(Cow::Borrowed(text)).map_err(|e| invalid(offset, "decimal", text, e))
+        Decimal::from_json_text(Cow::Borrowed(text)).map_err(|e| invalid(offset, "decimal", text, e))
     }
     #[inline]
     fn write(&self, w: &mut Writer) {

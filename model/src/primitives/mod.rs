@@ -2,8 +2,8 @@
 //!
 //! Every value keeps the exact text it was read from: nothing is trimmed, re-cased or
 //! re-formatted, so writing a value back yields the same characters. The string-backed
-//! types hold a [`Cow<str>`](std::borrow::Cow) that borrows from the input buffer when the
-//! JSON string had no escapes (see `is_borrowed`), and owns the text otherwise.
+//! types hold text that borrows from the input buffer when the JSON string had no escapes (see
+//! `is_borrowed`), and owns it otherwise, in 16 bytes (texts up to 4 GiB).
 //!
 //! # Validation
 //!
@@ -23,14 +23,19 @@
 
 use std::fmt;
 
-/// Defines a string-backed primitive: a newtype over `Cow<'a, str>` with the shared API
-/// (`new`, `as_str`, `into_owned`, `is_borrowed`, `Deref`, `AsRef<str>`, `Display`, `Debug`,
-/// `TryFrom<&str>`). `$validate` is a `fn(&str) -> Result<(), PrimitiveError>`.
+/// Defines a string-backed primitive: a newtype over [`CowStr`](cow_str::CowStr) with the shared
+/// API (`new`, `as_str`, `into_owned`, `is_borrowed`, `Deref`, `AsRef<str>`, `Display`, `Debug`,
+/// `TryFrom<&str>`). `$validate` is a `fn(&str) -> Result<(), PrimitiveError>`; `json:` names
+/// a cheaper check for text read from a JSON string without escapes, which cannot hold control
+/// characters (JSON forbids them raw), where the two differ only in those.
 macro_rules! string_primitive {
     ($(#[$attr:meta])* $name:ident, $fhir:literal, $validate:path) => {
+        string_primitive!($(#[$attr])* $name, $fhir, $validate, json: $validate);
+    };
+    ($(#[$attr:meta])* $name:ident, $fhir:literal, $validate:path, json: $validate_json:path) => {
         $(#[$attr])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name<'a>(::std::borrow::Cow<'a, str>);
+        pub struct $name<'a>($crate::primitives::cow_str::CowStr<'a>);
 
         impl<'a> $name<'a> {
             #[doc = concat!(
@@ -44,24 +49,46 @@ macro_rules! string_primitive {
             ) -> Result<Self, $crate::primitives::PrimitiveError> {
                 let text = text.into();
                 $validate(&text)?;
-                Ok(Self(text))
+                Self::keep(text)
+            }
+
+            /// [`new`](Self::new) for the text of a JSON string: borrowed text had no escapes,
+            /// so it holds no control character.
+            #[inline]
+            pub(crate) fn from_json_text(
+                text: ::std::borrow::Cow<'a, str>,
+            ) -> Result<Self, $crate::primitives::PrimitiveError> {
+                match &text {
+                    ::std::borrow::Cow::Borrowed(raw) => $validate_json(raw)?,
+                    ::std::borrow::Cow::Owned(unescaped) => $validate(unescaped)?,
+                }
+                Self::keep(text)
+            }
+
+            #[inline]
+            fn keep(text: ::std::borrow::Cow<'a, str>) -> Result<Self, $crate::primitives::PrimitiveError> {
+                let len = text.len();
+                match $crate::primitives::cow_str::CowStr::from_cow(text) {
+                    Some(text) => Ok(Self(text)),
+                    None => Err($crate::primitives::PrimitiveError::too_long(concat!("a ", $fhir), len)),
+                }
             }
 
             /// The exact text of the value.
             #[inline]
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
 
             /// Detaches the value from the input buffer, copying the text only if it is borrowed.
             pub fn into_owned(self) -> $name<'static> {
-                $name(::std::borrow::Cow::Owned(self.0.into_owned()))
+                $name(self.0.into_owned())
             }
 
             /// `true` while the text still borrows from the input (no copy was made).
             #[inline]
             pub fn is_borrowed(&self) -> bool {
-                matches!(self.0, ::std::borrow::Cow::Borrowed(_))
+                self.0.is_borrowed()
             }
         }
 
@@ -69,26 +96,26 @@ macro_rules! string_primitive {
             type Target = str;
             #[inline]
             fn deref(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
         impl AsRef<str> for $name<'_> {
             #[inline]
             fn as_ref(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
         impl ::std::fmt::Display for $name<'_> {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.0.as_str())
             }
         }
 
         impl ::std::fmt::Debug for $name<'_> {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Debug::fmt(&*self.0, f)
+                ::std::fmt::Debug::fmt(self.0.as_str(), f)
             }
         }
 
@@ -101,6 +128,7 @@ macro_rules! string_primitive {
     };
 }
 
+pub(crate) mod cow_str;
 mod number;
 mod temporal;
 mod text;
@@ -123,6 +151,11 @@ impl PrimitiveError {
     /// An error with a reason.
     pub(crate) fn new(expected: &'static str, reason: impl Into<String>) -> Self {
         PrimitiveError { expected, reason: Some(reason.into()) }
+    }
+
+    /// The error for a text longer than a primitive can hold (4 GiB).
+    pub(crate) fn too_long(expected: &'static str, len: usize) -> Self {
+        Self::new(expected, format!("{len} bytes, more than the {} a value can hold", u32::MAX))
     }
 
     /// The error for an empty text.

@@ -46,6 +46,23 @@ fn check_markdown(text: &str) -> Result<(), PrimitiveError> {
     check_string_like(text, MARKDOWN)
 }
 
+/// [`check_string`] for the text of a JSON string without escapes: JSON allows no raw control
+/// character, so no vertical tab or form feed either; only emptiness is left.
+fn check_string_json(text: &str) -> Result<(), PrimitiveError> {
+    if text.is_empty() {
+        return Err(PrimitiveError::empty(STRING));
+    }
+    Ok(())
+}
+
+/// [`check_markdown`] for the text of a JSON string without escapes (see [`check_string_json`]).
+fn check_markdown_json(text: &str) -> Result<(), PrimitiveError> {
+    if text.is_empty() {
+        return Err(PrimitiveError::empty(MARKDOWN));
+    }
+    Ok(())
+}
+
 /// `[^\s]+([\s]?[^\s]+)*`: no leading or trailing whitespace, never two whitespace in a row.
 fn check_code(text: &str) -> Result<(), PrimitiveError> {
     let b = text.as_bytes();
@@ -62,6 +79,18 @@ fn check_code(text: &str) -> Result<(), PrimitiveError> {
         Some(at) => Err(PrimitiveError::new(CODE, format!("repeated whitespace at byte {at}"))),
         None => Ok(()),
     }
+}
+
+/// [`check_code`] for the text of a JSON string without escapes, where space is the only
+/// whitespace there can be: text without a space only has to be non-empty.
+fn check_code_json(text: &str) -> Result<(), PrimitiveError> {
+    if text.as_bytes().contains(&b' ') {
+        return check_code(text);
+    }
+    if text.is_empty() {
+        return Err(PrimitiveError::empty(CODE));
+    }
+    Ok(())
 }
 
 /// `[A-Za-z0-9\-\.]{1,64}`.
@@ -200,13 +229,13 @@ string_primitive! {
     ///
     /// STU3 forbids empty strings and, through its expression `[ \r\n\t\S]+`, vertical tab and
     /// form feed; every other character is accepted.
-    FhirString, "string", check_string
+    FhirString, "string", check_string, json: check_string_json
 }
 
 string_primitive! {
     /// A FHIR `code`: a token from a code system, without leading, trailing or repeated
     /// whitespace (`[^\s]+([\s]?[^\s]+)*`).
-    Code, "code", check_code
+    Code, "code", check_code, json: check_code_json
 }
 
 string_primitive! {
@@ -231,7 +260,7 @@ string_primitive! {
 
 string_primitive! {
     /// A FHIR `markdown` text: checked like a [`FhirString`]; the markdown is not parsed.
-    Markdown, "markdown", check_markdown
+    Markdown, "markdown", check_markdown, json: check_markdown_json
 }
 
 string_primitive! {
