@@ -288,12 +288,17 @@ fn emit_choice_enum(f: &Field, enum_name: &str, variants: &[ChoiceVariant]) -> T
     }
 }
 
-/// Choice variants: primitives keep their `_` part; structs are boxed to keep enums small.
+/// Choice variants: primitives keep their `_` part; large structs are boxed to keep enums
+/// small (`Model::inline_small_choices`).
 fn choice_value_type(t: &TypeRef) -> TokenStream {
     match t {
-        TypeRef::Struct { rust, .. } => {
+        TypeRef::Struct { rust, boxed: true } => {
             let name = ident(rust);
             quote! { Box<#name<'a>> }
+        }
+        TypeRef::Struct { rust, boxed: false } => {
+            let name = ident(rust);
+            quote! { #name<'a> }
         }
         other => value_type(other),
     }
@@ -371,6 +376,11 @@ fn emit_from_json(s: &Struct) -> TokenStream {
                                     #en::#var(p) => rt::read_primitive_element(lx, &key, p)?,
                                     _ => return Err(rt::choice_conflict(&key, #stem)),
                                 },
+                            });
+                        }
+                        TypeRef::Struct { boxed: false, .. } => {
+                            arms.push(quote! {
+                                #vkey => rt::read_choice(lx, &key, &mut out.#fname, #stem, #en::#var)?,
                             });
                         }
                         _ => {

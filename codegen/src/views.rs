@@ -196,10 +196,17 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
             let en = ident(enum_name);
             let var = ident(&variant.variant);
             match &variant.ty {
-                TypeRef::Struct { rust, .. } => (
-                    quote! { #prev.filter_map(|x| match x.#fname.as_ref()? { #en::#var(v) => Some(&**v), _ => None }) },
-                    Item::Struct(rust.clone()),
-                ),
+                TypeRef::Struct { rust, boxed } => {
+                    let v = if *boxed {
+                        quote! { &**v }
+                    } else {
+                        quote! { v }
+                    };
+                    (
+                        quote! { #prev.filter_map(|x| match x.#fname.as_ref()? { #en::#var(v) => Some(#v), _ => None }) },
+                        Item::Struct(rust.clone()),
+                    )
+                }
                 TypeRef::Primitive { rust, .. } => (
                     quote! { #prev.filter_map(|x| match x.#fname.as_ref()? { #en::#var(p) => p.value.as_ref(), _ => None }) },
                     Item::Primitive(rust.clone()),
