@@ -51,7 +51,7 @@ fn generated_structs_stay_small() {
     // 512 bytes.
     assert!(size_of::<ExplanationOfBenefit<'static>>() <= 1024);
     assert!(size_of::<ExplanationOfBenefitItem<'static>>() <= 768);
-    assert!(size_of::<ExplanationOfBenefitItemAdjudication<'static>>() <= 320);
+    assert!(size_of::<ExplanationOfBenefitItemAdjudication<'static>>() <= 384);
     assert!(size_of::<Reference<'static>>() <= 192);
     assert!(size_of::<Patient<'static>>() <= 768);
     assert!(size_of::<Coverage<'static>>() <= 768);

@@ -69,6 +69,8 @@ fn header(place: Place) -> TokenStream {
         use crate::json::{rt, Error, FromJson, FromJsonOwned, IntoOwned, Lexer, ParseOptions, Primitive, ToJson, UnknownProperties, Writer};
         #[allow(unused_imports)]
         use crate::primitives::*;
+        #[allow(unused_imports)]
+        use crate::InlineVec;
         #types
         #resources
     }
@@ -155,6 +157,7 @@ fn field_type(f: &Field) -> TokenStream {
     };
     match f.max {
         Max::One => quote! { Option<#inner> },
+        Max::Many if f.inline_first => quote! { InlineVec<#inner> },
         Max::Many => quote! { Vec<#inner> },
     }
 }

@@ -13,6 +13,7 @@ pub mod api;
 pub mod claim_type;
 pub mod coded;
 pub mod errata;
+pub mod inline_vec;
 pub mod json;
 pub mod primitives;
 pub mod stream;
@@ -23,5 +24,6 @@ pub mod views;
 include!(concat!(env!("OUT_DIR"), "/mod.rs"));
 
 pub use coded::{CodeEnum, Coded};
+pub use inline_vec::InlineVec;
 pub use resources::{Resource, RESOURCE_TYPES};
 pub use validate::{validate, validate_json, Finding, Report, Severity, Target};
