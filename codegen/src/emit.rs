@@ -382,8 +382,14 @@ fn emit_from_json(s: &Struct) -> TokenStream {
                             });
                         }
                         TypeRef::Struct { boxed: false, .. } => {
+                            // Read in place, not built aside and moved in.
                             arms.push(quote! {
-                                #vkey => rt::read_choice(lx, &key, &mut out.#fname, #stem, #en::#var)?,
+                                #vkey => {
+                                    rt::choice_free(&key, &out.#fname, #stem)?;
+                                    if let #en::#var(v) = out.#fname.insert(#en::#var(Default::default())) {
+                                        rt::ReadInto::read_into(v, lx)?;
+                                    }
+                                }
                             });
                         }
                         _ => {

@@ -486,23 +486,16 @@ impl super::IntoOwned for UnknownProperties<'_> {
     }
 }
 
-/// Reads a struct-typed choice (`valueCodeableConcept`) into an empty choice slot.
+/// Checks that no property of a `[x]` element was read before this one.
 #[inline]
-pub fn read_choice<'a, T: FromJson<'a>, E>(
-    lx: &mut Lexer<'a>,
-    key: &Key<'a>,
-    slot: &mut Option<E>,
-    element: &'static str,
-    wrap: impl FnOnce(T) -> E,
-) -> Result<(), Error> {
-    if slot.is_some() {
-        return Err(choice_conflict(key, element));
+pub fn choice_free<E>(key: &Key<'_>, slot: &Option<E>, element: &'static str) -> Result<(), Error> {
+    match slot {
+        Some(_) => Err(choice_conflict(key, element)),
+        None => Ok(()),
     }
-    *slot = Some(wrap(T::from_json(lx)?));
-    Ok(())
 }
 
-/// Reads a struct-typed choice (`valueCodeableConcept`) into an empty choice slot, in place.
+/// Reads a boxed struct-typed choice (`valueAddress`) into an empty choice slot, in place.
 #[inline]
 pub fn read_choice_boxed<'a, T: ReadInto<'a>, E>(
     lx: &mut Lexer<'a>,
@@ -511,9 +504,7 @@ pub fn read_choice_boxed<'a, T: ReadInto<'a>, E>(
     element: &'static str,
     wrap: impl FnOnce(Box<T>) -> E,
 ) -> Result<(), Error> {
-    if slot.is_some() {
-        return Err(choice_conflict(key, element));
-    }
+    choice_free(key, slot, element)?;
     let mut value = Box::<T>::default();
     value.read_into(lx)?;
     *slot = Some(wrap(value));
