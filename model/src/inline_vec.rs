@@ -64,6 +64,7 @@ impl<T> InlineVec<T> {
     }
 
     /// Appends an element; the second one moves both into a `Vec`.
+    #[inline]
     pub fn push(&mut self, value: T) {
         if let Repr::Many(many) = &mut self.0 {
             many.push(value);
@@ -77,6 +78,7 @@ impl<T> InlineVec<T> {
 
     /// Appends `T::default()` and returns it, to be filled in place (the parser's way of
     /// reading an element without moving it).
+    #[inline]
     pub(crate) fn push_default(&mut self) -> &mut T
     where
         T: Default,

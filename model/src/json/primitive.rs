@@ -1,7 +1,5 @@
 //! FHIR primitive elements in JSON: a value (`"birthDate": "1970"`) and, optionally, the element's
 //! id and extensions in a sibling `_` property (`"_birthDate": {"extension": [...]}`).
-use std::borrow::Cow;
-
 use super::error::{Error, ErrorKind};
 use super::lexer::Lexer;
 use super::value::UnknownProperties;
@@ -165,7 +163,7 @@ impl<'a> PrimitiveValue<'a> for Decimal<'a> {
     #[inline]
     fn read(lx: &mut Lexer<'a>) -> Result<Self, Error> {
         let (text, offset) = lx.number("a number (FHIR decimal)")?;
-        Decimal::from_json_text(Cow::Borrowed(text)).map_err(|e| invalid(offset, "decimal", text, e))
+        Decimal::from_json_number(text).map_err(|e| invalid(offset, "decimal", text, e))
     }
     #[inline]
     fn write(&self, w: &mut Writer) {

@@ -108,6 +108,8 @@ impl<'a> CowStr<'a> {
 }
 
 impl Drop for Raw {
+    // Inlined: every text of a parsed value is dropped, and nearly all are borrowed (a test).
+    #[inline]
     fn drop(&mut self) {
         if self.owned {
             let raw = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len as usize) as *mut str;

@@ -54,6 +54,8 @@ macro_rules! string_primitive {
 
             /// [`new`](Self::new) for the text of a JSON string: borrowed text had no escapes,
             /// so it holds no control character.
+            // Unused by `Decimal`, which is read from a number token (`from_json_number`).
+            #[allow(dead_code)]
             #[inline]
             pub(crate) fn from_json_text(
                 text: ::std::borrow::Cow<'a, str>,

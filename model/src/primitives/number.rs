@@ -90,6 +90,19 @@ string_primitive! {
     Decimal, "decimal", check_decimal
 }
 
+impl<'a> Decimal<'a> {
+    /// [`Decimal::new`] for the text of a JSON number token, whose grammar is the decimal's
+    /// with an optional exponent: only the exponent is left to refuse.
+    #[inline]
+    pub(crate) fn from_json_number(text: &'a str) -> Result<Self, PrimitiveError> {
+        if text.bytes().any(|b| b == b'e' || b == b'E') {
+            // The full check, for its message.
+            return Self::new(text);
+        }
+        Self::keep(std::borrow::Cow::Borrowed(text))
+    }
+}
+
 impl Decimal<'_> {
     fn parts(&self) -> Scanned<'_> {
         scan(self.as_str(), DECIMAL).expect("checked when the Decimal was made")
