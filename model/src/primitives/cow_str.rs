@@ -108,7 +108,8 @@ impl<'a> CowStr<'a> {
 }
 
 impl Drop for Raw {
-    // Inlined: every text of a parsed value is dropped, and nearly all are borrowed (a test).
+    // Inlined: every text of a parsed value is dropped, and for the borrowed ones (nearly all)
+    // the test of `owned` is all there is to do.
     #[inline]
     fn drop(&mut self) {
         if self.owned {
