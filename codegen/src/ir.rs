@@ -276,15 +276,7 @@ impl Model {
             self.aliases.iter().map(|a| (a.name.clone(), a.target.clone())).collect();
         let resolve = |n: &str| aliases.get(n).cloned().unwrap_or_else(|| n.to_string());
         loop {
-            // Edges: struct → struct it holds inline.
-            let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for s in &self.structs {
-                for f in &s.fields {
-                    if let (FieldType::Single(TypeRef::Struct { rust, boxed: false }), Max::One) = (&f.ty, f.max) {
-                        edges.entry(s.name.clone()).or_default().push(resolve(rust));
-                    }
-                }
-            }
+            let edges = self.inline_edges(&resolve);
             let mut changed = false;
             'outer: for si in 0..self.structs.len() {
                 for fi in 0..self.structs[si].fields.len() {

@@ -117,13 +117,9 @@ impl<T: Default> StructArray<T> for Vec<T> {
         &mut self[last]
     }
 
-    /// A `realloc` (in place) for arrays of two or more elements; leaving the room measured a
-    /// few percent faster when streaming, for a typed Bundle 7 % larger.
     #[inline]
     fn fit(&mut self) {
-        if self.capacity() != self.len() {
-            self.shrink_to_fit();
-        }
+        fit(self);
     }
 }
 
@@ -164,7 +160,9 @@ pub fn read_struct_vec<'a, T: ReadInto<'a>, A: StructArray<T>>(
     Ok(())
 }
 
-/// Gives back the unused room of a `Vec` that is complete (see [`StructArray::fit`]).
+/// Gives back the unused room of a `Vec` that is complete. A `realloc` (in place) for arrays
+/// of two or more elements; leaving the room measured a few percent faster when streaming,
+/// for a typed Bundle 7 % larger.
 #[inline]
 fn fit<T>(items: &mut Vec<T>) {
     if items.capacity() != items.len() {

@@ -26,12 +26,18 @@ const BASE64: &str = "a base64Binary: groups of 4 characters from A-Z, a-z, 0-9,
      (whitespace allowed between groups)";
 const XHTML: &str = "xhtml: a non-empty XHTML <div>";
 
-/// `[ \r\n\t\S]+`: non-empty; the only whitespace allowed besides space is tab, line feed and
-/// carriage return (so no vertical tab or form feed).
-fn check_string_like(text: &str, expected: &'static str) -> Result<(), PrimitiveError> {
+/// Non-empty, and nothing more.
+fn check_non_empty(text: &str, expected: &'static str) -> Result<(), PrimitiveError> {
     if text.is_empty() {
         return Err(PrimitiveError::empty(expected));
     }
+    Ok(())
+}
+
+/// `[ \r\n\t\S]+`: non-empty; the only whitespace allowed besides space is tab, line feed and
+/// carriage return (so no vertical tab or form feed).
+fn check_string_like(text: &str, expected: &'static str) -> Result<(), PrimitiveError> {
+    check_non_empty(text, expected)?;
     match text.bytes().position(|b| b == 0x0B || b == 0x0C) {
         Some(at) => Err(PrimitiveError::unexpected(expected, text, at)),
         None => Ok(()),
@@ -49,18 +55,12 @@ fn check_markdown(text: &str) -> Result<(), PrimitiveError> {
 /// [`check_string`] for the text of a JSON string without escapes: JSON allows no raw control
 /// character, so no vertical tab or form feed either; only emptiness is left.
 fn check_string_json(text: &str) -> Result<(), PrimitiveError> {
-    if text.is_empty() {
-        return Err(PrimitiveError::empty(STRING));
-    }
-    Ok(())
+    check_non_empty(text, STRING)
 }
 
 /// [`check_markdown`] for the text of a JSON string without escapes (see [`check_string_json`]).
 fn check_markdown_json(text: &str) -> Result<(), PrimitiveError> {
-    if text.is_empty() {
-        return Err(PrimitiveError::empty(MARKDOWN));
-    }
-    Ok(())
+    check_non_empty(text, MARKDOWN)
 }
 
 /// `[^\s]+([\s]?[^\s]+)*`: no leading or trailing whitespace, never two whitespace in a row.
@@ -88,17 +88,12 @@ fn check_code_json(text: &str) -> Result<(), PrimitiveError> {
     if text.bytes().any(|b| b == b' ') {
         return check_code(text);
     }
-    if text.is_empty() {
-        return Err(PrimitiveError::empty(CODE));
-    }
-    Ok(())
+    check_non_empty(text, CODE)
 }
 
 /// `[A-Za-z0-9\-\.]{1,64}`.
 fn check_id(text: &str) -> Result<(), PrimitiveError> {
-    if text.is_empty() {
-        return Err(PrimitiveError::empty(ID));
-    }
+    check_non_empty(text, ID)?;
     if let Some(at) = text.bytes().position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.')) {
         return Err(PrimitiveError::unexpected(ID, text, at));
     }
@@ -112,19 +107,14 @@ fn check_id(text: &str) -> Result<(), PrimitiveError> {
 /// `"system": "CMS Adjudications"`), so the parser accepts any text; whether a uri is a
 /// well-formed URI is a question for validation, not for reading.
 fn check_uri(text: &str) -> Result<(), PrimitiveError> {
-    if text.is_empty() {
-        return Err(PrimitiveError::empty(URI));
-    }
-    Ok(())
+    check_non_empty(text, URI)
 }
 
 /// `urn:oid:(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*`, the regex of the STU3 3.0.1 definition.
 fn check_oid(text: &str) -> Result<(), PrimitiveError> {
     const PREFIX: &[u8] = b"urn:oid:";
     let b = text.as_bytes();
-    if text.is_empty() {
-        return Err(PrimitiveError::empty(OID));
-    }
+    check_non_empty(text, OID)?;
     if let Some(at) = mismatch(b, PREFIX) {
         return Err(PrimitiveError::unexpected(OID, text, at));
     }
@@ -153,9 +143,7 @@ fn check_uuid(text: &str) -> Result<(), PrimitiveError> {
     const PREFIX: &[u8] = b"urn:uuid:";
     const SHAPE: &[u8] = b"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
     let b = text.as_bytes();
-    if text.is_empty() {
-        return Err(PrimitiveError::empty(UUID));
-    }
+    check_non_empty(text, UUID)?;
     if let Some(at) = mismatch(b, PREFIX) {
         return Err(PrimitiveError::unexpected(UUID, text, at));
     }
@@ -181,9 +169,7 @@ fn check_uuid(text: &str) -> Result<(), PrimitiveError> {
 /// Where `=` stands is not checked (the expression does not either).
 fn check_base64(text: &str) -> Result<(), PrimitiveError> {
     let b = text.as_bytes();
-    if b.is_empty() {
-        return Err(PrimitiveError::empty(BASE64));
-    }
+    check_non_empty(text, BASE64)?;
     let mut run = 0usize; // length of the current run of non-whitespace
     let mut groups = 0usize;
     for (at, &c) in b.iter().enumerate() {
@@ -214,10 +200,7 @@ fn check_base64(text: &str) -> Result<(), PrimitiveError> {
 }
 
 fn check_xhtml(text: &str) -> Result<(), PrimitiveError> {
-    if text.is_empty() {
-        return Err(PrimitiveError::empty(XHTML));
-    }
-    Ok(())
+    check_non_empty(text, XHTML)
 }
 
 /// The first byte position where `b` does not start with `prefix` (or `None` if it does).
