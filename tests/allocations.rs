@@ -74,8 +74,9 @@ fn an_extension_with_a_coding_or_money_allocates_nothing() {
 }
 
 /// A bound on the whole: the generated claims of the built-in data (every field of every
-/// claim type filled) took 244 allocations an entry before the model was laid out for this,
-/// and 96 after.
+/// claim type filled) take 86 allocations and reallocations an entry. Boxing again the
+/// `Coding` of each extension or of each `CodeableConcept` (about 37 an entry each) would
+/// break the bound.
 #[test]
 fn a_claim_entry_takes_about_a_hundred_allocations() {
     let input = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/claims-bundle.json")).unwrap();
@@ -83,5 +84,5 @@ fn a_claim_entry_takes_about_a_hundred_allocations() {
     let entries = bundle.entry.len();
     println!("{n} allocations for {entries} entries ({} per entry)", n / entries);
     assert!(entries >= 8);
-    assert!(n / entries <= 130, "{n} allocations for {entries} entries");
+    assert!(n / entries <= 100, "{n} allocations for {entries} entries");
 }
