@@ -163,7 +163,7 @@ impl<'a> PrimitiveValue<'a> for Decimal<'a> {
     #[inline]
     fn read(lx: &mut Lexer<'a>) -> Result<Self, Error> {
         let (text, offset) = lx.number("a number (FHIR decimal)")?;
-        Decimal::from_json_number(text).map_err(|e| invalid(offset, "decimal", text, e))
+        Decimal::from_json_text(text.into()).map_err(|e| invalid(offset, "decimal", text, e))
     }
     #[inline]
     fn write(&self, w: &mut Writer) {

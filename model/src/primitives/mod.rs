@@ -26,8 +26,9 @@ use std::fmt;
 /// Defines a string-backed primitive: a newtype over [`CowStr`](cow_str::CowStr) with the shared
 /// API (`new`, `as_str`, `into_owned`, `is_borrowed`, `Deref`, `AsRef<str>`, `Display`, `Debug`,
 /// `TryFrom<&str>`). `$validate` is a `fn(&str) -> Result<(), PrimitiveError>`; `json:` names
-/// a cheaper check for text read from a JSON string without escapes, which cannot hold control
-/// characters (JSON forbids them raw), where the two differ only in those.
+/// a cheaper check for text the JSON lexer already checked: a string without escapes, which
+/// cannot hold control characters (JSON forbids them raw), or, for `decimal`, a number token.
+/// It must accept and refuse exactly what `$validate` does on such text.
 macro_rules! string_primitive {
     ($(#[$attr:meta])* $name:ident, $fhir:literal, $validate:path) => {
         string_primitive!($(#[$attr])* $name, $fhir, $validate, json: $validate);
@@ -53,9 +54,7 @@ macro_rules! string_primitive {
             }
 
             /// [`new`](Self::new) for the text of a JSON string: borrowed text had no escapes,
-            /// so it holds no control character.
-            // Unused by `Decimal`, which is read from a number token (`from_json_number`).
-            #[allow(dead_code)]
+            /// so it holds no control character (for `decimal`: the text of a number token).
             #[inline]
             pub(crate) fn from_json_text(
                 text: ::std::borrow::Cow<'a, str>,

@@ -66,6 +66,15 @@ fn check_decimal(text: &str) -> Result<(), PrimitiveError> {
     scan(text, DECIMAL).map(|_| ())
 }
 
+/// [`check_decimal`] for the text of a JSON number token, whose grammar is the decimal's with
+/// an optional exponent: only the exponent is left to refuse (the full check words the error).
+fn check_decimal_json(text: &str) -> Result<(), PrimitiveError> {
+    if text.bytes().any(|b| b == b'e' || b == b'E') {
+        return check_decimal(text);
+    }
+    Ok(())
+}
+
 string_primitive! {
     /// A FHIR `decimal`, kept as the exact text of the JSON number (`42.0` stays `42.0`), so
     /// the precision that was written is never lost.
@@ -87,20 +96,7 @@ string_primitive! {
     /// assert!(amount.numeric_eq(&Decimal::new("42.5").unwrap()));
     /// assert!(Decimal::new("1e2").is_err());
     /// ```
-    Decimal, "decimal", check_decimal
-}
-
-impl<'a> Decimal<'a> {
-    /// [`Decimal::new`] for the text of a JSON number token, whose grammar is the decimal's
-    /// with an optional exponent: only the exponent is left to refuse.
-    #[inline]
-    pub(crate) fn from_json_number(text: &'a str) -> Result<Self, PrimitiveError> {
-        if text.bytes().any(|b| b == b'e' || b == b'E') {
-            // The full check, for its message.
-            return Self::new(text);
-        }
-        Self::keep(std::borrow::Cow::Borrowed(text))
-    }
+    Decimal, "decimal", check_decimal, json: check_decimal_json
 }
 
 impl Decimal<'_> {
@@ -423,6 +419,12 @@ mod tests {
     }
 
     proptest! {
+        /// On JSON number tokens the cheap check says what the full one says, word for word.
+        #[test]
+        fn decimal_json_check_agrees_on_number_tokens(s in "-?(0|[1-9][0-9]{0,8})(\\.[0-9]{1,6})?([eE][+-]?[0-9]{1,3})?") {
+            prop_assert_eq!(check_decimal_json(&s), check_decimal(&s));
+        }
+
         #[test]
         fn decimal_text_round_trips(s in "-?(0|[1-9][0-9]{0,25})(\\.[0-9]{1,12})?") {
             let d = Decimal::new(s.clone()).unwrap();

@@ -493,4 +493,18 @@ mod tests {
             |_| true,
         );
     }
+
+    /// On text a JSON string can hold raw (no control character), the cheap checks say what
+    /// the full ones say, word for word.
+    #[test]
+    fn json_checks_agree_on_raw_json_text() {
+        use proptest::prelude::*;
+        let raw = proptest::string::string_regex("[ a-zA-Z0-9\u{a0}\u{2028}é-]{0,12}").expect("regex");
+        reference::run(3000, raw, |s| {
+            prop_assert_eq!(check_string_json(&s), check_string(&s));
+            prop_assert_eq!(check_markdown_json(&s), check_markdown(&s));
+            prop_assert_eq!(check_code_json(&s), check_code(&s));
+            Ok(())
+        });
+    }
 }
