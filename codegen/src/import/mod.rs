@@ -11,6 +11,7 @@
 //! | `coding-systems/fhir-stu3/{CodeSystem,ValueSet}-*.json`, `unresolved.json` | core terminology behind `required` bindings |
 //! | `coding-systems/codebooks/<file stem>.json` | the codebook XML ([`codebook`]) |
 //! | `coding-systems/data-dictionary/v1.json` | the data dictionary ([`data_dictionary`]) |
+//! | `profiles/recorded/elements.json` | element counts of the recorded server responses ([`recorded`]) |
 //!
 //! Output is deterministic ([`canonical_json`]): re-running gives byte-identical files, and
 //! `codegen/tests/import_fresh.rs` fails when the committed forms are stale. Nothing is
@@ -28,6 +29,7 @@ pub mod codebook;
 pub mod core_selection;
 pub mod data_dictionary;
 mod error;
+pub mod recorded;
 mod source;
 pub mod structure_definition;
 pub mod terminology;
@@ -50,6 +52,7 @@ use source::{file_stem, list_files, read_json, read_text};
 pub const OWNED_DIRS: &[&str] = &[
     "profiles/fhir-stu3",
     "profiles/bb2ig",
+    "profiles/recorded",
     "coding-systems/fhir-stu3",
     "coding-systems/bb2ig",
     "coding-systems/codebooks",
@@ -89,6 +92,10 @@ Do not edit the generated files by hand: re-run the import (a test fails when th
   project uses (the served resources, the resources the samples contain, and every datatype
   their elements reach).
 - `bb2ig/`: the Blue Button 2.0 IG's profiles and extension definitions, as published.
+- `recorded/elements.json`: what the recorded server versions send (`samples/v1-normalized`
+  and `samples/history-normalized/*`): per profile and element path, how often the element was
+  present in its parent and the most values it had, with where; counts only, no values. The
+  validator's served target reads it as evidence (`codegen/src/validation/served.rs`).
 
 Kept: ids, urls, names, paths, cardinalities, types, bindings, fixed and pattern values,
 slicing, constraints (key, severity, expression). Left out: definitions, comments,
@@ -332,6 +339,9 @@ fn import(shared: &Path) -> Result<Import, ImportError> {
     // Data dictionary.
     let (dictionary, _) = data_dictionary::import_directory(&shared.join("data-dictionary").join("v1"))?;
     files.insert(PathBuf::from("coding-systems/data-dictionary/v1.json"), dictionary);
+
+    // What the recorded server versions send (element counts, no values).
+    files.insert(PathBuf::from(recorded::FILE), recorded::facts(&shared.join("samples"))?);
 
     let mut rendered = BTreeMap::new();
     for (relative, value) in files {
