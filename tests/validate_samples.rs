@@ -104,6 +104,43 @@ fn normalized_samples_are_valid_when_served() {
     insta::assert_snapshot!("served", snapshot);
 }
 
+/// Every response of every recorded server version (the current one and four older ones) has
+/// no error under the served target; per version, the warnings and information are summarized
+/// by rule and location pattern in a reviewed snapshot.
+#[test]
+fn every_recorded_version_is_valid_when_served() {
+    let all = samples::all_recorded();
+    if all.is_empty() {
+        return;
+    }
+    assert_eq!(all.len(), 25 + 19 + 21 + 24 + 24, "the recorded responses of five server versions");
+    let mut failures = Vec::new();
+    let mut by_version: BTreeMap<&str, BTreeMap<(Severity, &str, String), usize>> = BTreeMap::new();
+    let mut files: BTreeMap<&str, usize> = BTreeMap::new();
+    for (name, bytes) in &all {
+        let version = name.split('/').next().unwrap_or_default();
+        let document: Value<'_> = json::from_slice(bytes).unwrap();
+        let r = report(bytes, Target::Served);
+        if !r.is_valid() {
+            failures.push(format!("{name}:\n{r}"));
+        }
+        *files.entry(version).or_default() += 1;
+        let summary = by_version.entry(version).or_default();
+        for f in r.findings.iter().filter(|f| f.severity != Severity::Error) {
+            *summary.entry((f.severity, f.rule, pattern(&f.location, &document))).or_default() += 1;
+        }
+    }
+    assert!(failures.is_empty(), "recorded responses with errors under the served target:\n{}", failures.join("\n"));
+    let mut snapshot = String::new();
+    for (version, summary) in &by_version {
+        let _ = writeln!(snapshot, "== {version}: {} files, 0 errors", files[version]);
+        for ((severity, rule, at), n) in summary {
+            let _ = writeln!(snapshot, "{severity} [{rule}] {at} ×{n}");
+        }
+    }
+    insta::assert_snapshot!("served_every_version", snapshot);
+}
+
 #[test]
 fn published_findings_summary() {
     let all = samples::all_normalized();

@@ -83,7 +83,12 @@ fn validation_tables(
         };
         known_fields.entry(field.variable.clone()).or_insert(source);
     }
-    let inputs =
-        validation::Inputs { defs, served_url: &served_url, variable_of_system: &variable_of_system, known_fields };
+    let inputs = validation::Inputs {
+        defs,
+        served_url: &served_url,
+        variable_of_system: &variable_of_system,
+        known_fields,
+        fields: &catalog.fields,
+    };
     Ok(Tables::build(root, &inputs)?)
 }

@@ -3,7 +3,7 @@
 //! ```text
 //! bluebutton-codegen import [--shared DIR] [--out DIR]
 //! bluebutton-codegen generate --out DIR
-//! bluebutton-codegen check [--ir | --validation]
+//! bluebutton-codegen check [--ir | --validation | --errata]
 //! ```
 //! Paths default to the workspace this binary was built from, so it works from any directory.
 
@@ -26,6 +26,9 @@ commands:
   check --validation
       Print the validator's tables (every definition's element tree after the served errata
       and pruning, the value sets, the errata and what they changed).
+  check --errata
+      Print every restriction the IG puts on the STU3 base, and every departure of a recorded
+      server version from a definition, with its served verdict, the rule and the evidence.
 ";
 
 /// The workspace root, from where this crate lives (`codegen/..`).
@@ -120,7 +123,10 @@ fn generate(args: &[String]) -> ExitCode {
 fn check(args: &[String]) -> ExitCode {
     if let [flag] = args {
         if flag == "--validation" {
-            return check_validation();
+            return check_validation(false);
+        }
+        if flag == "--errata" {
+            return check_validation(true);
         }
     }
     let print_ir = match args {
@@ -158,8 +164,12 @@ fn check(args: &[String]) -> ExitCode {
     }
 }
 
-fn check_validation() -> ExitCode {
+fn check_validation(errata: bool) -> ExitCode {
     match bluebutton_codegen::generate::load_validation_tables(&workspace_root()) {
+        Ok(tables) if errata => {
+            print!("{}", tables.errata_listing());
+            ExitCode::SUCCESS
+        }
         Ok(tables) => {
             print!("{tables}");
             let (structures, elements, value_sets, codes) = tables.counts();

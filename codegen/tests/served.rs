@@ -39,3 +39,32 @@ fn extension_url_map() {
     assert!(map.unmapped.is_empty(), "{:?}", map.unmapped);
     insta::assert_snapshot!(map.to_string());
 }
+
+/// Every restriction the IG puts on the STU3 base, with its served verdict, the rule and the
+/// evidence (`bluebutton-codegen check --errata`), for review. The derived rules must decide
+/// the cases the recorded versions are known to need.
+#[test]
+fn served_verdicts() {
+    let tables = bluebutton_codegen::generate::load_validation_tables(root()).unwrap();
+    let verdict = |structure: &str, element: &str| {
+        tables
+            .verdicts
+            .iter()
+            .find(|v| v.structure.ends_with(structure) && v.element == element)
+            .unwrap_or_else(|| panic!("no verdict on {structure} {element}"))
+    };
+    // Several diagnosis variables told apart by their type share an entry when equal.
+    assert_eq!(verdict("bluebutton-snf-claim", "ExplanationOfBenefit.diagnosis.type").rule, "variables-share-entry");
+    // Carrier claims place one diagnosis type only: the IG's max 1 holds.
+    assert_eq!(verdict("bluebutton-carrier-claim", "ExplanationOfBenefit.diagnosis.type").rule, "holds");
+    // The 2020-10 and 2021-08 servers sent Coverage.contract, which the IG prohibits.
+    assert_eq!(verdict("bluebutton-coverage", "Coverage.contract").rule, "recorded-repeats");
+    // A diagnosis without a sequence contradicts base STU3 itself: a warning.
+    let sequence = verdict("bluebutton-inpatient-claim", "ExplanationOfBenefit.diagnosis.sequence");
+    assert_eq!((sequence.rule.as_str(), sequence.served.as_str()), ("recorded-deviation", "warning"));
+    // Each derived verdict names its evidence.
+    for v in tables.verdicts.iter().filter(|v| v.rule != "holds") {
+        assert!(!v.evidence.is_empty() || !v.rule.starts_with("recorded"), "{v}");
+    }
+    insta::assert_snapshot!(tables.errata_listing());
+}

@@ -19,7 +19,8 @@ fn tables() -> Tables {
     };
     let no_variables = |_: &str| None;
     let known_fields = BTreeMap::from([("size".to_string(), "a test catalog".to_string())]);
-    let inputs = Inputs { defs: &defs, served_url: &served_url, variable_of_system: &no_variables, known_fields };
+    let inputs =
+        Inputs { defs: &defs, served_url: &served_url, variable_of_system: &no_variables, known_fields, fields: &[] };
     Tables::build(&root, &inputs).unwrap()
 }
 
@@ -55,7 +56,13 @@ fn errata_that_select_nothing_are_errors() {
     .unwrap();
     let defs = Definitions::load(&dir).unwrap();
     let none = |_: &str| None;
-    let inputs = Inputs { defs: &defs, served_url: &none, variable_of_system: &none, known_fields: BTreeMap::new() };
+    let inputs = Inputs {
+        defs: &defs,
+        served_url: &none,
+        variable_of_system: &none,
+        known_fields: BTreeMap::new(),
+        fields: &[],
+    };
     let err = Tables::build(&dir, &inputs).unwrap_err();
     assert!(err.contains("`stale` selects nothing"), "{err}");
     std::fs::remove_dir_all(&dir).ok();

@@ -41,6 +41,36 @@ pub fn all_normalized() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Every response of every recorded server version: `samples/v1-normalized/` (named
+/// `current/<file>`) and `samples/history-normalized/<yyyy-mm>/` (`<yyyy-mm>/<file>`), sorted by
+/// version (current first) and name.
+pub fn all_recorded() -> Vec<(String, Vec<u8>)> {
+    let Some(dir) = shared_data() else { return Vec::new() };
+    let mut out: Vec<(String, Vec<u8>)> =
+        all_normalized().into_iter().map(|(name, bytes)| (format!("current/{name}"), bytes)).collect();
+    let history = dir.join("samples/history-normalized");
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(&history)
+        .expect("samples/history-normalized is readable")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    versions.sort();
+    for version in versions {
+        let label = version.file_name().unwrap().to_string_lossy().into_owned();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&version)
+            .expect("a history version is readable")
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for p in files {
+            let name = format!("{label}/{}", p.file_name().unwrap().to_string_lossy());
+            out.push((name, std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
 fn read(path: &Path) -> Option<Vec<u8>> {
     Some(std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }

@@ -366,9 +366,16 @@ pub fn emit(t: &Tables) -> String {
         out,
         "/// The systems of each value set, codes sorted.\npub(crate) static INCLUDES: &[Include] = &[\n{includes}];\n"
     );
-    let _ = writeln!(out, "/// The served errata (`profiles/errata/validation.json`); row 0 is none.\npub(crate) static ERRATA: &[Erratum] = &[\nErratum{{rule:\"\",evidence:\"\"}},");
+    let _ = writeln!(out, "/// The served errata (`profiles/errata/validation.json`); row 0 is none.\npub(crate) static ERRATA: &[Erratum] = &[\nErratum{{rule:\"\",evidence:\"\",content:&[]}},");
     for e in &t.errata {
-        let _ = writeln!(out, "Erratum{{rule:{},evidence:{}}},", lit(&e.rule), lit(&e.evidence));
+        let content: Vec<String> = e.rules.iter().map(|r| lit(r)).collect();
+        let _ = writeln!(
+            out,
+            "Erratum{{rule:{},evidence:{},content:&[{}]}},",
+            lit(&e.rule),
+            lit(&e.evidence),
+            content.join(",")
+        );
     }
     out.push_str("];\n\n");
     let _ = writeln!(out, "/// Served CCW variables the field catalog places, and where it says so; sorted.\npub(crate) static KNOWN_FIELDS: &[(&str, &str)] = &[");

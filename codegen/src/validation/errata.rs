@@ -9,6 +9,9 @@
 //!   definition (the listed element ids are the base's);
 //! - `deviation`: where the server departs from base STU3; a violation of the element's
 //!   cardinality or binding is reported as a warning (rule `served-deviation`), not an error;
+//! - `content-deviation`: the server departs from base STU3 inside the element's values (a
+//!   placeholder that breaks `ele-1` or a reference's format): an error of one of the listed
+//!   `rules` at or below the element is reported as a `served-deviation` warning;
 //! - `binding`: the value set served instead of the published one;
 //! - `types`: the types served instead (`value`: a list of type codes);
 //! - `extension-urls`: slices by url and fixed `Extension.url` values use the served URL of
@@ -40,6 +43,9 @@ pub struct Erratum {
     pub elements: Vec<String>,
     /// The cardinality (for `min`/`max`; `*` allowed for `max`), or the type codes (`types`).
     pub value: Option<serde_json::Value>,
+    /// The rules whose errors become warnings inside the element (for `content-deviation`).
+    #[serde(default)]
+    pub rules: Vec<String>,
     /// The value set (for `binding`).
     #[serde(rename = "valueSet")]
     pub value_set: Option<String>,
@@ -60,9 +66,22 @@ pub fn load(root: &Path) -> Result<Vec<Erratum>, String> {
     let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let errata: Vec<Erratum> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     for e in &errata {
-        let known = ["min", "max", "restore", "deviation", "binding", "types", "extension-urls", "code-systems"];
+        let known = [
+            "min",
+            "max",
+            "restore",
+            "deviation",
+            "content-deviation",
+            "binding",
+            "types",
+            "extension-urls",
+            "code-systems",
+        ];
         if !known.contains(&e.change.as_str()) {
             return Err(format!("{FILE}: {}: unknown change `{}`", e.rule, e.change));
+        }
+        if (e.change == "content-deviation") == e.rules.is_empty() {
+            return Err(format!("{FILE}: {}: `rules` lists the rules of a content-deviation, and only there", e.rule));
         }
         if e.evidence.trim().is_empty() {
             return Err(format!("{FILE}: {}: no evidence", e.rule));

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub mod emit;
 pub mod errata;
+pub mod served;
 pub mod tree;
 pub mod value_sets;
 
@@ -65,6 +66,11 @@ pub struct Tables {
     /// Served CCW variables the field catalog places, with where it says so
     /// (`data dictionary #12`, or the served-data errata).
     pub known_fields: BTreeMap<String, String>,
+    /// The served verdict of every IG restriction, and of every recorded departure from a
+    /// definition ([`served`]).
+    pub verdicts: Vec<served::Verdict>,
+    /// The recorded server versions the verdicts read: `(version, files)`.
+    pub recorded_sources: Vec<(String, usize)>,
 }
 
 /// What the build needs from the rest of the generator.
@@ -76,12 +82,15 @@ pub struct Inputs<'a> {
     pub variable_of_system: &'a dyn Fn(&str) -> Option<String>,
     /// Served variable → where the catalog places it.
     pub known_fields: BTreeMap<String, String>,
+    /// The catalog's fields (where the dictionary and its errata place each variable).
+    pub fields: &'a [crate::catalog::Field],
 }
 
 /// The files the tables are built from, beyond the definitions (for `rerun-if-changed`).
 pub fn input_files(root: &Path) -> Vec<PathBuf> {
     let mut files = value_sets::input_files(root);
     files.push(root.join(errata::FILE));
+    files.push(root.join(served::RECORDED_FILE));
     files
 }
 
@@ -110,6 +119,9 @@ impl Tables {
             tables.bound_value_sets().into_iter().filter(|u| tables.value_set(u).is_none()).collect();
         tables.errata = errata::load(root)?;
         tables.apply_errata(inputs)?;
+        let recorded = served::Recorded::load(root)?;
+        tables.recorded_sources = recorded.sources.clone();
+        tables.verdicts = tables.derive_served(inputs.fields, &recorded);
         tables.prune();
         Ok(tables)
     }
@@ -255,7 +267,7 @@ impl Tables {
                 }
                 node.served.max = Some(max);
             }
-            "deviation" => node.served.deviation = Some(i),
+            "deviation" | "content-deviation" => node.served.deviation = Some(i),
             "binding" => {
                 let vs = e.value_set.clone().ok_or_else(|| format!("{}: `binding` needs a valueSet", e.rule))?;
                 node.served.value_set = Some(vs);

@@ -116,6 +116,8 @@ pub struct Node {
     pub url: Option<String>,
     pub availability: Availability,
     pub served: Served,
+    /// The base definition's cardinality (the snapshot's `base`), when it gives one.
+    pub base: Option<(u32, u32)>,
 }
 
 impl Node {
@@ -141,6 +143,7 @@ impl Node {
             url: None,
             availability: Availability::Both,
             served: Served::default(),
+            base: None,
         }
     }
 }
@@ -167,6 +170,13 @@ pub fn parse_max(max: Option<&str>) -> u32 {
         None | Some("*") => MANY,
         Some(n) => n.parse().unwrap_or(MANY),
     }
+}
+
+/// The base cardinality of a snapshot element (`base.min`, `base.max`).
+fn base_card(e: &ElementDefinition) -> Option<(u32, u32)> {
+    let Some(Value::Object(base)) = e.other.get("base") else { return None };
+    let min = base.get("min").and_then(Value::as_u64).and_then(|m| u32::try_from(m).ok())?;
+    Some((min, parse_max(base.get("max").and_then(Value::as_str))))
 }
 
 fn base_of(e: &ElementDefinition) -> (Option<String>, Option<String>) {
@@ -329,6 +339,7 @@ impl Arena {
         node.slice_name = e.slice_name.clone();
         node.min = e.min.unwrap_or(0);
         node.max = parse_max(e.max.as_deref());
+        node.base = base_card(e);
         let (_, base_max) = base_of(e);
         node.array = parse_max(base_max.as_deref().or(e.max.as_deref())) > 1;
         node.types = e

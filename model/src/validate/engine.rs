@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use super::invariants;
-use super::tables::{self, Structure, TypeRef, E, MANY, NONE};
+use super::tables::{self, Erratum, Structure, TypeRef, E, MANY, NONE};
 use super::terminology;
 use super::{Finding, Severity, Target};
 use crate::claim_type::{ClaimType, EOB_TYPE_SYSTEM};
@@ -97,6 +97,8 @@ pub(crate) struct Engine {
     scopes: Vec<Scope>,
     /// Depth of contained resources being walked.
     in_contained: usize,
+    /// The content-deviation erratum of the element whose value is being walked.
+    content_deviation: Option<&'static Erratum>,
     notes: Vec<(&'static str, String, Note)>,
     /// The notes have their final counts.
     notes_final: bool,
@@ -159,6 +161,7 @@ impl Engine {
             path: String::new(),
             scopes: Vec::new(),
             in_contained: 0,
+            content_deviation: None,
             notes: Vec::new(),
             notes_final: false,
         }
@@ -307,6 +310,14 @@ impl Engine {
         expected: Option<String>,
         found: Option<String>,
     ) {
+        let (severity, rule, message) = match self.content_deviation {
+            Some(erratum) if severity == Severity::Error && erratum.content.contains(&rule) => (
+                Severity::Warning,
+                "served-deviation",
+                format!("{message} [{rule}; served-data erratum {}: {}]", erratum.rule, erratum.evidence),
+            ),
+            _ => (severity, rule, message),
+        };
         self.findings.push(Finding { severity, rule, location: self.path.clone(), message, expected, found });
     }
 
@@ -897,8 +908,26 @@ impl Engine {
         e.slices().iter().position(|s| s.available(self.target) && s.url(self.target) == url)
     }
 
-    /// One value of an element, of type `ty` (`slice` when it matched one).
+    /// One value of an element, of type `ty` (`slice` when it matched one). Inside an element
+    /// whose erratum is a content deviation, errors are served-deviation warnings.
     fn item(&mut self, e: &'static E, ty: Option<&'static TypeRef>, value: &Value<'_>, slice: Option<&'static E>) {
+        match e.deviation(self.target).filter(|d| !d.content.is_empty()) {
+            Some(erratum) if self.content_deviation.is_none() => {
+                self.content_deviation = Some(erratum);
+                self.item_value(e, ty, value, slice);
+                self.content_deviation = None;
+            }
+            _ => self.item_value(e, ty, value, slice),
+        }
+    }
+
+    fn item_value(
+        &mut self,
+        e: &'static E,
+        ty: Option<&'static TypeRef>,
+        value: &Value<'_>,
+        slice: Option<&'static E>,
+    ) {
         let code = ty.map_or("", |t| t.code);
         if is_primitive(code) {
             self.primitive(code, value);

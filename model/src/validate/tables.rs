@@ -131,6 +131,9 @@ pub(crate) struct Include {
 pub(crate) struct Erratum {
     pub rule: &'static str,
     pub evidence: &'static str,
+    /// A deviation inside the element's values: the rules whose errors at or below it are
+    /// warnings (empty for a deviation at the element itself).
+    pub content: &'static [&'static str],
 }
 
 include!(concat!(env!("OUT_DIR"), "/validation.rs"));
