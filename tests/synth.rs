@@ -123,10 +123,15 @@ fn every_field_of_every_view_is_generated_and_read_back() {
         }
         let missing: Vec<&str> = fields_of_type(ty)
             .into_iter()
-            .filter(|f| !seen.contains(&(*f as *const FieldInfo)))
+            .filter(|f| f.current != seen.contains(&(*f as *const FieldInfo)))
             .map(|f| f.location)
             .collect();
-        assert!(missing.is_empty(), "{ty:?}: {} field(s) never generated:\n{}", missing.len(), missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "{ty:?}: {} field(s) never generated (or generated though the current server does not send them):\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
     }
     let mut seen: BTreeSet<*const FieldInfo> = BTreeSet::new();
     for i in 0..30 {
@@ -135,15 +140,17 @@ fn every_field_of_every_view_is_generated_and_read_back() {
             seen.extend(fields_of(resource).unwrap().iter().map(|f| f.field.info as *const FieldInfo));
         }
     }
+    // Fields only older server versions sent (the 2020-10 county code) are never generated.
+    assert!(BeneficiaryPatient::FIELDS.iter().any(|f| !f.current));
     let missing: Vec<&str> = BeneficiaryPatient::FIELDS
         .iter()
         .chain(BeneficiaryCoverage::FIELDS)
-        .filter(|f| !seen.contains(&(**f as *const FieldInfo)))
+        .filter(|f| f.current != seen.contains(&(**f as *const FieldInfo)))
         .map(|f| f.location)
         .collect();
     assert!(
         missing.is_empty(),
-        "Patient/Coverage: {} field(s) never generated:\n{}",
+        "Patient/Coverage: {} field(s) never generated (or generated though not sent now):\n{}",
         missing.len(),
         missing.join("\n")
     );

@@ -28,6 +28,31 @@ fn every_normalized_sample_has_no_unmapped_field() {
 }
 
 #[test]
+fn every_recorded_older_response_has_no_unmapped_field() {
+    let Some(dir) = shared_data("every_recorded_older_response_has_no_unmapped_field") else { return };
+    for version in ["2020-10", "2021-08", "2023-04", "2024-09"] {
+        let mut files: Vec<String> = std::fs::read_dir(dir.join("samples/history-normalized").join(version))
+            .unwrap()
+            .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+            .filter(|p| !p.ends_with("metadata.json"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 18, "{version}: {} responses", files.len());
+        let args: Vec<&str> = std::iter::once("fields").chain(files.iter().map(String::as_str)).collect();
+        let Outcome { code, stdout: out, stderr: err } = run_with_stdin(&args, b"");
+        let unmapped: Vec<&str> = out.lines().filter(|l| l.contains("\tUNMAPPED\t")).collect();
+        assert!(unmapped.is_empty(), "{version}:\n{}", unmapped.join("\n"));
+        assert_eq!(code, 0, "{version}: {err}");
+        assert!(out.lines().count() > 2000, "{version}: the responses carry thousands of fields");
+    }
+    // The county code only 2020-10 sent is listed where it sent it.
+    let patient = dir.join("samples/history-normalized/2020-10/patientRead.json");
+    let Outcome { stdout: out, .. } = run_with_stdin(&["fields", &patient.to_string_lossy()], b"");
+    let county = out.lines().find(|l| l.split('\t').nth(3) == Some("cnty_cd")).expect("the county code");
+    assert!(county.ends_with("\t567834\tPatient.address.district\tcnty_cd\t123\t"), "{county}");
+}
+
+#[test]
 fn fields_are_decoded_and_located() {
     let Some(dir) = shared_data("fields_are_decoded_and_located") else { return };
     let file = dir.join("samples/v1-normalized/eobReadCarrier.json");

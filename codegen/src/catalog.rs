@@ -7,6 +7,11 @@
 //! path of [`Step`]s from a resource (or from one of its repeating elements, the [`Level`]) to
 //! the value, where a step may carry the [`Filter`] that selects one entry of a repeating
 //! element by a URL or code (never by position). The view emitter turns fields into accessors.
+//!
+//! Older server versions put some fields elsewhere (or sent fields the current one does not):
+//! `coding-systems/errata/history.json` lists those [`Placement`]s, each with the recorded
+//! versions and the evidence. A field's accessor reads its current place first, then each older
+//! one.
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
@@ -75,6 +80,38 @@ pub struct Erratum {
     pub applies_to: Vec<String>,
     /// The label, when the dictionary has none.
     pub label: Option<String>,
+}
+
+/// Where older server versions placed variables (`coding-systems/errata/history.json`): one
+/// entry per behaviour, for one variable or for a class of variables that moved the same way.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OlderPlacement {
+    /// The variables (served ids) placed this way; a `<variable>` in the mapping stands for
+    /// each.
+    pub variables: Vec<String>,
+    /// The recorded server versions (`2020-10`) that send the variables at this place.
+    pub versions: Vec<String>,
+    /// Where in those versions' responses, and why it is the same variable.
+    pub evidence: String,
+    /// The place, in the dictionary's notation.
+    pub mapping: Mapping,
+    /// The label, for a variable the current server does not send (no field to take it from).
+    pub label: Option<String>,
+    /// Claim types, for a variable the current server does not send.
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+}
+
+/// One more place of a field: where older server versions sent it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Placement {
+    /// Steps from the field's level to the value, as [`Field::steps`].
+    pub steps: Vec<Step>,
+    /// The recorded server versions that send the field here.
+    pub versions: Vec<String>,
+    /// How we know.
+    pub evidence: String,
 }
 
 /// The repeating element a field belongs to; `Root` is the resource itself.
@@ -176,28 +213,52 @@ pub struct Field {
     pub source: String,
     /// The accessor name when it is not the variable's.
     pub accessor: Option<String>,
+    /// Whether the current server sends the field at [`steps`](Self::steps). `false` for a
+    /// field only older versions sent: its `steps` are then those of `older[0]`.
+    pub current: bool,
+    /// Where older server versions sent the field, newest first; the accessor reads `steps`,
+    /// then each of these.
+    pub older: Vec<Placement>,
 }
 
 impl Field {
     /// The FHIR location, FHIRPath-like: `ExplanationOfBenefit.item.extension(url='…').valueCoding`.
     pub fn location(&self) -> String {
+        self.location_of(&self.steps)
+    }
+
+    /// The location of `steps` from the field's level (one of its [`Placement`]s).
+    pub fn location_of(&self, steps: &[Step]) -> String {
         let mut loc = self.resource.clone();
         if self.level != Level::Root {
             loc.push('.');
             loc.push_str(self.level.element());
         }
-        for step in &self.steps {
+        for step in steps {
             loc.push('.');
             loc.push_str(&step.to_string());
         }
         loc
     }
 
+    /// The steps of every place of the field: the current one, then the older ones that
+    /// differ from it.
+    pub fn placements(&self) -> Vec<&[Step]> {
+        let mut out: Vec<&[Step]> = vec![&self.steps];
+        for p in &self.older {
+            if !out.contains(&p.steps.as_slice()) {
+                out.push(&p.steps);
+            }
+        }
+        out
+    }
+
     /// Every bluebutton URL the field is found by (extension urls, systems, category codes and
     /// their systems), and the variable's own URL, which is the system of its coded values.
     pub fn urls(&self) -> Vec<String> {
         let mut urls: Vec<String> = Vec::new();
-        for filter in self.steps.iter().flat_map(|s| &s.filters) {
+        let placements = self.placements();
+        for filter in placements.iter().flat_map(|p| p.iter()).flat_map(|s| &s.filters) {
             match filter {
                 Filter::Url(u) | Filter::System(u) => urls.push(u.clone()),
                 Filter::Coded { code, system, .. } => {
@@ -250,14 +311,21 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, CatalogErro
 }
 
 impl Catalog {
-    /// Loads `<root>/coding-systems/data-dictionary/v1.json` and
-    /// `<root>/coding-systems/errata/variables.json` (either may be absent in test sets).
+    /// Loads `<root>/coding-systems/data-dictionary/v1.json`,
+    /// `<root>/coding-systems/errata/variables.json` and `<root>/coding-systems/errata/history.json`
+    /// (any may be absent in test sets).
     pub fn load(root: &Path) -> Result<Catalog, CatalogError> {
-        let dd_path = root.join("coding-systems/data-dictionary/v1.json");
-        let errata_path = root.join("coding-systems/errata/variables.json");
-        let dictionary: Vec<DictionaryEntry> = if dd_path.exists() { read_json(&dd_path)? } else { Vec::new() };
-        let errata: Vec<Erratum> = if errata_path.exists() { read_json(&errata_path)? } else { Vec::new() };
-        Ok(Catalog::build(&dictionary, &errata))
+        fn read_or_empty<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, CatalogError> {
+            if path.exists() {
+                read_json(path)
+            } else {
+                Ok(Vec::new())
+            }
+        }
+        let dictionary: Vec<DictionaryEntry> = read_or_empty(&root.join("coding-systems/data-dictionary/v1.json"))?;
+        let errata: Vec<Erratum> = read_or_empty(&root.join("coding-systems/errata/variables.json"))?;
+        let history: Vec<OlderPlacement> = read_or_empty(&root.join("coding-systems/errata/history.json"))?;
+        Ok(Catalog::build(&dictionary, &errata, &history))
     }
 
     /// The files [`Catalog::load`] reads (for build scripts' `rerun-if-changed`).
@@ -266,6 +334,7 @@ impl Catalog {
             "coding-systems/data-dictionary/v1.json",
             "coding-systems/errata/variables.json",
             "coding-systems/errata/url-exceptions.json",
+            "coding-systems/errata/history.json",
         ]
         .iter()
         .map(|f| root.join(f))
@@ -273,8 +342,10 @@ impl Catalog {
     }
 
     /// Places every dictionary mapping; an erratum for a variable replaces the dictionary's
-    /// mappings of that variable.
-    pub fn build(dictionary: &[DictionaryEntry], errata: &[Erratum]) -> Catalog {
+    /// mappings of that variable; the older placements are added to the fields of their
+    /// variables (at the same resource and level), or are fields of their own when the current
+    /// server does not send the variable.
+    pub fn build(dictionary: &[DictionaryEntry], errata: &[Erratum], history: &[OlderPlacement]) -> Catalog {
         let mut catalog = Catalog::default();
         let replaced: BTreeSet<u32> = errata.iter().flat_map(|e| e.replaces.iter().copied()).collect();
         // Label and claim types, by variable and by dictionary entry, for the errata.
@@ -325,7 +396,68 @@ impl Catalog {
             }
             same
         });
+        for older in history {
+            catalog.add_older(older);
+        }
+        catalog.fields.sort();
         catalog
+    }
+
+    /// Adds one [`OlderPlacement`] to each of its variables.
+    fn add_older(&mut self, older: &OlderPlacement) {
+        let source = format!("history: {}", older.evidence);
+        for variable in &older.variables {
+            let with = |text: &str| text.replace("<variable>", variable);
+            let mapping = Mapping {
+                resource: older.mapping.resource.clone(),
+                element: with(&older.mapping.element),
+                discriminator: older.mapping.discriminator.iter().map(|d| with(d)).collect(),
+            };
+            if mapping.resource.is_empty() || mapping.element.contains(';') || mapping.element.trim().is_empty() {
+                self.skipped.push((source.clone(), variable.clone(), "an older placement needs one element".into()));
+                continue;
+            }
+            let (level, steps) = place(&mapping.element, &conditions(&mapping.discriminator), variable);
+            let placement = Placement { steps, versions: older.versions.clone(), evidence: older.evidence.clone() };
+            let of_variable: Vec<usize> = (0..self.fields.len())
+                .filter(|&i| self.fields[i].variable == *variable && self.fields[i].resource == mapping.resource)
+                .collect();
+            if of_variable.is_empty() {
+                let Some(label) = &older.label else {
+                    self.skipped.push((
+                        source.clone(),
+                        variable.clone(),
+                        "a variable not sent now needs a label".into(),
+                    ));
+                    continue;
+                };
+                self.fields.push(Field {
+                    resource: mapping.resource.clone(),
+                    level,
+                    steps: placement.steps.clone(),
+                    variable: variable.clone(),
+                    label: label.clone(),
+                    claim_types: older.applies_to.iter().cloned().collect(),
+                    source: format!(
+                        "not sent by the current server, only by older ones ({})",
+                        older.versions.join(", ")
+                    ),
+                    accessor: None,
+                    current: false,
+                    older: vec![placement],
+                });
+                continue;
+            }
+            let at_level: Vec<usize> = of_variable.into_iter().filter(|&i| self.fields[i].level == level).collect();
+            if at_level.is_empty() {
+                let reason = format!("an older placement at another level ({level:?}) than the field's");
+                self.skipped.push((source.clone(), variable.clone(), reason));
+                continue;
+            }
+            for i in at_level {
+                self.fields[i].older.push(placement.clone());
+            }
+        }
     }
 
     fn add(
@@ -375,6 +507,8 @@ impl Catalog {
             claim_types: claim_types.clone(),
             source: source.into(),
             accessor,
+            current: true,
+            older: Vec::new(),
         });
     }
 }
@@ -527,6 +661,15 @@ impl fmt::Display for Catalog {
                 types.join(","),
                 field.source
             )?;
+            for older in &field.older {
+                writeln!(
+                    f,
+                    "  older: {} [{}] ({})",
+                    field.location_of(&older.steps),
+                    older.versions.join(","),
+                    older.evidence
+                )?;
+            }
         }
         for (source, variable, reason) in &self.skipped {
             writeln!(f, "skipped {variable} ({source}): {reason}")?;

@@ -75,7 +75,8 @@ fn validation_tables(
         systems.variables.iter().find(|v| v.published_system.as_deref() == Some(system)).map(|v| v.id.clone())
     };
     let mut known_fields = std::collections::BTreeMap::new();
-    for field in &catalog.fields {
+    // The fields the current server sends: one only older versions sent is not served now.
+    for field in catalog.fields.iter().filter(|f| f.current) {
         let source = if field.source.starts_with("erratum") {
             "coding-systems/errata/variables.json".to_string()
         } else {

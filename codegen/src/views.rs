@@ -11,7 +11,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::catalog::{Catalog, Field, Filter, Level};
+use crate::catalog::{Catalog, Field, Filter, Level, Step};
 use crate::ir::{primitive_has_lifetime, FieldType, Max, Model, Struct, TypeRef};
 
 /// A view to generate: a profile (claim type, Patient, Coverage) and its levels.
@@ -105,6 +105,11 @@ struct Accessor {
     multi: bool,
     /// The field's path as `PathStep` literals.
     steps: Vec<TokenStream>,
+    /// The field's older placements as `Placement` literals.
+    older: Vec<TokenStream>,
+    /// Whether the accessor reads more than one place (it then has a `…_placed` twin that
+    /// also says where it found the value).
+    placed: bool,
 }
 
 /// Builds the iterator pipeline of a field; `None` when the path does not resolve in the model
@@ -123,14 +128,14 @@ fn find_struct<'m>(model: &'m Model, name: &str) -> Option<&'m Struct> {
 }
 
 /// Resolves `steps` from the struct `start`; each step appends one adapter to the pipeline.
-fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, String> {
+fn pipeline(model: &Model, start: &str, steps: &[Step]) -> Result<Vec<Pipeline>, String> {
     let mut stages = vec![Pipeline {
         tokens: quote! { std::iter::once(self.0) },
         item: Item::Struct(start.to_string()),
         multi: false,
         step: TokenStream::new(),
     }];
-    for step in &field.steps {
+    for step in steps {
         let last = stages.last().expect("at least the start");
         let Item::Struct(current) = &last.item else {
             return Err(format!("`{}` steps into a primitive", step.name));
@@ -288,19 +293,25 @@ fn pipeline(model: &Model, start: &str, field: &Field) -> Result<Vec<Pipeline>, 
 
 const QUANTITY_LIKE: &[&str] = &["Quantity", "Money", "SimpleQuantity", "Age", "Count", "Distance", "Duration"];
 
-/// The accessor of one field (or of several variables at the same place): its return type,
-/// body and the row `fields()` reports.
-fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>) -> Result<Accessor, String> {
-    let field = &fields[0];
-    let stages = pipeline(model, start, field)?;
+/// Where one placement of a field ends: the pipeline with its conversion, what it returns,
+/// whether it repeats, and its path as `PathStep` literals.
+struct Ending {
+    tokens: TokenStream,
+    ret: TokenStream,
+    multi: bool,
+    steps: Vec<TokenStream>,
+}
+
+/// The pipeline of one placement (`steps` from `start`) and how its value is typed.
+fn ending(model: &Model, start: &str, steps: &[Step], code_enum: Option<&str>) -> Result<Ending, String> {
+    let stages = pipeline(model, start, steps)?;
     let last = stages.last().expect("at least one stage");
-    let leaf = field.steps.last().map(|s| s.name.as_str()).unwrap_or("");
+    let leaf = steps.last().map(|s| s.name.as_str()).unwrap_or("");
     let parent = stages.len().checked_sub(2).map(|i| &stages[i]);
-    let code_enum = if fields.len() == 1 { enum_of(&field.variable) } else { None };
     // What the accessor returns: the stage it ends at and how the value is typed.
     let (stage, ret, convert) = match (&last.item, parent.map(|p| &p.item)) {
         (Item::Primitive(_), Some(Item::Struct(_))) if leaf == "code" && code_enum.is_some() => {
-            let e = ident(code_enum.as_deref().expect("checked"));
+            let e = ident(code_enum.expect("checked"));
             (
                 last,
                 quote! { crate::Coded<'a, crate::codes::#e> },
@@ -342,28 +353,120 @@ fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>)
             (last, ty, quote! {})
         }
     };
+    let pipe = &stage.tokens;
+    Ok(Ending {
+        tokens: quote! { #pipe #convert },
+        ret,
+        multi: stage.multi,
+        steps: stages.iter().skip(1).map(|s| s.step.clone()).collect(),
+    })
+}
+
+/// The accessor of one field (or of several variables at the same place): its return type,
+/// body and the row `fields()` reports. A field with older placements reads them in order
+/// after its current place and returns the value of the first place that has one.
+fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>) -> Result<Accessor, String> {
+    let field = &fields[0];
+    let code_enum = if fields.len() == 1 { enum_of(&field.variable) } else { None };
+    let placements = field.placements();
+    let ends = placements
+        .iter()
+        .map(|steps| ending(model, start, steps, code_enum.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let first = &ends[0];
+    for (end, steps) in ends.iter().zip(&placements).skip(1) {
+        if end.ret.to_string() != first.ret.to_string() || end.multi != first.multi {
+            let text = |ret: &TokenStream| ret.to_string().replace(' ', "").replace("&'a", "&'a ");
+            return Err(format!(
+                "the older placement {} gives {}{}, the current one {}{}",
+                field.location_of(steps),
+                text(&end.ret),
+                if end.multi { " (repeating)" } else { "" },
+                text(&first.ret),
+                if first.multi { " (repeating)" } else { "" }
+            ));
+        }
+    }
+    let (ret, multi) = (&first.ret, first.multi);
     let name = accessor_name(&fields);
     let fname = ident(&name);
-    let pipe = &stage.tokens;
-    let doc = doc_lines(&accessor_doc(&fields, stage.multi));
-    let tokens = if stage.multi {
-        quote! {
-            #doc
-            pub fn #fname(&self) -> impl Iterator<Item = #ret> + 'a {
-                #pipe #convert
+    let placed_fname = format_ident!("{name}_placed");
+    let doc = doc_lines(&accessor_doc(&fields, multi));
+    let pipes: Vec<&TokenStream> = ends.iter().map(|e| &e.tokens).collect();
+    let locations: Vec<String> = placements.iter().map(|steps| field.location_of(steps)).collect();
+    let placed_doc = format!(
+        " [`{name}`](Self::{name}) and the location of the place it was read from (the current one, or an older server's)."
+    );
+    let tokens = match (ends.len(), multi) {
+        (1, true) => {
+            let pipe = pipes[0];
+            quote! {
+                #doc
+                pub fn #fname(&self) -> impl Iterator<Item = #ret> + 'a {
+                    #pipe
+                }
             }
         }
-    } else {
-        quote! {
+        (1, false) => {
+            let pipe = pipes[0];
+            quote! {
+                #doc
+                pub fn #fname(&self) -> Option<#ret> {
+                    #pipe .next()
+                }
+            }
+        }
+        (_, false) => quote! {
             #doc
             pub fn #fname(&self) -> Option<#ret> {
-                #pipe #convert .next()
+                self.#placed_fname().map(|(_, v)| v)
+            }
+            #[doc = #placed_doc]
+            pub fn #placed_fname(&self) -> Option<(&'static str, #ret)> {
+                #( if let Some(v) = #pipes .next() { return Some((#locations, v)); } )*
+                None
+            }
+        },
+        (_, true) => {
+            let indices: Vec<usize> = (0..pipes.len()).collect();
+            let (first_pipe, rest) = pipes.split_first().expect("several");
+            let rest_indices = &indices[1..];
+            let count = pipes.len();
+            quote! {
+                #doc
+                pub fn #fname(&self) -> impl Iterator<Item = #ret> + 'a {
+                    self.#placed_fname().1
+                }
+                #[doc = #placed_doc]
+                pub fn #placed_fname(&self) -> (&'static str, impl Iterator<Item = #ret> + 'a) {
+                    let at: usize = #( if #pipes .next().is_some() { #indices } else )* { 0 };
+                    let locations: [&'static str; #count] = [#(#locations),*];
+                    (
+                        locations[at],
+                        #first_pipe .filter(move |_| at == 0) #( .chain(#rest .filter(move |_| at == #rest_indices)) )*
+                    )
+                }
             }
         }
     };
-    let steps = stages.iter().skip(1).map(|s| s.step.clone()).collect();
+    let mut older = Vec::new();
+    for placement in &field.older {
+        let end = ending(model, start, &placement.steps, code_enum.as_deref())?;
+        let steps = &end.steps;
+        let location = field.location_of(&placement.steps);
+        let versions = &placement.versions;
+        let evidence = &placement.evidence;
+        older.push(quote! {
+            crate::views::Placement {
+                location: #location,
+                versions: &[#(#versions),*],
+                evidence: #evidence,
+                steps: &[#(#steps),*],
+            }
+        });
+    }
     let info = info_ident(&fields);
-    Ok(Accessor { name, fields, tokens, info, multi: stage.multi, steps })
+    Ok(Accessor { name, fields, tokens, info, multi, steps: first.steps.clone(), older, placed: ends.len() > 1 })
 }
 
 fn info_ident(fields: &[Field]) -> Ident {
@@ -450,6 +553,13 @@ fn accessor_doc(fields: &[Field], multi: bool) -> String {
         doc.push_str(", every entry");
     }
     doc.push_str(&format!("\n\n Source: {}.", f.source));
+    for older in &f.older {
+        doc.push_str(&format!(
+            "\n\n Older servers ({}): `{}`.",
+            older.versions.join(", "),
+            f.location_of(&older.steps)
+        ));
+    }
     doc
 }
 
@@ -482,7 +592,7 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
             // Variables at the same place share one accessor.
             let mut places: BTreeMap<(String, Option<String>), Vec<Field>> = BTreeMap::new();
             for f in applicable.iter().filter(|f| f.level == *level) {
-                let key = (format!("{:?}", f.steps), f.accessor.clone());
+                let key = (format!("{:?} {:?}", f.steps, f.older), f.accessor.clone());
                 places.entry(key).or_default().push((*f).clone());
             }
             let start = level_struct(spec.resource, *level);
@@ -556,6 +666,8 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
                 let urls: BTreeSet<String> = a.fields.iter().flat_map(|f| f.urls()).collect();
                 let urls = urls.iter();
                 let steps = &a.steps;
+                let older = &a.older;
+                let current = f.current;
                 let applies_to: BTreeSet<&str> =
                     a.fields.iter().flat_map(|f| f.claim_types.iter().map(String::as_str)).collect();
                 let applies_to = applies_to.iter();
@@ -572,6 +684,8 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
                             urls: &[#(#urls),*],
                             applies_to: &[#(#applies_to),*],
                             steps: &[#(#steps),*],
+                            current: #current,
+                            older: &[#(#older),*],
                         };
                     }
                 });
@@ -638,7 +752,17 @@ fn emit_view(
     });
     let collects = accessors.iter().map(|a| {
         let (fname, info) = (ident(&a.name), &a.info);
-        if a.multi {
+        let placed = format_ident!("{}_placed", a.name);
+        if a.placed && a.multi {
+            quote! {
+                let (location, values) = self.#placed();
+                for v in values { out.push(crate::views::support::FieldValue::at(&#info, location, &v)); }
+            }
+        } else if a.placed {
+            quote! {
+                if let Some((location, v)) = self.#placed() { out.push(crate::views::support::FieldValue::at(&#info, location, &v)); }
+            }
+        } else if a.multi {
             quote! { for v in self.#fname() { out.push(crate::views::support::FieldValue::new(&#info, &v)); } }
         } else {
             quote! { if let Some(v) = self.#fname() { out.push(crate::views::support::FieldValue::new(&#info, &v)); } }

@@ -72,8 +72,12 @@ pub fn display_of(system: &str, code: &str) -> Option<&'static str> {
 /// The code system of adjudication categories.
 const ADJUDICATION: &str = "https://bluebutton.cms.gov/resources/codesystem/adjudication";
 
-/// Places `info` in `obj` (the element of its level) with a generated value.
+/// Places `info` in `obj` (the element of its level) with a generated value, at the place the
+/// current server sends it; a field only older server versions sent is left out.
 pub fn place(obj: &mut Obj, info: &'static FieldInfo, scene: &mut Scene<'_>) {
+    if !info.current {
+        return;
+    }
     let mut steps = info.steps;
     let mut obj = obj;
     if steps.first().is_some_and(|s| s.name == "adjudication" && s.filters.is_empty()) {

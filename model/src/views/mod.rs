@@ -15,7 +15,7 @@ mod generated {
 }
 
 pub use generated::*;
-pub use support::{FieldInfo, FieldValue, LocatedField, PathFilter, PathStep};
+pub use support::{FieldInfo, FieldValue, LocatedField, PathFilter, PathStep, Placement};
 pub use tasks::{Diagnosis, Drug, IcdVersion, LineCosts, MedicarePart, Procedure, Provider};
 pub use unmapped::{bluebutton_urls, unmapped, UrlOccurrence};
 

@@ -43,13 +43,34 @@ pub struct FieldInfo {
     /// The bluebutton URL that identifies the field in the data (empty for core elements).
     pub url: &'static str,
     /// Every bluebutton URL the accessor selects on (extension urls, systems, category codes
-    /// and their code systems) and the variable's own URL. A `<year>` stands for any year.
+    /// and their code systems, at every place it reads) and the variable's own URL. A `<year>`
+    /// stands for any year.
     pub urls: &'static [&'static str],
     /// The claim types (`Carrier`, `PDE`) or Coverage parts (`Part-A`) the data dictionary
     /// lists the field for; empty for Patient fields.
     pub applies_to: &'static [&'static str],
     /// The path from the level's element to the value, step by step: what
     /// [`location`](Self::location) says, as data.
+    pub steps: &'static [PathStep],
+    /// Whether the current server sends the field at [`steps`](Self::steps); `false` for a
+    /// field only older server versions sent (its `steps` are then those of `older[0]`).
+    pub current: bool,
+    /// Where older server versions sent the field, newest first, with the recorded versions
+    /// and the evidence (`coding-systems/errata/history.json`). The accessor reads `steps`
+    /// first, then each of these, and returns the value of the first place that has one.
+    pub older: &'static [Placement],
+}
+
+/// A place where older server versions sent a field.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// FHIRPath-like location, as [`FieldInfo::location`].
+    pub location: &'static str,
+    /// The recorded server versions (`2020-10`) that send the field here.
+    pub versions: &'static [&'static str],
+    /// How we know: the responses and elements of those versions.
+    pub evidence: &'static str,
+    /// The path from the level's element to the value, as [`FieldInfo::steps`].
     pub steps: &'static [PathStep],
 }
 
@@ -99,6 +120,9 @@ impl FieldInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldValue {
     pub info: &'static FieldInfo,
+    /// Where the value was read: [`FieldInfo::location`], or the location of one of its
+    /// [`older`](FieldInfo::older) placements.
+    pub location: &'static str,
     /// The value as text (a code, an amount, a date, an identifier).
     pub value: String,
     /// The code's display, from the data or the CMS code systems.
@@ -106,8 +130,14 @@ pub struct FieldValue {
 }
 
 impl FieldValue {
+    /// A value read at the field's current place.
     pub fn new<T: FieldText + ?Sized>(info: &'static FieldInfo, value: &T) -> FieldValue {
-        FieldValue { info, value: value.value_text(), display: value.display_text() }
+        FieldValue::at(info, info.location, value)
+    }
+
+    /// A value read at `location` (the field's own or an older placement's).
+    pub fn at<T: FieldText + ?Sized>(info: &'static FieldInfo, location: &'static str, value: &T) -> FieldValue {
+        FieldValue { info, location, value: value.value_text(), display: value.display_text() }
     }
 }
 
@@ -258,9 +288,9 @@ impl LocatedField {
             Some((element, i)) => {
                 let plain = format!("{}.{element}", self.field.info.resource);
                 let indexed = format!("{plain}[{i}]");
-                self.field.info.location.replacen(&plain, &indexed, 1)
+                self.field.location.replacen(&plain, &indexed, 1)
             }
-            None => self.field.info.location.to_string(),
+            None => self.field.location.to_string(),
         }
     }
 }

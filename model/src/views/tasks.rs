@@ -208,6 +208,19 @@ pub struct Diagnosis<'a> {
     /// Its roles in [`DIAGNOSIS_TYPE`]: `principal`, `admitting`, `other`, `external`,
     /// `external-first`, `reason-for-visit` (empty on carrier lines' other diagnoses).
     pub roles: Vec<&'a str>,
+    /// Whether the diagnosis was present on admission (inpatient claims): the coding of the
+    /// diagnosis's POA indicator, whichever of `clm_poa_ind_sw1`…`25` and `clm_e_poa_ind_sw1`…`12`
+    /// names it. Servers before 2023 (the recorded 2020-10 and 2021-08 responses) name every
+    /// diagnosis's indicator `clm_poa_ind_sw1`, the current one numbers them; this reads both.
+    pub present_on_admission: Option<&'a Coding<'a>>,
+}
+
+/// Whether `url` is a present-on-admission indicator's (`…/clm_poa_ind_sw<N>`,
+/// `…/clm_e_poa_ind_sw<N>`).
+fn is_poa_indicator(url: &str) -> bool {
+    url.strip_prefix("https://bluebutton.cms.gov/resources/variables/")
+        .and_then(|v| v.strip_prefix("clm_poa_ind_sw").or_else(|| v.strip_prefix("clm_e_poa_ind_sw")))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl<'a> Diagnosis<'a> {
@@ -227,6 +240,14 @@ impl<'a> Diagnosis<'a> {
                 .filter(|c| c.system().is_some_and(|s| s.as_str() == DIAGNOSIS_TYPE))
                 .filter_map(|c| c.code().map(|c| c.as_str()))
                 .collect(),
+            present_on_admission: d
+                .extension
+                .iter()
+                .filter(|e| e.url.as_ref().is_some_and(|u| is_poa_indicator(u.as_str())))
+                .find_map(|e| match &e.value {
+                    Some(crate::types::ExtensionValue::Coding(c)) => Some(c),
+                    _ => None,
+                }),
         }
     }
 
