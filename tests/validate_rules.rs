@@ -93,7 +93,7 @@ fn json_types() {
     error(&served(&twice), "cardinality-max", "Observation.valueBoolean");
     // An empty object where a resource belongs.
     let empty = r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{}}]}"#;
-    error(&served(empty), "ele-1", "Bundle.entry[0].resource");
+    error(&served(empty), "json-empty", "Bundle.entry[0].resource");
 }
 
 #[test]
@@ -239,8 +239,9 @@ fn contained_resources() {
 
 #[test]
 fn element_invariants() {
-    error(&served(&observation(r#","code":{}"#).replace(r#""code":{"text":"x"},"#, "")), "ele-1", "Observation.code");
-    error(&served(&patient(r#","_birthDate":{}"#)), "ele-1", "Patient._birthDate");
+    let only_id = observation(r#","code":{"id":"c"}"#).replace(r#""code":{"text":"x"},"#, "");
+    error(&served(&only_id), "ele-1", "Observation.code");
+    error(&served(&patient(r#","_birthDate":{"id":"b"}"#)), "ele-1", "Patient._birthDate");
     let both = r#","extension":[{"url":"http://example.org/x","valueString":"a","extension":[{"url":"y","valueString":"b"}]}]"#;
     error(&served(&observation(both)), "ext-1", "Observation.extension[0]");
     let neither = r#","extension":[{"url":"http://example.org/x"}]"#;
@@ -257,8 +258,11 @@ fn element_invariants() {
 
 #[test]
 fn json_rules() {
-    error(&served(&observation(r#","issued":null"#)), "json", "Observation.issued");
-    error(&served(&observation(r#","category":[]"#)), "json", "Observation.category");
+    error(&served(&observation(r#","issued":null"#)), "json-null", "Observation.issued");
+    error(&served(&observation(r#","category":[]"#)), "json-empty", "Observation.category");
+    error(&served(&observation(r#","valueQuantity":{}"#)), "json-empty", "Observation.valueQuantity");
+    error(&served(&patient(r#","_birthDate":{}"#)), "json-empty", "Patient._birthDate");
+    error(&served(&patient(r#","_birthDate":null"#)), "json-null", "Patient._birthDate");
     let duplicate = r#"{"resourceType":"Observation","status":"final","status":"final","code":{"text":"x"}}"#;
     error(&served(duplicate), "json", "Observation.status");
     // Nulls stand for values that only have extensions, and must align with the `_` array.
@@ -267,7 +271,11 @@ fn json_rules() {
         patient("").replace(r#""given":["Jane"]"#, &format!(r#""given":["Jane",null],"_given":[null,{ext}]"#));
     assert_clean(&served(&aligned));
     let bare = patient("").replace(r#""given":["Jane"]"#, r#""given":["Jane",null]"#);
-    error(&served(&bare), "json", "Patient.name[0].given[1]");
+    error(&served(&bare), "json-null", "Patient.name[0].given[1]");
+    let both = aligned
+        .replace(r#""_given":[null,"#, r#""_given":[null,null,"#)
+        .replace(r#""given":["Jane",null]"#, r#""given":["Jane",null,null]"#);
+    error(&served(&both), "json-null", "Patient.name[0]._given[1]");
     // Not a resource at all is a report, not an Err; not JSON is an Err.
     error(&served("[1]"), "json", "");
     error(&served("{}"), "cardinality-min", "resourceType");
@@ -320,7 +328,7 @@ fn all_findings_are_collected() {
     for (rule, at) in [
         ("cardinality-min", "Observation.status"),
         ("primitive", "Observation.issued"),
-        ("ele-1", "Observation.code"),
+        ("json-empty", "Observation.code"),
         ("unknown-element", "Observation.colour"),
         ("ref-1", "Observation.subject.reference"),
     ] {
@@ -348,8 +356,11 @@ fn assert_valid_shows_the_report() {
 fn reports_read_and_convert() {
     let r = served(r#"{"resourceType":"Observation","code":{"text":"x"},"colour":1}"#);
     let text = r.to_string();
-    assert!(text.lines().any(|l| l.starts_with("error [cardinality-min] Observation.status: ")), "{text}");
-    assert_eq!(text.lines().count(), r.findings.len());
+    let lines: Vec<&str> = text.lines().collect();
+    let summary = "INVALID Observation (http://hl7.org/fhir/StructureDefinition/Observation, served): 2 error(s), 0 warning(s), 0 information";
+    assert_eq!(lines[0], summary, "{text}");
+    assert!(lines.iter().any(|l| l.starts_with("error [cardinality-min] Observation.status: ")), "{text}");
+    assert_eq!(lines.len(), 1 + r.findings.len());
     let outcome: OperationOutcome<'static> = r.to_operation_outcome();
     let written = json::to_string(&outcome);
     assert!(written.contains(r#""severity":"error","code":"required""#), "{written}");
