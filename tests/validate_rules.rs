@@ -263,6 +263,14 @@ fn json_rules() {
     error(&served(&observation(r#","valueQuantity":{}"#)), "json-empty", "Observation.valueQuantity");
     error(&served(&patient(r#","_birthDate":{}"#)), "json-empty", "Patient._birthDate");
     error(&served(&patient(r#","_birthDate":null"#)), "json-null", "Patient._birthDate");
+    // An empty object is still checked: what it lacks is reported where it belongs.
+    let r =
+        served(&patient("").replace(r#""name":[{"use":"usual","family":"Doe","given":["Jane"]}]"#, r#""name":[{}]"#));
+    error(&r, "json-empty", "Patient.name[0]");
+    error(&r, "cardinality-min", "Patient.name[0].use");
+    assert!(!r.findings.iter().any(|f| f.rule == "ele-1"), "{r}");
+    let nested = patient("").replace(r#""given":["Jane"]"#, r#""given":["Jane"],"_given":[[]]"#);
+    error(&served(&nested), "json-empty", "Patient.name[0]._given[0]");
     let duplicate = r#"{"resourceType":"Observation","status":"final","status":"final","code":{"text":"x"}}"#;
     error(&served(duplicate), "json", "Observation.status");
     // Nulls stand for values that only have extensions, and must align with the `_` array.

@@ -772,7 +772,8 @@ impl Engine {
 
     /// `json-null` and `json-empty`: FHIR JSON has no null values (but in an array of
     /// primitives, where the caller allows it) and no empty objects or arrays. Returns whether
-    /// `value` is one of them (the finding made).
+    /// there is nothing more to check (null, an empty array); an empty object is still checked,
+    /// so that what it lacks is reported where it belongs (a required child).
     fn null_or_empty(&mut self, value: &Value<'_>) -> bool {
         let (rule, message, expected, found) = match value {
             Value::Null => (
@@ -796,7 +797,7 @@ impl Engine {
             _ => return false,
         };
         self.error(rule, message.into(), Some(expected.into()), Some(found.into()));
-        true
+        !matches!(value, Value::Object(_))
     }
 
     fn prohibited(&mut self, e: &'static E, count: u32) -> u32 {
@@ -943,7 +944,7 @@ impl Engine {
             self.nested_resource(e, members);
             return;
         }
-        if members.iter().all(|(k, _)| k == "id") {
+        if !members.is_empty() && members.iter().all(|(k, _)| k == "id") {
             self.error(
                 "ele-1",
                 "an element needs a value, children or extensions besides `id` (ele-1)".into(),
@@ -1059,9 +1060,15 @@ impl Engine {
                                 s.error("json-null", "null in both the value and the `_` array".into(), None, Some("null".into()));
                             }
                         }
-                        _ if s.null_or_empty(item) => {}
-                        Value::Object(m) => s.element_part(e, children, m),
-                        other => s.error("type", format!("expected an object (id, extension), found {}", other.kind()), None, None),
+                        Value::Object(m) => {
+                            s.null_or_empty(item);
+                            s.element_part(e, children, m)
+                        }
+                        other => {
+                            if !s.null_or_empty(other) {
+                                s.error("type", format!("expected an object (id, extension), found {}", other.kind()), None, None);
+                            }
+                        }
                     });
                 }
                 items.len() as u32
@@ -1085,7 +1092,7 @@ impl Engine {
 
     /// The id and extensions of one primitive element.
     fn element_part(&mut self, e: &'static E, children: &'static [E], members: &Members<'_>) {
-        if members.iter().all(|(k, _)| k == "id") {
+        if !members.is_empty() && members.iter().all(|(k, _)| k == "id") {
             self.error(
                 "ele-1",
                 "a primitive's `_` element needs extensions (ele-1)".into(),
