@@ -93,7 +93,7 @@ fn json_types() {
     error(&served(&twice), "cardinality-max", "Observation.valueBoolean");
     // An empty object where a resource belongs.
     let empty = r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{}}]}"#;
-    error(&served(empty), "ele-1", "Bundle.entry[0].resource");
+    error(&served(empty), "json-empty", "Bundle.entry[0].resource");
 }
 
 #[test]
@@ -239,8 +239,9 @@ fn contained_resources() {
 
 #[test]
 fn element_invariants() {
-    error(&served(&observation(r#","code":{}"#).replace(r#""code":{"text":"x"},"#, "")), "ele-1", "Observation.code");
-    error(&served(&patient(r#","_birthDate":{}"#)), "ele-1", "Patient._birthDate");
+    let only_id = observation(r#","code":{"id":"c"}"#).replace(r#""code":{"text":"x"},"#, "");
+    error(&served(&only_id), "ele-1", "Observation.code");
+    error(&served(&patient(r#","_birthDate":{"id":"b"}"#)), "ele-1", "Patient._birthDate");
     let both = r#","extension":[{"url":"http://example.org/x","valueString":"a","extension":[{"url":"y","valueString":"b"}]}]"#;
     error(&served(&observation(both)), "ext-1", "Observation.extension[0]");
     let neither = r#","extension":[{"url":"http://example.org/x"}]"#;
@@ -257,8 +258,19 @@ fn element_invariants() {
 
 #[test]
 fn json_rules() {
-    error(&served(&observation(r#","issued":null"#)), "json", "Observation.issued");
-    error(&served(&observation(r#","category":[]"#)), "json", "Observation.category");
+    error(&served(&observation(r#","issued":null"#)), "json-null", "Observation.issued");
+    error(&served(&observation(r#","category":[]"#)), "json-empty", "Observation.category");
+    error(&served(&observation(r#","valueQuantity":{}"#)), "json-empty", "Observation.valueQuantity");
+    error(&served(&patient(r#","_birthDate":{}"#)), "json-empty", "Patient._birthDate");
+    error(&served(&patient(r#","_birthDate":null"#)), "json-null", "Patient._birthDate");
+    // An empty object is still checked: what it lacks is reported where it belongs.
+    let r =
+        served(&patient("").replace(r#""name":[{"use":"usual","family":"Doe","given":["Jane"]}]"#, r#""name":[{}]"#));
+    error(&r, "json-empty", "Patient.name[0]");
+    error(&r, "cardinality-min", "Patient.name[0].use");
+    assert!(!r.findings.iter().any(|f| f.rule == "ele-1"), "{r}");
+    let nested = patient("").replace(r#""given":["Jane"]"#, r#""given":["Jane"],"_given":[[]]"#);
+    error(&served(&nested), "json-empty", "Patient.name[0]._given[0]");
     let duplicate = r#"{"resourceType":"Observation","status":"final","status":"final","code":{"text":"x"}}"#;
     error(&served(duplicate), "json", "Observation.status");
     // Nulls stand for values that only have extensions, and must align with the `_` array.
@@ -267,7 +279,11 @@ fn json_rules() {
         patient("").replace(r#""given":["Jane"]"#, &format!(r#""given":["Jane",null],"_given":[null,{ext}]"#));
     assert_clean(&served(&aligned));
     let bare = patient("").replace(r#""given":["Jane"]"#, r#""given":["Jane",null]"#);
-    error(&served(&bare), "json", "Patient.name[0].given[1]");
+    error(&served(&bare), "json-null", "Patient.name[0].given[1]");
+    let both = aligned
+        .replace(r#""_given":[null,"#, r#""_given":[null,null,"#)
+        .replace(r#""given":["Jane",null]"#, r#""given":["Jane",null,null]"#);
+    error(&served(&both), "json-null", "Patient.name[0]._given[1]");
     // Not a resource at all is a report, not an Err; not JSON is an Err.
     error(&served("[1]"), "json", "");
     error(&served("{}"), "cardinality-min", "resourceType");
@@ -320,7 +336,7 @@ fn all_findings_are_collected() {
     for (rule, at) in [
         ("cardinality-min", "Observation.status"),
         ("primitive", "Observation.issued"),
-        ("ele-1", "Observation.code"),
+        ("json-empty", "Observation.code"),
         ("unknown-element", "Observation.colour"),
         ("ref-1", "Observation.subject.reference"),
     ] {
@@ -348,8 +364,11 @@ fn assert_valid_shows_the_report() {
 fn reports_read_and_convert() {
     let r = served(r#"{"resourceType":"Observation","code":{"text":"x"},"colour":1}"#);
     let text = r.to_string();
-    assert!(text.lines().any(|l| l.starts_with("error [cardinality-min] Observation.status: ")), "{text}");
-    assert_eq!(text.lines().count(), r.findings.len());
+    let lines: Vec<&str> = text.lines().collect();
+    let summary = "INVALID Observation (http://hl7.org/fhir/StructureDefinition/Observation, served): 2 error(s), 0 warning(s), 0 information";
+    assert_eq!(lines[0], summary, "{text}");
+    assert!(lines.iter().any(|l| l.starts_with("error [cardinality-min] Observation.status: ")), "{text}");
+    assert_eq!(lines.len(), 1 + r.findings.len());
     let outcome: OperationOutcome<'static> = r.to_operation_outcome();
     let written = json::to_string(&outcome);
     assert!(written.contains(r#""severity":"error","code":"required""#), "{written}");
@@ -359,16 +378,176 @@ fn reports_read_and_convert() {
     assert!(json::to_string(&clean).contains(r#""code":"informational""#));
 }
 
+/// An Observation whose extension nests `depth` extensions; the innermost has neither a value
+/// nor extensions (ext-1).
+fn nested_extensions(depth: usize) -> String {
+    let open = r#"{"url":"http://example.org/x","extension":["#;
+    let nested = format!("{}{}{}", open.repeat(depth), r#"{"url":"http://example.org/x"}"#, "]}".repeat(depth));
+    observation(&format!(r#","extension":[{nested}]"#))
+}
+
 #[test]
 fn deep_nesting_is_walked_without_overflow() {
-    // The parser's depth limit (128) bounds the walk: nested extensions up to it.
-    let depth = 60;
-    let mut ext = r#"{"url":"http://example.org/x","valueString":"v"}"#.to_string();
-    for _ in 0..depth {
-        ext = format!(r#"{{"url":"http://example.org/x","extension":[{ext}]}}"#);
-    }
-    let r = served(&observation(&format!(r#","extension":[{ext}]"#)));
-    assert_clean(&r);
+    // 100,000 nested extensions: past the parser's depth limit (128 levels), an error, never a
+    // stack overflow, from every reader.
+    let hostile = nested_extensions(100_000);
+    let limit = |e: json::Error| matches!(e.kind(), json::ErrorKind::TooDeep { .. });
+    assert!(validate_json(hostile.as_bytes(), Target::Served).is_err_and(limit));
+    assert!(validate::validate_reader(hostile.as_bytes(), Target::Served).is_err_and(limit));
+    assert!(json::from_str::<Resource<'_>>(&hostile).is_err_and(limit));
     let too_deep = "[".repeat(200) + &"]".repeat(200);
     assert!(validate_json(too_deep.as_bytes(), Target::Served).is_err());
+
+    // The deepest nesting the parser accepts is walked to the bottom.
+    let deepest =
+        (0..200).take_while(|&d| validate_json(nested_extensions(d).as_bytes(), Target::Served).is_ok()).last();
+    let depth = deepest.expect("some nesting parses");
+    assert!(depth > 50, "{depth}");
+    let r = served(&nested_extensions(depth));
+    let location = format!("Observation{}", ".extension[0]".repeat(depth + 1));
+    let f = error(&r, "ext-1", &location);
+    assert_eq!(r.errors().count(), 1, "{r}");
+
+    // Text shortens the location: leading segments, how many are left out, the last one.
+    let text = f.to_string();
+    let (head, rest) = text.strip_prefix("error [ext-1] ").unwrap().split_once('…').unwrap();
+    let (count, tail) = rest.split_once('…').unwrap();
+    let kept = head.split('.').count();
+    assert!(head.starts_with("Observation.extension[0].extension[0]"), "{text}");
+    assert_eq!(count, format!("({} more)", depth + 2 - kept - 1), "{text}");
+    assert!(tail.starts_with("extension[0]: an extension has either"), "{text}");
+    assert!(text.chars().count() < validate::LOCATION_TEXT_LIMIT + f.message.chars().count() + 20, "{text}");
+    assert!(r.to_string().lines().any(|l| l == text), "{r}");
+    // JSON keeps it whole.
+    assert!(f.to_issue_json().contains(&format!(r#""expression":["{location}"]"#)));
+    let outcome = json::to_string(&r.to_operation_outcome());
+    assert!(outcome.contains(&format!(r#""location":["{location}"]"#)), "{outcome}");
+    assert!(!outcome.contains('…'));
+}
+
+#[test]
+fn report_text_lists_errors_first() {
+    // Found in this order: an extension outside the IG (information), a code outside a
+    // codebook (warning), a bad date (error).
+    let outside = r#"{"url":"https://bluebutton.cms.gov/resources/variables/dual_01","valueCoding":{"code":"AA"}}"#;
+    let race = format!(r#"{{"url":"{RACE}","valueCoding":{{"system":"{RACE}","code":"Z"}}}}"#);
+    let r = served(&patient(&format!(r#","extension":[{outside},{race}],"birthDate":"1970-13""#)));
+    let found: Vec<Severity> = r.findings.iter().map(|f| f.severity).collect();
+    assert_eq!(found, [Severity::Information, Severity::Warning, Severity::Error]);
+    let text = r.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("INVALID Patient ("), "{text}");
+    assert!(lines[0].ends_with(", served): 1 error(s), 1 warning(s), 1 information"), "{text}");
+    assert!(lines[1].starts_with("error [primitive] Patient.birthDate: "), "{text}");
+    assert!(lines[2].starts_with("warning [binding-extensible] Patient.extension[1].valueCoding.code: "), "{text}");
+    assert!(lines[3].starts_with("information [extension-outside-ig] Patient.extension[0]: "), "{text}");
+    assert_eq!(lines.len(), 4);
+    // The OperationOutcome keeps the order found.
+    let outcome = json::to_string(&r.to_operation_outcome());
+    let at = |needle: &str| outcome.find(needle).unwrap_or_else(|| panic!("{needle} in {outcome}"));
+    assert!(at(r#""severity":"information""#) < at(r#""severity":"warning""#));
+    assert!(at(r#""severity":"warning""#) < at(r#""severity":"error""#));
+}
+
+/// A Blue Button v2 (FHIR R4) carrier claim in the shape of the CARIN BB professional
+/// non-clinician profile, reduced to one line and one of each part.
+const R4_CARRIER: &str = r#"{
+  "resourceType": "ExplanationOfBenefit",
+  "id": "carrier-10525061996",
+  "meta": {
+    "lastUpdated": "2021-05-17T15:33:30.551-04:00",
+    "profile": ["http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Professional-NonClinician"]
+  },
+  "identifier": [{
+    "type": {"coding": [{"system": "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBIdentifierType", "code": "uc"}]},
+    "system": "https://bluebutton.cms.gov/resources/variables/clm_id",
+    "value": "-10525061996"
+  }],
+  "status": "active",
+  "type": {"coding": [
+    {"system": "https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd", "code": "71"},
+    {"system": "https://bluebutton.cms.gov/resources/codesystem/eob-type", "code": "CARRIER"},
+    {"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}
+  ]},
+  "use": "claim",
+  "patient": {"reference": "Patient/-10000000000066"},
+  "billablePeriod": {"start": "1999-10-27", "end": "1999-10-27"},
+  "created": "2021-05-17T15:33:30-04:00",
+  "insurer": {"identifier": {"value": "CMS"}},
+  "provider": {"identifier": {"system": "http://hl7.org/fhir/sid/us-npi", "value": "9999999999"}},
+  "outcome": "complete",
+  "careTeam": [{
+    "sequence": 1,
+    "provider": {"identifier": {"system": "http://hl7.org/fhir/sid/us-npi", "value": "8888888888"}},
+    "role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claimcareteamrole", "code": "primary"}]}
+  }],
+  "supportingInfo": [{
+    "sequence": 1,
+    "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claiminformationcategory", "code": "info"}]},
+    "code": {"coding": [{"system": "https://bluebutton.cms.gov/resources/variables/nch_near_line_rec_ident_cd", "code": "O"}]}
+  }],
+  "diagnosis": [{
+    "sequence": 1,
+    "diagnosisCodeableConcept": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "A02"}]},
+    "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/ex-diagnosistype", "code": "principal"}]}]
+  }],
+  "insurance": [{"focal": true, "coverage": {"reference": "Coverage/part-b--10000000000066"}}],
+  "item": [{
+    "sequence": 1,
+    "careTeamSequence": [1],
+    "productOrService": {"coding": [{"system": "https://bluebutton.cms.gov/resources/codesystem/hcpcs", "code": "92999"}]},
+    "servicedPeriod": {"start": "1999-10-27", "end": "1999-10-27"},
+    "adjudication": [{
+      "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adjudication", "code": "submitted"}]},
+      "amount": {"value": 75.0, "currency": "USD"}
+    }]
+  }],
+  "total": [{
+    "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adjudication", "code": "submitted"}]},
+    "amount": {"value": 75.0, "currency": "USD"}
+  }],
+  "payment": {"amount": {"value": 75.0, "currency": "USD"}}
+}"#;
+
+#[test]
+fn r4_resources_get_one_finding() {
+    let profile = "C4BB-ExplanationOfBenefit-Professional-NonClinician";
+    for target in [Target::Served, Target::Published] {
+        let r = validate_json(R4_CARRIER.as_bytes(), target).unwrap();
+        assert_eq!(r.findings.len(), 1, "{r}");
+        let f = error(&r, "fhir-version", "ExplanationOfBenefit");
+        assert!(f.message.contains("FHIR R4 resource (Blue Button v2), not STU3"), "{f}");
+        assert!(f.message.contains("`use`, `supportingInfo`, `total` exist only in R4"), "{f}");
+        assert!(f.message.contains(profile), "{f}");
+        assert_eq!(r.profile, None);
+    }
+    // Without its profile, its R4-only elements tell it.
+    let unprofiled =
+        R4_CARRIER.replace(&format!(r#""http://hl7.org/fhir/us/carin-bb/StructureDefinition/{profile}""#), "");
+    let r = served(&unprofiled.replace(r#""profile": [],"#, ""));
+    let f = error(&r, "fhir-version", "ExplanationOfBenefit");
+    assert!(!f.message.contains("meta.profile"), "{f}");
+    assert_eq!(r.findings.len(), 1, "{r}");
+    // In a Bundle: at the entry, the other entries checked as ever, the same when streamed.
+    let bundle = format!(
+        r#"{{"resourceType":"Bundle","type":"searchset","entry":[{{"resource":{R4_CARRIER}}},{{"resource":{}}}]}}"#,
+        patient(r#","birthDate":"1970-13""#)
+    );
+    let r = served(&bundle);
+    error(&r, "fhir-version", "Bundle.entry[0].resource");
+    error(&r, "primitive", "Bundle.entry[1].resource.birthDate");
+    assert_eq!(r.findings.len(), 2, "{r}");
+    assert_eq!(validate::validate_reader(bundle.as_bytes(), Target::Served).unwrap(), r);
+    // A Coverage and a Patient of Blue Button v2, told by their profiles.
+    let coverage = r#"{"resourceType":"Coverage","id":"part-a--10000000000066","meta":{"profile":["http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Coverage"]},"status":"active","beneficiary":{"reference":"Patient/-10000000000066"},"payor":[{"identifier":{"value":"CMS"}}],"class":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/coverage-class","code":"plan"}]},"value":"Part A"}]}"#;
+    let r = served(coverage);
+    assert!(error(&r, "fhir-version", "Coverage").message.contains("`class` exists only in R4"), "{r}");
+    assert_eq!(r.findings.len(), 1, "{r}");
+    let v2_patient =
+        patient(r#","meta":{"profile":["http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Patient"]}"#);
+    assert_eq!(served(&v2_patient).findings.len(), 1);
+    error(&served(&v2_patient), "fhir-version", "Patient");
+    // Profiles of other guides are no evidence.
+    let other = patient(r#","meta":{"profile":["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]}"#);
+    assert!(!served(&other).findings.iter().any(|f| f.rule == "fhir-version"), "{}", served(&other));
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use bluebutton::json::{self, Value};
-use bluebutton::validate::{validate_json, Finding, Report, Severity, Target};
+use bluebutton::validate::{self, validate_json, validate_reader, Finding, Report, Severity, Target};
 
 /// `Bundle.entry[3].resource.item[0].quantity` → `ExplanationOfBenefit.item.quantity`: the
 /// entry's resource type for the Bundle prefix, indexes dropped.
@@ -181,22 +181,56 @@ fn published_findings_summary() {
     insta::assert_snapshot!("published", snapshot);
 }
 
-/// The value at a location (`Type.a[0].b`), in the document.
-fn at<'v>(document: &'v Value<'v>, location: &str) -> Option<&'v Value<'v>> {
+/// The steps of a location (`Type.a[0].b`) after its resource type: keys (a slice name after
+/// `:` dropped) and indexes.
+fn steps(location: &str) -> Vec<Result<&str, usize>> {
     let path = location.split_once('.').map_or("", |(_, p)| p);
-    let mut here = document;
+    let mut steps = Vec::new();
     for step in path.split('.').filter(|s| !s.is_empty()) {
         let (name, indexes) = step.split_once('[').map_or((step, ""), |(n, i)| (n, i));
-        here = member(here, name.split(':').next().unwrap_or(name))?;
+        steps.push(Ok(name.split(':').next().unwrap_or(name)));
         for index in indexes.split('[').filter(|s| !s.is_empty()) {
-            let i: usize = index.trim_end_matches(']').parse().ok()?;
-            here = match here {
-                Value::Array(items) => items.get(i)?,
-                _ => return None,
-            };
+            steps.push(Err(index.trim_end_matches(']').parse().expect("an index")));
         }
     }
+    steps
+}
+
+/// The value at a location (`Type.a[0].b`), in the document.
+fn at<'v>(document: &'v Value<'v>, location: &str) -> Option<&'v Value<'v>> {
+    let mut here = document;
+    for step in steps(location) {
+        here = match (step, here) {
+            (Ok(key), _) => member(here, key)?,
+            (Err(i), Value::Array(items)) => items.get(i)?,
+            _ => return None,
+        };
+    }
     Some(here)
+}
+
+/// The document with `value` at `location` (a member added when absent).
+fn with(document: &[u8], location: &str, value: Value<'static>) -> Vec<u8> {
+    let mut root: Value<'static> = json::from_slice::<Value<'_>>(document).unwrap().into_owned();
+    let steps = steps(location);
+    let (last, parents) = steps.split_last().expect("a location below the resource");
+    let mut here = &mut root;
+    for step in parents {
+        here = match (step, here) {
+            (Ok(key), Value::Object(members)) => &mut members.iter_mut().find(|(k, _)| k == key).expect(key).1,
+            (Err(i), Value::Array(items)) => &mut items[*i],
+            _ => panic!("no {location}"),
+        };
+    }
+    match (last, here) {
+        (Ok(key), Value::Object(members)) => match members.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value,
+            None => members.push((key.to_string().into(), value)),
+        },
+        (Err(i), Value::Array(items)) => items[*i] = value,
+        _ => panic!("no {location}"),
+    }
+    json::to_string(&root).into_bytes()
 }
 
 fn is_placeholder(v: &Value<'_>) -> bool {
@@ -234,4 +268,120 @@ fn raw_samples_fail_at_their_placeholders() {
         checked += 1;
     }
     assert_eq!(checked, 25, "every raw sample in {}", data.display());
+}
+
+#[test]
+fn nulls_and_empty_values_are_errors_at_their_path() {
+    if samples::shared_data().is_none() {
+        return;
+    }
+    let null = || Value::Null;
+    let object = || Value::Object(Vec::new());
+    let array = || Value::Array(Vec::new());
+    let cases: [(&str, &str, fn() -> Value<'static>, &str); 9] = [
+        ("eobReadCarrier.json", "ExplanationOfBenefit.status", null, "json-null"),
+        ("eobReadCarrier.json", "ExplanationOfBenefit.careTeam[0].role", object, "json-empty"),
+        ("eobReadCarrier.json", "ExplanationOfBenefit.diagnosis[0].type", array, "json-empty"),
+        ("eobReadCarrier.json", "ExplanationOfBenefit.item[0].extension[0].valueCoding.display", null, "json-null"),
+        ("eobReadCarrier.json", "ExplanationOfBenefit.diagnosis[0].type[0]", null, "json-null"),
+        ("patientRead.json", "Patient.name[0].given[1]", null, "json-null"),
+        ("patientRead.json", "Patient._birthDate", object, "json-empty"),
+        ("eobByPatientIdAll.json", "Bundle.entry[6].resource.insurance.coverage", object, "json-empty"),
+        ("eobByPatientIdAll.json", "Bundle.entry[3].resource.item[0].adjudication", array, "json-empty"),
+    ];
+    for (name, location, value, rule) in cases {
+        let sample = samples::normalized(name).unwrap();
+        assert!(report(&sample, Target::Served).is_valid(), "{name}");
+        let mutated = with(&sample, location, value());
+        let r = report(&mutated, Target::Served);
+        let f = r.errors().find(|f| f.rule == rule).unwrap_or_else(|| panic!("{name} {location}: no [{rule}]:\n{r}"));
+        assert_eq!(f.location, location, "{name}: {f}");
+        // Nothing else but what a required element lacks: itself, or (an empty object) its
+        // required children.
+        for other in r.errors() {
+            let inside = other.location == location || other.location.starts_with(&format!("{location}."));
+            assert!(other == f || other.rule == "cardinality-min" && inside, "{name}: {other}");
+        }
+        assert_eq!(validate_reader(&mutated[..], Target::Served).unwrap(), r, "{name} {location}, streamed");
+        let outcome = json::to_string(&r.to_operation_outcome());
+        assert!(outcome.contains(&format!(r#""code":"{rule}""#)) && outcome.contains(location), "{outcome}");
+    }
+}
+
+#[test]
+fn null_stays_legal_as_a_placeholder_of_primitive_arrays() {
+    let Some(sample) = samples::normalized("patientRead.json") else { return };
+    let extension = r#"{"extension":[{"url":"http://example.org/initial","valueString":"A."}]}"#;
+    let aligned = json::from_str::<Value<'_>>(&format!("[null,{extension}]")).unwrap().into_owned();
+    let mutated = with(&with(&sample, "Patient.name[0].given[1]", Value::Null), "Patient.name[0]._given", aligned);
+    let r = report(&mutated, Target::Served);
+    assert!(r.is_valid(), "{r}");
+    assert!(r.findings.iter().any(|f| f.location == "Patient.name[0]._given[1].extension[0]"), "{r}");
+}
+
+#[test]
+fn one_unknown_element_does_not_make_an_r4_resource() {
+    let Some(sample) = samples::normalized("eobReadCarrier.json") else { return };
+    // A stray element, or one element that only R4 has: reported as what it is.
+    for (key, value) in [("colour", "red"), ("use", "claim")] {
+        let location = format!("ExplanationOfBenefit.{key}");
+        let mutated = with(&sample, &location, Value::String(value.to_string().into()));
+        let r = report(&mutated, Target::Served);
+        let errors: Vec<&Finding> = r.errors().collect();
+        assert_eq!(errors.len(), 1, "{r}");
+        assert_eq!((errors[0].rule, errors[0].location.as_str()), ("unknown-element", location.as_str()));
+        assert!(!r.findings.iter().any(|f| f.rule == "fhir-version"), "{r}");
+    }
+    // Two R4-only elements, or a CARIN BB profile: R4, whatever else the resource has.
+    let total = r#"[{"category":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/adjudication","code":"submitted"}]},"amount":{"value":1.0,"currency":"USD"}}]"#;
+    let total = json::from_str::<Value<'_>>(total).unwrap().into_owned();
+    let mutated = with(
+        &with(&sample, "ExplanationOfBenefit.use", Value::String("claim".into())),
+        "ExplanationOfBenefit.total",
+        total,
+    );
+    let r = report(&mutated, Target::Served);
+    assert_eq!(r.findings.len(), 1, "{r}");
+    assert!(r.findings[0].rule == "fhir-version" && r.findings[0].message.contains("`use`, `total`"), "{r}");
+}
+
+/// Runs `f`, which must panic; returns the panic's message and the line it is located at.
+fn panic_of(f: impl FnOnce() + std::panic::UnwindSafe) -> (String, u32) {
+    thread_local! {
+        static LOCATION: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        // The line of this thread's panics; the others' go to the hook as before.
+        std::panic::set_hook(Box::new(move |info| match info.location() {
+            Some(location) if LOCATION.with(|l| l.get()) == Some(0) => LOCATION.with(|l| l.set(Some(location.line()))),
+            _ => previous(info),
+        }));
+    });
+    LOCATION.with(|l| l.set(Some(0)));
+    let payload = std::panic::catch_unwind(f).expect_err("a panic");
+    let line = LOCATION.with(|l| l.take()).unwrap();
+    let message =
+        payload.downcast_ref::<String>().cloned().or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()));
+    (message.unwrap(), line)
+}
+
+#[test]
+fn assert_valid_names_the_input_at_the_callers_line() {
+    let Some(sample) = samples::normalized("eobReadCarrier.json") else { return };
+    validate::assert_valid_named("eobReadCarrier.json", &sample);
+    let mutated = with(&sample, "ExplanationOfBenefit.status", Value::String("done".into()));
+    let ((message, line), here) = (panic_of(|| validate::assert_valid_named("eobReadCarrier.json", &mutated)), line!());
+    assert_eq!(line, here);
+    let expected = "eobReadCarrier.json is not valid (ExplanationOfBenefit, 1 error(s), served target):\nerror [binding-required] ExplanationOfBenefit.status: ";
+    assert!(message.starts_with(expected), "{message}");
+    assert!(message.contains("\n\nfull report:\nINVALID ExplanationOfBenefit ("), "{message}");
+    let ((message, line), here) = (panic_of(|| validate::assert_valid(&mutated)), line!());
+    assert_eq!(line, here);
+    assert!(message.starts_with("ExplanationOfBenefit is not valid (1 error(s), served target):\n"), "{message}");
+    let ((message, line), here) =
+        (panic_of(|| validate::assert_valid_named("eobReadCarrier.json", &sample[1..])), line!());
+    assert_eq!(line, here);
+    assert!(message.starts_with("eobReadCarrier.json is not JSON: "), "{message}");
 }

@@ -102,23 +102,17 @@ fn every_normalized_sample_is_valid_when_served() {
     );
 }
 
-/// The text output for one input, written from the library's report.
+/// The text output for one input, written from the library's report: its summary line, then
+/// its findings, errors first.
 fn expected_text(name: &str, report: &bluebutton::validate::Report) -> String {
-    let count = |s| report.findings.iter().filter(|f| f.severity == s).count();
-    let mut text = format!(
-        "{name}: {} {} ({}, {}): {} error(s), {} warning(s), {} information\n",
-        if report.is_valid() { "VALID" } else { "INVALID" },
-        report.resource_type,
-        report.profile.unwrap(),
-        report.target,
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Information)
-    );
-    for finding in &report.findings {
-        text.push_str(&format!("  {finding}\n"));
+    let text = report.to_string();
+    let mut expected = format!("{name}: {}\n", text.lines().next().unwrap());
+    for severity in [Severity::Error, Severity::Warning, Severity::Information] {
+        for finding in report.findings.iter().filter(|f| f.severity == severity) {
+            expected.push_str(&format!("  {finding}\n"));
+        }
     }
-    text
+    expected
 }
 
 #[test]
@@ -152,4 +146,43 @@ fn standard_input_named_twice_is_read_once() {
     assert_eq!(lines.len(), 2, "{}", out.stdout);
     assert_eq!(lines[0], lines[1]);
     assert!(lines[0].starts_with("-: VALID Observation"), "{}", out.stdout);
+}
+
+#[test]
+fn text_lists_errors_first_and_shortens_long_locations() {
+    // An extension outside the IG (information), then one nesting extensions as deep as the
+    // parser allows, down to one without a value (ext-1, an error found after the information).
+    let depth = 61;
+    let open = r#"{"url":"http://example.org/x","extension":["#;
+    let nested = format!("{}{}{}", open.repeat(depth), r#"{"url":"http://example.org/x"}"#, "]}".repeat(depth));
+    let doc = format!(
+        r#"{{"resourceType":"Observation","status":"final","code":{{"text":"x"}},"extension":[{{"url":"http://example.org/y","valueString":"a"}},{nested}]}}"#
+    );
+    let report = validate_json(doc.as_bytes(), Target::Served).unwrap();
+    assert_eq!(report.findings[0].severity, Severity::Information);
+    let location = format!("Observation.extension[1]{}", ".extension[0]".repeat(depth));
+    assert_eq!(report.errors().map(|f| f.location.as_str()).collect::<Vec<_>>(), [location.as_str()]);
+
+    let file = TempFile::new("nested.json", doc.as_bytes());
+    let out = run(&["validate", file.path()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].ends_with(": 1 error(s), 0 warning(s), 63 information"), "{}", out.stdout);
+    let short = format!("  error [ext-1] Observation.extension[1].extension[0].extension[0].extension[0].extension[0].extension[0]…({} more)…extension[0]: ", depth + 2 - 7 - 1);
+    assert!(lines[1].starts_with(&short), "{}", out.stdout);
+    assert!(lines[2..].iter().all(|l| l.starts_with("  information [")), "{}", out.stdout);
+    assert!(!out.stdout.contains(&location));
+    // JSON keeps the whole location.
+    let out = run(&["validate", "--format", "json", file.path()]);
+    assert!(out.stdout.contains(&format!(r#""expression":["{location}"]"#)), "{}", out.stdout);
+    assert!(!out.stdout.contains('…'));
+
+    // 100,000 nested extensions: not JSON for this parser (too deep), never a crash.
+    let hostile = format!("{}{}{}", open.repeat(100_000), r#"{"url":"x"}"#, "]}".repeat(100_000));
+    let out = run_with_stdin(
+        &["validate", "-"],
+        format!(r#"{{"resourceType":"Observation","extension":[{hostile}]}}"#).as_bytes(),
+    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("not JSON") && out.stderr.contains("nesting deeper than 128 levels"), "{}", out.stderr);
 }

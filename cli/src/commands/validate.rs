@@ -14,9 +14,12 @@ use super::Format;
 use crate::input::{self, Inputs};
 
 const AFTER_HELP: &str = "\
-Text output, per file: a summary line, then one line per finding:
+Text output, per file: a summary line, then one line per finding, the errors first, then the
+warnings, then the information (each in the order found):
   <file>: VALID|INVALID <resourceType> (<profile>, <target>): E error(s), W warning(s), I information
     <severity> [<rule>] <location>: <message>
+A location longer than 120 characters is shortened in text (its first and last parts, with the
+number of parts left out); JSON output keeps it whole.
 JSON output: one STU3 OperationOutcome per file, one per line, in the order of the files (a file
 that cannot be read or is not JSON gets an OperationOutcome with one `fatal` issue).
 
@@ -52,8 +55,8 @@ pub struct ValidateArgs {
 /// Runs `validate` and returns the exit status. `Err` only when writing fails.
 ///
 /// Each input is read as a stream (a Bundle is checked entry by entry) and its findings are
-/// written out as they are made, to be printed after the line that counts them: memory stays
-/// bounded whatever the size of the input.
+/// written out as they are made, to be printed after the line that counts them (in text, by
+/// severity: errors first): memory stays bounded whatever the size of the input.
 pub fn run(
     args: &ValidateArgs,
     stdin: &mut dyn Read,
@@ -123,43 +126,48 @@ fn validate_input(
 }
 
 fn write_summary_line(shown: &str, outline: &Outline, out: &mut dyn Write) -> io::Result<()> {
-    let verdict = if outline.is_valid() { "VALID" } else { "INVALID" };
-    let resource = if outline.resource_type.is_empty() { "(no resourceType)" } else { &outline.resource_type };
-    let profile = outline.profile.unwrap_or("no definition");
-    writeln!(
-        out,
-        "{shown}: {verdict} {resource} ({profile}, {}): {} error(s), {} warning(s), {} information",
-        outline.target, outline.errors, outline.warnings, outline.information
-    )
+    writeln!(out, "{shown}: {outline}")
 }
 
 /// The findings of one input as they will be printed (text lines, or OperationOutcome issues),
-/// written as they are made: in memory up to [`SPILL_AT`] bytes, then in a temporary file.
+/// written as they are made. Text has one [`Spool`] per severity, printed errors first; JSON one,
+/// in the order found.
 struct Findings {
     format: Format,
+    spools: Vec<Spool>,
+    /// Findings written.
+    count: usize,
+    /// The first error writing a temporary file.
+    failed: Option<io::Error>,
+}
+
+/// Findings written in memory up to [`SPILL_AT`] bytes, then in a temporary file.
+#[derive(Default)]
+struct Spool {
     memory: Vec<u8>,
     file: Option<TempFile>,
     /// Bytes written.
     len: u64,
-    /// Findings written.
-    count: usize,
-    /// The provisional findings: their number, and where they were written.
+    /// The provisional findings: their number (among all the input's findings), and where
+    /// they were written.
     provisional: Vec<(usize, u64, u64)>,
-    /// The first error writing the temporary file.
-    failed: Option<io::Error>,
 }
 
-/// How many bytes of findings are kept in memory before they go to a temporary file.
+/// How many bytes of findings a spool keeps in memory before they go to a temporary file.
 const SPILL_AT: usize = 1 << 20;
 
 impl Findings {
     fn new(format: Format) -> Self {
-        Findings { format, memory: Vec::new(), file: None, len: 0, count: 0, provisional: Vec::new(), failed: None }
+        let spools = match format {
+            Format::Text => 3,
+            Format::Json => 1,
+        };
+        Findings { format, spools: (0..spools).map(|_| Spool::default()).collect(), count: 0, failed: None }
     }
 
     /// How finding number `index` is printed.
-    fn render(&self, index: usize, finding: &Finding) -> String {
-        match self.format {
+    fn render(format: Format, index: usize, finding: &Finding) -> String {
+        match format {
             Format::Text => format!("  {finding}\n"),
             Format::Json if index == 0 => finding.to_issue_json(),
             Format::Json => format!(",{}", finding.to_issue_json()),
@@ -167,52 +175,85 @@ impl Findings {
     }
 
     fn add(&mut self, finding: &Finding, provisional: bool) {
-        let text = self.render(self.count, finding);
-        let start = self.len;
-        self.len += text.len() as u64;
+        let text = Self::render(self.format, self.count, finding);
+        let spool = match self.format {
+            // Errors, warnings, information: the order of `Severity`.
+            Format::Text => &mut self.spools[finding.severity as usize],
+            Format::Json => &mut self.spools[0],
+        };
+        let start = spool.len;
+        spool.len += text.len() as u64;
         if provisional {
-            self.provisional.push((self.count, start, self.len));
+            spool.provisional.push((self.count, start, spool.len));
         }
         self.count += 1;
         if self.failed.is_some() {
             return;
         }
-        self.memory.extend_from_slice(text.as_bytes());
-        if self.memory.len() >= SPILL_AT {
-            let spilled = match &mut self.file {
-                Some(file) => file.writer.write_all(&self.memory),
-                None => TempFile::create().and_then(|mut file| {
-                    file.writer.write_all(&self.memory)?;
-                    self.file = Some(file);
-                    Ok(())
-                }),
-            };
-            self.memory.clear();
-            if let Err(e) = spilled {
-                self.failed = Some(e);
-            }
+        if let Err(e) = spool.write(text.as_bytes()) {
+            self.failed = Some(e);
         }
     }
 
     /// Writes the findings to `out`, the provisional ones that were `amended` as amended.
-    fn copy_to(mut self, out: &mut dyn Write, amended: &[(usize, Finding)]) -> io::Result<()> {
+    fn copy_to(self, out: &mut dyn Write, amended: &[(usize, Finding)]) -> io::Result<()> {
+        let format = self.format;
+        for spool in self.spools {
+            spool.copy_to(out, amended, |index, finding| Self::render(format, index, finding))?;
+        }
+        Ok(())
+    }
+}
+
+impl Spool {
+    fn write(&mut self, text: &[u8]) -> io::Result<()> {
+        self.memory.extend_from_slice(text);
+        if self.memory.len() < SPILL_AT {
+            return Ok(());
+        }
+        let spilled = match &mut self.file {
+            Some(file) => file.writer.write_all(&self.memory),
+            None => TempFile::create().and_then(|mut file| {
+                file.writer.write_all(&self.memory)?;
+                self.file = Some(file);
+                Ok(())
+            }),
+        };
+        self.memory.clear();
+        spilled
+    }
+
+    /// Writes what was written to `out`, the provisional findings that were `amended` rendered
+    /// anew.
+    fn copy_to(
+        mut self,
+        out: &mut dyn Write,
+        amended: &[(usize, Finding)],
+        render: impl Fn(usize, &Finding) -> String,
+    ) -> io::Result<()> {
         match self.file.take() {
             Some(mut file) => {
                 file.writer.write_all(&self.memory)?;
                 let written = io::BufReader::new(file.rewind()?);
-                self.copy_from(written, out, amended)
+                self.copy_from(written, out, amended, render)
             }
-            None => self.copy_from(&self.memory[..], out, amended),
+            None => self.copy_from(&self.memory[..], out, amended, render),
         }
     }
 
-    fn copy_from(&self, mut written: impl Read, out: &mut dyn Write, amended: &[(usize, Finding)]) -> io::Result<()> {
+    fn copy_from(
+        &self,
+        mut written: impl Read,
+        out: &mut dyn Write,
+        amended: &[(usize, Finding)],
+        render: impl Fn(usize, &Finding) -> String,
+    ) -> io::Result<()> {
         let mut at = 0;
         for &(index, start, end) in &self.provisional {
             let Some((_, finding)) = amended.iter().find(|(i, _)| *i == index) else { continue };
             io::copy(&mut (&mut written).take(start - at), out)?;
             io::copy(&mut (&mut written).take(end - start), &mut io::sink())?;
-            out.write_all(self.render(index, finding).as_bytes())?;
+            out.write_all(render(index, finding).as_bytes())?;
             at = end;
         }
         io::copy(&mut written, out)?;

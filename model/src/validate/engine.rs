@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use super::invariants;
 use super::tables::{self, Erratum, Structure, TypeRef, E, MANY, NONE};
 use super::terminology;
+use super::version;
 use super::{Finding, Severity, Target};
 use crate::claim_type::{ClaimType, EOB_TYPE_SYSTEM};
 use crate::json::Value;
@@ -268,7 +269,7 @@ impl Engine {
         let max = e.max(self.target);
         let n = self.at(&array.key, |s| {
             if array.count == 0 {
-                s.empty_array();
+                s.null_or_empty(&Value::Array(Vec::new()));
                 return 0;
             }
             if max == 0 {
@@ -476,6 +477,11 @@ impl Engine {
         resource_type: &str,
         reached: Reached,
     ) -> Option<(&'static Structure, &'static E)> {
+        if let Some(evidence) = version::r4_evidence(members, resource_type) {
+            // Checked against STU3, an R4 resource would only give findings that all say this.
+            self.error("fhir-version", evidence.message(), Some("FHIR STU3 (3.0.1)".into()), Some("FHIR R4".into()));
+            return None;
+        }
         let Some(def) = self.profile_for(members, resource_type, reached) else {
             if terminology::is_resource_type(resource_type) {
                 self.note("not-evaluated", resource_type, || {
@@ -709,21 +715,11 @@ impl Engine {
         siblings: &Members<'_>,
     ) -> u32 {
         let max = e.max(self.target);
+        if self.null_or_empty(value) {
+            return 0;
+        }
         let count = match value {
-            Value::Null => {
-                self.error(
-                    "json",
-                    format!("`{key}`: null is not a value (only inside arrays of primitives)"),
-                    None,
-                    Some("null".into()),
-                );
-                return 0;
-            }
             Value::Array(items) if e.is(tables::ARRAY) => {
-                if items.is_empty() {
-                    self.empty_array();
-                    return 0;
-                }
                 if max == 0 {
                     return self.prohibited(e, items.len() as u32);
                 }
@@ -785,13 +781,34 @@ impl Engine {
         }
     }
 
-    fn empty_array(&mut self) {
-        self.error(
-            "json",
-            "an empty array is not allowed in FHIR JSON".into(),
-            Some("at least one value".into()),
-            Some("[]".into()),
-        );
+    /// `json-null` and `json-empty`: FHIR JSON has no null values (but in an array of
+    /// primitives, where the caller allows it) and no empty objects or arrays. Returns whether
+    /// there is nothing more to check (null, an empty array); an empty object is still checked,
+    /// so that what it lacks is reported where it belongs (a required child).
+    fn null_or_empty(&mut self, value: &Value<'_>) -> bool {
+        let (rule, message, expected, found) = match value {
+            Value::Null => (
+                "json-null",
+                "null is not allowed in FHIR JSON: an element without a value is left out (null stands only in an array of primitives, for a value whose `_` element has its id or extensions)",
+                "a value, or no property",
+                "null",
+            ),
+            Value::Object(m) if m.is_empty() => (
+                "json-empty",
+                "an empty object is not allowed in FHIR JSON: an element without content is left out",
+                "an object with content, or no property",
+                "{}",
+            ),
+            Value::Array(items) if items.is_empty() => (
+                "json-empty",
+                "an empty array is not allowed in FHIR JSON: an element without values is left out",
+                "at least one value, or no property",
+                "[]",
+            ),
+            _ => return false,
+        };
+        self.error(rule, message.into(), Some(expected.into()), Some(found.into()));
+        !matches!(value, Value::Object(_))
     }
 
     fn prohibited(&mut self, e: &'static E, count: u32) -> u32 {
@@ -839,20 +856,18 @@ impl Engine {
             let primitive = ty.is_some_and(|t| is_primitive(t.code));
             let has_extension = extension.is_some_and(|x| !matches!(x, Value::Null));
             if !primitive {
-                self.error(
-                    "json",
-                    "null is not a value (only inside arrays of primitives)".into(),
-                    None,
-                    Some("null".into()),
-                );
+                self.null_or_empty(item);
             } else if !has_extension {
                 self.error(
-                    "json",
+                    "json-null",
                     "null without an element (id or extension) at the same index of the `_` array".into(),
-                    None,
+                    Some("a value, or an element at the same index of the `_` array".into()),
                     Some("null".into()),
                 );
             }
+            return;
+        }
+        if self.null_or_empty(item) {
             return;
         }
         if used.slices_len > 0 && !used.is(tables::CHOICE) {
@@ -958,12 +973,12 @@ impl Engine {
             self.nested_resource(e, members);
             return;
         }
-        if members.iter().all(|(k, _)| k == "id") {
+        if !members.is_empty() && members.iter().all(|(k, _)| k == "id") {
             self.error(
                 "ele-1",
                 "an element needs a value, children or extensions besides `id` (ele-1)".into(),
                 None,
-                Some("{}".into()),
+                Some("only `id`".into()),
             );
         }
         let children = children_of(e, ty);
@@ -1002,15 +1017,6 @@ impl Engine {
     }
 
     fn nested_resource(&mut self, e: &'static E, members: &Members<'_>) {
-        if members.is_empty() {
-            self.error(
-                "ele-1",
-                "an empty object is not a resource (ele-1)".into(),
-                Some("a resource".into()),
-                Some("{}".into()),
-            );
-            return;
-        }
         let Some(resource_type) = get_str(members, "resourceType") else {
             self.at("resourceType", |s| {
                 s.error("cardinality-min", "a resource needs a `resourceType` string".into(), None, None)
@@ -1055,12 +1061,11 @@ impl Engine {
         values: Option<&Value<'_>>,
     ) -> u32 {
         let children: &'static [E] = ty.root().map_or(&[], E::children);
+        if self.null_or_empty(value) {
+            return 0;
+        }
         match value {
             Value::Array(items) if e.is(tables::ARRAY) => {
-                if items.is_empty() {
-                    self.error("json", "an empty array is not allowed in FHIR JSON".into(), None, Some("[]".into()));
-                    return 0;
-                }
                 if let Some(Value::Array(v)) = values {
                     if v.len() != items.len() {
                         self.error(
@@ -1081,11 +1086,18 @@ impl Engine {
                         Value::Null => {
                             let has_value = matches!(values, Some(Value::Array(v)) if v.get(i).is_some_and(|x| !matches!(x, Value::Null)));
                             if !has_value {
-                                s.error("json", "null in both the value and the `_` array".into(), None, Some("null".into()));
+                                s.error("json-null", "null in both the value and the `_` array".into(), None, Some("null".into()));
                             }
                         }
-                        Value::Object(m) => s.element_part(e, children, m),
-                        other => s.error("type", format!("expected an object (id, extension), found {}", other.kind()), None, None),
+                        Value::Object(m) => {
+                            s.null_or_empty(item);
+                            s.element_part(e, children, m)
+                        }
+                        other => {
+                            if !s.null_or_empty(other) {
+                                s.error("type", format!("expected an object (id, extension), found {}", other.kind()), None, None);
+                            }
+                        }
                     });
                 }
                 items.len() as u32
@@ -1109,8 +1121,13 @@ impl Engine {
 
     /// The id and extensions of one primitive element.
     fn element_part(&mut self, e: &'static E, children: &'static [E], members: &Members<'_>) {
-        if members.iter().all(|(k, _)| k == "id") {
-            self.error("ele-1", "a primitive's `_` element needs extensions (ele-1)".into(), None, Some("{}".into()));
+        if !members.is_empty() && members.iter().all(|(k, _)| k == "id") {
+            self.error(
+                "ele-1",
+                "a primitive's `_` element needs extensions (ele-1)".into(),
+                None,
+                Some("only `id`".into()),
+            );
         }
         for (key, value) in members {
             match children.iter().find(|c| c.name == key && c.name != "value") {

@@ -10,6 +10,15 @@
 //! and extensible bindings, references, and the invariants evaluated here (the others are
 //! listed as `not-evaluated`). Every problem is a [`Finding`]; nothing stops at the first.
 //!
+//! FHIR JSON's own rules are checked too: no `null` property values (`json-null`; `null` stands
+//! only in an array of primitives, aligned with its `_name` array) and no empty objects or
+//! arrays (`json-empty`). A FHIR R4 resource (what the Blue Button v2 API serves) is not checked
+//! against STU3: it gets one `fhir-version` error that says so.
+//!
+//! [`Report`]'s text lists the errors first, then the warnings, then the information; a location
+//! longer than [`LOCATION_TEXT_LIMIT`] is shortened there ([`short_location`]), never in the
+//! OperationOutcome.
+//!
 //! Two [`Target`]s: [`Target::Served`] (the default) is the IG plus the served-data errata
 //! (`profiles/errata/validation.json`: the served URL map, snapshot corrections, and the
 //! server's documented departures from base STU3, reported as warnings);
@@ -31,6 +40,7 @@ mod engine;
 mod invariants;
 mod tables;
 mod terminology;
+mod version;
 
 use crate::json::{self, FromJsonOwned, ParseOptions, ToJson, Value};
 use crate::resources::OperationOutcome;
@@ -93,14 +103,16 @@ pub struct Finding {
     /// `unknown-element`, `primitive`, `fixed`, `pattern`, `binding-required`,
     /// `binding-extensible`, `code-system-unknown`, `slice-cardinality`,
     /// `extension-outside-ig`, `reference-local`, `reference-shape`, `reference-target`,
-    /// `json`, `profile`, `served-deviation`, `not-evaluated`, or an invariant's key (`ele-1`,
-    /// `ext-1`, `ref-1`, `dom-3`, `per-1`, ...).
+    /// `json` (not a resource, a duplicate property, misaligned `_name` arrays), `json-null`,
+    /// `json-empty`, `fhir-version` (an R4 resource), `profile`, `served-deviation`,
+    /// `not-evaluated`, or an invariant's key (`ele-1`, `ext-1`, `ref-1`, `dom-3`, `per-1`, ...).
     pub rule: &'static str,
     /// Where, FHIRPath-style: the resource type, then the JSON path with indexes
     /// (`ExplanationOfBenefit.item[0].extension[2].valueCoding.code`; in a Bundle,
     /// `Bundle.entry[3].resource.item[0]`). A missing element is located where it would be
     /// (`ExplanationOfBenefit.status`, `Patient.deceased[x]`), a missing slice as
-    /// `<element>:<slice>`.
+    /// `<element>:<slice>`. Always whole here; text output shortens a long one
+    /// ([`short_location`]).
     pub location: String,
     /// What was expected and what was found, in words.
     pub message: String,
@@ -108,10 +120,75 @@ pub struct Finding {
     pub found: Option<String>,
 }
 
+/// `<severity> [<rule>] <location>: <message>`, the location shortened by [`short_location`].
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} [{}] {}: {}", self.severity, self.rule, self.location, self.message)
+        write!(f, "{} [{}] {}: {}", self.severity, self.rule, short_location(&self.location), self.message)
     }
+}
+
+/// The longest location (in characters) that text output writes whole: one line of a wide
+/// terminal, with room for the severity and rule before it. A longer one (a hostile document
+/// nests extensions as deep as the parser allows) is shortened by [`short_location`].
+pub const LOCATION_TEXT_LIMIT: usize = 120;
+
+/// `location` as text output writes it: whole when it has at most [`LOCATION_TEXT_LIMIT`]
+/// characters, else its leading segments (split at `.`) and its last one, with the number of
+/// segments left out between them. The JSON outputs ([`Report::to_operation_outcome`],
+/// [`Finding::to_issue_json`]) always keep the whole location.
+///
+/// ```
+/// use bluebutton_model::validate::{short_location, LOCATION_TEXT_LIMIT};
+/// let deep = format!("Observation{}", ".extension[0]".repeat(100_000));
+/// let short = short_location(&deep);
+/// let kept = format!("Observation{}", ".extension[0]".repeat(6));
+/// assert_eq!(short, format!("{kept}…(99,993 more)…extension[0]"));
+/// assert!(short.chars().count() <= LOCATION_TEXT_LIMIT);
+/// assert_eq!(short_location("Patient.birthDate"), "Patient.birthDate");
+/// ```
+pub fn short_location(location: &str) -> Cow<'_, str> {
+    let length = location.chars().count();
+    if length <= LOCATION_TEXT_LIMIT {
+        return Cow::Borrowed(location);
+    }
+    let segments: Vec<&str> = location.split('.').collect();
+    let last = segments[segments.len() - 1];
+    let inner = &segments[..segments.len() - 1];
+    // As many leading segments as fit beside the marker and the last segment.
+    let (mut kept, mut width) = (0, 0);
+    let marker = |left_out: usize| format!("…({} more)…", thousands(left_out));
+    while kept < inner.len() {
+        let next = width + usize::from(kept > 0) + inner[kept].chars().count();
+        let left_out = inner.len() - kept - 1;
+        if left_out == 0 || next + marker(left_out).chars().count() + last.chars().count() > LOCATION_TEXT_LIMIT {
+            break;
+        }
+        (kept, width) = (kept + 1, next);
+    }
+    if kept > 0 {
+        return Cow::Owned(format!("{}{}{last}", inner[..kept].join("."), marker(inner.len() - kept)));
+    }
+    // A segment too long by itself (a hostile key): characters are left out instead. The
+    // marker is sized for at most `length - tail` characters left out, so that all fits.
+    let marker = |left_out: usize| format!("…({} more characters)…", thousands(left_out));
+    let tail = LOCATION_TEXT_LIMIT / 4;
+    let head = LOCATION_TEXT_LIMIT - tail - marker(length - tail).chars().count();
+    let start: String = location.chars().take(head).collect();
+    let end: String = location.chars().skip(length - tail).collect();
+    Cow::Owned(format!("{start}{}{end}", marker(length - head - tail)))
+}
+
+/// `n` with a comma between thousands: `99,990`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Finding {
@@ -238,24 +315,52 @@ fn fhir_string(text: &str) -> std::borrow::Cow<'_, str> {
 fn issue_type(rule: &str) -> &'static str {
     match rule {
         "cardinality-min" => "required",
-        "cardinality-max" | "prohibited" | "slice-cardinality" | "type" | "unknown-element" | "json" => "structure",
+        "cardinality-max" | "prohibited" | "slice-cardinality" | "type" | "unknown-element" | "json" | "json-null"
+        | "json-empty" => "structure",
         "primitive" | "fixed" | "pattern" | "reference-shape" | "reference-target" | "reference-local" => "value",
         "binding-required" | "binding-extensible" => "code-invalid",
-        "code-system-unknown" | "not-evaluated" => "not-supported",
+        "code-system-unknown" | "not-evaluated" | "fhir-version" => "not-supported",
         "extension-outside-ig" | "profile" => "informational",
         "served-deviation" => "business-rule",
         _ => "invariant",
     }
 }
 
-/// Writes one finding per line: `error [cardinality-min] <location>: <message>`.
+/// Writes the summary line, `INVALID Observation (<definition>, served): 2 error(s), 0
+/// warning(s), 1 information`, then one line per finding, `error [cardinality-min] <location>:
+/// <message>`: the errors first, then the warnings, then the information, each in the order
+/// found. Long locations are shortened ([`short_location`]).
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for finding in &self.findings {
-            writeln!(f, "{finding}")?;
+        let counts = [Severity::Error, Severity::Warning, Severity::Information]
+            .map(|s| self.findings.iter().filter(|f| f.severity == s).count());
+        write_summary(f, &self.resource_type, self.profile, self.target, counts)?;
+        writeln!(f)?;
+        for severity in [Severity::Error, Severity::Warning, Severity::Information] {
+            for finding in self.findings.iter().filter(|f| f.severity == severity) {
+                writeln!(f, "{finding}")?;
+            }
         }
         Ok(())
     }
+}
+
+/// The summary of a report: `VALID|INVALID <resourceType> (<definition>, <target>): E
+/// error(s), W warning(s), I information`.
+fn write_summary(
+    f: &mut fmt::Formatter<'_>,
+    resource_type: &str,
+    profile: Option<&str>,
+    target: Target,
+    [errors, warnings, information]: [usize; 3],
+) -> fmt::Result {
+    write!(
+        f,
+        "{} {} ({}, {target}): {errors} error(s), {warnings} warning(s), {information} information",
+        if errors == 0 { "VALID" } else { "INVALID" },
+        if resource_type.is_empty() { "(no resourceType)" } else { resource_type },
+        profile.unwrap_or("no definition"),
+    )
 }
 
 /// Validates a typed resource against its profile under the served target.
@@ -345,6 +450,14 @@ pub struct Outline {
     /// The final text of the findings that were handed out as provisional, by their number
     /// (from 0, in the order they were handed out).
     pub amended: Vec<(usize, Finding)>,
+}
+
+/// The summary line of [`Report`]'s text: `VALID|INVALID <resourceType> (<definition>,
+/// <target>): E error(s), W warning(s), I information` (no line break).
+impl fmt::Display for Outline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_summary(f, &self.resource_type, self.profile, self.target, [self.errors, self.warnings, self.information])
+    }
 }
 
 impl Outline {
@@ -499,23 +612,101 @@ fn validate_whole<R: Read, F: FnMut(Finding, bool)>(
 }
 
 /// Panics, with the readable report, when `input` is not JSON or has an error-level finding
-/// under the served target. For tests:
+/// under the served target. For tests: the panic is located at the caller's line
+/// (`#[track_caller]`); [`assert_valid_named`] names the input too.
 ///
 /// ```
 /// bluebutton_model::validate::assert_valid(br#"{"resourceType":"Bundle","type":"searchset","total":0}"#);
 /// ```
+#[track_caller]
 pub fn assert_valid(input: &[u8]) {
+    check_valid(None, input);
+}
+
+/// [`assert_valid`] for an input called `name` (a file name, a test case): the panic message
+/// begins `<name> is not valid (` (or `<name> is not JSON: `), then the errors, then the full
+/// report. Located at the caller's line (`#[track_caller]`).
+///
+/// ```should_panic
+/// // Panics with "patient.json is not valid (Patient, 1 error(s), served target):" and the error.
+/// bluebutton_model::validate::assert_valid_named(
+///     "patient.json",
+///     br#"{"resourceType":"Patient","id":"p1","gender":"female","birthDate":"1970-13"}"#,
+/// );
+/// ```
+#[track_caller]
+pub fn assert_valid_named(name: &str, input: &[u8]) {
+    check_valid(Some(name), input);
+}
+
+#[track_caller]
+fn check_valid(name: Option<&str>, input: &[u8]) {
     let report = match validate_json(input, Target::Served) {
         Ok(report) => report,
-        Err(e) => panic!("not JSON: {e}"),
+        Err(e) => panic!("{} is not JSON: {e}", name.unwrap_or("the document")),
     };
-    if !report.is_valid() {
-        let errors: Vec<String> = report.errors().map(ToString::to_string).collect();
-        panic!(
-            "{} is not valid ({} error(s), served target):\n{}\n\nfull report:\n{report}",
-            if report.resource_type.is_empty() { "the document" } else { &report.resource_type },
-            errors.len(),
-            errors.join("\n")
-        );
+    if report.is_valid() {
+        return;
+    }
+    let errors: Vec<String> = report.errors().map(ToString::to_string).collect();
+    let resource = if report.resource_type.is_empty() { "no resourceType" } else { &report.resource_type };
+    let (name, what) = match name {
+        Some(name) => (name, format!("{resource}, ")),
+        None if report.resource_type.is_empty() => ("the document", String::new()),
+        None => (resource, String::new()),
+    };
+    panic!(
+        "{name} is not valid ({what}{} error(s), served target):\n{}\n\nfull report:\n{report}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (99_990, "99,990"), (1_234_567, "1,234,567")];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
+    }
+
+    #[test]
+    fn locations_are_shortened_past_the_limit_only() {
+        let at_limit = format!("Patient.{}", "a".repeat(LOCATION_TEXT_LIMIT - 8));
+        assert_eq!(short_location(&at_limit), at_limit);
+        // One more character: the leading segments that fit, the count, the last segment.
+        let segments: Vec<String> = (0..12).map(|i| format!("element{i:02}[0]")).collect();
+        let long = segments.join(".");
+        assert!(long.chars().count() > LOCATION_TEXT_LIMIT);
+        let short = short_location(&long);
+        assert!(short.chars().count() <= LOCATION_TEXT_LIMIT, "{short}");
+        let (head, rest) = short.split_once('…').unwrap();
+        let (count, last) = rest.split_once('…').unwrap();
+        let kept = head.split('.').count();
+        assert_eq!(head, segments[..kept].join("."));
+        assert_eq!(count, format!("({} more)", segments.len() - kept - 1));
+        assert_eq!(last, segments[segments.len() - 1]);
+    }
+
+    #[test]
+    fn a_huge_segment_loses_characters() {
+        for length in [200, 10_000, 2_000_000] {
+            let key = "k".repeat(length);
+            // Between others, the segment is left out whole.
+            assert_eq!(short_location(&format!("Patient.{key}.x")), "Patient…(1 more)…x");
+            // At the end, its middle characters are.
+            let location = format!("Patient.{key}");
+            let short = short_location(&location);
+            assert!(short.chars().count() <= LOCATION_TEXT_LIMIT, "{short}");
+            let [start, marker, end] = short.split('…').collect::<Vec<_>>()[..] else { panic!("{short}") };
+            assert!(start.starts_with("Patient.kkk") && end.chars().all(|c| c == 'k'), "{short}");
+            let left_out: usize =
+                marker.trim_start_matches('(').split(' ').next().unwrap().replace(',', "").parse().unwrap();
+            assert_eq!(start.chars().count() + left_out + end.chars().count(), location.chars().count(), "{short}");
+        }
     }
 }
