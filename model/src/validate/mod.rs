@@ -367,11 +367,11 @@ fn write_summary(
 ///
 /// ```
 /// use bluebutton_model::{json, validate, Resource};
-/// let input = br#"{"resourceType":"Patient","id":"p1"}"#;
+/// let input = br#"{"resourceType":"Patient","id":"p1","maritalStatus":{"text":"married"}}"#;
 /// let patient: Resource = json::from_slice(input).unwrap();
 /// let report = validate::validate(&patient);
-/// // The Blue Button patient profile requires identifier, name, gender and address.
-/// assert!(report.errors().any(|f| f.location == "Patient.gender"));
+/// // The Blue Button patient profile prohibits maritalStatus (no CCW variable is served there).
+/// assert!(report.errors().any(|f| f.location == "Patient.maritalStatus"));
 /// ```
 pub fn validate(resource: &Resource<'_>) -> Report {
     validate_with(resource, Target::Served)
