@@ -105,7 +105,7 @@ fn normalized_samples_are_valid_when_served() {
 }
 
 /// Every response of every recorded server version (the current one and four older ones) has
-/// no error under the served target; per version, the warnings and information are summarized
+/// no error under the served target, pretty-printed as recorded and minified; per version, the warnings and information are summarized
 /// by rule and location pattern in a reviewed snapshot.
 #[test]
 fn every_recorded_version_is_valid_when_served() {
@@ -124,6 +124,10 @@ fn every_recorded_version_is_valid_when_served() {
         if !r.is_valid() {
             failures.push(format!("{name}:\n{r}"));
         }
+        // The API serves compact JSON: the same response minified gets the same report.
+        let minified = json::ToJson::to_json_string(&document);
+        assert!(minified.len() < bytes.len(), "{name}: the written form is compact");
+        assert_eq!(report(minified.as_bytes(), Target::Served), r, "{name}, minified");
         *files.entry(version).or_default() += 1;
         let summary = by_version.entry(version).or_default();
         for f in r.findings.iter().filter(|f| f.severity != Severity::Error) {

@@ -57,6 +57,10 @@ pub struct Mapping {
     pub element: String,
     #[serde(default)]
     pub discriminator: Vec<String>,
+    /// What the server writes with the value (`eob.item[N].adjudication[N].amount.code = 'USD'`,
+    /// a category's display): the dictionary's `additional` lines.
+    #[serde(default)]
+    pub additional: Vec<String>,
 }
 
 /// A correction of, or addition to, the dictionary, with its evidence.
@@ -219,6 +223,9 @@ pub struct Field {
     /// Where older server versions sent the field, newest first; the accessor reads `steps`,
     /// then each of these.
     pub older: Vec<Placement>,
+    /// Elements the server writes with the value, by the dictionary (`additional`): paths
+    /// from the resource without indexes (`item.adjudication.amount.code`).
+    pub written: Vec<String>,
 }
 
 impl Field {
@@ -412,6 +419,7 @@ impl Catalog {
                 resource: older.mapping.resource.clone(),
                 element: with(&older.mapping.element),
                 discriminator: older.mapping.discriminator.iter().map(|d| with(d)).collect(),
+                additional: Vec::new(),
             };
             if mapping.resource.is_empty() || mapping.element.contains(';') || mapping.element.trim().is_empty() {
                 self.skipped.push((source.clone(), variable.clone(), "an older placement needs one element".into()));
@@ -444,6 +452,7 @@ impl Catalog {
                     ),
                     accessor: None,
                     current: false,
+                    written: Vec::new(),
                     older: vec![placement],
                 });
                 continue;
@@ -509,8 +518,35 @@ impl Catalog {
             accessor,
             current: true,
             older: Vec::new(),
+            written: written_elements(&mapping.additional),
         });
     }
+}
+
+/// The element paths of the dictionary's `additional` lines (`eob.item[N].amount.code = 'USD'`
+/// → `item.amount.code`); lines that are prose or conditions are left out.
+fn written_elements(additional: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = additional
+        .iter()
+        .filter_map(|line| {
+            let lhs = line.split('=').next()?.trim();
+            let path = ["eob.", "coverage.", "patient."].iter().find_map(|p| lhs.strip_prefix(p))?;
+            let mut clean = String::with_capacity(path.len());
+            let mut in_index = false;
+            for c in path.chars() {
+                match c {
+                    '[' => in_index = true,
+                    ']' => in_index = false,
+                    _ if in_index => {}
+                    _ => clean.push(c),
+                }
+            }
+            clean.chars().all(|c| c.is_ascii_alphanumeric() || c == '.').then_some(clean)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The served variable id: from the discriminator's variable URL, else the CCW name.

@@ -68,3 +68,19 @@ fn served_verdicts() {
     }
     insta::assert_snapshot!(tables.errata_listing());
 }
+
+/// The dictionary's own reasons decide what it explains, for every claim type it names, with
+/// what the recorded versions show as confirmation.
+#[test]
+fn dictionary_verdicts() {
+    let tables = bluebutton_codegen::generate::load_validation_tables(root()).unwrap();
+    let on = |element: &str, rule: &str| {
+        tables.verdicts.iter().filter(|v| v.element == element && v.rule == rule).map(|v| v.structure.clone()).count()
+    };
+    // `eob.payment.amount.code = 'USD'` (dictionary #63) on every claim type but PDE.
+    assert_eq!(on("ExplanationOfBenefit.payment.amount.code", "dictionary-writes"), 7);
+    // NCH_WKLY_PROC_DT (#307) is served as information on carrier and DME claims too.
+    assert_eq!(on("ExplanationOfBenefit.information", "variable-placed"), 2);
+    // The Part A and B coverage start date (#464) is served as Coverage.period.
+    assert_eq!(on("Coverage.period", "variable-placed"), 1);
+}

@@ -10,6 +10,7 @@
 //! | --- | --- | --- | --- |
 //! | [`Rule::BlankVariable`] | raised `min` | the element holds CCW variables (data dictionary); the codebooks define blank values and no dictionary field is mandatory, so only a variable's presence would satisfy the `min` | the base `min` |
 //! | [`Rule::PlacedVariable`] | `max = 0` | the dictionary places a variable at or below the element | the base `max` |
+//! | [`Rule::DictionaryWrites`] | `max = 0` | the dictionary has the server write the element with a variable's value (its `additional` lines: a category's `display`, a Money's `code` `USD`, a facility's name) | the base `max` |
 //! | [`Rule::SharedEntry`] | narrowed `max` | two or more variables land on one entry of a repeating element, told apart by codes in this element (`diagnosis.type`: principal, admitting, external cause...); when they hold the same code the server writes one entry with each of their codes | the base `max` |
 //! | [`Rule::RecordedAbsent`] | raised `min` | a recorded server version sent the parent without the element | the base `min` |
 //! | [`Rule::RecordedRepeats`] | narrowed `max` | a recorded server version sent more values | the base `max` |
@@ -40,6 +41,7 @@ pub const RECORDED_FILE: &str = "profiles/recorded/elements.json";
 pub enum Rule {
     BlankVariable,
     PlacedVariable,
+    DictionaryWrites,
     SharedEntry,
     RecordedAbsent,
     RecordedRepeats,
@@ -52,6 +54,7 @@ impl Rule {
         match self {
             Rule::BlankVariable => "variable-may-be-blank",
             Rule::PlacedVariable => "variable-placed",
+            Rule::DictionaryWrites => "dictionary-writes",
             Rule::SharedEntry => "variables-share-entry",
             Rule::RecordedAbsent => "recorded-absent",
             Rule::RecordedRepeats => "recorded-repeats",
@@ -176,6 +179,9 @@ struct Placements {
     /// node (a discriminating element such as `diagnosis.type`) → the codes it tells apart, each
     /// with its variables and the element their values go to.
     codes: BTreeMap<usize, BTreeMap<String, BTreeSet<(String, String)>>>,
+    /// node → (variable, source) with which the dictionary has the server write the element (a
+    /// category's display, a Money's `code`).
+    written: BTreeMap<usize, BTreeSet<(String, String)>>,
 }
 
 impl Tables {
@@ -293,6 +299,40 @@ impl Tables {
         (chain, coded)
     }
 
+    /// The nodes of an element the dictionary has the server write with `field`'s value
+    /// (`item.adjudication.amount.code`): the field's own steps (with their filters) as far as
+    /// the names agree, then the element's.
+    fn resolve_written(&self, s: &Structure, field: &Field, path: &str) -> Vec<usize> {
+        let level = (field.level != Level::Root).then(|| field.level.element());
+        let own: Vec<(&str, &[Filter])> = level
+            .map(|l| (l, &[][..]))
+            .into_iter()
+            .chain(field.steps.iter().map(|s| (s.name.as_str(), s.filters.as_slice())))
+            .collect();
+        let mut at = s.root;
+        let mut ty: Option<String> = None;
+        let mut chain = Vec::new();
+        let mut same = true;
+        for (i, name) in path.split('.').enumerate() {
+            let filters = match own.get(i) {
+                Some((n, f)) if same && *n == name => *f,
+                _ => {
+                    same = false;
+                    &[][..]
+                }
+            };
+            let Some(next) = self.child_named(at, ty.as_deref(), name) else { return Vec::new() };
+            (at, ty) = next;
+            for filter in filters {
+                if let Filter::Url(url) = filter {
+                    at = self.extension_slice(at, url);
+                }
+            }
+            chain.push(at);
+        }
+        chain
+    }
+
     fn placements(&self, fields: &[Field]) -> Placements {
         let mut out = Placements::default();
         for s in self.structures.iter().filter(|s| s.ig && s.kind == "resource") {
@@ -304,6 +344,11 @@ impl Tables {
                 }
                 for (n, code) in coded {
                     out.codes.entry(n).or_default().entry(code).or_default().insert(who.clone());
+                }
+                for path in &field.written {
+                    for n in self.resolve_written(s, field, path) {
+                        out.written.entry(n).or_default().insert(who.clone());
+                    }
                 }
             }
         }
@@ -356,7 +401,11 @@ impl Tables {
         let absent = facts.iter().find(|f| f.present < f.parents);
         let most = facts.iter().max_by_key(|f| f.max).filter(|f| f.max as u32 > published_max);
         let vars = placements.values.get(&n);
-        let hand = |t: &Tables| node.served.errata.iter().map(|&i| t.errata[i].rule.clone()).next();
+        // The hand-written erratum that decided a cardinality (`min`, `max`) or made a deviation.
+        let hand = |t: &Tables, change: &str| {
+            let by = |c: &str| node.served.errata.iter().map(|&i| &t.errata[i]).find(|e| e.change == c);
+            by(change).or_else(|| by("deviation")).or_else(|| by("restore")).map(|e| e.rule.clone())
+        };
         // A deviation at the element itself decides its cardinality; one inside its values does not.
         let deviation = node.served.deviation.is_some_and(|d| self.errata[d].change == "deviation");
         let mut out = Vec::new();
@@ -364,25 +413,25 @@ impl Tables {
         let restricted_max = s.ig && node.max < base_max;
 
         // min: an IG restriction, or a recorded absence of an element the definition requires.
+        // The dictionary's reasons come first; the recorded versions confirm them or stand alone.
         if restricted_min || (published_min > 0 && absent.is_some()) {
             let restriction = format!("min {} (base {})", node.min, base_min);
             let (rule, change, evidence) = if node.served.min.is_some() || deviation {
-                (hand(self).unwrap_or_default(), None, String::new())
-            } else if let Some(f) = absent {
-                if base_min == 0 {
-                    (Rule::RecordedAbsent.id().to_string(), Some(Change::Min(0)), recorded_absent(f))
-                } else {
-                    (Rule::RecordedDeviation.id().to_string(), Some(Change::Deviation), recorded_absent(f))
-                }
+                (hand(self, "min").unwrap_or_default(), None, String::new())
+            } else if let (Some(f), true) = (absent, base_min > 0) {
+                (Rule::RecordedDeviation.id().to_string(), Some(Change::Deviation), recorded_absent(f))
             } else if let Some(v) = vars.filter(|_| restricted_min) {
+                let why = format!(
+                    "holds {}; the codebooks define blank values and no dictionary field is mandatory",
+                    variables(v)
+                );
                 (
                     Rule::BlankVariable.id().to_string(),
                     Some(Change::Min(base_min)),
-                    format!(
-                        "holds {}; the codebooks define blank values and no dictionary field is mandatory",
-                        variables(v)
-                    ),
+                    confirmed(why, absent.map(|f| recorded_absent(f))),
                 )
+            } else if let Some(f) = absent {
+                (Rule::RecordedAbsent.id().to_string(), Some(Change::Min(0)), recorded_absent(f))
             } else {
                 ("holds".to_string(), None, String::new())
             };
@@ -392,30 +441,26 @@ impl Tables {
         if restricted_max || most.is_some() {
             let restriction = format!("max {} (base {})", card(node.max), card(base_max));
             let shared = placements.codes.get(&n).filter(|codes| codes.len() > 1);
+            let seen = most.map(|f| recorded_max(f));
             let (rule, change, evidence) = if node.served.max.is_some() || deviation {
-                (hand(self).unwrap_or_default(), None, String::new())
-            } else if let Some(f) = most {
-                if f.max as u32 > base_max {
-                    (Rule::RecordedDeviation.id().to_string(), Some(Change::Deviation), recorded_max(f))
-                } else {
-                    (Rule::RecordedRepeats.id().to_string(), Some(Change::Max(base_max)), recorded_max(f))
-                }
+                (hand(self, "max").unwrap_or_default(), None, String::new())
+            } else if let Some(f) = most.filter(|f| f.max as u32 > base_max) {
+                (Rule::RecordedDeviation.id().to_string(), Some(Change::Deviation), recorded_max(f))
             } else if let (0, Some(v)) = (node.max, vars) {
-                (
-                    Rule::PlacedVariable.id().to_string(),
-                    Some(Change::Max(base_max)),
-                    format!("the dictionary places {} here", variables(v)),
-                )
+                let why = format!("the dictionary places {} here", variables(v));
+                (Rule::PlacedVariable.id().to_string(), Some(Change::Max(base_max)), confirmed(why, seen))
+            } else if let (0, Some(v)) = (node.max, placements.written.get(&n)) {
+                let why = format!("the dictionary has the server write it with {}", variables(v));
+                (Rule::DictionaryWrites.id().to_string(), Some(Change::Max(base_max)), confirmed(why, seen))
             } else if let Some(codes) = shared {
                 let told: Vec<String> = codes.iter().map(|(code, v)| format!("`{code}`: {}", variables(v))).collect();
-                (
-                    Rule::SharedEntry.id().to_string(),
-                    Some(Change::Max(base_max)),
-                    format!(
-                        "one entry holds each variable told apart here, and equal values share an entry: {}",
-                        told.join("; ")
-                    ),
-                )
+                let why = format!(
+                    "one entry holds each variable told apart here, and equal values share an entry: {}",
+                    told.join("; ")
+                );
+                (Rule::SharedEntry.id().to_string(), Some(Change::Max(base_max)), confirmed(why, seen))
+            } else if let Some(f) = most {
+                (Rule::RecordedRepeats.id().to_string(), Some(Change::Max(base_max)), recorded_max(f))
             } else {
                 ("holds".to_string(), None, String::new())
             };
@@ -518,6 +563,14 @@ fn variables(v: &BTreeSet<(String, String)>) -> String {
     text
 }
 
+/// A reason, with what the recorded versions show of it when they show it.
+fn confirmed(why: String, recorded: Option<String>) -> String {
+    match recorded {
+        Some(r) => format!("{why}; {r}"),
+        None => why,
+    }
+}
+
 fn recorded_absent(f: &RecordedElement) -> String {
     format!(
         "recorded without it in {} of {} parents (versions {}; first: {})",
@@ -529,7 +582,10 @@ fn recorded_absent(f: &RecordedElement) -> String {
 }
 
 fn recorded_max(f: &RecordedElement) -> String {
-    format!("recorded with {} values (versions {}; {})", f.max, f.max_in.join(", "), f.max_at.as_deref().unwrap_or("?"))
+    match &f.max_at {
+        Some(at) => format!("recorded with {} values (versions {}; {at})", f.max, f.max_in.join(", ")),
+        None => format!("recorded in {} of {} parents (versions {})", f.present, f.parents, f.versions.join(", ")),
+    }
 }
 
 impl fmt::Display for Verdict {
