@@ -152,7 +152,7 @@ impl fmt::Display for UnknownProfile {
 impl std::error::Error for UnknownProfile {}
 
 /// What a validation checks against: the [`Target`] and the [`ProfileChoice`]. The functions
-/// of [`crate::validate`] that take a [`Target`] check under `Options::new(target)`, that is
+/// of [`mod@crate::validate`] that take a [`Target`] check under `Options::new(target)`, that is
 /// with [`ProfileChoice::Auto`].
 ///
 /// ```
