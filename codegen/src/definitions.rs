@@ -129,11 +129,17 @@ pub struct Discriminator {
 /// Every definition the generator reads, by canonical URL.
 #[derive(Debug, Clone, Default)]
 pub struct Definitions {
-    /// Core datatypes and resources (`profiles/fhir-stu3/`).
+    /// Core datatypes and resources of the typed model (`profiles/fhir-stu3/{types,resources}/`).
     pub core: BTreeMap<String, StructureDefinition>,
+    /// The other core resources, and the datatypes only they reach
+    /// (`profiles/fhir-stu3/validation/`): read by the validator's tables, not by the model.
+    pub validation: BTreeMap<String, StructureDefinition>,
     /// IG profiles and extension definitions (`profiles/bb2ig/`).
     pub ig: BTreeMap<String, StructureDefinition>,
 }
+
+/// Where the core definitions only the validator reads live, relative to the workspace root.
+pub const VALIDATION_DIR: &str = "profiles/fhir-stu3/validation";
 
 /// A definition file that could not be read.
 #[derive(Debug)]
@@ -151,13 +157,16 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 impl Definitions {
-    /// Loads `<root>/profiles/fhir-stu3/**/*.json` and `<root>/profiles/bb2ig/*.json`
-    /// (either directory may be missing, e.g. in small test sets).
+    /// Loads `<root>/profiles/fhir-stu3/**/*.json` (those under `fhir-stu3/validation/` into
+    /// [`Definitions::validation`]) and `<root>/profiles/bb2ig/*.json` (any directory may be
+    /// missing, e.g. in small test sets).
     pub fn load(root: &Path) -> Result<Self, LoadError> {
         let mut defs = Definitions::default();
+        let validation_dir = root.join(VALIDATION_DIR);
         for file in json_files(&root.join("profiles/fhir-stu3"))? {
             let sd = read_sd(&file)?;
-            defs.core.insert(sd.url.clone(), sd);
+            let map = if file.starts_with(&validation_dir) { &mut defs.validation } else { &mut defs.core };
+            map.insert(sd.url.clone(), sd);
         }
         for file in json_files(&root.join("profiles/bb2ig"))? {
             let sd = read_sd(&file)?;

@@ -68,17 +68,28 @@ fn errata_that_select_nothing_are_errors() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// The project's own definitions: every profile and extension definition of the IG, the core
-/// definitions they reach, and every erratum applied (a stale one fails the build).
+/// The project's own definitions: every profile and extension definition of the IG, every
+/// STU3 core resource and the datatypes they reach, and every erratum applied (a stale one
+/// fails the build).
 #[test]
 fn project_tables() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let t = bluebutton_codegen::generate::load_validation_tables(&root).unwrap();
     let (structures, elements, value_sets, _) = t.counts();
     assert_eq!(t.structures.iter().filter(|s| s.ig).count(), 141, "10 profiles and 131 extension definitions");
-    assert!(structures > 190 && value_sets > 90, "{structures} definitions, {value_sets} value sets");
-    // Pruning keeps the tables small: a third of the snapshots' elements.
-    assert!(elements < 8_000, "{elements} elements");
+    let core_resources = t.structures.iter().filter(|s| !s.ig && s.kind == "resource").count();
+    assert_eq!(core_resources, 119, "every STU3 core resource");
+    assert!(structures > 300 && value_sets > 250, "{structures} definitions, {value_sets} value sets");
+    // Pruning keeps the tables small: about a third of the snapshots' elements.
+    assert!(elements < 12_000, "{elements} elements");
+    // Required bindings of the core resources are checkable: their value sets are here.
+    for url in [
+        "http://hl7.org/fhir/ValueSet/medication-dispense-status",
+        "http://hl7.org/fhir/ValueSet/allergy-intolerance-type",
+    ] {
+        let vs = t.value_set(url).unwrap_or_else(|| panic!("{url} is missing"));
+        assert!(vs.value_set.includes.iter().all(|i| i.expandable && !i.codes.is_empty()), "{url}");
+    }
     assert!(t.errata_matches.iter().all(|&n| n > 0));
     // Every IG extension slice has a served URL.
     for s in t.structures.iter().filter(|s| s.ig) {
@@ -89,4 +100,35 @@ fn project_tables() {
             }
         }
     }
+}
+
+/// The typed model is generated from the model set only: the served resources and those the
+/// samples contain. The other core resources are the validator's alone.
+#[test]
+fn model_set_stays_small() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let defs = Definitions::load(&root).unwrap();
+    let resources = |map: &BTreeMap<String, bluebutton_codegen::definitions::StructureDefinition>| -> Vec<String> {
+        map.values().filter(|sd| sd.kind == "resource").map(|sd| sd.type_.clone()).collect()
+    };
+    assert_eq!(
+        resources(&defs.core),
+        [
+            "Bundle",
+            "CapabilityStatement",
+            "Coverage",
+            "DomainResource",
+            "ExplanationOfBenefit",
+            "Observation",
+            "OperationOutcome",
+            "Patient",
+            "ReferralRequest",
+            "Resource"
+        ]
+    );
+    let validation = resources(&defs.validation);
+    assert_eq!(validation.len(), 109, "{validation:?}");
+    assert!(validation.iter().any(|r| r == "MedicationDispense"));
+    let model = bluebutton_codegen::ir::Model::build(&defs).unwrap();
+    assert_eq!(model.resources.len(), 8, "{:?}", model.resources);
 }

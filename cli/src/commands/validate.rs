@@ -1,5 +1,6 @@
 //! `bluebutton validate`: checks each input against its Blue Button profile (the IG plus the
-//! served-data errata, or the IG as published) and prints every finding.
+//! served-data errata, or the IG as published), the STU3 core definitions or a profile named
+//! by `--profile`, and prints every finding.
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -7,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bluebutton::json::{ErrorKind, ToJson};
-use bluebutton::validate::{validate_reader_with, Finding, Outline, Report, Target};
+use bluebutton::validate::{Finding, Options, Outline, ProfileChoice, Report, Target};
 use clap::Args;
 
 use super::Format;
@@ -23,12 +24,21 @@ number of parts left out); JSON output keeps it whole.
 JSON output: one STU3 OperationOutcome per file, one per line, in the order of the files (a file
 that cannot be read or is not JSON gets an OperationOutcome with one `fatal` issue).
 
+Profiles (--profile): `auto` checks Patient, Coverage and each claim type's ExplanationOfBenefit
+against their Blue Button profile, a resource whose meta.profile names a known profile against
+that one, and any other STU3 resource against its core definition; `core` checks every resource
+against its STU3 core definition only (meta.profile is not followed); a profile URL (a Blue
+Button profile, or http://hl7.org/fhir/StructureDefinition/<resource type>) checks the resources
+of its type against it and the others against STU3. In a Bundle the choice applies to each entry.
+
 A Bundle is read as a stream and checked entry by entry, and the findings wait in a temporary
 file when there are many: memory stays small whatever the size of the input.
 
 Examples:
   bluebutton validate eob.json patient.json.gz
   bluebutton validate --published --format json bundle.json
+  bluebutton validate --profile core medication-dispense.json
+  bluebutton validate --profile http://hl7.org/fhir/StructureDefinition/bluebutton-coverage coverage.json
   curl -s \"$URL\" | bluebutton validate -
 
 Exit status: 0 when no file has an error-level finding, 1 when any has one (including JSON that
@@ -42,6 +52,12 @@ pub struct ValidateArgs {
     /// plus the served-data errata).
     #[arg(long)]
     pub published: bool,
+
+    /// What each resource is checked against: `auto` (its Blue Button profile, or the one its
+    /// meta.profile names, else STU3), `core` (STU3 core definitions only), or the URL of a
+    /// known profile.
+    #[arg(long, value_name = "auto|core|URL", default_value = "auto")]
+    pub profile: ProfileChoice,
 
     /// Output format: readable lines, or one OperationOutcome per file and line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -64,11 +80,12 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
     let target = if args.published { Target::Published } else { Target::Served };
+    let options = Options::new(target).profile(args.profile);
     let mut inputs = Inputs::for_names(stdin, &args.files);
     let (mut any_invalid, mut any_unreadable) = (false, false);
     for name in &args.files {
         let shown = input::display_name(name);
-        let (outline, findings) = match validate_input(&mut inputs, name, target, args.format) {
+        let (outline, findings) = match validate_input(&mut inputs, name, options, args.format) {
             Ok(validated) => validated,
             Err(message) => {
                 any_unreadable = true;
@@ -109,12 +126,13 @@ pub fn run(
 fn validate_input(
     inputs: &mut Inputs<'_>,
     name: &OsStr,
-    target: Target,
+    options: Options,
     format: Format,
 ) -> Result<(Outline, Findings), String> {
     let reader = inputs.open(name).map_err(|e| format!("cannot read: {e}"))?;
     let mut findings = Findings::new(format);
-    let outline = validate_reader_with(reader, target, |finding, provisional| findings.add(&finding, provisional))
+    let outline = options
+        .validate_reader_with(reader, |finding, provisional| findings.add(&finding, provisional))
         .map_err(|e| match e.kind() {
             ErrorKind::Io(message) => format!("cannot read: {message}"),
             _ => format!("not JSON: {e}"),

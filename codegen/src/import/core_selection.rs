@@ -1,12 +1,23 @@
-//! Which FHIR STU3 core StructureDefinitions the project needs.
+//! Which FHIR STU3 core StructureDefinitions the project needs, in two sets.
 //!
-//! Resources: the ones the Blue Button server sends ([`SERVED_RESOURCES`]) and every resource
-//! type that the recorded samples carry as `contained`. Datatypes: every definition under
-//! `fhir-stu3/types/` reached from those resources' snapshot element types (`type[].code`, and
-//! `type[].profile` where it names a core type, such as `SimpleQuantity`), transitively, and
-//! through `baseDefinition`; plus `Element`, `BackboneElement` and all primitive types. Reaching
-//! `Extension` reaches every type allowed in `Extension.value[x]`. Profiles of types that
-//! nothing refers to (`elementdefinition-de`) stay out.
+//! **Model set** (`profiles/fhir-stu3/{types,resources}/`): what the typed model is generated
+//! from. Resources: the ones the Blue Button server sends ([`SERVED_RESOURCES`]) and every
+//! resource type that the recorded samples carry as `contained`. Datatypes: every definition
+//! under `fhir-stu3/types/` reached from those resources' snapshot element types
+//! (`type[].code`, and `type[].profile` where it names a core type, such as `SimpleQuantity`),
+//! transitively, and through `baseDefinition`; plus `Element`, `BackboneElement` and all
+//! primitive types ([`ALWAYS_TYPES`]). Reaching `Extension` reaches every type allowed in
+//! `Extension.value[x]`.
+//!
+//! **Validation set** (`profiles/fhir-stu3/validation/{types,resources}/`): every other core
+//! resource of `fhir-stu3/resources/` (all 119 STU3 resources together with the model set) and
+//! the datatypes they reach by the same rules that the model set does not already have
+//! (`Dosage`, `ElementDefinition`, `TriggerDefinition`...). Only the validator's tables read
+//! them: the typed model (and its compile time) does not grow with them, while any STU3
+//! resource is checked against its core definition. They keep their snapshot only: the
+//! differential repeats part of it and nothing here reads it.
+//!
+//! Profiles of types that nothing refers to (`elementdefinition-de`) stay out of both.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -65,6 +76,25 @@ pub enum CoreKind {
     Resource,
 }
 
+/// Who reads a core definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CoreSet {
+    /// The typed model and the validator (`profiles/fhir-stu3/{types,resources}/`).
+    Model,
+    /// Only the validator (`profiles/fhir-stu3/validation/{types,resources}/`).
+    Validation,
+}
+
+impl CoreSet {
+    /// The directory of this set's definitions, relative to the workspace root.
+    pub fn dir(self) -> &'static str {
+        match self {
+            CoreSet::Model => "profiles/fhir-stu3",
+            CoreSet::Validation => "profiles/fhir-stu3/validation",
+        }
+    }
+}
+
 /// One selected core definition, already reduced to its facts.
 #[derive(Debug)]
 pub struct SelectedDefinition {
@@ -72,6 +102,8 @@ pub struct SelectedDefinition {
     pub id: String,
     /// Type or resource.
     pub kind: CoreKind,
+    /// The model set or the validation set.
+    pub set: CoreSet,
     /// The facts-only form.
     pub facts: Value,
 }
@@ -123,7 +155,8 @@ fn collect_contained(value: &Value, found: &mut BTreeSet<String>, file: &Path) -
     Ok(())
 }
 
-/// Selects and reduces the core definitions (see the module documentation).
+/// Selects and reduces the core definitions (see the module documentation): the model set,
+/// then the validation set.
 pub fn select(fhir_dir: &Path, samples_dir: &Path) -> Result<Vec<SelectedDefinition>, ImportError> {
     let mut index: BTreeMap<String, (PathBuf, CoreKind)> = BTreeMap::new();
     for (dir, kind) in [(fhir_dir.join("types"), CoreKind::Type), (fhir_dir.join("resources"), CoreKind::Resource)] {
@@ -142,20 +175,42 @@ pub fn select(fhir_dir: &Path, samples_dir: &Path) -> Result<Vec<SelectedDefinit
 
     let contained = contained_resource_types(samples_dir)?;
     // (url, who asked for it) so that a missing definition can be explained.
-    let mut queue: Vec<(String, String)> = Vec::new();
+    let mut model_roots: Vec<(String, String)> = Vec::new();
     for name in SERVED_RESOURCES {
-        queue.push((format!("{CORE_BASE}{name}"), "served resources".to_owned()));
+        model_roots.push((format!("{CORE_BASE}{name}"), "served resources".to_owned()));
     }
     for name in &contained {
-        queue.push((format!("{CORE_BASE}{name}"), format!("contained in {}", samples_dir.display())));
+        model_roots.push((format!("{CORE_BASE}{name}"), format!("contained in {}", samples_dir.display())));
     }
     for name in ALWAYS_TYPES {
-        queue.push((format!("{CORE_BASE}{name}"), "always-imported types".to_owned()));
+        model_roots.push((format!("{CORE_BASE}{name}"), "always-imported types".to_owned()));
     }
-    queue.reverse();
+    let validation_roots: Vec<(String, String)> = index
+        .iter()
+        .filter(|(_, (_, kind))| *kind == CoreKind::Resource)
+        .map(|(url, _)| (url.clone(), "every core resource (validation)".to_owned()))
+        .collect();
 
     let mut selected: BTreeMap<String, SelectedDefinition> = BTreeMap::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
+    for (set, roots) in [(CoreSet::Model, model_roots), (CoreSet::Validation, validation_roots)] {
+        let mut queue = roots;
+        queue.reverse();
+        close_over(fhir_dir, &index, set, queue, &mut seen, &mut selected)?;
+    }
+    Ok(selected.into_values().collect())
+}
+
+/// Adds to `selected`, in `set`, the definitions in `queue` and everything they reach that is
+/// not `seen` yet.
+fn close_over(
+    fhir_dir: &Path,
+    index: &BTreeMap<String, (PathBuf, CoreKind)>,
+    set: CoreSet,
+    mut queue: Vec<(String, String)>,
+    seen: &mut BTreeSet<String>,
+    selected: &mut BTreeMap<String, SelectedDefinition>,
+) -> Result<(), ImportError> {
     while let Some((url, wanted_by)) = queue.pop() {
         if !seen.insert(url.clone()) {
             continue;
@@ -167,7 +222,14 @@ pub fn select(fhir_dir: &Path, samples_dir: &Path) -> Result<Vec<SelectedDefinit
             ));
         };
         let source = read_json(file)?;
-        let facts = structure_definition::facts(&source, file)?;
+        let mut facts = structure_definition::facts(&source, file)?;
+        if set == CoreSet::Validation {
+            // The snapshot says everything the validator reads; the differential only repeats
+            // part of it (a third of the size).
+            if let Some(object) = facts.as_object_mut() {
+                object.remove("differential");
+            }
+        }
         let id = facts
             .get("id")
             .and_then(Value::as_str)
@@ -189,11 +251,12 @@ pub fn select(fhir_dir: &Path, samples_dir: &Path) -> Result<Vec<SelectedDefinit
                 ));
             }
         }
-        if let Some(previous) = selected.insert(id.clone(), SelectedDefinition { id: id.clone(), kind: *kind, facts }) {
+        let definition = SelectedDefinition { id: id.clone(), kind: *kind, set, facts };
+        if let Some(previous) = selected.insert(id, definition) {
             return Err(ImportError::invalid(file, format!("two selected definitions share the id {}", previous.id)));
         }
     }
-    Ok(selected.into_values().collect())
+    Ok(())
 }
 
 /// Whether `reference` occurs only as a `type[].profile` (not as a `type[].code`) in `facts`.

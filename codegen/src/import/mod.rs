@@ -5,10 +5,11 @@
 //!
 //! | output | from |
 //! | --- | --- |
-//! | `profiles/fhir-stu3/{types,resources}/<id>.json` | core StructureDefinitions the project needs ([`core_selection`]) |
+//! | `profiles/fhir-stu3/{types,resources}/<id>.json` | core StructureDefinitions of the typed model ([`core_selection`]: the model set) |
+//! | `profiles/fhir-stu3/validation/{types,resources}/<id>.json` | every other core resource, and the datatypes it reaches, for the validator only (the validation set) |
 //! | `profiles/bb2ig/<file stem>.json` | the IG's 10 profiles and 131 extension definitions |
 //! | `coding-systems/bb2ig/{CodeSystem,ValueSet}-*.json` | the IG's code systems and value sets |
-//! | `coding-systems/fhir-stu3/{CodeSystem,ValueSet}-*.json`, `unresolved.json` | core terminology behind `required` bindings |
+//! | `coding-systems/fhir-stu3/{CodeSystem,ValueSet}-*.json`, `unresolved.json` | core terminology behind `required` bindings (of both sets) |
 //! | `coding-systems/codebooks/<file stem>.json` | the codebook XML ([`codebook`]) |
 //! | `coding-systems/data-dictionary/v1.json` | the data dictionary ([`data_dictionary`]) |
 //! | `profiles/recorded/elements.json` | element counts of the recorded server responses ([`recorded`]) |
@@ -89,8 +90,11 @@ Facts-only StructureDefinitions, generated from `../shared/data` by
 Do not edit the generated files by hand: re-run the import (a test fails when they are stale).
 
 - `fhir-stu3/types/`, `fhir-stu3/resources/`: the FHIR STU3 core datatypes and resources the
-  project uses (the served resources, the resources the samples contain, and every datatype
-  their elements reach).
+  typed model is generated from (the served resources, the resources the samples contain, and
+  every datatype their elements reach).
+- `fhir-stu3/validation/types/`, `fhir-stu3/validation/resources/`: every other STU3 core
+  resource and the datatypes only they reach. Only the validator reads them (any STU3
+  resource is checked against its core definition); no Rust types are generated from them.
 - `bb2ig/`: the Blue Button 2.0 IG's profiles and extension definitions, as published.
 - `recorded/elements.json`: what the recorded server versions send (`samples/v1-normalized`
   and `samples/history-normalized/*`): per profile and element path, how often the element was
@@ -112,8 +116,8 @@ Facts-only code systems and variable maps, generated from `../shared/data` by
 Do not edit the generated files by hand: re-run the import (a test fails when they are stale).
 
 - `bb2ig/`: the IG's CodeSystems and ValueSets.
-- `fhir-stu3/`: the core ValueSets behind required bindings of the imported core definitions,
-  and the CodeSystems they include; `unresolved.json` lists what the core package does not
+- `fhir-stu3/`: the core ValueSets behind required bindings of the imported core definitions
+  (both sets) and of the IG, and the CodeSystems they include; `unresolved.json` lists what the core package does not
   define (external code systems and value sets).
 - `codebooks/`: the CCW codebooks, one file per codebook: variables, labels and coded values
   (codes exactly as written; display whitespace collapsed).
@@ -287,7 +291,7 @@ fn import(shared: &Path) -> Result<Import, ImportError> {
             }
         };
         files.insert(
-            Path::new("profiles/fhir-stu3").join(sub).join(format!("{}.json", definition.id)),
+            Path::new(definition.set.dir()).join(sub).join(format!("{}.json", definition.id)),
             definition.facts.clone(),
         );
     }

@@ -1,5 +1,6 @@
 //! Facts-only CodeSystems and ValueSets, and the choice of the FHIR core ones the project
-//! needs: the value sets behind `required` bindings, and the code systems they draw on.
+//! needs: the value sets behind `required` bindings, and the code systems they draw on whole
+//! or through a filter (a value set that lists its codes needs no code system).
 //!
 //! Kept: identity (`id`, `url`, `name`, `version`, `status`), `content`, `valueSet`,
 //! `caseSensitive`, `hierarchyMeaning`, concepts (`code`, `display`, nested `concept`), the
@@ -234,9 +235,14 @@ pub fn resolve_required(
         let facts = value_set_facts(&read_json(file)?, file)?;
         for rule in compose_rules(&facts) {
             if let Some(system) = rule.get("system").and_then(Value::as_str) {
+                // A rule that lists its codes needs nothing of the code system to be expanded
+                // (`instance-availability` lists 4 codes of the 250 kB DICOM code system).
+                let lists_codes = rule.get("concept").is_some() && rule.get("filter").is_none();
                 if let Some(cs_file) = code_systems.get(system) {
                     if let Entry::Vacant(slot) = result.files.entry(file_stem(cs_file)?) {
-                        slot.insert(code_system_facts(&read_json(cs_file)?, cs_file)?);
+                        if !lists_codes {
+                            slot.insert(code_system_facts(&read_json(cs_file)?, cs_file)?);
+                        }
                     }
                 } else {
                     let reason = if rule.get("concept").is_some() {

@@ -99,7 +99,8 @@ impl Tables {
     /// errata).
     pub fn build(root: &Path, inputs: &Inputs<'_>) -> Result<Tables, String> {
         let mut tables = Tables { known_fields: inputs.known_fields.clone(), ..Tables::default() };
-        let all = inputs.defs.core.values().map(|sd| (sd, false)).chain(inputs.defs.ig.values().map(|sd| (sd, true)));
+        let core = inputs.defs.core.values().chain(inputs.defs.validation.values());
+        let all = core.map(|sd| (sd, false)).chain(inputs.defs.ig.values().map(|sd| (sd, true)));
         for (sd, ig) in all {
             if sd.snapshot.is_none() {
                 continue;

@@ -11,7 +11,7 @@ use super::invariants;
 use super::tables::{self, Erratum, Structure, TypeRef, E, MANY, NONE};
 use super::terminology;
 use super::version;
-use super::{Finding, Severity, Target};
+use super::{Finding, KnownProfile, Options, ProfileChoice, Severity, Target};
 use crate::claim_type::{ClaimType, EOB_TYPE_SYSTEM};
 use crate::json::Value;
 use crate::primitives::{
@@ -85,6 +85,8 @@ struct Note {
 
 pub(crate) struct Engine {
     target: Target,
+    /// Which definition each resource is checked against.
+    profile: ProfileChoice,
     /// The findings not yet handed out ([`Engine::take_findings`]).
     pub findings: Vec<Finding>,
     /// How many findings were handed out before `findings[0]`.
@@ -153,9 +155,10 @@ enum Reached {
 }
 
 impl Engine {
-    pub fn new(target: Target) -> Engine {
+    pub fn new(options: Options) -> Engine {
         Engine {
-            target,
+            target: options.target,
+            profile: options.profile,
             findings: Vec::new(),
             handed_out: 0,
             amended: Vec::new(),
@@ -197,12 +200,17 @@ impl Engine {
     /// Whether a `resource_type` document can be walked as it is read, with the values of its
     /// `key` member given one at a time ([`Engine::streamed_value`]): its definition does not
     /// depend on its content, and `key` is a repeating element of complex values there.
-    pub fn streamable(target: Target, resource_type: &str, key: &str) -> bool {
+    pub fn streamable(options: Options, resource_type: &str, key: &str) -> bool {
         if resource_type == "ExplanationOfBenefit" {
             // Checked against the profile of its claim type, which its content says.
             return false;
         }
-        let probe = &mut Engine::new(target);
+        if options.profile == ProfileChoice::Auto && resource_type != "Bundle" {
+            // Its `meta.profile` may name the definition to use, wherever `meta` is written.
+            // (The only known profile of a Bundle is the core one.)
+            return false;
+        }
+        let probe = &mut Engine::new(options);
         let Some(def) = probe.profile_for(&[], resource_type, Reached::Root) else { return false };
         let root = tables::root_of(def);
         match probe.find_child(root.children(), key) {
@@ -427,22 +435,54 @@ impl Engine {
 
     // ---- resources ---------------------------------------------------------------------
 
-    /// The definition a resource is checked against: the Blue Button profile of a served
-    /// resource (Patient, Coverage, each claim type's EOB), else the STU3 core definition.
+    /// The definition a resource is checked against, by the [`ProfileChoice`]: under `auto`
+    /// the known profile its `meta.profile` names, else the Blue Button profile of a served
+    /// resource (Patient, Coverage, each claim type's EOB), else (and for contained resources)
+    /// the STU3 core definition; under `core` the core definition; under a profile, that
+    /// profile for the resources of its type and the core definition for the others.
     fn profile_for(
         &mut self,
         members: &Members<'_>,
         resource_type: &str,
         reached: Reached,
     ) -> Option<&'static Structure> {
-        if reached == Reached::Contained {
-            return tables::core(resource_type);
-        }
+        let core = tables::core(resource_type).filter(|s| s.kind == "resource");
+        let chosen = match self.profile {
+            ProfileChoice::Core => None,
+            ProfileChoice::Profile(p) if reached != Reached::Contained && p.resource_type() == resource_type => {
+                Some(p.structure())
+            }
+            ProfileChoice::Profile(p) => {
+                if reached == Reached::Root && resource_type != "Bundle" && core.is_some() {
+                    self.error(
+                        "profile",
+                        format!(
+                            "the profile {} is for {} resources, not {resource_type}: checked against the STU3 core definition",
+                            p.url(),
+                            p.resource_type()
+                        ),
+                        Some(p.resource_type().to_string()),
+                        Some(resource_type.to_string()),
+                    );
+                }
+                None
+            }
+            ProfileChoice::Auto => match declared_profile(members, resource_type) {
+                Some(declared) => Some(declared),
+                None if reached == Reached::Contained => None,
+                None => self.blue_button_profile(members, resource_type),
+            },
+        };
+        chosen.or(core)
+    }
+
+    /// The Blue Button profile of a served resource type.
+    fn blue_button_profile(&mut self, members: &Members<'_>, resource_type: &str) -> Option<&'static Structure> {
         let url = match resource_type {
-            "Patient" => Some(PATIENT_PROFILE.to_string()),
-            "Coverage" => Some(COVERAGE_PROFILE.to_string()),
+            "Patient" => PATIENT_PROFILE.to_string(),
+            "Coverage" => COVERAGE_PROFILE.to_string(),
             "ExplanationOfBenefit" => match claim_type(members) {
-                Some(t) => Some(format!("{}{}{}", CLAIM_PROFILE.0, t.as_str(), CLAIM_PROFILE.1)),
+                Some(t) => format!("{}{}{}", CLAIM_PROFILE.0, t.as_str(), CLAIM_PROFILE.1),
                 None => {
                     self.push(
                         Severity::Warning,
@@ -453,12 +493,12 @@ impl Engine {
                         None,
                         None,
                     );
-                    None
+                    return None;
                 }
             },
-            _ => None,
+            _ => return None,
         };
-        url.and_then(|u| tables::structure(&u)).or_else(|| tables::core(resource_type))
+        tables::structure(&url)
     }
 
     /// Walks a resource at the current location; returns the definition used.
@@ -1267,7 +1307,12 @@ impl Engine {
 
     // ---- extensions outside the IG -----------------------------------------------------
 
+    /// An information finding for an extension that no definition here describes (not under
+    /// [`ProfileChoice::Core`], which asks about STU3 only: any extension is STU3).
     fn outside_ig(&mut self, members: &Members<'_>) {
+        if self.profile == ProfileChoice::Core {
+            return;
+        }
         let Some(url) = get_str(members, "url") else { return };
         if tables::structure(url).is_some() {
             return;
@@ -1336,6 +1381,18 @@ pub(crate) fn children_of(e: &'static E, ty: Option<&'static TypeRef>) -> &'stat
         return tables::elements()[e.content_ref as usize].children();
     }
     ty.and_then(TypeRef::root).map_or(&[], E::children)
+}
+
+/// The first known profile of `resource_type` that the resource's `meta.profile` names.
+fn declared_profile(members: &Members<'_>, resource_type: &str) -> Option<&'static Structure> {
+    let meta = get(members, "meta").and_then(as_object)?;
+    let Some(Value::Array(profiles)) = get(meta, "profile") else { return None };
+    profiles.iter().find_map(|p| match p {
+        Value::String(url) => {
+            KnownProfile::new(url).ok().filter(|k| k.resource_type() == resource_type).map(|k| k.structure())
+        }
+        _ => None,
+    })
 }
 
 /// The claim type of an EOB given as JSON (the rule of [`ClaimType::of`]: the coding in

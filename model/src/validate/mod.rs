@@ -3,7 +3,10 @@
 //! A resource is checked against the Blue Button IG's profile for it (Patient →
 //! `bluebutton-patient-claim`, Coverage → `bluebutton-coverage`, an ExplanationOfBenefit → the
 //! profile of its claim type), a Bundle against STU3 with each entry's resource against its
-//! profile, and anything else (contained resources included) against its STU3 definition. The
+//! profile, and anything else (contained resources included) against its STU3 core definition
+//! (all 119 STU3 resources are here). [`ProfileChoice`] changes that: `core` (STU3 only), a
+//! known profile by URL, and under the default `auto` a resource's own `meta.profile` when it
+//! names a known one; [`Options`] carries it with the [`Target`]. The
 //! checks are generated from the definitions (`bluebutton-codegen`'s `validation` tables):
 //! cardinality (including `max = 0` prohibitions), JSON types and choices, primitive formats
 //! (the parser's own validators), fixed and pattern values, extension slices by url, required
@@ -38,11 +41,14 @@ use std::io::Read;
 
 mod engine;
 mod invariants;
+mod options;
 mod tables;
 mod terminology;
 mod version;
 
-use crate::json::{self, FromJsonOwned, ParseOptions, ToJson, Value};
+pub use options::{KnownProfile, Options, ProfileChoice, UnknownProfile};
+
+use crate::json::{self, FromJsonOwned, ParseOptions, Value};
 use crate::resources::OperationOutcome;
 use crate::stream::{Unit, ValueStream};
 use crate::Resource;
@@ -377,26 +383,28 @@ pub fn validate(resource: &Resource<'_>) -> Report {
     validate_with(resource, Target::Served)
 }
 
-/// Validates a typed resource under `target`.
+/// Validates a typed resource under `target` ([`Options`] for a [`ProfileChoice`]).
 pub fn validate_with(resource: &Resource<'_>, target: Target) -> Report {
-    let text = resource.to_json_string();
-    validate_json(text.as_bytes(), target).expect("a typed resource writes valid JSON")
+    Options::new(target).validate(resource)
 }
 
-/// Validates a JSON document under `target`.
+/// Validates a JSON document under `target` ([`Options`] for a [`ProfileChoice`]).
 ///
 /// `Err` only when the input is not JSON at all (or nests deeper than the parser's limit); a
 /// JSON document that is not a valid resource gives a report with error findings (all of them).
 pub fn validate_json(input: &[u8], target: Target) -> Result<Report, json::Error> {
-    let value: Value<'_> = json::from_slice(input)?;
-    Ok(validate_value(&value, target))
+    Options::new(target).validate_json(input)
 }
 
 /// Validates a parsed JSON document under `target`.
 pub fn validate_value(value: &Value<'_>, target: Target) -> Report {
-    let mut engine = engine::Engine::new(target);
+    value_report(value, Options::new(target))
+}
+
+fn value_report(value: &Value<'_>, options: Options) -> Report {
+    let mut engine = engine::Engine::new(options);
     let (resource_type, profile) = engine.document(value);
-    Report { findings: engine.findings, resource_type, profile, target }
+    Report { findings: engine.findings, resource_type, profile, target: options.target }
 }
 
 /// Validates the JSON document that `reader` gives under `target`: the same report as
@@ -424,12 +432,16 @@ pub fn validate_value(value: &Value<'_>, target: Target) -> Report {
 /// assert!(report.errors().any(|f| f.location == "Bundle.entry[0].resource.birthDate"));
 /// ```
 pub fn validate_reader<R: Read>(reader: R, target: Target) -> Result<Report, json::Error> {
+    reader_report(reader, Options::new(target))
+}
+
+fn reader_report<R: Read>(reader: R, options: Options) -> Result<Report, json::Error> {
     let mut findings = Vec::new();
-    let outline = validate_reader_with(reader, target, |finding, _| findings.push(finding))?;
+    let outline = reader_outline(reader, options, |finding, _| findings.push(finding))?;
     for (i, finding) in outline.amended {
         findings[i] = finding;
     }
-    Ok(Report { findings, resource_type: outline.resource_type, profile: outline.profile, target })
+    Ok(Report { findings, resource_type: outline.resource_type, profile: outline.profile, target: options.target })
 }
 
 /// What [`validate_reader_with`] returns besides the findings it hands out.
@@ -500,6 +512,15 @@ where
     R: Read,
     F: FnMut(Finding, bool),
 {
+    reader_outline(reader, Options::new(target), on_finding)
+}
+
+fn reader_outline<R, F>(reader: R, options: Options, on_finding: F) -> Result<Outline, json::Error>
+where
+    R: Read,
+    F: FnMut(Finding, bool),
+{
+    let target = options.target;
     let mut out = HandOut { on_finding, counts: [0; 3] };
     let mut stream = ValueStream::new(reader);
     // The members before the entries: read until the resource type says whether this is a
@@ -511,21 +532,21 @@ where
                 let first_type = key == "resourceType" && !members.iter().any(|(k, _)| k == "resourceType");
                 let bundle = matches!(&value, Value::String(t) if t == "Bundle");
                 members.push((Cow::Owned(key), value.into_owned()));
-                if first_type && bundle && engine::Engine::streamable(target, "Bundle", "entry") {
+                if first_type && bundle && engine::Engine::streamable(options, "Bundle", "entry") {
                     stream.release();
                     break;
                 }
                 if first_type {
-                    return validate_whole(stream, target, out);
+                    return validate_whole(stream, options, out);
                 }
             }
             Some(Err(e)) if matches!(e.kind(), json::ErrorKind::Io(_)) => return Err(e),
             // Not an object, not JSON, the entries before the resource type, or no resource
             // type at all: as a whole, to give exactly what `validate_json` gives.
-            _ => return validate_whole(stream, target, out),
+            _ => return validate_whole(stream, options, out),
         }
     }
-    let mut engine = engine::Engine::new(target);
+    let mut engine = engine::Engine::new(options);
     let mut document = None;
     let mut entries: Vec<Value<'static>> = Vec::new();
     while let Some(unit) = stream.next_unit() {
@@ -600,15 +621,15 @@ impl<F: FnMut(Finding, bool)> HandOut<F> {
 /// Reads the rest of `stream` (which has kept all its input) and validates the whole document.
 fn validate_whole<R: Read, F: FnMut(Finding, bool)>(
     stream: ValueStream<R>,
-    target: Target,
+    options: Options,
     mut out: HandOut<F>,
 ) -> Result<Outline, json::Error> {
     let input = stream.into_input().map_err(|e| json::Error::new(0, json::ErrorKind::Io(e.to_string())))?;
-    let report = validate_json(&input, target)?;
+    let report = options.validate_json(&input)?;
     for finding in report.findings {
         out.give(finding, false);
     }
-    Ok(out.outline(report.resource_type, report.profile, target, Vec::new()))
+    Ok(out.outline(report.resource_type, report.profile, options.target, Vec::new()))
 }
 
 /// Panics, with the readable report, when `input` is not JSON or has an error-level finding
