@@ -426,7 +426,9 @@ fn a_profile_by_url() {
 
 #[test]
 fn the_choice_applies_to_each_bundle_entry() {
-    let patient = json!({"resourceType": "Patient", "id": "p1", "gender": "female"});
+    // Marital status: STU3 has it, the Blue Button Patient profile prohibits it.
+    let patient =
+        json!({"resourceType": "Patient", "id": "p1", "gender": "female", "maritalStatus": {"text": "married"}});
     let coverage = json!({"resourceType": "Coverage", "id": "c1", "status": "active"});
     let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
         {"fullUrl": "https://example.org/fhir/Patient/p1", "resource": patient},

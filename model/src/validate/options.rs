@@ -17,9 +17,9 @@ use crate::Resource;
 /// ```
 /// use bluebutton_model::validate::{Options, ProfileChoice, Target};
 /// // A Patient that is not a Medicare beneficiary: plain STU3.
-/// let input = br#"{"resourceType":"Patient","id":"p1","gender":"female"}"#;
+/// let input = br#"{"resourceType":"Patient","id":"p1","gender":"female","maritalStatus":{"text":"married"}}"#;
 /// let auto = Options::new(Target::Served).validate_json(input).unwrap();
-/// assert!(!auto.is_valid()); // the Blue Button profile wants identifier, name, address
+/// assert!(!auto.is_valid()); // the Blue Button profile prohibits maritalStatus
 /// let core = Options::new(Target::Served).profile(ProfileChoice::Core).validate_json(input).unwrap();
 /// assert!(core.is_valid());
 /// assert_eq!(core.profile, Some("http://hl7.org/fhir/StructureDefinition/Patient"));
