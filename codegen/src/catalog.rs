@@ -322,16 +322,39 @@ impl Catalog {
     /// `<root>/coding-systems/errata/variables.json` and `<root>/coding-systems/errata/history.json`
     /// (any may be absent in test sets).
     pub fn load(root: &Path) -> Result<Catalog, CatalogError> {
-        fn read_or_empty<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, CatalogError> {
-            if path.exists() {
-                read_json(path)
-            } else {
-                Ok(Vec::new())
+        // A definition set without the data dictionary (the generator's test fixtures) has no
+        // fields; with it, each errata file must be there: a missing one would silently drop
+        // its corrections.
+        let dd_path = root.join("coding-systems/data-dictionary/v1.json");
+        let required = dd_path.exists();
+        let read_or_empty = |relative: &str| -> Result<Option<std::path::PathBuf>, CatalogError> {
+            let path = root.join(relative);
+            match (path.exists(), required) {
+                (true, _) => Ok(Some(path)),
+                (false, true) => Err(CatalogError(format!("{}: missing", path.display()))),
+                (false, false) => Ok(None),
             }
+        };
+        let dictionary: Vec<DictionaryEntry> = if required { read_json(&dd_path)? } else { Vec::new() };
+        let errata: Vec<Erratum> =
+            read_or_empty("coding-systems/errata/variables.json")?.map_or(Ok(Vec::new()), |p| read_json(&p))?;
+        let history: Vec<OlderPlacement> =
+            read_or_empty("coding-systems/errata/history.json")?.map_or(Ok(Vec::new()), |p| read_json(&p))?;
+        // Every entry an erratum replaces exists: a stale id would leave the dictionary's wrong
+        // mapping in place.
+        let ids: BTreeSet<u32> = dictionary.iter().map(|e| e.id).collect();
+        let unknown: Vec<String> = errata
+            .iter()
+            .flat_map(|e| {
+                e.replaces.iter().filter(|id| !ids.contains(id)).map(move |id| format!("#{id} ({})", e.variable))
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(CatalogError(format!(
+                "coding-systems/errata/variables.json replaces data-dictionary entries that do not exist: {}",
+                unknown.join(", ")
+            )));
         }
-        let dictionary: Vec<DictionaryEntry> = read_or_empty(&root.join("coding-systems/data-dictionary/v1.json"))?;
-        let errata: Vec<Erratum> = read_or_empty(&root.join("coding-systems/errata/variables.json"))?;
-        let history: Vec<OlderPlacement> = read_or_empty(&root.join("coding-systems/errata/history.json"))?;
         Ok(Catalog::build(&dictionary, &errata, &history))
     }
 

@@ -84,3 +84,29 @@ fn dictionary_verdicts() {
     // The Part A and B coverage start date (#464) is served as Coverage.period.
     assert_eq!(on("Coverage.period", "variable-placed"), 1);
 }
+
+/// The catalog's inputs are contracts: an erratum replacing a dictionary entry that does not
+/// exist, or a missing errata file beside the dictionary, fails the build with what is wrong.
+#[test]
+fn catalog_inputs_are_checked() {
+    let dir = std::env::temp_dir().join(format!("bluebutton-catalog-{}", std::process::id()));
+    let write = |relative: &str, text: &str| {
+        let path = dir.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "coding-systems/data-dictionary/v1.json",
+        r#"[{"id": 1, "name": "Adjustment Deletion Code", "appliesTo": ["PDE"], "ccwMapping": ["ADJSTMT_DLTN_CD"], "fhirMapping": []}]"#,
+    );
+    write("coding-systems/errata/history.json", "[]");
+    let missing = Catalog::load(&dir).unwrap_err().to_string();
+    assert!(missing.contains("variables.json: missing"), "{missing}");
+    write(
+        "coding-systems/errata/variables.json",
+        r#"[{"variable": "adjstmt_dltn_cd", "evidence": "a test", "replaces": [1, 4242]}]"#,
+    );
+    let stale = Catalog::load(&dir).unwrap_err().to_string();
+    assert!(stale.contains("#4242 (adjstmt_dltn_cd)") && !stale.contains("#1 "), "{stale}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -368,7 +368,11 @@ pub fn emit(t: &Tables) -> String {
     );
     let _ = writeln!(out, "/// The served errata (`profiles/errata/validation.json`); row 0 is none.\npub(crate) static ERRATA: &[Erratum] = &[\nErratum{{rule:\"\",evidence:\"\",content:&[]}},");
     for e in &t.errata {
-        let content: Vec<String> = e.rules.iter().map(|r| lit(r)).collect();
+        let rules: &[String] = match &e.change {
+            crate::validation::errata::Change::ContentDeviation(rules) => rules,
+            _ => &[],
+        };
+        let content: Vec<String> = rules.iter().map(|r| lit(r)).collect();
         let _ = writeln!(
             out,
             "Erratum{{rule:{},evidence:{},content:&[{}]}},",

@@ -21,73 +21,194 @@
 //!   code system, with the codebook's codes (see `crate::codes`).
 //!
 //! An entry that selects nothing is an error: errata must not go stale silently.
+use std::fmt;
 use std::fs;
 use std::path::Path;
 
 use serde::Deserialize;
 
-/// One erratum, as written.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+/// One erratum: which elements, what changes, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "Written")]
 pub struct Erratum {
     /// A stable id (`extension-id-optional`), shown in findings and listings.
     pub rule: String,
-    /// What changes: `min`, `max`, `restore`, `deviation`, `binding`, `types`,
-    /// `extension-urls`, `code-systems`.
-    pub change: String,
+    pub change: Change,
     /// Definition URLs (globs) the rule applies to.
-    #[serde(default)]
     pub profiles: Vec<String>,
     /// Element ids (globs) the rule applies to.
-    #[serde(default)]
     pub elements: Vec<String>,
-    /// The cardinality (for `min`/`max`; `*` allowed for `max`), or the type codes (`types`).
-    pub value: Option<serde_json::Value>,
-    /// The rules whose errors become warnings inside the element (for `content-deviation`).
-    #[serde(default)]
-    pub rules: Vec<String>,
-    /// The value set (for `binding`).
-    #[serde(rename = "valueSet")]
-    pub value_set: Option<String>,
     /// Why: a codebook variable, a data-dictionary entry, an IG inconsistency, or the server's
     /// own output in the recorded responses.
     pub evidence: String,
 }
 
+/// What an erratum changes under the served target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The cardinality served.
+    Min(u32),
+    Max(u32),
+    /// Base elements the profile's snapshot drops, taken back (`elements`: the base's ids).
+    Restore,
+    /// The server departs from base STU3 at the element: its violations are warnings.
+    Deviation,
+    /// The server departs from base STU3 inside the element's values: errors of these rules
+    /// at or below it are warnings.
+    ContentDeviation(Vec<String>),
+    /// The value set served instead.
+    Binding(String),
+    /// The type codes served instead.
+    Types(Vec<String>),
+    /// Slices by url and fixed `Extension.url` values use the served URL.
+    ExtensionUrls,
+    /// IG CodeSystem value sets are read as the codebook variable's served code system.
+    CodeSystems,
+}
+
+impl Change {
+    /// The name written in the errata file (`content-deviation`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Min(_) => "min",
+            Change::Max(_) => "max",
+            Change::Restore => "restore",
+            Change::Deviation => "deviation",
+            Change::ContentDeviation(_) => "content-deviation",
+            Change::Binding(_) => "binding",
+            Change::Types(_) => "types",
+            Change::ExtensionUrls => "extension-urls",
+            Change::CodeSystems => "code-systems",
+        }
+    }
+
+    /// Whether the change makes violations at the element warnings.
+    pub fn is_deviation(&self) -> bool {
+        matches!(self, Change::Deviation | Change::ContentDeviation(_))
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An erratum as the file writes it; [`Erratum`] checks that each change has exactly the
+/// members it needs.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Written {
+    rule: String,
+    change: String,
+    #[serde(default)]
+    profiles: Vec<String>,
+    #[serde(default)]
+    elements: Vec<String>,
+    /// The cardinality (`min`, `max`; `"*"` for many) or the type codes (`types`).
+    value: Option<serde_json::Value>,
+    /// The finding rules of a `content-deviation`.
+    rules: Option<Vec<String>>,
+    /// The value set of a `binding`.
+    #[serde(rename = "valueSet")]
+    value_set: Option<String>,
+    evidence: String,
+}
+
+impl TryFrom<Written> for Erratum {
+    type Error = String;
+
+    fn try_from(w: Written) -> Result<Erratum, String> {
+        let rule = w.rule.clone();
+        let err = |what: &str| format!("erratum `{rule}`: {what}");
+        let none = |present: bool, member: &str| {
+            if present {
+                Err(err(&format!("`{member}` is not used by `{}`", w.change)))
+            } else {
+                Ok(())
+            }
+        };
+        let change = match w.change.as_str() {
+            "min" | "max" => {
+                none(w.rules.is_some(), "rules")?;
+                none(w.value_set.is_some(), "valueSet")?;
+                let n = match &w.value {
+                    Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+                    Some(serde_json::Value::String(s)) if s == "*" && w.change == "max" => Some(super::tree::MANY),
+                    _ => None,
+                }
+                .ok_or_else(|| err("`value` must be a cardinality (a number, or \"*\" for max)"))?;
+                if w.change == "min" {
+                    Change::Min(n)
+                } else {
+                    Change::Max(n)
+                }
+            }
+            "types" => {
+                none(w.rules.is_some(), "rules")?;
+                none(w.value_set.is_some(), "valueSet")?;
+                let codes = w
+                    .value
+                    .as_ref()
+                    .and_then(|v| v.as_array())
+                    .and_then(|list| list.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+                    .filter(|codes| !codes.is_empty())
+                    .ok_or_else(|| err("`value` must list type codes"))?;
+                Change::Types(codes)
+            }
+            "binding" => {
+                none(w.value.is_some(), "value")?;
+                none(w.rules.is_some(), "rules")?;
+                Change::Binding(w.value_set.clone().ok_or_else(|| err("`binding` needs a `valueSet`"))?)
+            }
+            "content-deviation" => {
+                none(w.value.is_some(), "value")?;
+                none(w.value_set.is_some(), "valueSet")?;
+                let rules =
+                    w.rules.clone().filter(|r| !r.is_empty()).ok_or_else(|| err("`rules` lists the finding rules"))?;
+                Change::ContentDeviation(rules)
+            }
+            other => {
+                let change = match other {
+                    "restore" => Change::Restore,
+                    "deviation" => Change::Deviation,
+                    "extension-urls" => Change::ExtensionUrls,
+                    "code-systems" => Change::CodeSystems,
+                    _ => return Err(err(&format!("unknown change `{other}`"))),
+                };
+                none(w.value.is_some(), "value")?;
+                none(w.rules.is_some(), "rules")?;
+                none(w.value_set.is_some(), "valueSet")?;
+                change
+            }
+        };
+        if w.evidence.trim().is_empty() {
+            return Err(err("no evidence"));
+        }
+        let selects = !w.profiles.is_empty() && !w.elements.is_empty();
+        if selects == matches!(change, Change::CodeSystems) {
+            return Err(err("`profiles` and `elements` select what it changes (all but `code-systems`)"));
+        }
+        Ok(Erratum { rule: w.rule, change, profiles: w.profiles, elements: w.elements, evidence: w.evidence })
+    }
+}
+
 /// The file, relative to the workspace root.
 pub const FILE: &str = "profiles/errata/validation.json";
 
-/// Reads the errata (none when the file is absent, as in small test sets).
+/// Reads the errata. A definition set without the IG (the test fixtures of the core alone)
+/// may have none; with the IG, a missing file is an error: the served target would silently
+/// be the published one.
 pub fn load(root: &Path) -> Result<Vec<Erratum>, String> {
     let path = root.join(FILE);
     if !path.exists() {
+        if root.join("profiles/bb2ig").is_dir() {
+            return Err(format!("{}: missing: the served target needs its errata", path.display()));
+        }
         return Ok(Vec::new());
     }
     let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let errata: Vec<Erratum> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    for e in &errata {
-        let known = [
-            "min",
-            "max",
-            "restore",
-            "deviation",
-            "content-deviation",
-            "binding",
-            "types",
-            "extension-urls",
-            "code-systems",
-        ];
-        if !known.contains(&e.change.as_str()) {
-            return Err(format!("{FILE}: {}: unknown change `{}`", e.rule, e.change));
-        }
-        if (e.change == "content-deviation") == e.rules.is_empty() {
-            return Err(format!("{FILE}: {}: `rules` lists the rules of a content-deviation, and only there", e.rule));
-        }
-        if e.evidence.trim().is_empty() {
-            return Err(format!("{FILE}: {}: no evidence", e.rule));
-        }
-    }
-    Ok(errata)
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Glob matching: `**` matches any text, `*` any text without a `.` (one path segment, a
@@ -128,36 +249,64 @@ impl Erratum {
     pub fn selects_element(&self, id: &str) -> bool {
         self.elements.iter().any(|p| glob(p, id))
     }
-
-    /// The `value` as a list of type codes.
-    pub fn type_codes(&self) -> Result<Vec<String>, String> {
-        let list = self
-            .value
-            .as_ref()
-            .and_then(|v| v.as_array())
-            .ok_or_else(|| format!("{FILE}: {}: `value` must list type codes", self.rule))?;
-        list.iter()
-            .map(|v| {
-                v.as_str().map(str::to_string).ok_or_else(|| format!("{FILE}: {}: a type code is a string", self.rule))
-            })
-            .collect()
-    }
-
-    /// The `value` as a cardinality.
-    pub fn cardinality(&self) -> Result<u32, String> {
-        match &self.value {
-            Some(serde_json::Value::Number(n)) => {
-                n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| format!("{}: bad value", self.rule))
-            }
-            Some(serde_json::Value::String(s)) if s == "*" => Ok(super::tree::MANY),
-            _ => Err(format!("{FILE}: {}: `value` must be a number or \"*\"", self.rule)),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{glob, Change, Erratum};
+
+    fn parse(json: &str) -> Result<Erratum, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    const AT: &str = r#""profiles": ["http://x/p"], "elements": ["P.a"], "evidence": "why""#;
+
+    #[test]
+    fn each_change_is_typed() {
+        let e = parse(&format!(r#"{{"rule": "r", "change": "max", "value": "*", {AT}}}"#)).unwrap();
+        assert_eq!(e.change, Change::Max(super::super::tree::MANY));
+        let e = parse(&format!(r#"{{"rule": "r", "change": "min", "value": 0, {AT}}}"#)).unwrap();
+        assert_eq!(e.change, Change::Min(0));
+        let e = parse(&format!(r#"{{"rule": "r", "change": "types", "value": ["Coding"], {AT}}}"#)).unwrap();
+        assert_eq!(e.change, Change::Types(vec!["Coding".into()]));
+        let e = parse(&format!(r#"{{"rule": "r", "change": "content-deviation", "rules": ["ele-1"], {AT}}}"#)).unwrap();
+        assert_eq!(e.change, Change::ContentDeviation(vec!["ele-1".into()]));
+        let e = parse(r#"{"rule": "r", "change": "code-systems", "evidence": "why"}"#).unwrap();
+        assert_eq!(e.change, Change::CodeSystems);
+    }
+
+    #[test]
+    fn a_malformed_erratum_is_an_error_naming_it() {
+        for (json, expected) in [
+            (format!(r#"{{"rule": "r", "change": "mni", "value": 0, {AT}}}"#), "unknown change `mni`"),
+            (format!(r#"{{"rule": "r", "change": "min", "value": "*", {AT}}}"#), "must be a cardinality"),
+            (format!(r#"{{"rule": "r", "change": "max", {AT}}}"#), "must be a cardinality"),
+            (format!(r#"{{"rule": "r", "change": "binding", {AT}}}"#), "needs a `valueSet`"),
+            (format!(r#"{{"rule": "r", "change": "deviation", "value": 1, {AT}}}"#), "`value` is not used"),
+            (format!(r#"{{"rule": "r", "change": "content-deviation", {AT}}}"#), "`rules` lists"),
+            (format!(r#"{{"rule": "r", "change": "min", "value": 0, "valu": 1, {AT}}}"#), "unknown field `valu`"),
+            (r#"{"rule": "r", "change": "min", "value": 0, "evidence": "why"}"#.to_string(), "select what it changes"),
+            (
+                format!(
+                    r#"{{"rule": "r", "change": "restore", "profiles": ["p"], "elements": ["e"], "evidence": " "}}"#
+                ),
+                "no evidence",
+            ),
+        ] {
+            let error = parse(&json).unwrap_err();
+            assert!(error.contains(expected), "{json}: {error}");
+            assert!(error.contains("unknown field") || error.contains("erratum `r`"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_missing_errata_file_is_an_error_where_the_ig_is() {
+        let dir = std::env::temp_dir().join(format!("bluebutton-errata-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("profiles/bb2ig")).unwrap();
+        let error = super::load(&dir).unwrap_err();
+        assert!(error.contains("missing"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn globs() {

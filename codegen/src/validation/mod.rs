@@ -19,7 +19,7 @@ pub mod tree;
 pub mod value_sets;
 
 use crate::definitions::{Definitions, StructureDefinition};
-use errata::Erratum;
+use errata::{Change, Erratum};
 use tree::{Arena, Availability, Fixed, Node, MANY};
 use value_sets::ValueSet;
 
@@ -212,13 +212,13 @@ impl Tables {
             let selected: Vec<Structure> =
                 self.structures.iter().filter(|s| e.selects_profile(&s.url)).cloned().collect();
             let mut matched = 0;
-            match e.change.as_str() {
-                "restore" => {
+            match &e.change {
+                Change::Restore => {
                     for s in &selected {
                         matched += self.restore(s, &e, i)?;
                     }
                 }
-                "code-systems" => {
+                Change::CodeSystems => {
                     for v in &mut self.value_sets {
                         let systems: Vec<Option<String>> =
                             v.value_set.includes.iter().map(|inc| (inputs.variable_of_system)(&inc.system)).collect();
@@ -253,35 +253,29 @@ impl Tables {
     /// Applies one element erratum; whether it changed anything.
     fn change(&mut self, n: usize, s: &Structure, e: &Erratum, i: usize, inputs: &Inputs<'_>) -> Result<bool, String> {
         let node = &mut self.arena.nodes[n];
-        match e.change.as_str() {
-            "min" => {
-                let min = e.cardinality()?;
+        match &e.change {
+            &Change::Min(min) => {
                 if min == node.served.min.unwrap_or(node.min) {
                     return Ok(false);
                 }
                 node.served.min = Some(min);
             }
-            "max" => {
-                let max = e.cardinality()?;
+            &Change::Max(max) => {
                 if max == node.served.max.unwrap_or(node.max) {
                     return Ok(false);
                 }
                 node.served.max = Some(max);
             }
-            "deviation" | "content-deviation" => node.served.deviation = Some(i),
-            "binding" => {
-                let vs = e.value_set.clone().ok_or_else(|| format!("{}: `binding` needs a valueSet", e.rule))?;
-                node.served.value_set = Some(vs);
-            }
-            "types" => {
-                let codes = e.type_codes()?;
+            Change::Deviation | Change::ContentDeviation(_) => node.served.deviation = Some(i),
+            Change::Binding(vs) => node.served.value_set = Some(vs.clone()),
+            Change::Types(codes) => {
                 let current: Vec<&str> = node.types.iter().map(|t| t.code.as_str()).collect();
                 if current == codes.iter().map(String::as_str).collect::<Vec<_>>() {
                     return Ok(false);
                 }
-                node.served.types = Some(codes);
+                node.served.types = Some(codes.clone());
             }
-            "extension-urls" => {
+            Change::ExtensionUrls => {
                 let mut changed = false;
                 // An extension definition's own url is its canonical URL, whatever it fixes
                 // (`bluebutton-patient-race-extension` fixes `StructureDefinition/PatientRace`).
@@ -309,7 +303,9 @@ impl Tables {
                 }
                 return Ok(changed);
             }
-            other => return Err(format!("{}: unexpected change {other}", e.rule)),
+            Change::Restore | Change::CodeSystems => {
+                return Err(format!("{}: `{}` changes no element", e.rule, e.change))
+            }
         }
         Ok(true)
     }

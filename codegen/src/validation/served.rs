@@ -28,7 +28,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::errata::Erratum;
+use super::errata::{Change, Erratum};
 use super::tree::MANY;
 use super::{Structure, Tables};
 use crate::catalog::{Field, Filter, Level};
@@ -403,11 +403,11 @@ impl Tables {
         let vars = placements.values.get(&n);
         // The hand-written erratum that decided a cardinality (`min`, `max`) or made a deviation.
         let hand = |t: &Tables, change: &str| {
-            let by = |c: &str| node.served.errata.iter().map(|&i| &t.errata[i]).find(|e| e.change == c);
+            let by = |c: &str| node.served.errata.iter().map(|&i| &t.errata[i]).find(|e| e.change.name() == c);
             by(change).or_else(|| by("deviation")).or_else(|| by("restore")).map(|e| e.rule.clone())
         };
         // A deviation at the element itself decides its cardinality; one inside its values does not.
-        let deviation = node.served.deviation.is_some_and(|d| self.errata[d].change == "deviation");
+        let deviation = node.served.deviation.is_some_and(|d| self.errata[d].change == Change::Deviation);
         let mut out = Vec::new();
         let restricted_min = s.ig && node.min > base_min;
         let restricted_max = s.ig && node.max < base_max;
@@ -419,7 +419,7 @@ impl Tables {
             let (rule, change, evidence) = if node.served.min.is_some() || deviation {
                 (hand(self, "min").unwrap_or_default(), None, String::new())
             } else if let (Some(f), true) = (absent, base_min > 0) {
-                (Rule::RecordedDeviation.id().to_string(), Some(Change::Deviation), recorded_absent(f))
+                (Rule::RecordedDeviation.id().to_string(), Some(Derived::Deviation), recorded_absent(f))
             } else if let Some(v) = vars.filter(|_| restricted_min) {
                 let why = format!(
                     "holds {}; the codebooks define blank values and no dictionary field is mandatory",
@@ -427,11 +427,11 @@ impl Tables {
                 );
                 (
                     Rule::BlankVariable.id().to_string(),
-                    Some(Change::Min(base_min)),
+                    Some(Derived::Min(base_min)),
                     confirmed(why, absent.map(|f| recorded_absent(f))),
                 )
             } else if let Some(f) = absent {
-                (Rule::RecordedAbsent.id().to_string(), Some(Change::Min(0)), recorded_absent(f))
+                (Rule::RecordedAbsent.id().to_string(), Some(Derived::Min(0)), recorded_absent(f))
             } else {
                 ("holds".to_string(), None, String::new())
             };
@@ -445,22 +445,22 @@ impl Tables {
             let (rule, change, evidence) = if node.served.max.is_some() || deviation {
                 (hand(self, "max").unwrap_or_default(), None, String::new())
             } else if let Some(f) = most.filter(|f| f.max as u32 > base_max) {
-                (Rule::RecordedDeviation.id().to_string(), Some(Change::Deviation), recorded_max(f))
+                (Rule::RecordedDeviation.id().to_string(), Some(Derived::Deviation), recorded_max(f))
             } else if let (0, Some(v)) = (node.max, vars) {
                 let why = format!("the dictionary places {} here", variables(v));
-                (Rule::PlacedVariable.id().to_string(), Some(Change::Max(base_max)), confirmed(why, seen))
+                (Rule::PlacedVariable.id().to_string(), Some(Derived::Max(base_max)), confirmed(why, seen))
             } else if let (0, Some(v)) = (node.max, placements.written.get(&n)) {
                 let why = format!("the dictionary has the server write it with {}", variables(v));
-                (Rule::DictionaryWrites.id().to_string(), Some(Change::Max(base_max)), confirmed(why, seen))
+                (Rule::DictionaryWrites.id().to_string(), Some(Derived::Max(base_max)), confirmed(why, seen))
             } else if let Some(codes) = shared {
                 let told: Vec<String> = codes.iter().map(|(code, v)| format!("`{code}`: {}", variables(v))).collect();
                 let why = format!(
                     "one entry holds each variable told apart here, and equal values share an entry: {}",
                     told.join("; ")
                 );
-                (Rule::SharedEntry.id().to_string(), Some(Change::Max(base_max)), confirmed(why, seen))
+                (Rule::SharedEntry.id().to_string(), Some(Derived::Max(base_max)), confirmed(why, seen))
             } else if let Some(f) = most {
-                (Rule::RecordedRepeats.id().to_string(), Some(Change::Max(base_max)), recorded_max(f))
+                (Rule::RecordedRepeats.id().to_string(), Some(Derived::Max(base_max)), recorded_max(f))
             } else {
                 ("holds".to_string(), None, String::new())
             };
@@ -476,7 +476,7 @@ impl Tables {
         n: usize,
         restriction: String,
         rule: String,
-        change: Option<Change>,
+        change: Option<Derived>,
         evidence: String,
     ) -> Verdict {
         let node_id = self.arena.nodes[n].id.clone();
@@ -487,20 +487,15 @@ impl Tables {
                 card_range(node.served.min.unwrap_or(node.min), node.served.max.unwrap_or(node.max))
             }
             Some(change) => {
-                let (kind, value) = match change {
-                    Change::Min(m) => ("min", Some(serde_json::Value::from(m))),
-                    Change::Max(m) if m == MANY => ("max", Some(serde_json::Value::from("*"))),
-                    Change::Max(m) => ("max", Some(serde_json::Value::from(m))),
-                    Change::Deviation => ("deviation", None),
-                };
                 self.errata.push(Erratum {
                     rule: rule.clone(),
-                    change: kind.to_string(),
+                    change: match change {
+                        Derived::Min(m) => Change::Min(m),
+                        Derived::Max(m) => Change::Max(m),
+                        Derived::Deviation => Change::Deviation,
+                    },
                     profiles: vec![s.url.clone()],
                     elements: vec![node_id.clone()],
-                    value,
-                    rules: Vec::new(),
-                    value_set: None,
                     evidence: evidence.clone(),
                 });
                 self.errata_matches.push(1);
@@ -508,11 +503,11 @@ impl Tables {
                 let node = &mut self.arena.nodes[n];
                 node.served.errata.push(i);
                 match change {
-                    Change::Min(m) => node.served.min = Some(m),
-                    Change::Max(m) => node.served.max = Some(m),
-                    Change::Deviation => node.served.deviation = Some(i),
+                    Derived::Min(m) => node.served.min = Some(m),
+                    Derived::Max(m) => node.served.max = Some(m),
+                    Derived::Deviation => node.served.deviation = Some(i),
                 }
-                if change == Change::Deviation {
+                if change == Derived::Deviation {
                     "warning".to_string()
                 } else {
                     card_range(node.served.min.unwrap_or(node.min), node.served.max.unwrap_or(node.max))
@@ -523,8 +518,9 @@ impl Tables {
     }
 }
 
+/// What a derived verdict changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
+enum Derived {
     Min(u32),
     Max(u32),
     Deviation,
