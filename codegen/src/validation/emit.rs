@@ -80,6 +80,30 @@ struct Extra {
     served_types: usize,
 }
 
+/// The fields of an element row, in column order, with what each holds.
+const ELEMENT_COLUMNS: &[(&str, &str)] = &[
+    ("NAME_START", "The JSON name: start in `ELEMENT_STRINGS`."),
+    ("NAME_LEN", "The JSON name: length."),
+    ("PATH_START", "The element path: start in `ELEMENT_STRINGS`."),
+    ("PATH_LEN", "The element path: length."),
+    ("SLICE_START", "The slice name: start in `ELEMENT_STRINGS`."),
+    ("SLICE_LEN", "The slice name: length (0: none)."),
+    ("FLAGS", "Bits: `CHOICE`, `ARRAY`, `PUBLISHED_ONLY`, `SERVED_ONLY`."),
+    ("MIN", "The published minimum."),
+    ("MAX", "The published maximum (`u32::MAX`: many)."),
+    ("TYPES", "The type list (index into `TYPES`)."),
+    ("CHILDREN", "The first child (row index)."),
+    ("CHILDREN_LEN", "How many children."),
+    ("SLICES", "The first slice (row index)."),
+    ("SLICES_LEN", "How many slices."),
+    ("CONTENT_REF", "The element whose children stand for this one's, or `NONE`."),
+    ("CONSTRAINTS", "The constraint list (index into `CONSTRAINT_LISTS`)."),
+    ("EXTRA", "The row of `EXTRAS` (0: none)."),
+];
+
+/// The bits of an element's `FLAGS` column.
+const FLAGS: &[(&str, u8)] = &[("CHOICE", 1), ("ARRAY", 2), ("PUBLISHED_ONLY", 4), ("SERVED_ONLY", 8)];
+
 /// Writes the tables as Rust.
 pub fn emit(t: &Tables) -> String {
     let nodes = &t.arena.nodes;
@@ -179,42 +203,47 @@ pub fn emit(t: &Tables) -> String {
             && extra.deviation == 0
             && extra.served_types == 0;
         let extra_at = if plain { 0 } else { extras.get(extra) };
+        let flag = |name: &str| FLAGS.iter().find(|(n, _)| *n == name).map_or(0, |(_, bit)| *bit);
         let mut flags = 0u8;
         if node.choice {
-            flags |= 1;
+            flags |= flag("CHOICE");
         }
         if node.array {
-            flags |= 2;
+            flags |= flag("ARRAY");
         }
         match node.availability {
             Availability::Both => {}
-            Availability::Published => flags |= 4,
-            Availability::Served => flags |= 8,
+            Availability::Published => flags |= flag("PUBLISHED_ONLY"),
+            Availability::Served => flags |= flag("SERVED_ONLY"),
         }
         let first = |list: &[usize]| list.first().map_or(0, |c| index[c]);
         let content_ref = node.content_ref.map_or(NONE, |r| index[&r]);
         let name = pool.get(&node.name);
         let path = pool.get(&node.path);
         let slice = pool.get(node.slice_name.as_deref().unwrap_or_default());
-        let row = [
-            name.0,
-            name.1,
-            path.0,
-            path.1,
-            slice.0,
-            slice.1,
-            usize::from(flags),
-            node.min as usize,
-            node.max as usize,
-            types_at,
-            first(&node.children) as usize,
-            node.children.len(),
-            first(&node.slices) as usize,
-            node.slices.len(),
-            content_ref as usize,
-            constraints_at,
-            extra_at,
-        ];
+        let value = |column: &str| -> usize {
+            match column {
+                "NAME_START" => name.0,
+                "NAME_LEN" => name.1,
+                "PATH_START" => path.0,
+                "PATH_LEN" => path.1,
+                "SLICE_START" => slice.0,
+                "SLICE_LEN" => slice.1,
+                "FLAGS" => usize::from(flags),
+                "MIN" => node.min as usize,
+                "MAX" => node.max as usize,
+                "TYPES" => types_at,
+                "CHILDREN" => first(&node.children) as usize,
+                "CHILDREN_LEN" => node.children.len(),
+                "SLICES" => first(&node.slices) as usize,
+                "SLICES_LEN" => node.slices.len(),
+                "CONTENT_REF" => content_ref as usize,
+                "CONSTRAINTS" => constraints_at,
+                "EXTRA" => extra_at,
+                other => unreachable!("ELEMENT_COLUMNS names {other}, which no row value is for"),
+            }
+        };
+        let row: Vec<usize> = ELEMENT_COLUMNS.iter().map(|(column, _)| value(column)).collect();
         let row: Vec<String> = row.iter().map(ToString::to_string).collect();
         let _ = writeln!(elements, "{},", row.join(","));
     }
@@ -236,12 +265,26 @@ pub fn emit(t: &Tables) -> String {
         );
     }
     out.push_str("];\n\n");
-    // Elements as plain numbers (rows of ELEMENT_FIELDS) and one string pool: a large array of
-    // struct literals costs rustc far more than integers do.
+    // Elements as plain numbers and one string pool: a large array of struct literals costs
+    // rustc far more than integers do. The column of each field is emitted with the rows, and
+    // the runtime reads the rows by these names only, so the two cannot disagree.
+    out.push_str("/// The column of each field in a row of `ELEMENT_ROWS`.\npub(crate) mod column {\n");
+    for (i, (column, doc)) in ELEMENT_COLUMNS.iter().enumerate() {
+        let _ = writeln!(out, "    /// {doc}\n    pub(crate) const {column}: usize = {i};");
+    }
+    out.push_str("}\n\n");
+    let _ = writeln!(
+        out,
+        "/// Numbers per row of `ELEMENT_ROWS`.\npub(crate) const ELEMENT_FIELDS: usize = {};\n",
+        ELEMENT_COLUMNS.len()
+    );
+    for (name, bit) in FLAGS {
+        let _ = writeln!(out, "/// A bit of an element's `flags`.\npub(crate) const {name}: u8 = {bit};");
+    }
+    out.push('\n');
     out.push_str(
-        "/// Every element node (children and slices contiguous), one row of numbers each: name, path and \
-         slice as (start, length) in ELEMENT_STRINGS, flags, min, max, type list, children (start, count), \
-         slices (start, count), content reference, constraint list, extra.\npub(crate) static ELEMENT_ROWS: &[u32] = &[\n",
+        "/// Every element node (children and slices contiguous), one row of numbers each, in the \
+         columns of [`column`].\npub(crate) static ELEMENT_ROWS: &[u32] = &[\n",
     );
     out.push_str(&elements);
     out.push_str("];\n\n");

@@ -2,7 +2,9 @@
 //! `bluebutton-codegen`'s `validation` module) and the row types they are made of.
 //!
 //! Elements are laid out so that each one's children, and its slices, are contiguous; an
-//! element refers to them, to its types and to its constraints by index.
+//! element refers to them, to its types and to its constraints by index. Element rows are
+//! numbers, read by the column names (`column::MIN`) and flag bits the generator emits with
+//! them, so the runtime cannot read a column the generator did not write there.
 
 use std::sync::OnceLock;
 
@@ -39,7 +41,7 @@ pub(crate) struct E {
     pub path: &'static str,
     /// The slice name ("" for none).
     pub slice: &'static str,
-    /// [`CHOICE`], [`ARRAY`], [`PUBLISHED_ONLY`], [`SERVED_ONLY`].
+    /// [`CHOICE`], [`ARRAY`], [`PUBLISHED_ONLY`], [`SERVED_ONLY`] (generated with the rows).
     pub flags: u8,
     pub min: u32,
     pub max: u32,
@@ -56,11 +58,6 @@ pub(crate) struct E {
     /// Row of `EXTRAS` (0: none).
     pub extra: u32,
 }
-
-pub(crate) const CHOICE: u8 = 1;
-pub(crate) const ARRAY: u8 = 2;
-pub(crate) const PUBLISHED_ONLY: u8 = 4;
-pub(crate) const SERVED_ONLY: u8 = 8;
 
 /// One type of an element.
 #[derive(Debug)]
@@ -138,9 +135,6 @@ pub(crate) struct Erratum {
 
 include!(concat!(env!("OUT_DIR"), "/validation.rs"));
 
-/// Numbers per row of `ELEMENT_ROWS`.
-const ELEMENT_FIELDS: usize = 17;
-
 /// Every element, decoded once from `ELEMENT_ROWS` (children and slices contiguous).
 pub(crate) fn elements() -> &'static [E] {
     static ELEMENTS: OnceLock<Vec<E>> = OnceLock::new();
@@ -149,20 +143,20 @@ pub(crate) fn elements() -> &'static [E] {
         ELEMENT_ROWS
             .chunks_exact(ELEMENT_FIELDS)
             .map(|r| E {
-                name: text(r[0], r[1]),
-                path: text(r[2], r[3]),
-                slice: text(r[4], r[5]),
-                flags: r[6] as u8,
-                min: r[7],
-                max: r[8],
-                types: r[9],
-                children: r[10],
-                children_len: r[11] as u16,
-                slices: r[12],
-                slices_len: r[13] as u16,
-                content_ref: r[14],
-                constraints: r[15],
-                extra: r[16],
+                name: text(r[column::NAME_START], r[column::NAME_LEN]),
+                path: text(r[column::PATH_START], r[column::PATH_LEN]),
+                slice: text(r[column::SLICE_START], r[column::SLICE_LEN]),
+                flags: r[column::FLAGS] as u8,
+                min: r[column::MIN],
+                max: r[column::MAX],
+                types: r[column::TYPES],
+                children: r[column::CHILDREN],
+                children_len: r[column::CHILDREN_LEN] as u16,
+                slices: r[column::SLICES],
+                slices_len: r[column::SLICES_LEN] as u16,
+                content_ref: r[column::CONTENT_REF],
+                constraints: r[column::CONSTRAINTS],
+                extra: r[column::EXTRA],
             })
             .collect()
     })
