@@ -84,12 +84,17 @@ fn validation_tables(
         };
         known_fields.entry(field.variable.clone()).or_insert(source);
     }
+    let blank_of = |variable: &str| {
+        let var = systems.variables.iter().find(|v| v.id == variable)?;
+        var.blank.as_ref().map(|b| format!("{}: `{}`", b.codebook, b.written))
+    };
     let inputs = validation::Inputs {
         defs,
         served_url: &served_url,
         variable_of_system: &variable_of_system,
         known_fields,
         fields: &catalog.fields,
+        blank_of: &blank_of,
     };
     Ok(Tables::build(root, &inputs)?)
 }

@@ -19,8 +19,14 @@ fn tables() -> Tables {
     };
     let no_variables = |_: &str| None;
     let known_fields = BTreeMap::from([("size".to_string(), "a test catalog".to_string())]);
-    let inputs =
-        Inputs { defs: &defs, served_url: &served_url, variable_of_system: &no_variables, known_fields, fields: &[] };
+    let inputs = Inputs {
+        defs: &defs,
+        served_url: &served_url,
+        variable_of_system: &no_variables,
+        known_fields,
+        fields: &[],
+        blank_of: &|_| None,
+    };
     Tables::build(&root, &inputs).unwrap()
 }
 

@@ -84,6 +84,8 @@ pub struct Inputs<'a> {
     pub known_fields: BTreeMap<String, String>,
     /// The catalog's fields (where the dictionary and its errata place each variable).
     pub fields: &'a [crate::catalog::Field],
+    /// The blank value a variable's codebook defines (`codebook-ffs-claims: \`Blank\``), if any.
+    pub blank_of: &'a dyn Fn(&str) -> Option<String>,
 }
 
 /// The files the tables are built from, beyond the definitions (for `rerun-if-changed`).
@@ -122,7 +124,7 @@ impl Tables {
         tables.apply_errata(inputs)?;
         let recorded = served::Recorded::load(root)?;
         tables.recorded_sources = recorded.sources.clone();
-        tables.verdicts = tables.derive_served(inputs.fields, &recorded);
+        tables.verdicts = tables.derive_served(inputs.fields, &recorded, inputs.blank_of);
         tables.prune();
         Ok(tables)
     }

@@ -371,7 +371,12 @@ impl Tables {
 
     /// Derives the served verdict of every IG restriction and applies the derived ones (as
     /// errata rows with their evidence, appended to `self.errata`); returns every verdict.
-    pub(super) fn derive_served(&mut self, fields: &[Field], recorded: &Recorded) -> Vec<Verdict> {
+    pub(super) fn derive_served(
+        &mut self,
+        fields: &[Field],
+        recorded: &Recorded,
+        blank_of: &dyn Fn(&str) -> Option<String>,
+    ) -> Vec<Verdict> {
         let placements = self.placements(fields);
         let by_node = self.recorded_by_node(recorded);
         let mut verdicts = Vec::new();
@@ -383,7 +388,7 @@ impl Tables {
                     continue;
                 }
                 let facts = by_node.get(&n).map(Vec::as_slice).unwrap_or_default();
-                for verdict in self.judge(s, n, &placements, facts) {
+                for verdict in self.judge(s, n, &placements, facts, blank_of) {
                     verdicts.push(verdict);
                 }
             }
@@ -393,7 +398,14 @@ impl Tables {
 
     /// The verdicts on node `n` of structure `s`: its min and max restrictions (IG structures),
     /// and what the recorded versions say against its definition (any structure).
-    fn judge(&mut self, s: &Structure, n: usize, placements: &Placements, facts: &[&RecordedElement]) -> Vec<Verdict> {
+    fn judge(
+        &mut self,
+        s: &Structure,
+        n: usize,
+        placements: &Placements,
+        facts: &[&RecordedElement],
+        blank_of: &dyn Fn(&str) -> Option<String>,
+    ) -> Vec<Verdict> {
         let node = self.arena.nodes[n].clone();
         let (base_min, base_max) = node.base.unwrap_or((0, MANY));
         let published_min = node.served.min.unwrap_or(node.min);
@@ -421,10 +433,18 @@ impl Tables {
             } else if let (Some(f), true) = (absent, base_min > 0) {
                 (Rule::RecordedDeviation.id().to_string(), Some(Derived::Deviation), recorded_absent(f))
             } else if let Some(v) = vars.filter(|_| restricted_min) {
-                let why = format!(
-                    "holds {}; the codebooks define blank values and no dictionary field is mandatory",
-                    variables(v)
-                );
+                // The codebook's own blank value, where one of the variables has it.
+                let blank = v.iter().find_map(|(var, _)| blank_of(var).map(|b| format!("{var}: {b}")));
+                let why = match blank {
+                    Some(b) => format!(
+                        "holds {}; blank is a value of the codebook ({b}), and no dictionary field is mandatory",
+                        variables(v)
+                    ),
+                    None => format!(
+                        "holds {}; no dictionary field is mandatory and the codebooks define blank values",
+                        variables(v)
+                    ),
+                };
                 (
                     Rule::BlankVariable.id().to_string(),
                     Some(Derived::Min(base_min)),
