@@ -68,6 +68,7 @@ fn errata_that_select_nothing_are_errors() {
         variable_of_system: &none,
         known_fields: BTreeMap::new(),
         fields: &[],
+        blank_of: &none,
     };
     let err = Tables::build(&dir, &inputs).unwrap_err();
     assert!(err.contains("`stale` selects nothing"), "{err}");
@@ -137,4 +138,61 @@ fn model_set_stays_small() {
     assert!(validation.iter().any(|r| r == "MedicationDispense"));
     let model = bluebutton_codegen::ir::Model::build(&defs).unwrap();
     assert_eq!(model.resources.len(), 8, "{:?}", model.resources);
+}
+
+/// The derived rules on the fixture: a variable the dictionary places at a required element
+/// (`Widget.id`) may be blank; a slice recorded twice repeats; a required base element recorded
+/// absent, and a value recorded twice where the base allows one, are deviations (warnings).
+#[test]
+fn derived_verdicts() {
+    use bluebutton_codegen::catalog::{Field, Level, Step};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/validation");
+    let defs = Definitions::load(&root).unwrap();
+    let served_url = |url: &str| {
+        url.strip_prefix("http://example.org/StructureDefinition/")
+            .map(|n| format!("https://example.org/variables/{n}"))
+    };
+    let field = Field {
+        resource: "Widget".into(),
+        level: Level::Root,
+        steps: vec![Step { name: "id".into(), filters: Vec::new() }],
+        variable: "widget_id".into(),
+        label: "Widget identifier".into(),
+        claim_types: Default::default(),
+        source: "a test dictionary #1".into(),
+        accessor: None,
+        current: true,
+        older: Vec::new(),
+        written: Vec::new(),
+    };
+    let blank = |v: &str| (v == "widget_id").then(|| "a test codebook: `~`".to_string());
+    let inputs = Inputs {
+        defs: &defs,
+        served_url: &served_url,
+        variable_of_system: &|_| None,
+        known_fields: BTreeMap::new(),
+        fields: std::slice::from_ref(&field),
+        blank_of: &blank,
+    };
+    let t = Tables::build(&root, &inputs).unwrap();
+    let verdict = |element: &str| {
+        t.verdicts
+            .iter()
+            .find(|v| v.structure.ends_with("big-widget") && v.element == element)
+            .unwrap_or_else(|| panic!("no verdict on {element}:\n{}", t.errata_listing()))
+    };
+    let id = verdict("Widget.id");
+    assert_eq!((id.rule.as_str(), id.served.as_str()), ("variable-may-be-blank", "0..1"));
+    assert!(id.evidence.contains("widget_id") && id.evidence.contains("`~`"), "{id}");
+    let size = verdict("Widget.extension:size");
+    assert_eq!(size.rule, "extension-slices-optional", "the hand-written erratum decides the min first");
+    let repeats = t.verdicts.iter().find(|v| v.element == "Widget.extension:size" && v.restriction.starts_with("max"));
+    let repeats = repeats.unwrap_or_else(|| panic!("{}", t.errata_listing()));
+    assert_eq!((repeats.rule.as_str(), repeats.served.as_str()), ("recorded-repeats", "0..*"));
+    assert!(repeats.evidence.contains("current/widgets.json entry[0].resource.extension"), "{repeats}");
+    let label = t.verdicts.iter().find(|v| v.element.ends_with("part.label")).expect("a verdict on part.label");
+    assert_eq!((label.rule.as_str(), label.served.as_str()), ("recorded-deviation", "warning"));
+    let value = verdict("Widget.value[x]:valueCoding");
+    assert_eq!((value.rule.as_str(), value.served.as_str()), ("recorded-deviation", "warning"), "{value}");
+    insta::assert_snapshot!(t.errata_listing());
 }

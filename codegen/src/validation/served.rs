@@ -407,7 +407,8 @@ impl Tables {
         blank_of: &dyn Fn(&str) -> Option<String>,
     ) -> Vec<Verdict> {
         let node = self.arena.nodes[n].clone();
-        let (base_min, base_max) = node.base.unwrap_or((0, MANY));
+        // A core definition is the base itself; an IG element's base is its snapshot's `base`.
+        let (base_min, base_max) = if s.ig { node.base.unwrap_or((0, MANY)) } else { (node.min, node.max) };
         let published_min = node.served.min.unwrap_or(node.min);
         let published_max = node.served.max.unwrap_or(node.max);
         let absent = facts.iter().find(|f| f.present < f.parents);
