@@ -287,9 +287,8 @@ mod tests {
             (format!(r#"{{"rule": "r", "change": "min", "value": 0, "valu": 1, {AT}}}"#), "unknown field `valu`"),
             (r#"{"rule": "r", "change": "min", "value": 0, "evidence": "why"}"#.to_string(), "select what it changes"),
             (
-                format!(
-                    r#"{{"rule": "r", "change": "restore", "profiles": ["p"], "elements": ["e"], "evidence": " "}}"#
-                ),
+                r#"{"rule": "r", "change": "restore", "profiles": ["p"], "elements": ["e"], "evidence": " "}"#
+                    .to_string(),
                 "no evidence",
             ),
         ] {
