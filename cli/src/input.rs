@@ -45,14 +45,20 @@ impl<'s> Inputs<'s> {
     /// A reader of `name` (a path, or `-` for standard input) that decompresses as it reads
     /// when the input starts like gzip data: nothing is read whole.
     pub fn open(&mut self, name: &OsStr) -> io::Result<Box<dyn Read + '_>> {
-        let raw: Box<dyn Read + '_> = if name != STDIN {
-            Box::new(File::open(name)?)
-        } else if self.stream_stdin {
-            Box::new(&mut *self.stdin)
-        } else {
-            Box::new(self.stdin_bytes()?)
-        };
-        decompressing(raw)
+        decompressing(self.open_raw(name)?.reader)
+    }
+
+    /// A reader of the bytes of `name` as they are (not decompressed: see [`decompressing`]),
+    /// and their number when `name` is a regular file.
+    pub fn open_raw(&mut self, name: &OsStr) -> io::Result<RawInput<'_>> {
+        if name != STDIN {
+            let file = File::open(name)?;
+            let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+            return Ok(RawInput { reader: Box::new(file), size });
+        }
+        let reader: Box<dyn Read + '_> =
+            if self.stream_stdin { Box::new(&mut *self.stdin) } else { Box::new(self.stdin_bytes()?) };
+        Ok(RawInput { reader, size: None })
     }
 
     /// All of standard input, read the first time.
@@ -64,6 +70,14 @@ impl<'s> Inputs<'s> {
         }
         Ok(self.stdin_bytes.as_deref().unwrap_or_default())
     }
+}
+
+/// An input opened by [`Inputs::open_raw`].
+pub struct RawInput<'r> {
+    /// Its bytes, as they are.
+    pub reader: Box<dyn Read + 'r>,
+    /// Their number, when it is known before reading (a regular file).
+    pub size: Option<u64>,
 }
 
 /// `raw`, decompressed as it is read when it starts with the gzip magic bytes.

@@ -6,6 +6,8 @@
 //! bluebutton-codegen check [--ir | --validation | --errata]
 //! ```
 //! Paths default to the workspace this binary was built from, so it works from any directory.
+//! `import` runs the importer (the `bluebutton-import` crate) and needs the `import` feature,
+//! which is on by default.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,9 +61,16 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(not(feature = "import"))]
+fn import(_args: &[String]) -> ExitCode {
+    eprintln!("import: this bluebutton-codegen was built without the `import` feature");
+    ExitCode::from(2)
+}
+
+#[cfg(feature = "import")]
 fn import(args: &[String]) -> ExitCode {
     let root = workspace_root();
-    let mut shared = bluebutton_codegen::import::default_shared_dir(&root);
+    let mut shared = bluebutton_import::default_shared_dir(&root);
     let mut out = root;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -87,7 +96,7 @@ fn import(args: &[String]) -> ExitCode {
             }
         }
     }
-    match bluebutton_codegen::import::run(&shared, &out) {
+    match bluebutton_import::run(&shared, &out) {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS

@@ -17,6 +17,7 @@ pub mod inline_vec;
 pub mod json;
 pub mod primitives;
 pub mod stream;
+pub mod summary;
 pub mod synth;
 pub mod validate;
 pub mod views;

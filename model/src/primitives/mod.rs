@@ -130,10 +130,12 @@ macro_rules! string_primitive {
 }
 
 pub(crate) mod cow_str;
+mod exact;
 mod number;
 mod temporal;
 mod text;
 
+pub use exact::ExactDecimal;
 pub use number::{Decimal, Integer, PositiveInt, UnsignedInt};
 pub use temporal::{Date, DatePrecision, DateTime, DateTimePrecision, Instant, Time};
 pub use text::{Base64Binary, Code, FhirString, Id, Markdown, Oid, Uri, Uuid, Xhtml};

@@ -10,12 +10,12 @@ const UNSIGNED_INT: &str = "an unsignedInt: 0|[1-9][0-9]* from 0 to 2147483647";
 const POSITIVE_INT: &str = "a positiveInt: [1-9][0-9]* from 1 to 2147483647";
 
 /// The parts of a number text matching `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
-struct Scanned<'s> {
-    negative: bool,
+pub(super) struct Scanned<'s> {
+    pub(super) negative: bool,
     /// The digits before the point: `0` or digits without a leading zero.
-    int: &'s str,
+    pub(super) int: &'s str,
     /// The digits after the point, when there is a point.
-    frac: Option<&'s str>,
+    pub(super) frac: Option<&'s str>,
 }
 
 /// Splits a number text into its parts, rejecting anything outside
@@ -100,7 +100,7 @@ string_primitive! {
 }
 
 impl Decimal<'_> {
-    fn parts(&self) -> Scanned<'_> {
+    pub(super) fn parts(&self) -> Scanned<'_> {
         scan(self.as_str(), DECIMAL).expect("checked when the Decimal was made")
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use bluebutton_codegen::import::{self, codebook};
+use bluebutton_import::{self as import, codebook};
 
 const REGENERATE: &str = "run `cargo run -p bluebutton-codegen -- import` and commit the result";
 

@@ -60,7 +60,7 @@ pub struct CodedValue {
 /// Parses a codebook. The error says what was wrong and on which line.
 ///
 /// ```
-/// use bluebutton_codegen::import::codebook::parse;
+/// use bluebutton_import::codebook::parse;
 /// let book = parse(r#"<codebook name="N" version="1">
 ///   <variable id="X_CD" label="X"><valueGroups><valueGroup>
 ///     <value code="*">Any

@@ -9,7 +9,7 @@ use serde_json::Value;
 /// Renders `value` in the importer's canonical form (ends with a newline).
 ///
 /// ```
-/// use bluebutton_codegen::import::canonical_json::to_canonical_string;
+/// use bluebutton_import::canonical_json::to_canonical_string;
 /// let v = serde_json::json!({"b": [1, {}], "a": "x"});
 /// assert_eq!(to_canonical_string(&v), "{\n  \"a\": \"x\",\n  \"b\": [\n    1,\n    {}\n  ]\n}\n");
 /// ```

@@ -1,4 +1,8 @@
-//! Importer: official definitions in, facts-only forms out.
+//! `bluebutton-import`: official definitions in, facts-only forms out.
+//!
+//! The first stage of the generator, in a crate of its own so that the model's build (which
+//! runs `bluebutton-codegen` on the committed forms) never compiles it: only this crate reads
+//! XML. `bluebutton-codegen import` runs it.
 //!
 //! Reads `../shared/data` (the Blue Button IG, FHIR STU3 core, the CCW codebooks and the BFD
 //! data dictionary) and writes the project's own, prose-free forms:
@@ -15,14 +19,14 @@
 //! | `profiles/recorded/elements.json` | element counts of the recorded server responses ([`recorded`]) |
 //!
 //! Output is deterministic ([`canonical_json`]): re-running gives byte-identical files, and
-//! `codegen/tests/import_fresh.rs` fails when the committed forms are stale. Nothing is
+//! `import/tests/import_fresh.rs` fails when the committed forms are stale. Nothing is
 //! corrected here; the errata layer is separate.
 //!
 //! ```no_run
 //! use std::path::Path;
-//! let summary = bluebutton_codegen::import::run(Path::new("../shared/data"), Path::new("."))?;
+//! let summary = bluebutton_import::run(Path::new("../shared/data"), Path::new("."))?;
 //! println!("{summary}");
-//! # Ok::<(), bluebutton_codegen::import::ImportError>(())
+//! # Ok::<(), bluebutton_import::ImportError>(())
 //! ```
 
 pub mod canonical_json;

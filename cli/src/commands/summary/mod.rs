@@ -1,0 +1,261 @@
+//! `bluebutton summary`: streams Bundles (or single resources) and sums up their claims per claim
+//! type: claims, claim lines (items), payments and the dates of service.
+//!
+//! The sums are the library's ([`bluebutton::summary`]); this command reads the inputs, keeps
+//! what went wrong (`outcome`) and prints (`report`).
+mod outcome;
+mod progress;
+mod report;
+
+use std::cell::Cell;
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Read, Write};
+use std::rc::Rc;
+
+use bluebutton::json::{self, rt, Lexer, ParseOptions};
+use bluebutton::stream::{BundleStream, StreamOptions};
+use bluebutton::summary::ResourceDigest;
+use bluebutton::Resource;
+use clap::{Args, ValueEnum};
+
+use super::Format;
+use crate::input::{self, Inputs, STDIN};
+use crate::EXIT_USAGE;
+use outcome::{ErrorRecord, Failed, InputInfo, Summary};
+use progress::Progress;
+
+const AFTER_HELP: &str = "\
+Per claim type: claims, claim lines (items), the sum of the payment amounts (`payment.amount`,
+exact; `paid` counts the claims that have one) and the first and last dates of service (the
+claim's billablePeriod, or its items' serviced dates when it has none).
+
+Bundles are streamed: memory stays small whatever their size. Bad entries are reported on
+stderr (`ERROR <file>: <json-path>: <message>`) and the rest is summed up.
+
+Examples:
+  bluebutton summary                       # the built-in demo data
+  bluebutton summary eob-bundle.json.gz --format json
+  curl -s \"$URL\" | bluebutton summary -
+
+Exit status: 0 when everything was read, 1 when an entry or resource could not be parsed,
+2 on usage or I/O errors.";
+
+/// Stream Bundles of Blue Button claims and sum them up per claim type.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct SummaryArgs {
+    /// JSON Bundles or single resources (`-` for standard input; gzip is detected). Without
+    /// any, the built-in demo data.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<OsString>,
+
+    /// Output format: sentences and a table, or one JSON object.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Keep unknown properties instead of rejecting the entries that have them.
+    #[arg(long)]
+    pub lenient: bool,
+
+    /// Threads that parse (0: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// A progress bar on stderr: `auto` shows one for inputs that take a while when stderr is
+    /// a terminal.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+/// When to show a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The built-in demo data: the project's example Bundles.
+const BUILT_IN: [(&str, &[u8]); 2] = [
+    ("demo-bundle.json (built-in)", include_bytes!("../../../../examples/data/demo-bundle.json")),
+    ("claims-bundle.json (built-in)", include_bytes!("../../../../examples/data/claims-bundle.json")),
+];
+
+/// How much input the parallel mode takes at a time.
+const WINDOW: usize = 8 << 20;
+
+/// Counts the bytes read through it, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Reads up to `limit` bytes (fewer only at the end of the input).
+fn read_prefix(r: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
+    let mut prefix = Vec::with_capacity(limit);
+    r.take(limit as u64).read_to_end(&mut prefix)?;
+    Ok(prefix)
+}
+
+/// The `resourceType` of the JSON object `prefix` starts, if it is in there.
+fn peek_resource_type(prefix: &[u8]) -> Option<String> {
+    let mut lx = Lexer::new(prefix, ParseOptions::lenient());
+    rt::peek_resource_type(&mut lx).ok().map(|(name, _)| name.into_owned())
+}
+
+/// Summarizes one input, read from `raw` (`size` bytes, when known).
+fn summarize(
+    name: &str,
+    raw: &mut dyn Read,
+    size: Option<u64>,
+    args: &SummaryArgs,
+    summary: &mut Summary,
+    progress: &mut Progress<'_>,
+) {
+    let options = if args.lenient { ParseOptions::lenient() } else { ParseOptions::strict() };
+    let count = Rc::new(Cell::new(0));
+    let mut info = InputInfo { name: name.to_string(), ..InputInfo::default() };
+    let mut reader = match input::decompressing(Box::new(Counting { inner: raw, count: count.clone() })) {
+        Ok(reader) => reader,
+        Err(e) => {
+            summary.errors.push(ErrorRecord::io(name, &e));
+            summary.inputs.push(info);
+            return;
+        }
+    };
+    let prefix = match read_prefix(&mut reader, 64 << 10) {
+        Ok(p) => p,
+        Err(e) => {
+            summary.errors.push(ErrorRecord::io(name, &e));
+            summary.inputs.push(info);
+            return;
+        }
+    };
+    progress.start(name, size);
+    let peeked = peek_resource_type(&prefix);
+    if peeked.as_deref().is_some_and(|t| t != "Bundle") {
+        // A single resource: small enough to read whole.
+        let mut text = prefix;
+        if let Err(e) = reader.read_to_end(&mut text) {
+            summary.errors.push(ErrorRecord::io(name, &e));
+        } else {
+            info.bytes = text.len() as u64;
+            info.resource_type = peeked;
+            summary.entries += 1;
+            match json::from_slice_with::<Resource>(&text, options) {
+                Ok(resource) => summary.totals.add(&ResourceDigest::of(Some(&resource))),
+                Err(e) => {
+                    info.unreadable = 1;
+                    summary.errors.push(ErrorRecord::parse(name, &e, Failed::Resource, None));
+                }
+            }
+        }
+        summary.inputs.push(info);
+        progress.finish();
+        return;
+    }
+
+    let stream_options = StreamOptions { parse: options, buffer_size: WINDOW, ..StreamOptions::default() };
+    let mut stream = match BundleStream::with_options(io::Cursor::new(prefix).chain(reader), stream_options) {
+        Ok(stream) => stream,
+        Err(e) => {
+            summary.errors.push(ErrorRecord::entry(name, &e));
+            summary.inputs.push(info);
+            progress.finish();
+            return;
+        }
+    };
+    info.resource_type = Some("Bundle".to_string());
+    let (mut entries, mut unreadable) = (0, 0);
+    stream.par_for_each(args.threads, ResourceDigest::of_entry, |result| {
+        match result {
+            Ok(d) => {
+                entries += 1;
+                summary.add(&d);
+            }
+            Err(e) => {
+                if e.index().is_some() {
+                    entries += 1;
+                    unreadable += 1;
+                    summary.entries += 1;
+                }
+                summary.errors.push(ErrorRecord::entry(name, &e));
+            }
+        }
+        progress.update(count.get(), entries);
+    });
+    info.entries = entries;
+    info.unreadable = unreadable;
+    info.bytes = stream.bytes_read();
+    let header = stream.header();
+    info.bundle_type = header.type_().map(|t| t.to_string());
+    info.total = header.total().map(|t| t.get());
+    summary.inputs.push(info);
+    progress.finish();
+}
+
+/// Runs `summary` and returns the exit status. `Err` only when writing `stdout` fails.
+pub fn run(
+    args: &SummaryArgs,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<i32> {
+    if args.files.iter().filter(|f| *f == STDIN).count() > 1 {
+        writeln!(stderr, "error: standard input (`-`) can be read only once")?;
+        return Ok(EXIT_USAGE);
+    }
+    let mut summary = Summary::default();
+    let show = match args.progress {
+        ProgressMode::Always => Some(true),
+        ProgressMode::Never => None,
+        ProgressMode::Auto => io::stderr().is_terminal().then_some(false),
+    };
+    {
+        let mut progress = Progress::new(&mut *stderr, show);
+        if args.files.is_empty() {
+            for (name, bytes) in BUILT_IN {
+                let size = bytes.len() as u64;
+                let mut bytes = bytes;
+                summarize(name, &mut bytes, Some(size), args, &mut summary, &mut progress);
+            }
+        }
+        let mut inputs = Inputs::for_names(stdin, &args.files);
+        for file in &args.files {
+            let name = input::display_name(file);
+            match inputs.open_raw(file) {
+                Ok(mut raw) => summarize(&name, &mut raw.reader, raw.size, args, &mut summary, &mut progress),
+                Err(e) => summary.errors.push(ErrorRecord::io(&name, &e)),
+            }
+        }
+    }
+    for e in &summary.errors {
+        writeln!(stderr, "{}", e.line())?;
+    }
+    match args.format {
+        Format::Text => stdout.write_all(report::text(&summary).as_bytes())?,
+        Format::Json => stdout.write_all(report::json_text(&summary).as_bytes())?,
+    }
+    Ok(summary.exit_status())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_types_are_peeked() {
+        assert_eq!(peek_resource_type(br#"{"id": "x", "resourceType": "Patient"}"#).as_deref(), Some("Patient"));
+        assert_eq!(peek_resource_type(br#"{"entry": [{"resourceType": "Patient"}], "resourceType""#), None);
+        assert_eq!(peek_resource_type(br#"{"resourceType": 7}"#), None);
+        assert_eq!(peek_resource_type(b"[]"), None);
+    }
+}

@@ -1,0 +1,225 @@
+//! Exact arithmetic on FHIR decimals: sums of money without floating point.
+
+use std::fmt;
+
+use super::Decimal;
+
+/// A decimal number held exactly: an integer count of units of 10<sup>-scale</sup>, so
+/// `96.50` is 9650 units at scale 2. Up to 38 significant digits; every operation that would go
+/// past that says so (`None`) rather than round.
+///
+/// Sums keep the larger scale of their terms (`0.1 + 96.50` is `96.60`), as a sum of amounts
+/// written to the cent stays written to the cent. Like [`Decimal`], equality compares the
+/// representation: `1.50` and `1.5` are different values.
+///
+/// ```
+/// use bluebutton_model::primitives::{Decimal, ExactDecimal};
+///
+/// let amounts = ["0.1", "0.2", "96.50", "-1", "100"];
+/// let sum = amounts
+///     .iter()
+///     .map(|text| Decimal::new(*text).unwrap().to_exact().unwrap())
+///     .try_fold(ExactDecimal::ZERO, ExactDecimal::checked_add)
+///     .unwrap();
+/// assert_eq!(sum.to_string(), "195.80");
+/// assert_eq!(ExactDecimal::ZERO.with_scale_at_least(2).to_string(), "0.00");
+///
+/// // The same on `Decimal` texts:
+/// let a = Decimal::new("0.1").unwrap();
+/// assert_eq!(a.checked_add(&Decimal::new("0.2").unwrap()).unwrap().as_str(), "0.3");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ExactDecimal {
+    units: i128,
+    scale: u32,
+}
+
+impl ExactDecimal {
+    /// Zero, at scale 0.
+    pub const ZERO: ExactDecimal = ExactDecimal { units: 0, scale: 0 };
+
+    /// `units` × 10<sup>-`scale`</sup>.
+    pub fn new(units: i128, scale: u32) -> Self {
+        ExactDecimal { units, scale }
+    }
+
+    /// The value of `decimal`, exactly, at the scale it was written with (`42.50`: scale 2);
+    /// `None` when its digits do not fit (past 38 of them).
+    pub fn from_decimal(decimal: &Decimal<'_>) -> Option<Self> {
+        let parts = decimal.parts();
+        let frac = parts.frac.unwrap_or("");
+        let mut units: i128 = 0;
+        for digit in parts.int.bytes().chain(frac.bytes()) {
+            units = units.checked_mul(10)?.checked_add(i128::from(digit - b'0'))?;
+        }
+        let scale = u32::try_from(frac.len()).ok()?;
+        Some(ExactDecimal { units: if parts.negative { -units } else { units }, scale })
+    }
+
+    /// The integer count of units of 10<sup>-[`scale`](Self::scale)</sup>.
+    pub fn units(self) -> i128 {
+        self.units
+    }
+
+    /// The number of digits after the decimal point.
+    pub fn scale(self) -> u32 {
+        self.scale
+    }
+
+    /// The units at the larger `scale`, if they fit.
+    fn units_at(self, scale: u32) -> Option<i128> {
+        self.units.checked_mul(10i128.checked_pow(scale.checked_sub(self.scale)?)?)
+    }
+
+    /// The exact sum, at the larger of the two scales; `None` when it does not fit.
+    pub fn checked_add(self, other: ExactDecimal) -> Option<ExactDecimal> {
+        let scale = self.scale.max(other.scale);
+        let units = self.units_at(scale)?.checked_add(other.units_at(scale)?)?;
+        Some(ExactDecimal { units, scale })
+    }
+
+    /// The same number with at least `scale` digits after the point (`564` → `564.00` for
+    /// 2), or unchanged when those digits would not fit.
+    pub fn with_scale_at_least(self, scale: u32) -> ExactDecimal {
+        if self.scale >= scale {
+            return self;
+        }
+        match self.units_at(scale) {
+            Some(units) => ExactDecimal { units, scale },
+            None => self,
+        }
+    }
+
+    /// The number as a FHIR decimal (the text [`Display`](fmt::Display) writes).
+    pub fn to_decimal(self) -> Decimal<'static> {
+        Decimal::new(self.to_string()).expect("an exact decimal is written as a valid decimal text")
+    }
+}
+
+/// Writes the number with exactly [`scale`](ExactDecimal::scale) digits after the point, and
+/// no point at scale 0: `-0.05`, `564.00`, `7`. Zero has no sign.
+impl fmt::Display for ExactDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.units < 0 { "-" } else { "" };
+        let digits = self.units.unsigned_abs().to_string();
+        let scale = self.scale as usize;
+        if scale == 0 {
+            return write!(f, "{sign}{digits}");
+        }
+        let digits = format!("{digits:0>width$}", width = scale + 1);
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        write!(f, "{sign}{int}.{frac}")
+    }
+}
+
+impl Decimal<'_> {
+    /// The number, exactly, for arithmetic ([`ExactDecimal`]); `None` past 38 digits.
+    pub fn to_exact(&self) -> Option<ExactDecimal> {
+        ExactDecimal::from_decimal(self)
+    }
+
+    /// The exact sum of two decimals, with the larger of their scales (`1.5 + 2.25` is
+    /// `3.75`, `0.10 + 0.2` is `0.30`); `None` past 38 digits.
+    pub fn checked_add(&self, other: &Decimal<'_>) -> Option<Decimal<'static>> {
+        Some(self.to_exact()?.checked_add(other.to_exact()?)?.to_decimal())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn exact(text: &str) -> ExactDecimal {
+        Decimal::new(text).unwrap().to_exact().unwrap()
+    }
+
+    #[test]
+    fn sums_are_exact_and_keep_the_larger_scale() {
+        let sum = ["0.1", "0.2", "96.50", "-1", "100"]
+            .iter()
+            .fold(ExactDecimal::ZERO, |s, t| s.checked_add(exact(t)).unwrap());
+        assert_eq!(sum.to_string(), "195.80");
+        assert_eq!((sum.units(), sum.scale()), (19580, 2));
+        assert_eq!(exact("-0.05").to_string(), "-0.05");
+        assert_eq!(exact("-0").to_string(), "0");
+        assert_eq!(exact("7").to_string(), "7");
+        assert_eq!(exact("0.001").checked_add(exact("-0.001")).unwrap().to_string(), "0.000");
+        assert_eq!(exact("564").with_scale_at_least(2).to_string(), "564.00");
+        assert_eq!(exact("1.125").with_scale_at_least(2).to_string(), "1.125");
+        assert_eq!(ExactDecimal::new(-5, 3).to_decimal().as_str(), "-0.005");
+    }
+
+    #[test]
+    fn past_38_digits_is_none_not_a_rounded_value() {
+        assert!(Decimal::new("1".repeat(40)).unwrap().to_exact().is_none());
+        let big = exact(&"9".repeat(38));
+        assert!(big.checked_add(big).is_none());
+        assert!(big.checked_add(exact("0.1")).is_none(), "the rescaled term does not fit");
+        assert_eq!(big.with_scale_at_least(2), big, "saturates: unchanged");
+        let a = Decimal::new("9".repeat(38)).unwrap();
+        assert!(a.checked_add(&a).is_none());
+        // Many digits after the point are fine while the units fit.
+        assert_eq!(exact(&format!("0.{}1", "0".repeat(30))).scale(), 31);
+    }
+
+    /// A decimal text: up to 15 integer digits and 6 after the point, either sign.
+    fn decimal_text() -> impl Strategy<Value = String> {
+        "-?(0|[1-9][0-9]{0,14})(\\.[0-9]{1,6})?"
+    }
+
+    /// The reference: the text's value in millionths, read digit by digit.
+    fn millionths(text: &str) -> i128 {
+        let (negative, digits) = text.strip_prefix('-').map_or((false, text), |rest| (true, rest));
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let frac = format!("{frac:0<6}");
+        let value: i128 = format!("{int}{frac}").parse().unwrap();
+        if negative {
+            -value
+        } else {
+            value
+        }
+    }
+
+    /// The reference's text of a number of millionths.
+    fn millionths_text(value: i128) -> String {
+        let sign = if value < 0 { "-" } else { "" };
+        let magnitude = value.unsigned_abs();
+        format!("{sign}{}.{:06}", magnitude / 1_000_000, magnitude % 1_000_000)
+    }
+
+    fn scale_of(text: &str) -> u32 {
+        text.split_once('.').map_or(0, |(_, frac)| frac.len() as u32)
+    }
+
+    proptest! {
+        #[test]
+        fn addition_agrees_with_scaled_integers(a in decimal_text(), b in decimal_text()) {
+            let sum = exact(&a).checked_add(exact(&b)).unwrap();
+            let expected = millionths(&a) + millionths(&b);
+            prop_assert_eq!(sum.scale(), scale_of(&a).max(scale_of(&b)));
+            prop_assert_eq!(millionths(&sum.to_string()), expected);
+            let text = Decimal::new(a.as_str()).unwrap().checked_add(&Decimal::new(b.as_str()).unwrap()).unwrap();
+            prop_assert!(text.numeric_eq(&Decimal::new(millionths_text(expected)).unwrap()), "{} + {} = {}", a, b, text);
+            prop_assert_eq!(text.as_str(), sum.to_string());
+            // Commutative, and the text reads back as the same value.
+            prop_assert_eq!(exact(&b).checked_add(exact(&a)).unwrap(), sum);
+            prop_assert_eq!(exact(text.as_str()), sum);
+        }
+
+        #[test]
+        fn long_sums_agree_with_scaled_integers(terms in proptest::collection::vec(decimal_text(), 0..40)) {
+            let sum = terms.iter().try_fold(ExactDecimal::ZERO, |s, t| s.checked_add(exact(t))).unwrap();
+            let expected: i128 = terms.iter().map(|t| millionths(t)).sum();
+            prop_assert_eq!(millionths(&sum.to_string()), expected);
+            prop_assert_eq!(sum.scale(), terms.iter().map(|t| scale_of(t)).max().unwrap_or(0));
+        }
+
+        #[test]
+        fn rescaling_keeps_the_value(a in decimal_text(), scale in 0u32..10) {
+            let rescaled = exact(&a).with_scale_at_least(scale);
+            prop_assert_eq!(rescaled.scale(), scale_of(&a).max(scale));
+            prop_assert!(rescaled.to_decimal().numeric_eq(&Decimal::new(a.as_str()).unwrap()));
+        }
+    }
+}
