@@ -7,11 +7,12 @@
 //! each problem is a finding at its JSON location and the walk goes on.
 use std::borrow::Cow;
 
+use super::finding::{Finding, Severity, Target};
 use super::invariants;
+use super::options::{KnownProfile, Options, ProfileChoice};
 use super::tables::{self, Erratum, Structure, TypeRef, E, MANY, NONE};
 use super::terminology;
 use super::version;
-use super::{Finding, KnownProfile, Options, ProfileChoice, Severity, Target};
 use crate::claim_type::{ClaimType, EOB_TYPE_SYSTEM};
 use crate::json::Value;
 use crate::primitives::{

@@ -7,8 +7,8 @@
 //! served code system (`https://bluebutton.cms.gov/resources/variables/<var>`) with the
 //! codebook's codes ([`crate::codes`]).
 use super::engine::{as_object, get, get_str, objects, Engine, Members};
+use super::finding::{Severity, Target};
 use super::tables::{self, E};
-use super::{Severity, Target};
 
 const RESOURCE_TYPES: &str = "http://hl7.org/fhir/ValueSet/resource-types";
 
