@@ -42,6 +42,7 @@ use std::io::Read;
 mod engine;
 mod finding;
 mod invariants;
+mod object;
 mod options;
 mod tables;
 mod terminology;
