@@ -22,6 +22,13 @@ use std::path::Path;
 /// A module path from the crate root (`["json", "error"]`); the crate root is `[]`.
 type ModPath = Vec<String>;
 
+/// The modules that reach each other (a strongly connected component of two or more), and one
+/// cycle among them: each module with the evidence that it uses the next.
+struct Cycle {
+    modules: BTreeSet<ModPath>,
+    steps: Vec<(ModPath, String)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Ident(String),
@@ -201,7 +208,12 @@ fn use_leaves(toks: &[Tok]) -> Vec<UseLeaf> {
                             }
                             Some(Tok::Punct(',')) => *i += 1,
                             None => return,
-                            _ => tree(toks, i, &path, out),
+                            _ => {
+                                let before = *i;
+                                tree(toks, i, &path, out);
+                                // Skip what no tree starts with, rather than loop on it.
+                                *i = (*i).max(before + 1);
+                            }
                         }
                     }
                 }
@@ -230,7 +242,7 @@ fn use_leaves(toks: &[Tok]) -> Vec<UseLeaf> {
 /// top-level re-exports and definitions, and the identifiers its code uses outside `use`.
 #[derive(Debug, Default)]
 struct FileFacts {
-    /// (module the path was written in, path as written, line, from a `use`)
+    /// (module the path was written in, path as written, line)
     refs: Vec<(ModPath, Vec<String>, usize)>,
     /// Top-level `pub use` leaves: exported name (None for a glob) → path as written.
     reexports: Vec<UseLeaf>,
@@ -509,7 +521,7 @@ impl Graph {
 
     /// Every cycle, one per strongly connected component of more than one module, each written
     /// as its modules in order with the evidence for each step.
-    fn cycles(&self) -> Vec<(BTreeSet<ModPath>, Vec<(ModPath, String)>)> {
+    fn cycles(&self) -> Vec<Cycle> {
         let nodes: Vec<ModPath> = self.files.keys().cloned().collect();
         let mut cycles = Vec::new();
         let mut done: BTreeSet<ModPath> = BTreeSet::new();
@@ -523,8 +535,8 @@ impl Graph {
             let component: BTreeSet<ModPath> = forward.intersection(&backward).cloned().collect();
             done.extend(component.iter().cloned());
             if component.len() > 1 {
-                let cycle = self.cycle_through(start, &component);
-                cycles.push((component, cycle));
+                let steps = self.cycle_through(start, &component);
+                cycles.push(Cycle { modules: component, steps });
             }
         }
         cycles
@@ -591,9 +603,9 @@ fn show(module: &ModPath) -> String {
     }
 }
 
-fn describe(cycles: &[(BTreeSet<ModPath>, Vec<(ModPath, String)>)]) -> String {
+fn describe(cycles: &[Cycle]) -> String {
     let mut text = String::new();
-    for (component, cycle) in cycles {
+    for Cycle { modules: component, steps: cycle } in cycles {
         let names: Vec<String> = cycle.iter().map(|(m, _)| show(m)).collect();
         text.push_str(&format!("cycle: {} -> {}\n", names.join(" -> "), names[0]));
         for (m, evidence) in cycle {
