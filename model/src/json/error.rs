@@ -152,23 +152,15 @@ struct ErrorData {
 }
 
 impl Error {
-    /// An error at a byte offset; its path is filled in by [`Error::locate`].
+    /// An error at a byte offset; its path is filled in by `Error::locate` (in `locate.rs`,
+    /// which rescans the input).
     pub fn new(offset: usize, kind: ErrorKind) -> Self {
         Error(Box::new(ErrorData { offset, kind, path: JsonPath::default(), line: 0, column: 0 }))
     }
 
-    /// Fills in the JSON path, line and column from the input the offset refers to.
-    pub(crate) fn locate(mut self, input: &[u8]) -> Self {
-        let this = &mut *self.0;
-        this.path = super::locate::path_at(input, this.offset);
-        let before = &input[..this.offset.min(input.len())];
-        this.line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        this.column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-        self
-    }
-
-    /// Sets the location found by a reader that located the error itself (the streaming
-    /// Bundle reader, which only holds part of the input).
+    /// Sets the location: found by rescanning the whole input (`Error::locate`), or by a reader
+    /// that located the error itself (the streaming Bundle reader, which only holds part of
+    /// the input).
     pub(crate) fn with_location(mut self, offset: usize, path: JsonPath, line: usize, column: usize) -> Self {
         let this = &mut *self.0;
         this.offset = offset;

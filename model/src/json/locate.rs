@@ -4,7 +4,20 @@
 //! locations. When an error (or a kept unknown property) has to be reported, this module rescans
 //! the input up to that offset, iteratively, and rebuilds the path of the value or property
 //! that starts there.
-use super::error::{JsonPath, PathSegment};
+use super::error::{Error, JsonPath, PathSegment};
+use super::lexer::{Lexer, ParseOptions};
+
+impl Error {
+    /// Fills in the JSON path, line and column from the input the offset refers to.
+    pub(crate) fn locate(self, input: &[u8]) -> Self {
+        let offset = self.offset();
+        let path = path_at(input, offset);
+        let before = &input[..offset.min(input.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        self.with_location(offset, path, line, column)
+    }
+}
 
 enum Frame {
     /// Inside an object; the key of the member being read, if any.
@@ -131,7 +144,7 @@ fn decode(raw: &[u8]) -> String {
     quoted.push(b'"');
     quoted.extend_from_slice(raw);
     quoted.push(b'"');
-    let mut lexer = super::Lexer::new(&quoted, super::ParseOptions::default());
+    let mut lexer = Lexer::new(&quoted, ParseOptions::default());
     match lexer.string("a string") {
         Ok((s, _)) => s.into_owned(),
         Err(_) => String::from_utf8_lossy(raw).into_owned(),

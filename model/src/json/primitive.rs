@@ -4,7 +4,7 @@ use super::error::{Error, ErrorKind};
 use super::lexer::Lexer;
 use super::value::UnknownProperties;
 use super::writer::Writer;
-use super::{FromJson, IntoOwned, ToJson};
+use super::IntoOwned;
 use crate::primitives::{
     Base64Binary, Code, Date, DateTime, Decimal, FhirString, Id, Instant, Integer, Markdown, Oid, PositiveInt,
     PrimitiveError, Time, UnsignedInt, Uri, Uuid, Xhtml,
@@ -58,7 +58,8 @@ impl<T: IntoOwned> IntoOwned for Primitive<'_, T> {
     }
 }
 
-/// The id and extensions of a primitive element (the object in a `_name` property).
+/// The id and extensions of a primitive element (the object in a `_name` property). Read and
+/// written by [`rt`](super::rt), with the helpers the generated types use.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrimitiveElement<'a> {
     pub id: Option<FhirString<'a>>,
@@ -74,31 +75,6 @@ impl<'a> PrimitiveElement<'a> {
             extension: self.extension.into_iter().map(IntoOwned::into_owned).collect(),
             unknown: self.unknown.into_owned(),
         }
-    }
-}
-
-impl<'a> FromJson<'a> for PrimitiveElement<'a> {
-    fn from_json(lx: &mut Lexer<'a>) -> Result<Self, Error> {
-        let mut out = PrimitiveElement::default();
-        let mut cursor = lx.begin_object()?;
-        while let Some(key) = lx.next_key(&mut cursor)? {
-            match key.as_bytes() {
-                b"id" => super::rt::read_plain(lx, &key, &mut out.id)?,
-                b"extension" => super::rt::read_vec(lx, &key, &mut out.extension)?,
-                _ => super::rt::unknown_property(lx, key, &mut out.unknown, "a primitive element")?,
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl ToJson for PrimitiveElement<'_> {
-    fn write_json(&self, w: &mut Writer) {
-        w.begin_object();
-        super::rt::write_plain(w, "id", &self.id);
-        super::rt::write_vec(w, "extension", &self.extension);
-        self.unknown.write(w);
-        w.end_object();
     }
 }
 

@@ -484,6 +484,32 @@ impl super::IntoOwned for UnknownProperties<'_> {
     }
 }
 
+// The `_name` object of a primitive element, read and written like a generated element.
+impl<'a> FromJson<'a> for PrimitiveElement<'a> {
+    fn from_json(lx: &mut Lexer<'a>) -> Result<Self, Error> {
+        let mut out = PrimitiveElement::default();
+        let mut cursor = lx.begin_object()?;
+        while let Some(key) = lx.next_key(&mut cursor)? {
+            match key.as_bytes() {
+                b"id" => read_plain(lx, &key, &mut out.id)?,
+                b"extension" => read_vec(lx, &key, &mut out.extension)?,
+                _ => unknown_property(lx, key, &mut out.unknown, "a primitive element")?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ToJson for PrimitiveElement<'_> {
+    fn write_json(&self, w: &mut Writer) {
+        w.begin_object();
+        write_plain(w, "id", &self.id);
+        write_vec(w, "extension", &self.extension);
+        self.unknown.write(w);
+        w.end_object();
+    }
+}
+
 /// Checks that no property of a `[x]` element was read before this one.
 #[inline]
 pub fn choice_free<E>(key: &Key<'_>, slot: &Option<E>, element: &'static str) -> Result<(), Error> {

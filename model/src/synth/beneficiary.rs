@@ -4,9 +4,9 @@ use chrono::Duration;
 
 use super::claim::last_updated;
 use super::fields::{self, Scene};
+use super::person::Person;
 use super::tree::{self, Obj};
 use super::values::{self, Dice};
-use super::Person;
 use crate::views::{BeneficiaryCoverage, BeneficiaryPatient, FieldInfo};
 
 /// Fields the resource's own id carries (written by the generator, not drawn).

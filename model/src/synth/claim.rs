@@ -5,9 +5,9 @@
 use chrono::{Duration, NaiveDate};
 
 use super::fields::{self, contained_id, Scene};
+use super::person::Person;
 use super::tree::{self, Obj};
 use super::values::{self, Dice};
-use super::Person;
 use crate::claim_type::{ClaimType, EOB_TYPE_SYSTEM};
 use crate::codes;
 use crate::json::Value;

@@ -4,7 +4,7 @@
 //! the Blue Button resources and their datatypes reach are written out below, each after its
 //! expression; the rest are reported as `not-evaluated` (once per report), never passed
 //! silently. `ele-1`, `ext-1`, `ref-1` and `dom-1`..`dom-4` are checked by the walk itself.
-use super::engine::{get, get_str, has_choice, objects, Members};
+use super::object::{get, get_str, has_choice, objects, Members};
 use crate::json::Value;
 
 /// The result of one invariant on one element.
@@ -202,9 +202,9 @@ pub(crate) fn evaluate(key: &str, m: &Members<'_>) -> Outcome {
                 .filter_map(|e| {
                     let url = get_str(e, "fullUrl")?;
                     let version = get(e, "resource")
-                        .and_then(super::engine::as_object)
+                        .and_then(super::object::as_object)
                         .and_then(|r| get(r, "meta"))
-                        .and_then(super::engine::as_object)
+                        .and_then(super::object::as_object)
                         .and_then(|meta| get_str(meta, "versionId"))
                         .unwrap_or_default();
                     Some(format!("{url}|{version}"))
@@ -222,7 +222,7 @@ pub(crate) fn evaluate(key: &str, m: &Members<'_>) -> Outcome {
         "bdl-9" => {
             let document = get_str(m, "type") == Some("document");
             let identified = get(m, "identifier")
-                .and_then(super::engine::as_object)
+                .and_then(super::object::as_object)
                 .is_some_and(|i| has(i, "system") && has(i, "value"));
             check(!document || identified, || "a document bundle needs identifier.system and identifier.value".into())
         }
@@ -251,7 +251,7 @@ pub(crate) fn evaluate(key: &str, m: &Members<'_>) -> Outcome {
         }),
         "cpb-7" => repeated(objects(m, "document").iter().map(|d| {
             let profile = get(d, "profile")
-                .and_then(super::engine::as_object)
+                .and_then(super::object::as_object)
                 .and_then(|p| get_str(p, "reference"))
                 .unwrap_or_default();
             format!("{profile}|{}", get_str(d, "mode").unwrap_or_default())
@@ -280,8 +280,8 @@ pub(crate) fn bundle_entry_view(entry: &Value<'_>) -> Value<'static> {
             view.push((key.into(), Value::Null));
         }
     }
-    let meta = get(m, "resource").and_then(super::engine::as_object).and_then(|r| get(r, "meta"));
-    if let Some(meta) = meta.and_then(super::engine::as_object) {
+    let meta = get(m, "resource").and_then(super::object::as_object).and_then(|r| get(r, "meta"));
+    if let Some(meta) = meta.and_then(super::object::as_object) {
         let version = if has(meta, "versionId") {
             vec![("versionId".into(), string(get_str(meta, "versionId")))]
         } else {

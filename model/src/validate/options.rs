@@ -1,12 +1,10 @@
 //! What a validation checks against: the [`Target`] and the [`ProfileChoice`], together the
 //! [`Options`] of a validation.
 use std::fmt;
-use std::io::Read;
 use std::str::FromStr;
 
-use super::{tables, Finding, Outline, Report, Target};
-use crate::json::{self, ToJson, Value};
-use crate::Resource;
+use super::finding::Target;
+use super::tables;
 
 /// Which definition each resource is checked against.
 ///
@@ -153,7 +151,8 @@ impl std::error::Error for UnknownProfile {}
 
 /// What a validation checks against: the [`Target`] and the [`ProfileChoice`]. The functions
 /// of [`mod@crate::validate`] that take a [`Target`] check under `Options::new(target)`, that is
-/// with [`ProfileChoice::Auto`].
+/// with [`ProfileChoice::Auto`]; the methods that validate under other options
+/// ([`Options::validate_json`], ...) are written beside those functions.
 ///
 /// ```
 /// use bluebutton_model::validate::{Options, ProfileChoice, Target};
@@ -184,39 +183,5 @@ impl Options {
     /// The same options with this profile choice.
     pub fn profile(self, profile: ProfileChoice) -> Options {
         Options { profile, ..self }
-    }
-
-    /// Validates a typed resource ([`crate::validate::validate_with`] with these options).
-    pub fn validate(&self, resource: &Resource<'_>) -> Report {
-        let text = resource.to_json_string();
-        self.validate_json(text.as_bytes()).expect("a typed resource writes valid JSON")
-    }
-
-    /// Validates a JSON document ([`crate::validate::validate_json`] with these options).
-    pub fn validate_json(&self, input: &[u8]) -> Result<Report, json::Error> {
-        let value: Value<'_> = json::from_slice(input)?;
-        Ok(self.validate_value(&value))
-    }
-
-    /// Validates a parsed JSON document ([`crate::validate::validate_value`] with these
-    /// options).
-    pub fn validate_value(&self, value: &Value<'_>) -> Report {
-        super::value_report(value, *self)
-    }
-
-    /// Validates what `reader` gives, in bounded memory for a Bundle
-    /// ([`crate::validate::validate_reader`] with these options).
-    pub fn validate_reader<R: Read>(&self, reader: R) -> Result<Report, json::Error> {
-        super::reader_report(reader, *self)
-    }
-
-    /// Validates what `reader` gives, handing out each finding as it is made
-    /// ([`crate::validate::validate_reader_with`] with these options).
-    pub fn validate_reader_with<R, F>(&self, reader: R, on_finding: F) -> Result<Outline, json::Error>
-    where
-        R: Read,
-        F: FnMut(Finding, bool),
-    {
-        super::reader_outline(reader, *self, on_finding)
     }
 }

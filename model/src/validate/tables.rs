@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use super::Target;
+use super::finding::Target;
 
 /// `max = *`.
 pub(crate) const MANY: u32 = u32::MAX;

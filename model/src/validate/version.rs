@@ -6,7 +6,7 @@
 //! names a profile of an R4-only implementation guide, or when it has at least two elements
 //! that only R4 defines: one alone may be a stray or misspelt element of an STU3 resource, and
 //! is then reported as what it is (`unknown-element`).
-use super::engine::{as_object, get, Members};
+use super::object::{as_object, get, Members};
 use super::tables;
 use crate::json::Value;
 

@@ -1,0 +1,231 @@
+//! An object's members against the children of its element: each member to its child
+//! (choices by type suffix, `_name` parts of primitives), unknown elements, duplicates, a
+//! second type for one choice, and, once all are seen, the minimum cardinality.
+use super::primitives::is_primitive;
+use super::Engine;
+use crate::validate::finding::Target;
+use crate::validate::object::{get, Members};
+use crate::validate::tables::{self, Structure, TypeRef, E, NONE};
+
+/// One object being walked: what its members are checked against, and how many values each
+/// child element has so far.
+pub(super) struct ObjectWalk {
+    pub(super) parent: &'static E,
+    pub(super) children: &'static [E],
+    /// The object is a resource (its `resourceType` is not an element).
+    resource_root: bool,
+    /// The definition being walked (for messages).
+    def: Option<&'static Structure>,
+    pub(super) counts: Vec<u32>,
+}
+
+impl ObjectWalk {
+    pub(super) fn new(
+        parent: &'static E,
+        children: &'static [E],
+        resource_root: bool,
+        def: Option<&'static Structure>,
+    ) -> Self {
+        ObjectWalk { parent, children, resource_root, def, counts: vec![0; children.len()] }
+    }
+}
+
+/// The children an element's value is checked against: the element's own (a profile lists
+/// them), those of a content reference, or those of its type's definition.
+pub(super) fn children_of(e: &'static E, ty: Option<&'static TypeRef>) -> &'static [E] {
+    if e.children_len > 0 {
+        return e.children();
+    }
+    if e.content_ref != NONE {
+        return tables::elements()[e.content_ref as usize].children();
+    }
+    ty.and_then(TypeRef::root).map_or(&[], E::children)
+}
+
+/// When `key` looks like `<choice><Type>` for a choice among `children` that does not allow
+/// that type: the choice's name and its allowed types.
+fn choice_types(children: &'static [E], key: &str, target: Target) -> Option<(&'static str, String)> {
+    let c = children.iter().find(|c| {
+        c.is(tables::CHOICE)
+            && c.available(target)
+            && key.strip_prefix(c.name).is_some_and(|rest| rest.starts_with(|ch: char| ch.is_ascii_uppercase()))
+    })?;
+    let allowed: Vec<&str> = c.types(target).iter().map(|t| t.code).collect();
+    Some((c.name, allowed.join(", ")))
+}
+
+fn type_suffix_matches(code: &str, suffix: &str) -> bool {
+    code.len() == suffix.len()
+        && code.get(1..) == suffix.get(1..)
+        && code.as_bytes().first().is_some_and(|c| c.eq_ignore_ascii_case(&suffix.as_bytes()[0]))
+}
+
+impl Engine {
+    /// Checks the members of an object against `children`. `resource_root` skips
+    /// `resourceType`; `def` is the definition being walked (for messages).
+    pub(super) fn object(
+        &mut self,
+        members: &Members<'_>,
+        parent: &'static E,
+        children: &'static [E],
+        resource_root: bool,
+        def: Option<&'static Structure>,
+    ) {
+        let mut walk = ObjectWalk::new(parent, children, resource_root, def);
+        for i in 0..members.len() {
+            self.member(&mut walk, members, i);
+        }
+        self.end_object(&walk);
+    }
+
+    /// Checks `members[i]`, the `i`th member of the object `walk` is walking (the members are
+    /// its siblings: duplicates, `_name` parts, choices).
+    pub(super) fn member(&mut self, walk: &mut ObjectWalk, members: &Members<'_>, i: usize) {
+        let (key, value) = &members[i];
+        let children = walk.children;
+        if walk.resource_root && key == "resourceType" {
+            return;
+        }
+        if members[..i].iter().any(|(k, _)| k == key) {
+            self.at(key, |s| s.error("json", format!("duplicate property `{key}`"), None, None));
+            return;
+        }
+        if let Some(base) = key.strip_prefix('_') {
+            match self.find_child(children, base) {
+                Some((c, Some(ty), _)) if is_primitive(ty.code) => {
+                    let n = self.at(key, |s| s.primitive_elements(&children[c], ty, key, value, get(members, base)));
+                    if get(members, base).is_none() {
+                        walk.counts[c] += n;
+                    }
+                }
+                _ => self.unknown(key, walk.parent, children, walk.resource_root, walk.def),
+            }
+            return;
+        }
+        match self.find_child(children, key) {
+            Some((c, ty, slice)) => {
+                let e = &children[c];
+                let used = slice.unwrap_or(e);
+                let n = self.at(key, |s| s.property(e, used, ty, key, value, members));
+                // A second type for one choice element (`valueBoolean` after `valueCoding`).
+                if e.is(tables::CHOICE) && walk.counts[c] > 0 && n > 0 {
+                    let first = members[..i]
+                        .iter()
+                        .find(|(k, _)| self.find_child(children, k).is_some_and(|(other, _, _)| other == c));
+                    let first = first.map_or("", |(k, _)| k.as_ref());
+                    self.at(key, |s| {
+                        s.error(
+                            "cardinality-max",
+                            format!("{}[x] has one value; `{first}` already gives it", e.name),
+                            Some("one type".into()),
+                            Some(format!("{first} and {key}")),
+                        )
+                    });
+                }
+                walk.counts[c] += n;
+            }
+            None => self.unknown(key, walk.parent, children, walk.resource_root, walk.def),
+        }
+    }
+
+    /// After the members of an object: the elements (and slices) that have too few values.
+    pub(super) fn end_object(&mut self, walk: &ObjectWalk) {
+        for (c, e) in walk.children.iter().enumerate() {
+            if !e.available(self.target) {
+                continue;
+            }
+            if walk.counts[c] == 0 && e.slices_len > 0 && !e.is(tables::CHOICE) {
+                self.at(e.name, |s| s.slice_cardinality(e, e, &[]));
+            }
+            let min = e.min(self.target);
+            if walk.counts[c] < min {
+                let name = if e.is(tables::CHOICE) { format!("{}[x]", e.name) } else { e.name.to_string() };
+                let found = walk.counts[c];
+                self.at(&name, |s| {
+                    let message = if found == 0 {
+                        format!("required element `{name}` is missing ({} requires at least {min})", e.path)
+                    } else {
+                        format!("`{name}` has {found} value(s); {} requires at least {min}", e.path)
+                    };
+                    s.error_or_deviation(
+                        e,
+                        "cardinality-min",
+                        message,
+                        Some(format!("at least {min}")),
+                        Some(found.to_string()),
+                    )
+                });
+            }
+        }
+    }
+
+    /// The child a member name stands for: (index, type, type slice).
+    pub(super) fn find_child(
+        &self,
+        children: &'static [E],
+        key: &str,
+    ) -> Option<(usize, Option<&'static TypeRef>, Option<&'static E>)> {
+        for (i, c) in children.iter().enumerate() {
+            if !c.is(tables::CHOICE) && c.name == key && c.available(self.target) {
+                return Some((i, c.types(self.target).first(), None));
+            }
+        }
+        for (i, c) in children.iter().enumerate() {
+            if !c.is(tables::CHOICE) || !c.available(self.target) {
+                continue;
+            }
+            let Some(suffix) = key.strip_prefix(c.name) else { continue };
+            if !suffix.starts_with(|ch: char| ch.is_ascii_uppercase()) {
+                continue;
+            }
+            if let Some(ty) = c.types(self.target).iter().find(|t| type_suffix_matches(t.code, suffix)) {
+                let slice = c.slices().iter().find(|s| s.name == key && s.available(self.target));
+                return Some((i, Some(ty), slice));
+            }
+        }
+        None
+    }
+
+    pub(super) fn unknown(
+        &mut self,
+        key: &str,
+        parent: &'static E,
+        children: &'static [E],
+        resource_root: bool,
+        def: Option<&'static Structure>,
+    ) {
+        let mut message = format!("unknown element `{key}` (not an element of {})", parent.path);
+        if let Some(d) = def.filter(|d| resource_root && d.ig) {
+            message = format!("unknown element `{key}` (not an element of {} as profiled by {})", parent.path, d.name);
+            let in_base = tables::structure(d.base)
+                .map(tables::root_of)
+                .is_some_and(|r| r.children().iter().any(|c| c.name == key));
+            if in_base {
+                message.push_str(&format!(
+                    "; the base {} has it, the profile's snapshot leaves it out",
+                    d.base.rsplit('/').next().unwrap_or(d.base)
+                ));
+            }
+        }
+        // A choice element written with a type it does not allow.
+        if let Some((name, allowed)) = choice_types(children, key, self.target) {
+            message = format!("`{key}`: {name}[x] does not allow this type (allowed: {allowed})");
+            self.at(key, |s| s.error("type", message, Some(allowed), None));
+            return;
+        }
+        self.at(key, |s| s.error("unknown-element", message, None, None));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choice_type_suffixes() {
+        assert!(type_suffix_matches("string", "String"));
+        assert!(type_suffix_matches("CodeableConcept", "CodeableConcept"));
+        assert!(!type_suffix_matches("string", "Strin"));
+        assert!(!type_suffix_matches("dateTime", "Datetime"));
+    }
+}

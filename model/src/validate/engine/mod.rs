@@ -1,0 +1,218 @@
+//! The walk: a JSON document against the generated element tables.
+//!
+//! Every object is checked member by member against the children of its element definition
+//! (the element's own, in a profile's snapshot, or else its type's definition): unknown
+//! members, JSON kinds, primitive formats, cardinality, slices, fixed and pattern values,
+//! bindings, references and the invariants that are evaluated here. Nothing stops the walk:
+//! each problem is a finding at its JSON location and the walk goes on.
+//!
+//! This module holds the [`Engine`]: its state, and how it records findings at the current
+//! location. The walk itself is written by concern, each an `impl Engine` block:
+//! - `walk`: a whole document, or one read a member (and a Bundle entry) at a time;
+//! - `resources`: the definition a resource is checked against, its scope (contained
+//!   resources, `dom-*`), nested resources;
+//! - `members`: an object's members against its element's children (unknown elements,
+//!   choices, duplicates, the minimum cardinality);
+//! - `cardinality`: one member's values (array or not, the maximum, `max = 0`, null and empty);
+//! - `slices`: which slice a value belongs to, and each slice's cardinality;
+//! - `values`: one value of an element (its type's children, fixed and pattern values,
+//!   extensions outside the IG, invariants);
+//! - `primitives`: primitive values and their `_name` elements;
+//! - `references`: `Reference.reference` (local, relative, absolute) and its target types;
+//! - `bindings`: codes, Codings and CodeableConcepts against bound value sets.
+mod bindings;
+mod cardinality;
+mod members;
+mod primitives;
+mod references;
+mod resources;
+mod slices;
+mod values;
+mod walk;
+
+use super::finding::{Finding, Severity, Target};
+use super::options::{Options, ProfileChoice};
+use super::tables::{Erratum, E};
+
+/// The resource being walked (not a contained one): its contained resources and the local
+/// references seen, for `ref-1` and `dom-3`.
+#[derive(Debug, Default)]
+struct Scope {
+    /// (id, resourceType, location of the contained resource).
+    contained: Vec<(String, String, String)>,
+    /// Ids referenced as `#id`.
+    referenced: Vec<String>,
+}
+
+/// Information findings that are listed once per report (by rule and key), with a count.
+struct Note {
+    /// The number of the finding, from the first of the report.
+    finding: usize,
+    count: usize,
+}
+
+/// One validation's walk: what it checks against, the current location, the resources being
+/// walked, and the findings made so far.
+pub(crate) struct Engine {
+    target: Target,
+    /// Which definition each resource is checked against.
+    profile: ProfileChoice,
+    /// The findings not yet handed out ([`Engine::take_findings`]).
+    pub findings: Vec<Finding>,
+    /// How many findings were handed out before `findings[0]`.
+    handed_out: usize,
+    /// The findings handed out while they could still change (the first of a note, whose
+    /// count is known at the end), by number; once the notes are final, only those that did
+    /// change, with their final text.
+    pub amended: Vec<(usize, Finding)>,
+    /// The current location.
+    path: String,
+    scopes: Vec<Scope>,
+    /// Depth of contained resources being walked.
+    in_contained: usize,
+    /// The content-deviation erratum of the element whose value is being walked.
+    content_deviation: Option<&'static Erratum>,
+    notes: Vec<(&'static str, String, Note)>,
+    /// The notes have their final counts.
+    notes_final: bool,
+}
+
+impl Engine {
+    pub fn new(options: Options) -> Engine {
+        Engine {
+            target: options.target,
+            profile: options.profile,
+            findings: Vec::new(),
+            handed_out: 0,
+            amended: Vec::new(),
+            path: String::new(),
+            scopes: Vec::new(),
+            in_contained: 0,
+            content_deviation: None,
+            notes: Vec::new(),
+            notes_final: false,
+        }
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        severity: Severity,
+        rule: &'static str,
+        message: String,
+        expected: Option<String>,
+        found: Option<String>,
+    ) {
+        let (severity, rule, message) = match self.content_deviation {
+            Some(erratum) if severity == Severity::Error && erratum.content.contains(&rule) => (
+                Severity::Warning,
+                "served-deviation",
+                format!("{message} [{rule}; served-data erratum {}: {}]", erratum.rule, erratum.evidence),
+            ),
+            _ => (severity, rule, message),
+        };
+        self.findings.push(Finding { severity, rule, location: self.path.clone(), message, expected, found });
+    }
+
+    pub(crate) fn error(
+        &mut self,
+        rule: &'static str,
+        message: String,
+        expected: Option<String>,
+        found: Option<String>,
+    ) {
+        self.push(Severity::Error, rule, message, expected, found);
+    }
+
+    /// An error, or a served-deviation warning where an erratum says the server departs from
+    /// base STU3 at this element.
+    pub(crate) fn error_or_deviation(
+        &mut self,
+        e: &E,
+        rule: &'static str,
+        message: String,
+        expected: Option<String>,
+        found: Option<String>,
+    ) {
+        match e.deviation(self.target) {
+            Some(erratum) => {
+                let message = format!("{message} [{rule}; served-data erratum {}: {}]", erratum.rule, erratum.evidence);
+                self.push(Severity::Warning, "served-deviation", message, expected, found);
+            }
+            None => self.push(Severity::Error, rule, message, expected, found),
+        }
+    }
+
+    /// An information finding listed once per report for `(rule, key)`, counting repeats.
+    pub(crate) fn note(&mut self, rule: &'static str, key: &str, message: impl FnOnce() -> String) {
+        if let Some((_, _, n)) = self.notes.iter_mut().find(|(r, k, _)| *r == rule && k == key) {
+            n.count += 1;
+            return;
+        }
+        self.push(Severity::Information, rule, message(), None, None);
+        let finding = self.handed_out + self.findings.len() - 1;
+        self.notes.push((rule, key.to_string(), Note { finding, count: 1 }));
+    }
+
+    pub(super) fn finish_notes(&mut self) {
+        self.notes_final = true;
+        for (_, _, n) in &self.notes {
+            if n.count > 1 {
+                let more = format!(" ({} occurrences; the first is shown)", n.count);
+                let finding = match n.finding.checked_sub(self.handed_out) {
+                    Some(i) => self.findings.get_mut(i),
+                    None => self.amended.iter_mut().find(|(i, _)| *i == n.finding).map(|(_, f)| f),
+                };
+                if let Some(f) = finding {
+                    f.message.push_str(&more);
+                }
+            }
+        }
+        // Those handed out that did not change need no amending.
+        let notes = &self.notes;
+        self.amended.retain(|(i, _)| notes.iter().any(|(_, _, n)| n.finding == *i && n.count > 1));
+    }
+
+    /// Hands out the findings made so far, each with whether it may still change (the first
+    /// of a note, whose count is final only at the end: [`Engine::amended`] then has its final
+    /// text).
+    pub fn take_findings(&mut self) -> impl Iterator<Item = (Finding, bool)> + '_ {
+        let first = self.handed_out;
+        self.handed_out += self.findings.len();
+        let notes: &[_] = if self.notes_final { &[] } else { &self.notes };
+        let amended = &mut self.amended;
+        self.findings.drain(..).enumerate().map(move |(i, f)| {
+            let provisional = notes.iter().any(|(_, _, n)| n.finding == first + i);
+            if provisional {
+                amended.push((first + i, f.clone()));
+            }
+            (f, provisional)
+        })
+    }
+
+    /// Runs `f` with `.key` appended to the location.
+    pub(crate) fn at<R>(&mut self, key: &str, f: impl FnOnce(&mut Self) -> R) -> R {
+        let len = self.path.len();
+        if len > 0 {
+            self.path.push('.');
+        }
+        self.path.push_str(key);
+        let r = f(self);
+        self.path.truncate(len);
+        r
+    }
+
+    /// Runs `f` with `[i]` appended to the location.
+    pub(crate) fn at_index<R>(&mut self, i: usize, f: impl FnOnce(&mut Self) -> R) -> R {
+        let len = self.path.len();
+        self.path.push('[');
+        self.path.push_str(&i.to_string());
+        self.path.push(']');
+        let r = f(self);
+        self.path.truncate(len);
+        r
+    }
+
+    pub(crate) fn target(&self) -> Target {
+        self.target
+    }
+}

@@ -1,0 +1,237 @@
+//! One value of an element, of one type: a primitive, a nested resource or an object walked
+//! against its children; its fixed and pattern values, its binding, the extension rules
+//! (`ext-1`, extensions outside the IG) and the invariants evaluated here.
+use super::bindings::{check_binding, check_code};
+use super::members::children_of;
+use super::primitives::{is_primitive, short};
+use super::Engine;
+use crate::json::Value;
+use crate::validate::finding::{Severity, Target};
+use crate::validate::invariants;
+use crate::validate::object::{get, get_str, has_choice, Members};
+use crate::validate::options::ProfileChoice;
+use crate::validate::tables::{self, TypeRef, E};
+
+/// The served URL prefix of CCW variables.
+const VARIABLES: &str = "https://bluebutton.cms.gov/resources/variables/";
+
+/// JSON equality as FHIR means it: objects regardless of member order, numbers by text.
+fn same_json(a: &Value<'_>, b: &Value<'_>) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && same_json(v, v2)))
+        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q)),
+        _ => a == b,
+    }
+}
+
+/// Whether `instance` has everything `pattern` has (arrays: each pattern item in some item).
+fn contains_pattern(pattern: &Value<'_>, instance: &Value<'_>) -> bool {
+    match (pattern, instance) {
+        (Value::Object(p), Value::Object(i)) => {
+            p.iter().all(|(k, v)| i.iter().any(|(k2, v2)| k == k2 && contains_pattern(v, v2)))
+        }
+        (Value::Array(p), Value::Array(i)) => p.iter().all(|pv| i.iter().any(|iv| contains_pattern(pv, iv))),
+        _ => pattern == instance,
+    }
+}
+
+impl Engine {
+    /// One value of an element, of type `ty` (`slice` when it matched one). Inside an element
+    /// whose erratum is a content deviation, errors are served-deviation warnings.
+    pub(super) fn item(
+        &mut self,
+        e: &'static E,
+        ty: Option<&'static TypeRef>,
+        value: &Value<'_>,
+        slice: Option<&'static E>,
+    ) {
+        match e.deviation(self.target).filter(|d| !d.content.is_empty()) {
+            Some(erratum) if self.content_deviation.is_none() => {
+                self.content_deviation = Some(erratum);
+                self.item_value(e, ty, value, slice);
+                self.content_deviation = None;
+            }
+            _ => self.item_value(e, ty, value, slice),
+        }
+    }
+
+    fn item_value(
+        &mut self,
+        e: &'static E,
+        ty: Option<&'static TypeRef>,
+        value: &Value<'_>,
+        slice: Option<&'static E>,
+    ) {
+        let code = ty.map_or("", |t| t.code);
+        if is_primitive(code) {
+            self.primitive(code, value);
+            if let Some(fixed) = e.fixed(self.target) {
+                self.fixed(fixed, value, "fixed");
+            }
+            if let Some(pattern) = e.pattern() {
+                self.fixed(pattern, value, "pattern");
+            }
+            if let Some(b) = e.binding(self.target) {
+                if let Value::String(code) = value {
+                    check_code(self, e, b, None, code, None);
+                }
+            }
+            return;
+        }
+        let Value::Object(members) = value else {
+            let expected = if code.is_empty() { "an object".to_string() } else { format!("an object ({code})") };
+            self.error(
+                "type",
+                format!("expected {expected}, found {}", value.kind()),
+                Some(expected),
+                Some(value.kind().to_string()),
+            );
+            return;
+        };
+        if code == "Resource" || tables::core(code).is_some_and(|d| d.kind == "resource" && !d.ig) {
+            self.nested_resource(e, members);
+            return;
+        }
+        if !members.is_empty() && members.iter().all(|(k, _)| k == "id") {
+            self.error(
+                "ele-1",
+                "an element needs a value, children or extensions besides `id` (ele-1)".into(),
+                None,
+                Some("only `id`".into()),
+            );
+        }
+        let children = children_of(e, ty);
+        self.object(members, e, children, false, None);
+        if let Some(fixed) = e.fixed(self.target) {
+            self.fixed(fixed, value, "fixed");
+        }
+        if let Some(pattern) = e.pattern() {
+            self.fixed(pattern, value, "pattern");
+        }
+        match code {
+            "Reference" => self.reference(ty, members),
+            "Extension" => {
+                let has_value = has_choice(members, "value");
+                let has_extension = get(members, "extension").is_some();
+                if has_value == has_extension {
+                    let found =
+                        if has_value { "both a value and extensions" } else { "neither a value nor extensions" };
+                    self.error(
+                        "ext-1",
+                        format!("an extension has either a value or nested extensions (ext-1); found {found}"),
+                        None,
+                        Some(found.into()),
+                    );
+                }
+                if slice.is_none() {
+                    self.outside_ig(members);
+                }
+            }
+            _ => {}
+        }
+        if let Some(b) = e.binding(self.target) {
+            check_binding(self, e, b, code, members);
+        }
+        self.invariants(members, e, ty);
+    }
+
+    /// A fixed value must equal the instance; a pattern must be contained in it.
+    fn fixed(&mut self, json: &str, value: &Value<'_>, kind: &'static str) {
+        let Ok(expected) = crate::json::from_str::<Value<'_>>(json) else { return };
+        let ok = if kind == "fixed" { same_json(&expected, value) } else { contains_pattern(&expected, value) };
+        if !ok {
+            let found = short(value);
+            self.error(
+                kind,
+                format!("expected the {kind} value {json}, found {found}"),
+                Some(json.to_string()),
+                Some(found),
+            );
+        }
+    }
+
+    /// An information finding for an extension that no definition here describes (not under
+    /// [`ProfileChoice::Core`], which asks about STU3 only: any extension is STU3).
+    fn outside_ig(&mut self, members: &Members<'_>) {
+        if self.profile == ProfileChoice::Core {
+            return;
+        }
+        let Some(url) = get_str(members, "url") else { return };
+        if tables::structure(url).is_some() {
+            return;
+        }
+        let what = match url.strip_prefix(VARIABLES) {
+            Some(variable) => match (tables::known_field(variable), crate::codes::variable(variable)) {
+                (Some(source), _) => format!("CCW variable `{variable}` ({source})"),
+                (None, Some(v)) => format!("CCW variable `{variable}` (codebook: {})", v.label),
+                (None, None) => format!("`{variable}`, which no codebook or data-dictionary entry names"),
+            },
+            None => "an extension that no definition here describes".to_string(),
+        };
+        let target = match self.target {
+            Target::Served => "the IG and its served errata",
+            Target::Published => "the IG",
+        };
+        self.push(
+            Severity::Information,
+            "extension-outside-ig",
+            format!("extension {url}: {what}; not defined by {target}, checked as a plain Extension"),
+            None,
+            Some(url.to_string()),
+        );
+    }
+
+    pub(super) fn invariants(&mut self, members: &Members<'_>, e: &'static E, ty: Option<&'static TypeRef>) {
+        let own = e.constraints();
+        let inherited = ty.and_then(|t| t.root()).filter(|r| !std::ptr::eq(*r, e)).into_iter().flat_map(E::constraints);
+        let mut seen: Vec<&str> = Vec::new();
+        for c in own.chain(inherited) {
+            if seen.contains(&c.key) {
+                continue;
+            }
+            seen.push(c.key);
+            match invariants::evaluate(c.key, members) {
+                invariants::Outcome::Holds => {}
+                invariants::Outcome::Fails(message) => {
+                    let message = format!("{message} ({}: {})", c.key, c.expression);
+                    let expected = Some(c.expression.to_string());
+                    if c.severity == "warning" {
+                        self.push(Severity::Warning, c.key, message, expected, None);
+                    } else {
+                        self.error_or_deviation(e, c.key, message, expected, None);
+                    }
+                }
+                invariants::Outcome::Elsewhere => {}
+                invariants::Outcome::NotEvaluated => {
+                    self.note("not-evaluated", c.key, || {
+                        format!("invariant {} is not evaluated here: {}", c.key, c.expression)
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str) -> Value<'_> {
+        crate::json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn fixed_and_pattern_comparison() {
+        assert!(same_json(&v(r#"{"a":1,"b":[1,2]}"#), &v(r#"{"b":[1,2],"a":1}"#)));
+        assert!(!same_json(&v(r#"{"a":1}"#), &v(r#"{"a":1,"b":2}"#)));
+        assert!(!same_json(&v("1.0"), &v("1")));
+        let pattern = v(r#"{"coding":[{"system":"s","code":"c"}]}"#);
+        assert!(contains_pattern(
+            &pattern,
+            &v(r#"{"coding":[{"system":"x"},{"system":"s","code":"c","display":"d"}],"text":"t"}"#)
+        ));
+        assert!(!contains_pattern(&pattern, &v(r#"{"coding":[{"system":"s","code":"d"}]}"#)));
+    }
+}
