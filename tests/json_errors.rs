@@ -100,7 +100,9 @@ fn invalid_primitive_values() {
 
 #[test]
 fn structural_errors_name_their_path() {
-    let cases: &[(&str, &str, fn(&ErrorKind) -> bool)] = &[
+    // The input, the path the error names, and what kind of error it is.
+    type Case = (&'static str, &'static str, fn(&ErrorKind) -> bool);
+    let cases: &[Case] = &[
         (r#"{"resourceType":"Patient","id":"a","id":"b"}"#, "id", |k| matches!(k, ErrorKind::DuplicateProperty { .. })),
         (r#"{"resourceType":"Patient","name":[]}"#, "name", |k| matches!(k, ErrorKind::EmptyArray)),
         (r#"{"resourceType":"Patient","name":null}"#, "name", |k| matches!(k, ErrorKind::WrongType { .. })),

@@ -1,5 +1,5 @@
 //! The validator on the real Blue Button responses in `../shared/data` (skipped, with a notice,
-//! where it is absent):
+//! where it is absent; a failure under `CI=true`):
 //! - every normalized sample is valid under the served target, and its warnings and
 //!   information are a reviewed snapshot;
 //! - the published target's findings on the same files, summarized by rule and location

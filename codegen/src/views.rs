@@ -116,10 +116,42 @@ struct Accessor {
 /// (reported by the caller).
 struct Pipeline {
     tokens: TokenStream,
+    /// The predicate of the last filter, not yet in `tokens`: the accessor that takes the
+    /// first value calls `find` with it (not `filter(..).next()`).
+    pending: Option<TokenStream>,
     item: Item,
     multi: bool,
     /// The step as a `PathStep` literal (empty for the start).
     step: TokenStream,
+}
+
+impl Pipeline {
+    /// The whole iterator, the pending filter applied.
+    fn iter(&self) -> TokenStream {
+        let tokens = &self.tokens;
+        match &self.pending {
+            Some(p) => quote! { #tokens.filter(#p) },
+            None => tokens.clone(),
+        }
+    }
+
+    /// Its first value (an `Option`).
+    fn first(&self) -> TokenStream {
+        let tokens = &self.tokens;
+        match &self.pending {
+            Some(p) => quote! { #tokens.find(#p) },
+            None => quote! { #tokens.next() },
+        }
+    }
+
+    /// Whether it has a value (a `bool`).
+    fn any(&self) -> TokenStream {
+        let tokens = &self.tokens;
+        match &self.pending {
+            Some(p) => quote! { #tokens.any(#p) },
+            None => quote! { #tokens.next().is_some() },
+        }
+    }
 }
 
 fn find_struct<'m>(model: &'m Model, name: &str) -> Option<&'m Struct> {
@@ -131,6 +163,7 @@ fn find_struct<'m>(model: &'m Model, name: &str) -> Option<&'m Struct> {
 fn pipeline(model: &Model, start: &str, steps: &[Step]) -> Result<Vec<Pipeline>, String> {
     let mut stages = vec![Pipeline {
         tokens: quote! { std::iter::once(self.0) },
+        pending: None,
         item: Item::Struct(start.to_string()),
         multi: false,
         step: TokenStream::new(),
@@ -141,7 +174,7 @@ fn pipeline(model: &Model, start: &str, steps: &[Step]) -> Result<Vec<Pipeline>,
             return Err(format!("`{}` steps into a primitive", step.name));
         };
         let s = find_struct(model, current).ok_or_else(|| format!("no struct {current}"))?;
-        let prev = last.tokens.clone();
+        let prev = last.iter();
         let mut multi = last.multi;
         let mut many = false;
         let (mut tokens, item) = if let Some(f) = s.fields.iter().find(|f| f.json_name == step.name) {
@@ -222,24 +255,23 @@ fn pipeline(model: &Model, start: &str, steps: &[Step]) -> Result<Vec<Pipeline>,
             return Err(format!("{current} has no element `{}`", step.name));
         };
         let mut filter_tokens = Vec::new();
+        let mut pending: Option<TokenStream> = None;
         for filter in &step.filters {
             let Item::Struct(target) = &item else { return Err("a filter on a primitive".into()) };
             let target_struct = find_struct(model, target).ok_or_else(|| format!("no struct {target}"))?;
-            tokens = match filter {
+            let predicate = match filter {
                 Filter::Url(url) => {
                     filter_tokens.push(quote! { crate::views::PathFilter::Url(#url) });
                     match url.split_once("<year>") {
                         Some((prefix, suffix)) => quote! {
-                            #tokens.filter(|e| e.url.as_ref().is_some_and(|u| crate::views::support::url_with_year(u.as_str(), #prefix, #suffix)))
+                            |e| e.url.as_ref().is_some_and(|u| crate::views::support::url_with_year(u.as_str(), #prefix, #suffix))
                         },
-                        None => quote! { #tokens.filter(|e| crate::views::support::url_is(e, #url)) },
+                        None => quote! { |e| crate::views::support::url_is(e, #url) },
                     }
                 }
                 Filter::System(system) => {
                     filter_tokens.push(quote! { crate::views::PathFilter::System(#system) });
-                    quote! {
-                        #tokens.filter(|c| crate::views::support::text_is(c.system(), #system))
-                    }
+                    quote! { |c| crate::views::support::text_is(c.system(), #system) }
                 }
                 Filter::Coded { element, code, system } => {
                     let f = target_struct
@@ -262,11 +294,11 @@ fn pipeline(model: &Model, start: &str, steps: &[Step]) -> Result<Vec<Pipeline>,
                         }
                         _ => quote! { x.#fname.iter() },
                     };
-                    quote! { #tokens.filter(|x| crate::views::support::has_coding(#codes, #code, #system)) }
+                    quote! { |x| crate::views::support::has_coding(#codes, #code, #system) }
                 }
                 Filter::ResourceType(t) => {
                     filter_tokens.push(quote! { crate::views::PathFilter::ResourceType(#t) });
-                    tokens
+                    continue;
                 }
                 Filter::HasExtension { url, code } => {
                     let code = match code {
@@ -274,9 +306,12 @@ fn pipeline(model: &Model, start: &str, steps: &[Step]) -> Result<Vec<Pipeline>,
                         None => quote! { None },
                     };
                     filter_tokens.push(quote! { crate::views::PathFilter::HasExtension { url: #url, code: #code } });
-                    quote! { #tokens.filter(|x| crate::views::support::has_extension(&x.extension, #url, #code)) }
+                    quote! { |x| crate::views::support::has_extension(&x.extension, #url, #code) }
                 }
             };
+            if let Some(before) = pending.replace(predicate) {
+                tokens = quote! { #tokens.filter(#before) };
+            }
         }
         let ty = match &item {
             Item::Struct(name) => find_struct(model, name).map_or(name.clone(), |s| s.name.clone()),
@@ -286,7 +321,7 @@ fn pipeline(model: &Model, start: &str, steps: &[Step]) -> Result<Vec<Pipeline>,
         let step = quote! {
             crate::views::PathStep { name: #name, many: #many, ty: #ty, filters: &[#(#filter_tokens),*] }
         };
-        stages.push(Pipeline { tokens, item, multi, step });
+        stages.push(Pipeline { tokens, pending, item, multi, step });
     }
     Ok(stages)
 }
@@ -296,7 +331,12 @@ const QUANTITY_LIKE: &[&str] = &["Quantity", "Money", "SimpleQuantity", "Age", "
 /// Where one placement of a field ends: the pipeline with its conversion, what it returns,
 /// whether it repeats, and its path as `PathStep` literals.
 struct Ending {
+    /// Every value, as an iterator.
     tokens: TokenStream,
+    /// The first value, as an `Option`.
+    first: TokenStream,
+    /// Whether there is a value, as a `bool`.
+    any: TokenStream,
     ret: TokenStream,
     multi: bool,
     steps: Vec<TokenStream>,
@@ -353,9 +393,11 @@ fn ending(model: &Model, start: &str, steps: &[Step], code_enum: Option<&str>) -
             (last, ty, quote! {})
         }
     };
-    let pipe = &stage.tokens;
+    let (pipe, first) = (stage.iter(), stage.first());
     Ok(Ending {
         tokens: quote! { #pipe #convert },
+        first: quote! { #first #convert },
+        any: stage.any(),
         ret,
         multi: stage.multi,
         steps: stages.iter().skip(1).map(|s| s.step.clone()).collect(),
@@ -393,6 +435,7 @@ fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>)
     let placed_fname = format_ident!("{name}_placed");
     let doc = doc_lines(&accessor_doc(&fields, multi));
     let pipes: Vec<&TokenStream> = ends.iter().map(|e| &e.tokens).collect();
+    let firsts: Vec<&TokenStream> = ends.iter().map(|e| &e.first).collect();
     let locations: Vec<String> = placements.iter().map(|steps| field.location_of(steps)).collect();
     let placed_doc = format!(
         " [`{name}`](Self::{name}) and the location of the place it was read from (the current one, or an older server's)."
@@ -408,11 +451,11 @@ fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>)
             }
         }
         (1, false) => {
-            let pipe = pipes[0];
+            let first = firsts[0];
             quote! {
                 #doc
                 pub fn #fname(&self) -> Option<#ret> {
-                    #pipe .next()
+                    #first
                 }
             }
         }
@@ -423,7 +466,7 @@ fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>)
             }
             #[doc = #placed_doc]
             pub fn #placed_fname(&self) -> Option<(&'static str, #ret)> {
-                #( if let Some(v) = #pipes .next() { return Some((#locations, v)); } )*
+                #( if let Some(v) = #firsts { return Some((#locations, v)); } )*
                 None
             }
         },
@@ -432,6 +475,7 @@ fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>)
             let (first_pipe, rest) = pipes.split_first().expect("several");
             let rest_indices = &indices[1..];
             let count = pipes.len();
+            let anys = ends.iter().map(|e| &e.any);
             quote! {
                 #doc
                 pub fn #fname(&self) -> impl Iterator<Item = #ret> + 'a {
@@ -439,7 +483,7 @@ fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>)
                 }
                 #[doc = #placed_doc]
                 pub fn #placed_fname(&self) -> (&'static str, impl Iterator<Item = #ret> + 'a) {
-                    let at: usize = #( if #pipes .next().is_some() { #indices } else )* { 0 };
+                    let at: usize = #( if #anys { #indices } else )* { 0 };
                     let locations: [&'static str; #count] = [#(#locations),*];
                     (
                         locations[at],

@@ -1,19 +1,21 @@
 //! Access to the real Blue Button responses in `../shared/data` (beside the repository).
 //!
-//! Tests that need them skip, with a printed notice, when `../shared` is absent (outside the
-//! workplace's CI); everywhere else they run.
+//! Tests that need them skip, with a printed notice, when `../shared` is absent; under `CI=true`
+//! its absence is a failure instead, so CI never passes them without having run them.
 #![allow(dead_code)]
 use std::path::{Path, PathBuf};
 
-/// `../shared/data`, relative to the workspace root.
+#[path = "../support/shared_data.rs"]
+mod rule;
+
+/// `../shared/data`, relative to the workspace root; `None` (with a printed notice) where it is
+/// absent.
+///
+/// # Panics
+/// Where it is absent and the environment variable `CI` is `true`.
 pub fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: ../shared/data not found beside the repository");
-        None
-    }
+    let test = std::thread::current().name().unwrap_or("this test").to_owned();
+    rule::found(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"), &test)
 }
 
 /// A file of `samples/v1-normalized/` (placeholders replaced by valid values).

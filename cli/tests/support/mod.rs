@@ -81,16 +81,17 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+#[path = "../../../tests/support/shared_data.rs"]
+mod rule;
+
 /// `../shared/data` beside the checkout, or `None` (with a printed notice naming `test`) where
 /// it is absent.
+///
+/// # Panics
+/// Where it is absent and the environment variable `CI` is `true`: CI never passes a test
+/// without having run it.
 pub fn shared_data(test: &str) -> Option<PathBuf> {
-    let dir = repo_root().join("../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("notice: {test} skipped: {} is absent", dir.display());
-        None
-    }
+    rule::found(repo_root().join("../shared/data"), test)
 }
 
 /// A path as the command-line argument it is given as.

@@ -170,7 +170,10 @@ fn diff(a: &Value<'_>, b: &Value<'_>, path: &mut Vec<PathSegment>) -> Option<Dif
 /// Properties kept by lenient parsing that the model does not define. Empty (and one pointer
 /// wide) in the normal case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UnknownProperties<'a>(Option<Box<Vec<(Cow<'a, str>, Value<'a>)>>>);
+pub struct UnknownProperties<'a>(Option<Box<Properties<'a>>>);
+
+/// Names and values, in input order.
+type Properties<'a> = Vec<(Cow<'a, str>, Value<'a>)>;
 
 impl<'a> UnknownProperties<'a> {
     pub fn is_empty(&self) -> bool {
