@@ -22,7 +22,7 @@ use std::fmt;
 use bluebutton::json::{self, FromJson, IntoOwned, ParseOptions, ToJson, Value};
 use bluebutton::resources::Resource;
 use bluebutton::types;
-use bluebutton_codegen::ir::{Model, StructKind};
+use bluebutton_codegen::types::ir::{Model, StructKind};
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
 use proptest::test_runner::{Config, TestCaseError};

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use crate::catalog::Catalog;
 use crate::codes::{self, CodeSystems};
 use crate::definitions::Definitions;
-use crate::emit;
 use crate::errata::{self, UrlMap};
-use crate::ir::Model;
+use crate::types::emit;
+use crate::types::ir::Model;
 use crate::validation::{self, Tables};
 use crate::views;
 

@@ -4,15 +4,15 @@
 //! - the importer (the `bluebutton-import` crate, run by this crate's `import` command) reads
 //!   the official definitions (`../shared/data`) and writes the project's facts-only forms
 //!   under `profiles/` and `coding-systems/`;
-//! - [`definitions`] loads those forms, [`ir`] turns them into plain data (types, fields,
-//!   cardinalities, choices, profiles), and [`emit`] turns the IR into Rust source;
+//! - [`definitions`] loads those forms; each generator stage turns them into a plain-data IR
+//!   and emits Rust from it: [`types`] (types, fields, cardinalities, choices, profiles),
+//!   [`codes`] (the CMS code systems), [`views`] (an accessor per Medicare field);
 //!   [`validation`] turns the same definitions and the value sets into the validator's tables.
 pub mod catalog;
 pub mod codes;
 pub mod definitions;
-pub mod emit;
 pub mod errata;
 pub mod generate;
-pub mod ir;
+pub mod types;
 pub mod validation;
 pub mod views;

@@ -149,7 +149,7 @@ fn check(args: &[String]) -> ExitCode {
     let root = workspace_root();
     let model = bluebutton_codegen::definitions::Definitions::load(&root)
         .map_err(|e| e.to_string())
-        .and_then(|defs| bluebutton_codegen::ir::Model::build(&defs).map_err(|e| e.to_string()));
+        .and_then(|defs| bluebutton_codegen::types::ir::Model::build(&defs).map_err(|e| e.to_string()));
     match model {
         Ok(model) => {
             if print_ir {

@@ -12,7 +12,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::catalog::{Catalog, Field, Filter, Level, Step};
-use crate::ir::{primitive_has_lifetime, FieldType, Max, Model, Struct, TypeRef};
+use crate::types::ir::{primitive_has_lifetime, FieldType, Max, Model, Struct, TypeRef};
 
 /// A view to generate: a profile (claim type, Patient, Coverage) and its levels.
 struct ViewSpec {
@@ -821,7 +821,7 @@ fn emit_view(
             .map(|l| {
                 let child = ident(&level_view_name(spec, *l));
                 let fname = format_ident!("{}", child_fn(*l));
-                let field = ident(&crate::ir::rust_field_name(l.element()));
+                let field = ident(&crate::types::ir::rust_field_name(l.element()));
                 let doc = format!(" Each `{}` entry, as a [`{}`].", l.element(), child);
                 quote! {
                     #[doc = #doc]

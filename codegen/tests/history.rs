@@ -4,7 +4,7 @@ use std::path::Path;
 
 use bluebutton_codegen::catalog::{Catalog, DictionaryEntry, Filter, OlderPlacement};
 use bluebutton_codegen::definitions::Definitions;
-use bluebutton_codegen::ir::Model;
+use bluebutton_codegen::types::ir::Model;
 use bluebutton_codegen::views;
 
 fn root() -> &'static Path {

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use bluebutton_codegen::definitions::Definitions;
-use bluebutton_codegen::emit::emit;
-use bluebutton_codegen::ir::Model;
+use bluebutton_codegen::types::emit::emit;
+use bluebutton_codegen::types::ir::Model;
 
 fn mini() -> Model {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");

@@ -136,7 +136,7 @@ fn model_set_stays_small() {
     let validation = resources(&defs.validation);
     assert_eq!(validation.len(), 109, "{validation:?}");
     assert!(validation.iter().any(|r| r == "MedicationDispense"));
-    let model = bluebutton_codegen::ir::Model::build(&defs).unwrap();
+    let model = bluebutton_codegen::types::ir::Model::build(&defs).unwrap();
     assert_eq!(model.resources.len(), 8, "{:?}", model.resources);
 }
 

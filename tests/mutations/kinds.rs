@@ -3,7 +3,7 @@ use std::borrow::Cow;
 
 use bluebutton::json::Value;
 
-use bluebutton_codegen::ir::FieldType;
+use bluebutton_codegen::types::ir::FieldType;
 
 use super::profile::Rule;
 use super::schema::{Kind, ObjectSite, Schema, Seg, Walk};
@@ -575,10 +575,10 @@ pub fn all() -> Vec<MutationKind> {
                     let Some((field, _)) = schema.field(st, &m.key) else { continue };
                     let FieldType::Choice { variants, .. } = &field.ty else { continue };
                     let other = variants.iter().filter(|v| v.json_name != m.key).find_map(|v| match &v.ty {
-                        bluebutton_codegen::ir::TypeRef::Primitive { fhir, .. } if fhir == "string" => {
+                        bluebutton_codegen::types::ir::TypeRef::Primitive { fhir, .. } if fhir == "string" => {
                             Some((v.json_name.clone(), s("x")))
                         }
-                        bluebutton_codegen::ir::TypeRef::Primitive { fhir, .. } if fhir == "boolean" => {
+                        bluebutton_codegen::types::ir::TypeRef::Primitive { fhir, .. } if fhir == "boolean" => {
                             Some((v.json_name.clone(), Value::Bool(true)))
                         }
                         _ => None,

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use bluebutton::json::Value;
 use bluebutton_codegen::definitions::Definitions;
-use bluebutton_codegen::ir::{Field, FieldType, Max, Model, Struct, TypeRef};
+use bluebutton_codegen::types::ir::{Field, FieldType, Max, Model, Struct, TypeRef};
 
 /// One step of a JSON path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -1,6 +1,6 @@
 //! Random, valid FHIR JSON instances of the generated model's types, driven by the IR.
 //!
-//! [`Instances`] turns the IR (`bluebutton_codegen::ir::Model`) into proptest strategies that
+//! [`Instances`] turns the IR (`bluebutton_codegen::types::ir::Model`) into proptest strategies that
 //! produce `json::Value` trees: every field present or absent at random, arrays of 1 to
 //! [`Limits::max_items`], one property per choice, `_name` siblings on primitives now and then,
 //! object members in random order, and recursion bounded by depth budgets. Primitive values are
@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use bluebutton::json::Value;
 use bluebutton_codegen::definitions::Definitions;
-use bluebutton_codegen::ir::{Field, FieldType, Max, Model, Struct, StructKind, TypeRef};
+use bluebutton_codegen::types::ir::{Field, FieldType, Max, Model, Struct, StructKind, TypeRef};
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Just, Union};
 

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{primitive_has_lifetime, ChoiceVariant, Field, FieldType, Max, Model, Struct, StructKind, TypeRef};
+use crate::types::ir::{
+    primitive_has_lifetime, ChoiceVariant, Field, FieldType, Max, Model, Struct, StructKind, TypeRef,
+};
 
 /// Generated source files, by file name (relative to the output directory).
 pub type Files = BTreeMap<String, String>;
