@@ -25,7 +25,6 @@ pub(crate) type Members<'v> = [(Cow<'v, str>, Value<'v>)];
 /// The profile the Blue Button server claims for each resource it serves.
 pub(crate) const PATIENT_PROFILE: &str = "http://hl7.org/fhir/StructureDefinition/bluebutton-patient-claim";
 pub(crate) const COVERAGE_PROFILE: &str = "http://hl7.org/fhir/StructureDefinition/bluebutton-coverage";
-const CLAIM_PROFILE: (&str, &str) = ("http://hl7.org/fhir/StructureDefinition/bluebutton-", "-claim");
 
 /// The served URL prefix of CCW variables.
 const VARIABLES: &str = "https://bluebutton.cms.gov/resources/variables/";
@@ -482,7 +481,7 @@ impl Engine {
             "Patient" => PATIENT_PROFILE.to_string(),
             "Coverage" => COVERAGE_PROFILE.to_string(),
             "ExplanationOfBenefit" => match claim_type(members) {
-                Some(t) => format!("{}{}{}", CLAIM_PROFILE.0, t.as_str(), CLAIM_PROFILE.1),
+                Some(t) => t.profile().to_string(),
                 None => {
                     self.push(
                         Severity::Warning,
