@@ -19,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use heck::ToUpperCamelCase;
-use proc_macro2::{Ident, Span};
+use proc_macro2::{Ident, Literal, Span};
 use quote::quote;
 use serde::Deserialize;
 
@@ -299,7 +299,7 @@ impl ClaimTypes {
                 ct.def.dictionary, ct.def.id_prefix, ct.def.eob_type, ct.def.profile
             )
         });
-        let count = proc_macro2::Literal::usize_unsuffixed(self.claim_types.len());
+        let count = Literal::usize_unsuffixed(self.claim_types.len());
         let infos = self.claim_types.iter().map(|ct| {
             let d = &ct.def;
             let v = ident(&d.variant);
@@ -310,8 +310,8 @@ impl ClaimTypes {
             let nch = &s.nch_claim_types;
             let (fhir_code, fhir_display) = (&s.fhir_claim_type.code, &s.fhir_claim_type.display);
             let coverage = &s.coverage;
-            let [span_lo, span_hi] = s.span_days.map(u64::from);
-            let [lines_lo, lines_hi] = s.lines.map(u64::from);
+            let [span_lo, span_hi] = s.span_days.map(Literal::u32_unsuffixed);
+            let [lines_lo, lines_hi] = s.lines.map(Literal::u32_unsuffixed);
             let link = s.lines_link_diagnoses;
             quote! {
                 ClaimTypeInfo {
@@ -336,7 +336,7 @@ impl ClaimTypes {
         let enum_doc = format!(
             " A claim type: the kind of `{resource}`, one per claim profile (`{PATH}`).\n\n \
              The server marks it with a coding of `type` in [`EOB_TYPE_SYSTEM`]; its ids also start \
-             with the type (`carrier-…`), the fallback when that coding is absent."
+             with the type (`<prefix>-…`), the fallback when that coding is absent."
         );
         let tokens = quote! {
             /// The code system of the claim type codes in `type.coding`.
