@@ -181,6 +181,19 @@ fn check_claim(eob: &ExplanationOfBenefit<'_>, ty: ClaimType) {
         }
         paid += line.medicare_paid.map_or(0, cents);
     }
+    // A revenue center's rate is its charge per unit of service (REV_CNTR_RATE_AMT), not an
+    // allowed amount: rate × units is the total charge, to the cent below.
+    for line in view.lines() {
+        let Some(rate) = line.cost(CostRole::Rate).and_then(|m| m.value()) else { continue };
+        let submitted = cents(line.cost(CostRole::Submitted).and_then(|m| m.value()).expect("submitted"));
+        let units: i64 =
+            line.inner().quantity.as_ref().and_then(|q| q.value()).map_or(1, |v| v.as_str().parse().unwrap());
+        let rate = cents(rate);
+        assert!(
+            rate * units <= submitted && submitted < (rate + 1) * units,
+            "{ty:?}: rate {rate} × {units} units is not the charge {submitted}"
+        );
+    }
     if matches!(ty, ClaimType::Carrier | ClaimType::Dme | ClaimType::Outpatient | ClaimType::Hha | ClaimType::Hospice) {
         let payment = eob.payment.as_ref().and_then(|p| p.amount.as_ref()).and_then(|a| a.value()).expect("a payment");
         assert_eq!(cents(payment), paid, "{ty:?}: payment != sum of line payments");

@@ -4,7 +4,7 @@ mod samples;
 
 use bluebutton::json;
 use bluebutton::resources::{Bundle, Coverage, ExplanationOfBenefit};
-use bluebutton::views::{BeneficiaryCoverage, ClaimView, IcdVersion, MedicarePart};
+use bluebutton::views::{BeneficiaryCoverage, ClaimView, CostRole, IcdVersion, MedicarePart};
 use bluebutton::Resource;
 
 fn text(d: Option<&bluebutton::primitives::Decimal<'_>>) -> Option<String> {
@@ -27,6 +27,28 @@ fn carrier_line_costs() {
     assert_eq!(text(line.beneficiary_paid).as_deref(), Some("0.0"));
     assert_eq!(text(line.deductible).as_deref(), Some("0.0"));
     assert_eq!(text(line.coinsurance).as_deref(), Some("9.57"));
+}
+
+/// The outpatient revenue center carries no allowed charge: `rev_cntr_rate_amt` is a rate per
+/// unit (5.0 for 111 units of a 999.85 charge, paid 5000.0), read as the `Rate` role.
+#[test]
+fn outpatient_line_costs_have_no_allowed_amount() {
+    let Some(bytes) = samples::normalized("eobReadOutpatient.json") else { return };
+    let eob: ExplanationOfBenefit = json::from_slice(&bytes).unwrap();
+    let claim = ClaimView::of(&eob).unwrap();
+    let line = claim.line_costs()[0];
+    assert_eq!(text(line.submitted).as_deref(), Some("999.85"));
+    assert_eq!(line.allowed, None);
+    assert_eq!(text(line.medicare_paid).as_deref(), Some("5000.0"));
+    assert_eq!(text(line.deductible).as_deref(), Some("12.89"));
+    assert_eq!(text(line.coinsurance).as_deref(), Some("15.23"));
+    let lines = claim.lines();
+    let rate = lines[0].cost(CostRole::Rate).and_then(|m| m.value());
+    assert_eq!(text(rate).as_deref(), Some("5.0"));
+    assert_eq!(lines[0].cost(CostRole::Allowed), None);
+    // The claim level: the payment and the total charge.
+    assert_eq!(text(claim.cost(CostRole::MedicarePaid).and_then(|m| m.value())).as_deref(), Some("693.11"));
+    assert_eq!(text(claim.cost(CostRole::Submitted).and_then(|m| m.value())).as_deref(), Some("8888.85"));
 }
 
 #[test]

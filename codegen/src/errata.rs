@@ -17,8 +17,6 @@ use crate::codes::CodeSystems;
 use crate::definitions::Definitions;
 
 const PUBLISHED_PREFIX: &str = "http://hl7.org/fhir/StructureDefinition/bluebutton-";
-const CLAIMS: &[&str] =
-    &["carrier", "coverage", "dme", "hha", "hospice", "inpatient", "outpatient", "patient", "pde", "snf"];
 
 /// One published extension URL and the URL the server sends.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -48,12 +46,20 @@ impl UrlMap {
         let exceptions: Vec<UrlMapping> =
             if path.exists() { serde_json::from_str(&fs::read_to_string(&path)?)? } else { Vec::new() };
         let mut map = UrlMap::default();
+        // The profiles' names (`carrier` of `bluebutton-carrier-claim`, `coverage`), which the
+        // extension URLs start with.
+        let profiles: Vec<&str> = defs
+            .ig
+            .values()
+            .filter(|sd| sd.type_ != "Extension")
+            .filter_map(|sd| sd.url.strip_prefix(PUBLISHED_PREFIX)?.split('-').next())
+            .collect();
         for sd in defs.ig.values().filter(|sd| sd.type_ == "Extension") {
             if let Some(e) = exceptions.iter().find(|e| e.published == sd.url) {
                 map.mappings.push(e.clone());
                 continue;
             }
-            let Some(variable) = variable_of(&sd.url) else {
+            let Some(variable) = variable_of(&sd.url, &profiles) else {
                 map.unmapped.push(sd.url.clone());
                 continue;
             };
@@ -74,11 +80,12 @@ impl UrlMap {
     }
 }
 
-/// `bluebutton-carrier-line-pmt-80-100-cd-extension` → `line_pmt_80_100_cd`.
-fn variable_of(url: &str) -> Option<String> {
+/// `bluebutton-carrier-line-pmt-80-100-cd-extension` → `line_pmt_80_100_cd`, where `carrier`
+/// is one of the IG's `profiles`.
+fn variable_of(url: &str, profiles: &[&str]) -> Option<String> {
     let rest = url.strip_prefix(PUBLISHED_PREFIX)?.strip_suffix("-extension")?;
     let (claim, var) = rest.split_once('-')?;
-    CLAIMS.contains(&claim).then(|| var.replace('-', "_"))
+    profiles.contains(&claim).then(|| var.replace('-', "_"))
 }
 
 impl fmt::Display for UrlMap {

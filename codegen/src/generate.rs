@@ -3,6 +3,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
+use crate::claim_types::ClaimTypes;
 use crate::codes::{self, CodeSystems};
 use crate::definitions::Definitions;
 use crate::errata::{self, UrlMap};
@@ -18,6 +19,7 @@ pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<d
     inputs.extend(CodeSystems::input_files(root)?);
     inputs.extend(Catalog::input_files(root));
     inputs.extend(validation::input_files(root));
+    inputs.extend(ClaimTypes::input_files(root));
     let defs = Definitions::load(root)?;
     let model = Model::build(&defs)?;
     fs::create_dir_all(out_dir)?;
@@ -26,7 +28,9 @@ pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<d
     files.insert("codes.rs".into(), codes::emit(&systems));
     let catalog = Catalog::load(root)?;
     let enum_of = |variable: &str| systems.variable(variable).and_then(|v| v.enum_name.clone());
-    let (views, problems) = views::emit(&model, &catalog, &enum_of);
+    let claim_types = ClaimTypes::load(root, &defs, &catalog)?;
+    files.insert("claim_types.rs".into(), claim_types.emit());
+    let (views, problems) = views::emit(&model, &catalog, &enum_of, &claim_types);
     if !problems.is_empty() {
         return Err(
             format!("{} field(s) cannot be placed in the model:\n{}", problems.len(), problems.join("\n")).into()
@@ -94,6 +98,11 @@ fn validation_tables(
         variable_of_system: &variable_of_system,
         known_fields,
         fields: &catalog.fields,
+        claim_profiles: crate::claim_types::Table::load(root)?
+            .claim_types
+            .into_iter()
+            .map(|ct| (ct.profile, ct.dictionary))
+            .collect(),
         blank_of: &blank_of,
     };
     Ok(Tables::build(root, &inputs)?)

@@ -12,52 +12,44 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::catalog::{Catalog, Field, Filter, Level, Step};
+use crate::claim_types::{ClaimType, ClaimTypes};
 use crate::types::ir::{primitive_has_lifetime, FieldType, Max, Model, Struct, TypeRef};
 
 /// A view to generate: a profile (claim type, Patient, Coverage) and its levels.
-struct ViewSpec {
+struct ViewSpec<'c> {
     /// `Carrier`, `Dme`, ..., `Beneficiary` (Patient), `Beneficiary` (Coverage).
     prefix: String,
     /// The resource (`ExplanationOfBenefit`).
-    resource: &'static str,
-    /// The claim type as the dictionary writes it (`Carrier`), for EOB views.
-    claim_type: Option<&'static str>,
+    resource: String,
+    /// The claim type, for claim views.
+    claim: Option<&'c ClaimType>,
     /// The Rust name of the root view (`CarrierClaim`).
     root_name: String,
 }
 
-/// The eight claim types: dictionary name, Rust prefix, `ClaimType` variant.
-const CLAIM_TYPES: &[(&str, &str)] = &[
-    ("Carrier", "Carrier"),
-    ("DME", "Dme"),
-    ("HHA", "Hha"),
-    ("Hospice", "Hospice"),
-    ("Inpatient", "Inpatient"),
-    ("Outpatient", "Outpatient"),
-    ("PDE", "Pde"),
-    ("SNF", "Snf"),
-];
-
-fn specs() -> Vec<ViewSpec> {
-    let mut out: Vec<ViewSpec> = CLAIM_TYPES
+/// One view per claim type of the table (named after its variant), then the Patient and
+/// Coverage views.
+fn specs(claim_types: &ClaimTypes) -> Vec<ViewSpec<'_>> {
+    let mut out: Vec<ViewSpec> = claim_types
+        .claim_types
         .iter()
-        .map(|(dd, prefix)| ViewSpec {
-            prefix: prefix.to_string(),
-            resource: "ExplanationOfBenefit",
-            claim_type: Some(dd),
-            root_name: format!("{prefix}Claim"),
+        .map(|ct| ViewSpec {
+            prefix: ct.def.variant.clone(),
+            resource: claim_types.resource.clone(),
+            claim: Some(ct),
+            root_name: format!("{}Claim", ct.def.variant),
         })
         .collect();
     out.push(ViewSpec {
         prefix: "BeneficiaryPatient".into(),
-        resource: "Patient",
-        claim_type: None,
+        resource: "Patient".into(),
+        claim: None,
         root_name: "BeneficiaryPatient".into(),
     });
     out.push(ViewSpec {
         prefix: "BeneficiaryCoverage".into(),
-        resource: "Coverage",
-        claim_type: None,
+        resource: "Coverage".into(),
+        claim: None,
         root_name: "BeneficiaryCoverage".into(),
     });
     out
@@ -110,6 +102,8 @@ struct Accessor {
     /// Whether the accessor reads more than one place (it then has a `…_placed` twin that
     /// also says where it found the value).
     placed: bool,
+    /// What the accessor returns (one value, or each item of its iterator).
+    ret: TokenStream,
 }
 
 /// Builds the iterator pipeline of a field; `None` when the path does not resolve in the model
@@ -510,7 +504,17 @@ fn accessor(model: &Model, start: &str, fields: Vec<Field>, enum_of: EnumOf<'_>)
         });
     }
     let info = info_ident(&fields);
-    Ok(Accessor { name, fields, tokens, info, multi, steps: first.steps.clone(), older, placed: ends.len() > 1 })
+    Ok(Accessor {
+        name,
+        fields,
+        tokens,
+        info,
+        multi,
+        steps: first.steps.clone(),
+        older,
+        placed: ends.len() > 1,
+        ret: ret.clone(),
+    })
 }
 
 fn info_ident(fields: &[Field]) -> Ident {
@@ -607,8 +611,9 @@ fn accessor_doc(fields: &[Field], multi: bool) -> String {
     doc
 }
 
-/// Everything the views need, emitted as `views.rs` (included as `crate::views::generated`).
-pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, Vec<String>) {
+/// Everything the views need, emitted as `views.rs` (included as `crate::views::generated`):
+/// a view per profile and level, and the claim types' dispatch ([`claim_dispatch`]).
+pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>, claim_types: &ClaimTypes) -> (String, Vec<String>) {
     let mut problems = Vec::new();
     let mut tokens = quote! {
         #[allow(unused_imports)]
@@ -621,13 +626,14 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
     };
     let mut infos: BTreeMap<String, TokenStream> = BTreeMap::new();
     let mut info_names: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for spec in specs() {
+    let mut claims = Vec::new();
+    for spec in specs(claim_types) {
         let applicable: Vec<&Field> = catalog
             .fields
             .iter()
             .filter(|f| f.resource == spec.resource)
-            .filter(|f| match spec.claim_type {
-                Some(ct) => f.claim_types.contains(ct),
+            .filter(|f| match spec.claim {
+                Some(ct) => f.claim_types.contains(&ct.def.dictionary),
                 None => true,
             })
             .collect();
@@ -639,7 +645,7 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
                 let key = (format!("{:?} {:?}", f.steps, f.older), f.accessor.clone());
                 places.entry(key).or_default().push((*f).clone());
             }
-            let start = level_struct(spec.resource, *level);
+            let start = level_struct(&spec.resource, *level);
             let mut accessors: Vec<Accessor> = Vec::new();
             let mut names = BTreeSet::new();
             for (_, mut fields) in places {
@@ -734,8 +740,16 @@ pub fn emit(model: &Model, catalog: &Catalog, enum_of: EnumOf<'_>) -> (String, V
                     }
                 });
             }
+            if let Some(ct) = spec.claim {
+                let (costs, wrong) = cost_accessors(ct, *level, &accessors);
+                problems.extend(wrong.into_iter().map(|w| format!("{}: {w}", spec.root_name)));
+                claims.push(ClaimLevel { claim: ct, level: *level, costs, view: level_view_name(&spec, *level) });
+            }
             tokens.extend(emit_view(&spec, *level, &levels, &start, &accessors));
         }
+    }
+    if !claim_types.claim_types.is_empty() {
+        tokens.extend(claim_dispatch(claim_types, &claims));
     }
     let infos = infos.into_values();
     tokens.extend(quote! { #(#infos)* });
@@ -766,7 +780,7 @@ fn emit_view(
 ) -> TokenStream {
     let name = ident(&level_view_name(spec, level));
     let target = ident(start);
-    let doc = match (level, spec.claim_type) {
+    let doc = match (level, spec.claim.map(|ct| &ct.def.dictionary)) {
         (Level::Root, Some(ct)) => format!(" A {ct} claim: an `ExplanationOfBenefit` of claim type {ct}, with its Medicare fields by CCW variable name."),
         (Level::Root, None) => format!(" A Blue Button `{}`, with its Medicare fields by CCW variable name.", spec.resource),
         (other, _) => format!(" One `{}.{}` entry of a {} claim, with its Medicare fields.", spec.resource, other.element(), spec.prefix),
@@ -857,5 +871,219 @@ fn emit_view(
                 out
             }
         }
+    }
+}
+
+/// One level of a claim type's views: its view type and its cost accessors (role, accessor
+/// name, `FieldInfo` static), in the table's order.
+struct ClaimLevel<'c> {
+    claim: &'c ClaimType,
+    level: Level,
+    view: String,
+    costs: Vec<(String, Ident, Ident)>,
+}
+
+/// The accessors of `ct`'s cost variables at `level`; a cost variable must have an accessor
+/// of its own that returns one `Money`.
+fn cost_accessors(ct: &ClaimType, level: Level, accessors: &[Accessor]) -> (Vec<(String, Ident, Ident)>, Vec<String>) {
+    let (mut costs, mut problems) = (Vec::new(), Vec::new());
+    for (_, role, variable) in ct.costs.iter().filter(|(l, _, _)| *l == level) {
+        let Some(a) = accessors.iter().find(|a| a.fields.len() == 1 && a.fields[0].variable == *variable) else {
+            problems.push(format!("the cost variable {variable} ({role}) has no accessor of its own"));
+            continue;
+        };
+        let ret = a.ret.to_string().replace(' ', "");
+        if a.multi || ret != "&'aMoney<'a>" {
+            problems.push(format!("the cost variable {variable} ({role}) gives {ret}, not one Money"));
+            continue;
+        }
+        costs.push((role.clone(), ident(&a.name), a.info.clone()));
+    }
+    (costs, problems)
+}
+
+/// The field list's name in `ClaimFields` of a level.
+fn fields_slot(level: Level) -> Ident {
+    ident(match level {
+        Level::Root => "root",
+        Level::Line => "line",
+        Level::CareTeam => "care_team",
+        Level::Diagnosis => "diagnosis",
+        Level::Procedure => "procedure",
+    })
+}
+
+/// The arm of `enum_name::variant` in a `cost(role)` match: `match role { CostRole::A =>
+/// v.a(), ..., _ => None }` over `costs` (accessors of the variant's view), or `None`.
+fn cost_arm(enum_name: &str, variant: &Ident, costs: &[(String, Ident, Ident)], all_roles: usize) -> TokenStream {
+    let e = ident(enum_name);
+    if costs.is_empty() {
+        return quote! { #e::#variant(_) => None };
+    }
+    let roles = costs.iter().map(|(r, _, _)| ident(r));
+    let accessors = costs.iter().map(|(_, a, _)| a);
+    let rest = (costs.len() < all_roles).then(|| quote! { _ => None, });
+    quote! { #e::#variant(v) => match role { #( CostRole::#roles => v.#accessors(), )* #rest } }
+}
+
+/// The claim types' dispatch: the `CostRole` enum, the `ClaimView` and `ClaimLine` enums (one
+/// variant per claim type, over its root and line views) with their per-type matches, and
+/// `CLAIM_FIELDS`, each claim type's fields by level and its cost fields.
+fn claim_dispatch(claim_types: &ClaimTypes, levels: &[ClaimLevel<'_>]) -> TokenStream {
+    let resource = ident(&claim_types.resource);
+    let line_struct = ident(&level_struct(&claim_types.resource, Level::Line));
+    let at = |ct: &ClaimType, level: Level| levels.iter().find(|l| l.claim.def == ct.def && l.level == level);
+    let role_idents: Vec<Ident> = claim_types.roles.iter().map(|(r, _)| ident(r)).collect();
+    let role_docs = claim_types.roles.iter().map(|(_, m)| format!(" {m}"));
+    let all_roles = role_idents.len();
+    let role_count = proc_macro2::Literal::usize_unsuffixed(all_roles);
+    let mut view_variants = Vec::new();
+    let mut line_variants = Vec::new();
+    let mut of_type = Vec::new();
+    let mut view_types = Vec::new();
+    let mut all_fields = Vec::new();
+    let mut inner = Vec::new();
+    let mut root_costs = Vec::new();
+    let mut lines = Vec::new();
+    let mut line_types = Vec::new();
+    let mut line_inner = Vec::new();
+    let mut line_costs = Vec::new();
+    let mut fields = Vec::new();
+    for ct in &claim_types.claim_types {
+        let v = ident(&ct.def.variant);
+        let root = at(ct, Level::Root).expect("every claim type has a root view");
+        let root_view = ident(&root.view);
+        let doc = format!(" A {} claim.", ct.def.dictionary);
+        view_variants.push(quote! { #[doc = #doc] #v(#root_view<'a>) });
+        of_type.push(quote! { crate::claim_type::ClaimType::#v => ClaimView::#v(#root_view(resource)) });
+        view_types.push(quote! { ClaimView::#v(_) => crate::claim_type::ClaimType::#v });
+        all_fields.push(quote! { ClaimView::#v(c) => c.all_fields() });
+        inner.push(quote! { ClaimView::#v(c) => c.0 });
+        root_costs.push(cost_arm("ClaimView", &v, &root.costs, all_roles));
+        match at(ct, Level::Line) {
+            Some(line) => {
+                let line_view = ident(&line.view);
+                let doc = format!(" A line of a {} claim.", ct.def.dictionary);
+                line_variants.push(quote! { #[doc = #doc] #v(#line_view<'a>) });
+                lines.push(quote! { ClaimView::#v(c) => c.lines().map(ClaimLine::#v).collect() });
+                line_types.push(quote! { ClaimLine::#v(_) => crate::claim_type::ClaimType::#v });
+                line_inner.push(quote! { ClaimLine::#v(l) => l.0 });
+                line_costs.push(cost_arm("ClaimLine", &v, &line.costs, all_roles));
+            }
+            None => lines.push(quote! { ClaimView::#v(_) => Vec::new() }),
+        }
+        let slots = [Level::Root, Level::Line, Level::CareTeam, Level::Diagnosis, Level::Procedure].map(|level| {
+            let slot = fields_slot(level);
+            match at(ct, level) {
+                Some(l) => {
+                    let view = ident(&l.view);
+                    quote! { #slot: #view::FIELDS }
+                }
+                None => quote! { #slot: &[] },
+            }
+        });
+        let costs = [Level::Root, Level::Line].iter().filter_map(|level| at(ct, *level)).flat_map(|l| &l.costs).map(
+            |(role, _, info)| {
+                let role = ident(role);
+                quote! { crate::views::CostField { role: CostRole::#role, field: &#info } }
+            },
+        );
+        fields.push(quote! {
+            crate::views::ClaimFields {
+                claim_type: crate::claim_type::ClaimType::#v,
+                #(#slots,)*
+                costs: &[#(#costs),*],
+            }
+        });
+    }
+    let count = proc_macro2::Literal::usize_unsuffixed(claim_types.claim_types.len());
+    let resource_name = &claim_types.resource;
+    let view_doc = format!(" A `{resource_name}` seen through the profile of its claim type.");
+    let line_enum = (!line_variants.is_empty()).then(|| {
+        quote! {
+            /// One line (`item`) of a claim, seen through the line view of its claim type.
+            #[derive(Debug, Clone, Copy)]
+            pub enum ClaimLine<'a> {
+                #(#line_variants,)*
+            }
+
+            impl<'a> ClaimLine<'a> {
+                /// The claim type of the line's claim.
+                pub fn claim_type(&self) -> crate::claim_type::ClaimType {
+                    match self { #(#line_types,)* }
+                }
+
+                /// The underlying element.
+                pub fn inner(&self) -> &'a #line_struct<'a> {
+                    match self { #(#line_inner,)* }
+                }
+
+                /// The amount the line's claim type carries in `role`, if it has a variable
+                /// of that role at the line level and the line has the value.
+                pub fn cost(&self, role: CostRole) -> Option<&'a Money<'a>> {
+                    match self { #(#line_costs,)* }
+                }
+            }
+
+            impl<'a> ClaimView<'a> {
+                /// Each line of the claim, as a [`ClaimLine`].
+                pub fn lines(&self) -> Vec<ClaimLine<'a>> {
+                    match self { #(#lines,)* }
+                }
+            }
+        }
+    });
+    quote! {
+        /// What amount a cost variable carries (`coding-systems/errata/claim-types.json`): its
+        /// role in a claim's or a line's costs.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CostRole {
+            #( #[doc = #role_docs] #role_idents, )*
+        }
+
+        impl CostRole {
+            /// Every role.
+            pub const ALL: [CostRole; #role_count] = [#(CostRole::#role_idents),*];
+        }
+
+        #[doc = #view_doc]
+        #[derive(Debug, Clone, Copy)]
+        pub enum ClaimView<'a> {
+            #(#view_variants,)*
+        }
+
+        impl<'a> ClaimView<'a> {
+            /// `resource` seen as a claim of `claim_type` (whatever its own codings say).
+            pub fn of_type(claim_type: crate::claim_type::ClaimType, resource: &'a #resource<'a>) -> ClaimView<'a> {
+                match claim_type { #(#of_type,)* }
+            }
+
+            /// The claim type.
+            pub fn claim_type(&self) -> crate::claim_type::ClaimType {
+                match self { #(#view_types,)* }
+            }
+
+            /// Every Medicare field present in the claim, at every level.
+            pub fn all_fields(&self) -> Vec<LocatedField> {
+                match self { #(#all_fields,)* }
+            }
+
+            /// The underlying resource.
+            pub fn inner(&self) -> &'a #resource<'a> {
+                match self { #(#inner,)* }
+            }
+
+            /// The amount the claim type carries in `role` at the claim level, if it has a
+            /// variable of that role there and the claim has the value.
+            pub fn cost(&self, role: CostRole) -> Option<&'a Money<'a>> {
+                match self { #(#root_costs,)* }
+            }
+        }
+
+        #line_enum
+
+        /// Every claim type's fields by level and its cost fields, in the order of
+        /// `ClaimType::ALL`.
+        pub static CLAIM_FIELDS: [crate::views::ClaimFields; #count] = [#(#fields),*];
     }
 }

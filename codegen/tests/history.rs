@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use bluebutton_codegen::catalog::{Catalog, DictionaryEntry, Filter, OlderPlacement};
+use bluebutton_codegen::claim_types::{ClaimTypes, Table};
 use bluebutton_codegen::definitions::Definitions;
 use bluebutton_codegen::types::ir::Model;
 use bluebutton_codegen::views;
@@ -89,11 +90,19 @@ fn model() -> Model {
     Model::build(&Definitions::load(root()).unwrap()).unwrap()
 }
 
+/// The claim types of the workspace's table, without its cost variables (which the one-field
+/// catalogs here do not have).
+fn claim_types(catalog: &Catalog) -> ClaimTypes {
+    let mut table = Table::load(root()).unwrap();
+    table.costs.clear();
+    ClaimTypes::build(table, &Definitions::load(root()).unwrap(), catalog).unwrap()
+}
+
 #[test]
 fn the_accessor_reads_the_current_place_first_then_the_older_ones() {
     let model = model();
     let catalog = Catalog::build(&dictionary(), &[], &[as_identifiers(&["carr_clm_cntl_num"])]);
-    let (code, problems) = views::emit(&model, &catalog, &|_| None);
+    let (code, problems) = views::emit(&model, &catalog, &|_| None, &claim_types(&catalog));
     assert!(problems.is_empty(), "{problems:?}");
     let placed = code.find("pub fn carr_clm_cntl_num_placed(").expect("a placed twin");
     let body = &code[placed..placed + code[placed..].find("\n    }\n").unwrap()];
@@ -111,7 +120,7 @@ fn an_older_placement_of_another_type_is_a_problem() {
     as_money.mapping.element = "extension[N].valueMoney.value".into();
     as_money.mapping.discriminator = vec![format!("extension[N].url = '{CNTL}'")];
     let catalog = Catalog::build(&dictionary(), &[], &[as_money]);
-    let (_, problems) = views::emit(&model, &catalog, &|_| None);
+    let (_, problems) = views::emit(&model, &catalog, &|_| None, &claim_types(&catalog));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("gives &'a Money"), "{problems:?}");
 }

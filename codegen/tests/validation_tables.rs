@@ -25,6 +25,7 @@ fn tables() -> Tables {
         variable_of_system: &no_variables,
         known_fields,
         fields: &[],
+        claim_profiles: Vec::new(),
         blank_of: &|_| None,
     };
     Tables::build(&root, &inputs).unwrap()
@@ -68,6 +69,7 @@ fn errata_that_select_nothing_are_errors() {
         variable_of_system: &none,
         known_fields: BTreeMap::new(),
         fields: &[],
+        claim_profiles: Vec::new(),
         blank_of: &none,
     };
     let err = Tables::build(&dir, &inputs).unwrap_err();
@@ -172,6 +174,7 @@ fn derived_verdicts() {
         variable_of_system: &|_| None,
         known_fields: BTreeMap::new(),
         fields: std::slice::from_ref(&field),
+        claim_profiles: Vec::new(),
         blank_of: &blank,
     };
     let t = Tables::build(&root, &inputs).unwrap();

@@ -84,6 +84,9 @@ pub struct Inputs<'a> {
     pub known_fields: BTreeMap<String, String>,
     /// The catalog's fields (where the dictionary and its errata place each variable).
     pub fields: &'a [crate::catalog::Field],
+    /// Each claim profile's URL and the claim type the catalog names its fields by (`Carrier`),
+    /// from the claim-type table.
+    pub claim_profiles: Vec<(String, String)>,
     /// The blank value a variable's codebook defines (`codebook-ffs-claims: \`Blank\``), if any.
     pub blank_of: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -124,7 +127,7 @@ impl Tables {
         tables.apply_errata(inputs)?;
         let recorded = served::Recorded::load(root)?;
         tables.recorded_sources = recorded.sources.clone();
-        tables.verdicts = tables.derive_served(inputs.fields, &recorded, inputs.blank_of);
+        tables.verdicts = tables.derive_served(inputs, &recorded);
         tables.prune();
         Ok(tables)
     }

@@ -145,27 +145,16 @@ impl Recorded {
     }
 }
 
-/// The claim type names of the catalog (`Carrier`) by the claim profiles' URL part (`carrier`).
-const CLAIM_TYPES: &[(&str, &str)] = &[
-    ("carrier", "Carrier"),
-    ("dme", "DME"),
-    ("hha", "HHA"),
-    ("hospice", "Hospice"),
-    ("inpatient", "Inpatient"),
-    ("outpatient", "Outpatient"),
-    ("pde", "PDE"),
-    ("snf", "SNF"),
-];
-
-/// Whether a catalog field applies to the IG resource profile `s`.
-fn applies(field: &Field, s: &Structure) -> bool {
+/// Whether a catalog field applies to the IG resource profile `s`: a claim field to the
+/// profiles of its claim types (`claim_profiles`: profile URL → the catalog's claim type name).
+fn applies(field: &Field, s: &Structure, claim_profiles: &[(String, String)]) -> bool {
     if field.resource != s.type_ {
         return false;
     }
     match s.type_.as_str() {
-        "ExplanationOfBenefit" => CLAIM_TYPES.iter().any(|(part, name)| {
-            s.url.ends_with(&format!("bluebutton-{part}-claim")) && field.claim_types.contains(*name)
-        }),
+        "ExplanationOfBenefit" => {
+            claim_profiles.iter().any(|(url, name)| *url == s.url && field.claim_types.contains(name))
+        }
         _ => true,
     }
 }
@@ -333,10 +322,10 @@ impl Tables {
         chain
     }
 
-    fn placements(&self, fields: &[Field]) -> Placements {
+    fn placements(&self, fields: &[Field], claim_profiles: &[(String, String)]) -> Placements {
         let mut out = Placements::default();
         for s in self.structures.iter().filter(|s| s.ig && s.kind == "resource") {
-            for field in fields.iter().filter(|f| applies(f, s)) {
+            for field in fields.iter().filter(|f| applies(f, s, claim_profiles)) {
                 let (chain, coded) = self.resolve_field(s, field);
                 let who = (field.variable.clone(), field.source.clone());
                 for &n in &chain {
@@ -371,13 +360,9 @@ impl Tables {
 
     /// Derives the served verdict of every IG restriction and applies the derived ones (as
     /// errata rows with their evidence, appended to `self.errata`); returns every verdict.
-    pub(super) fn derive_served(
-        &mut self,
-        fields: &[Field],
-        recorded: &Recorded,
-        blank_of: &dyn Fn(&str) -> Option<String>,
-    ) -> Vec<Verdict> {
-        let placements = self.placements(fields);
+    pub(super) fn derive_served(&mut self, inputs: &super::Inputs<'_>, recorded: &Recorded) -> Vec<Verdict> {
+        let blank_of = inputs.blank_of;
+        let placements = self.placements(inputs.fields, &inputs.claim_profiles);
         let by_node = self.recorded_by_node(recorded);
         let mut verdicts = Vec::new();
         let mut seen = BTreeSet::new();

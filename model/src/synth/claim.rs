@@ -13,126 +13,24 @@ use crate::codes;
 use crate::json::Value;
 use crate::views::*;
 
-/// The fields of a claim type's views, by level.
-struct Blueprint {
-    root: &'static [&'static FieldInfo],
-    line: &'static [&'static FieldInfo],
-    care_team: &'static [&'static FieldInfo],
-    diagnosis: &'static [&'static FieldInfo],
-    procedure: &'static [&'static FieldInfo],
-}
-
-fn blueprint(ty: ClaimType) -> Blueprint {
-    const NONE: &[&FieldInfo] = &[];
-    match ty {
-        ClaimType::Carrier => Blueprint {
-            root: CarrierClaim::FIELDS,
-            line: CarrierLine::FIELDS,
-            care_team: CarrierCareTeam::FIELDS,
-            diagnosis: CarrierDiagnosis::FIELDS,
-            procedure: NONE,
-        },
-        ClaimType::Dme => Blueprint {
-            root: DmeClaim::FIELDS,
-            line: DmeLine::FIELDS,
-            care_team: DmeCareTeam::FIELDS,
-            diagnosis: DmeDiagnosis::FIELDS,
-            procedure: NONE,
-        },
-        ClaimType::Hha => Blueprint {
-            root: HhaClaim::FIELDS,
-            line: HhaLine::FIELDS,
-            care_team: NONE,
-            diagnosis: HhaDiagnosis::FIELDS,
-            procedure: NONE,
-        },
-        ClaimType::Hospice => Blueprint {
-            root: HospiceClaim::FIELDS,
-            line: HospiceLine::FIELDS,
-            care_team: NONE,
-            diagnosis: HospiceDiagnosis::FIELDS,
-            procedure: NONE,
-        },
-        ClaimType::Inpatient => Blueprint {
-            root: InpatientClaim::FIELDS,
-            line: InpatientLine::FIELDS,
-            care_team: NONE,
-            diagnosis: InpatientDiagnosis::FIELDS,
-            procedure: InpatientProcedure::FIELDS,
-        },
-        ClaimType::Outpatient => Blueprint {
-            root: OutpatientClaim::FIELDS,
-            line: OutpatientLine::FIELDS,
-            care_team: NONE,
-            diagnosis: OutpatientDiagnosis::FIELDS,
-            procedure: OutpatientProcedure::FIELDS,
-        },
-        ClaimType::Pde => Blueprint {
-            root: PdeClaim::FIELDS,
-            line: PdeLine::FIELDS,
-            care_team: NONE,
-            diagnosis: NONE,
-            procedure: NONE,
-        },
-        ClaimType::Snf => Blueprint {
-            root: SnfClaim::FIELDS,
-            line: SnfLine::FIELDS,
-            care_team: NONE,
-            diagnosis: SnfDiagnosis::FIELDS,
-            procedure: SnfProcedure::FIELDS,
-        },
-    }
-}
-
 /// How long a claim of the type spans (days from its first to its last date of service).
 fn span_days(ty: ClaimType, dice: &mut Dice) -> i64 {
-    let (lo, hi) = match ty {
-        ClaimType::Carrier | ClaimType::Outpatient => (0, 2),
-        ClaimType::Dme => (0, 30),
-        ClaimType::Pde => (0, 0),
-        ClaimType::Inpatient => (2, 14),
-        ClaimType::Snf => (5, 40),
-        ClaimType::Hha => (20, 60),
-        ClaimType::Hospice => (14, 90),
-    };
+    let (lo, hi) = ty.info().synthetic.span_days;
     dice.range(lo, hi) as i64
 }
 
 /// The NCH claim type code of the claim type (the codebook's `nch_clm_type_cd`).
 fn nch_claim_type(ty: ClaimType, dice: &mut Dice) -> Option<&'static str> {
-    Some(match ty {
-        ClaimType::Carrier => *dice.pick(&["71", "72"]),
-        ClaimType::Dme => *dice.pick(&["81", "82"]),
-        ClaimType::Hha => "10",
-        ClaimType::Hospice => "50",
-        ClaimType::Inpatient => "60",
-        ClaimType::Outpatient => "40",
-        ClaimType::Snf => "20",
-        ClaimType::Pde => return None,
-    })
-}
-
-/// The FHIR `ex-claimtype` of the claim type: code and display.
-fn fhir_claim_type(ty: ClaimType) -> (&'static str, &'static str) {
-    match ty {
-        ClaimType::Carrier | ClaimType::Dme => ("professional", "Professional"),
-        ClaimType::Pde => ("pharmacy", "Pharmacy"),
-        _ => ("institutional", "Institutional"),
-    }
-}
-
-/// The Coverage (Medicare part) that pays the claim type.
-fn coverage_part(ty: ClaimType) -> &'static str {
-    match ty {
-        ClaimType::Carrier | ClaimType::Dme | ClaimType::Outpatient => "part-b",
-        ClaimType::Pde => "part-d",
-        _ => "part-a",
+    match ty.info().synthetic.nch_claim_types {
+        [] => None,
+        [code] => Some(code),
+        codes => Some(*dice.pick(codes)),
     }
 }
 
 /// Makes claim number `n` of `person`, of type `ty`, as a JSON object.
 pub(super) fn claim(dice: &mut Dice, person: &Person, ty: ClaimType, n: u64) -> Obj {
-    let bp = blueprint(ty);
+    let bp = ty.fields();
     let span = span_days(ty, dice);
     let last_start = person.claims_until - Duration::days(span);
     let from = dice.date_between(person.claims_from, last_start.max(person.claims_from));
@@ -149,10 +47,9 @@ pub(super) fn claim(dice: &mut Dice, person: &Person, ty: ClaimType, n: u64) -> 
     for info in bp.root {
         fields::place(&mut eob, info, &mut scene);
     }
-    let lines = match ty {
-        ClaimType::Pde => 1,
-        ClaimType::Inpatient | ClaimType::Snf => scene.dice.range(2, 6),
-        _ => scene.dice.range(1, 4),
+    let lines = match ty.info().synthetic.lines {
+        (lo, hi) if lo == hi => lo,
+        (lo, hi) => scene.dice.range(lo, hi),
     };
     for _ in 0..lines {
         let mut item = Obj::new();
@@ -199,7 +96,7 @@ pub(super) fn claim(dice: &mut Dice, person: &Person, ty: ClaimType, n: u64) -> 
     link_lines(&mut eob, dice, ty);
     service_dates(&mut eob, dice, ty, from, thru);
     contained(&mut eob, person);
-    amounts(&mut eob, &bp, dice, ty);
+    amounts(&mut eob, bp, dice, ty);
     tree::order_periods(&mut eob);
     eob
 }
@@ -239,7 +136,7 @@ fn core_elements(eob: &mut Obj, dice: &mut Dice, person: &Person, ty: ClaimType,
         _ => Vec::new(),
     };
     codings.push(tree::coding(EOB_TYPE_SYSTEM, ty.code(), None));
-    let (code, display) = fhir_claim_type(ty);
+    let (code, display) = ty.info().synthetic.fhir_claim_type;
     codings.push(tree::coding("http://hl7.org/fhir/ex-claimtype", code, Some(display)));
     codings.extend(placed.into_iter().filter(|c| match c {
         Value::Object(m) => !matches!(
@@ -268,7 +165,7 @@ fn core_elements(eob: &mut Obj, dice: &mut Dice, person: &Person, ty: ClaimType,
         period(eob, "hospitalization");
     }
     let coverage = tree::child(tree::child(eob, "insurance"), "coverage");
-    tree::set(coverage, "reference", tree::s(format!("Coverage/{}-{}", coverage_part(ty), person.bene_id)));
+    tree::set(coverage, "reference", tree::s(format!("Coverage/{}-{}", ty.info().synthetic.coverage, person.bene_id)));
 }
 
 /// `sequence` 1, 2, ... on every entry of the elements that are numbered.
@@ -295,10 +192,10 @@ fn sequences(eob: &mut Obj, element: &'static str) -> Vec<u64> {
 /// Each line points at a care team member and (for claims with diagnoses) at diagnoses.
 fn link_lines(eob: &mut Obj, dice: &mut Dice, ty: ClaimType) {
     let care_team = sequences(eob, "careTeam");
-    // Only the professional claims' profiles let lines point at diagnoses.
-    let diagnoses = match ty {
-        ClaimType::Carrier | ClaimType::Dme => sequences(eob, "diagnosis"),
-        _ => Vec::new(),
+    // Only the professional claims' lines point at diagnoses.
+    let diagnoses = match ty.info().synthetic.lines_link_diagnoses {
+        true => sequences(eob, "diagnosis"),
+        false => Vec::new(),
     };
     for item in tree::entries(eob, "item") {
         if !care_team.is_empty() {
@@ -402,71 +299,12 @@ fn contained(eob: &mut Obj, person: &Person) {
     }
 }
 
-/// Writes `cents` as the amount of `variable` in `obj`, where the blueprint has the variable.
-fn put_amount(obj: &mut Obj, fields: &[&'static FieldInfo], variable: &str, cents: u64) {
-    let Some(info) = fields.iter().find(|f| f.variable == variable) else { return };
+/// Writes `cents` as the amount of the field `info` in `obj`.
+fn put_amount(obj: &mut Obj, info: &'static FieldInfo, cents: u64) {
     let Some(last) = info.steps.last().filter(|s| s.ty == "Decimal") else { return };
     let parent = tree::locate(obj, info.steps, 2000, &fields::display_of);
     tree::set(parent, last.name, tree::n(values::money_text(cents)));
 }
-
-/// What part of a line's cost a variable carries.
-#[derive(Debug, Clone, Copy)]
-enum Cost {
-    Submitted,
-    Allowed,
-    /// Submitted but not allowed.
-    NotAllowed,
-    /// Paid by Medicare (by the Part D plan, for a prescription).
-    Paid,
-    Deductible,
-    Coinsurance,
-    /// Paid by the beneficiary (a prescription's copay).
-    Beneficiary,
-    /// The Part D low-income subsidy.
-    LowIncome,
-    /// Nothing (other payers, in generated data).
-    Zero,
-}
-
-/// The cost variables of carrier and DME lines.
-const PART_B_LINE: &[(&str, Cost)] = &[
-    ("line_sbmtd_chrg_amt", Cost::Submitted),
-    ("line_alowd_chrg_amt", Cost::Allowed),
-    ("line_prmry_alowd_chrg_amt", Cost::Allowed),
-    ("line_nch_pmt_amt", Cost::Paid),
-    ("line_prvdr_pmt_amt", Cost::Paid),
-    ("line_bene_pmt_amt", Cost::Zero),
-    ("line_bene_ptb_ddctbl_amt", Cost::Deductible),
-    ("line_coinsrnc_amt", Cost::Coinsurance),
-    ("line_bene_prmry_pyr_pd_amt", Cost::Zero),
-];
-
-/// The cost variables of institutional revenue center lines.
-const REVENUE_CENTER_LINE: &[(&str, Cost)] = &[
-    ("rev_cntr_tot_chrg_amt", Cost::Submitted),
-    ("rev_cntr_ncvrd_chrg_amt", Cost::NotAllowed),
-    ("rev_cntr_rate_amt", Cost::Allowed),
-    ("rev_cntr_pmt_amt_amt", Cost::Paid),
-    ("rev_cntr_prvdr_pmt_amt", Cost::Paid),
-    ("rev_cntr_bene_pmt_amt", Cost::Zero),
-    ("rev_cntr_cash_ddctbl_amt", Cost::Deductible),
-    ("rev_cntr_coinsrnc_wge_adjstd_c", Cost::Coinsurance),
-];
-
-/// The cost variables of a prescription: the total splits between the plan, the beneficiary
-/// and the low-income subsidy, all below the out-of-pocket threshold.
-const PDE_LINE: &[(&str, Cost)] = &[
-    ("tot_rx_cst_amt", Cost::Submitted),
-    ("ptnt_pay_amt", Cost::Beneficiary),
-    ("lics_amt", Cost::LowIncome),
-    ("cvrd_d_plan_pd_amt", Cost::Paid),
-    ("ncvrd_plan_pd_amt", Cost::Zero),
-    ("othr_troop_amt", Cost::Zero),
-    ("plro_amt", Cost::Zero),
-    ("gdc_blw_oopt_amt", Cost::Submitted),
-    ("gdc_abv_oopt_amt", Cost::Zero),
-];
 
 /// One line's costs, in cents.
 struct LineCost {
@@ -504,42 +342,62 @@ impl LineCost {
         LineCost { submitted, allowed, paid, deductible, coinsurance, beneficiary: 0, low_income: 0 }
     }
 
-    fn get(&self, cost: Cost) -> u64 {
-        match cost {
-            Cost::Submitted => self.submitted,
-            Cost::Allowed => self.allowed,
-            Cost::NotAllowed => self.submitted - self.allowed,
-            Cost::Paid => self.paid,
-            Cost::Deductible => self.deductible,
-            Cost::Coinsurance => self.coinsurance,
-            Cost::Beneficiary => self.beneficiary,
-            Cost::LowIncome => self.low_income,
-            Cost::Zero => 0,
+    /// The amount of `role`, in cents; other payers pay nothing in generated data, all of a
+    /// drug's cost is below the out-of-pocket threshold, and a revenue center's rate is its
+    /// charge per unit (`units`, at least one).
+    fn get(&self, role: CostRole, units: u64) -> u64 {
+        match role {
+            CostRole::Submitted | CostRole::BelowOutOfPocketThreshold => self.submitted,
+            // Allowed amounts only carrier and DME lines have; the institutional lines' is the
+            // covered charge.
+            CostRole::Allowed | CostRole::PrimaryPayerAllowed => self.allowed,
+            CostRole::NotCovered => self.submitted - self.allowed,
+            CostRole::Rate => self.submitted / units.max(1),
+            CostRole::MedicarePaid | CostRole::ProviderPaid => self.paid,
+            CostRole::Deductible => self.deductible,
+            CostRole::Coinsurance => self.coinsurance,
+            CostRole::BeneficiaryPaid => self.beneficiary,
+            CostRole::LowIncomeSubsidy => self.low_income,
+            CostRole::PrimaryPayerPaid
+            | CostRole::NotCoveredPlanPaid
+            | CostRole::OtherTroop
+            | CostRole::OtherPayerReduction
+            | CostRole::AboveOutOfPocketThreshold => 0,
         }
     }
 }
 
 /// Line amounts that add up: allowed ≤ submitted, Medicare paid + deductible + coinsurance =
-/// allowed, and the claim's payment the sum of the line payments (Part B and the institutional
-/// claims paid by line); PDE costs split between the plan, the beneficiary and the low-income
-/// subsidy.
-fn amounts(eob: &mut Obj, bp: &Blueprint, dice: &mut Dice, ty: ClaimType) {
-    let table = match ty {
-        ClaimType::Carrier | ClaimType::Dme => PART_B_LINE,
-        ClaimType::Pde => PDE_LINE,
-        _ => REVENUE_CENTER_LINE,
-    };
-    let (mut paid_total, mut charged_total) = (0, 0);
+/// allowed, and each claim-level amount the sum of its role's line amounts (the claim's payment
+/// the sum of the line payments, its total charge the sum of the line charges); PDE costs split
+/// between the plan, the beneficiary and the low-income subsidy. Which variable carries which
+/// amount is the claim type's cost fields ([`ClaimFields::costs`]).
+fn amounts(eob: &mut Obj, bp: &ClaimFields, dice: &mut Dice, ty: ClaimType) {
+    let (lines, claim): (Vec<&CostField>, Vec<&CostField>) = bp.costs.iter().partition(|c| c.field.level == "item");
+    // The claim's amounts add up every line's, whether or not the lines carry that amount.
+    let mut totals = vec![0; claim.len()];
     for item in tree::entries(eob, "item") {
         let cost = LineCost::draw(dice, ty);
-        for (variable, part) in table {
-            put_amount(item, bp.line, variable, cost.get(*part));
+        let units = units(item);
+        for c in &lines {
+            put_amount(item, c.field, cost.get(c.role, units));
         }
-        paid_total += cost.paid;
-        charged_total += cost.submitted;
+        for (total, c) in totals.iter_mut().zip(&claim) {
+            *total += cost.get(c.role, units);
+        }
     }
-    if ty != ClaimType::Pde {
-        put_amount(eob, bp.root, "clm_pmt_amt", paid_total);
-        put_amount(eob, bp.root, "clm_tot_chrg_amt", charged_total);
+    for (total, c) in totals.into_iter().zip(&claim) {
+        put_amount(eob, c.field, total);
+    }
+}
+
+/// The units of service of a line (`quantity.value`), if it has a whole number of them.
+fn units(item: &Obj) -> u64 {
+    match tree::get(item, "quantity") {
+        Some(Value::Object(q)) => match tree::get(q, "value") {
+            Some(Value::Number(n)) => n.parse().unwrap_or(1),
+            _ => 1,
+        },
+        _ => 1,
     }
 }

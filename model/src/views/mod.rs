@@ -5,7 +5,9 @@
 //! `BeneficiaryCoverage`) and per level (`CarrierLine`, `InpatientDiagnosis`, ...), generated from
 //! the data dictionary and the served-data errata (`coding-systems/errata/`). Accessors return
 //! decoded values: [`crate::Coded`] for coded variables, the typed `Money`, `Quantity`,
-//! `Identifier`, dates. [`ClaimView`] classifies an `ExplanationOfBenefit` by its claim type.
+//! `Identifier`, dates. [`ClaimView`] classifies an `ExplanationOfBenefit` by its claim type;
+//! it, [`ClaimLine`], [`CostRole`] and [`ClaimFields`] are generated from the claim-type table
+//! (`coding-systems/errata/claim-types.json`).
 pub mod support;
 mod tasks;
 mod unmapped;
@@ -22,74 +24,55 @@ pub use unmapped::{bluebutton_urls, unmapped, UrlOccurrence};
 use crate::claim_type::ClaimType;
 use crate::resources::ExplanationOfBenefit;
 
-/// An `ExplanationOfBenefit` seen through the profile of its claim type.
-#[derive(Debug, Clone, Copy)]
-pub enum ClaimView<'a> {
-    Carrier(CarrierClaim<'a>),
-    Dme(DmeClaim<'a>),
-    Hha(HhaClaim<'a>),
-    Hospice(HospiceClaim<'a>),
-    Inpatient(InpatientClaim<'a>),
-    Outpatient(OutpatientClaim<'a>),
-    Pde(PdeClaim<'a>),
-    Snf(SnfClaim<'a>),
-}
-
 impl<'a> ClaimView<'a> {
     /// The view of `eob`'s claim type ([`ClaimType::of`]), if it has one.
     pub fn of(eob: &'a ExplanationOfBenefit<'a>) -> Option<ClaimView<'a>> {
-        Some(match ClaimType::of(eob)? {
-            ClaimType::Carrier => ClaimView::Carrier(CarrierClaim(eob)),
-            ClaimType::Dme => ClaimView::Dme(DmeClaim(eob)),
-            ClaimType::Hha => ClaimView::Hha(HhaClaim(eob)),
-            ClaimType::Hospice => ClaimView::Hospice(HospiceClaim(eob)),
-            ClaimType::Inpatient => ClaimView::Inpatient(InpatientClaim(eob)),
-            ClaimType::Outpatient => ClaimView::Outpatient(OutpatientClaim(eob)),
-            ClaimType::Pde => ClaimView::Pde(PdeClaim(eob)),
-            ClaimType::Snf => ClaimView::Snf(SnfClaim(eob)),
-        })
-    }
-
-    /// The claim type.
-    pub fn claim_type(&self) -> ClaimType {
-        match self {
-            ClaimView::Carrier(_) => ClaimType::Carrier,
-            ClaimView::Dme(_) => ClaimType::Dme,
-            ClaimView::Hha(_) => ClaimType::Hha,
-            ClaimView::Hospice(_) => ClaimType::Hospice,
-            ClaimView::Inpatient(_) => ClaimType::Inpatient,
-            ClaimView::Outpatient(_) => ClaimType::Outpatient,
-            ClaimView::Pde(_) => ClaimType::Pde,
-            ClaimView::Snf(_) => ClaimType::Snf,
-        }
-    }
-
-    /// Every Medicare field present in the claim, at every level.
-    pub fn all_fields(&self) -> Vec<LocatedField> {
-        match self {
-            ClaimView::Carrier(v) => v.all_fields(),
-            ClaimView::Dme(v) => v.all_fields(),
-            ClaimView::Hha(v) => v.all_fields(),
-            ClaimView::Hospice(v) => v.all_fields(),
-            ClaimView::Inpatient(v) => v.all_fields(),
-            ClaimView::Outpatient(v) => v.all_fields(),
-            ClaimView::Pde(v) => v.all_fields(),
-            ClaimView::Snf(v) => v.all_fields(),
-        }
+        Some(ClaimView::of_type(ClaimType::of(eob)?, eob))
     }
 
     /// The claim.
     pub fn eob(&self) -> &'a ExplanationOfBenefit<'a> {
-        match self {
-            ClaimView::Carrier(v) => v.0,
-            ClaimView::Dme(v) => v.0,
-            ClaimView::Hha(v) => v.0,
-            ClaimView::Hospice(v) => v.0,
-            ClaimView::Inpatient(v) => v.0,
-            ClaimView::Outpatient(v) => v.0,
-            ClaimView::Pde(v) => v.0,
-            ClaimView::Snf(v) => v.0,
-        }
+        self.inner()
+    }
+}
+
+/// The Medicare fields of a claim type's views, level by level (empty for a level the claim
+/// type has no fields on), and the fields that carry its costs: the synthetic data generator's
+/// blueprint of a claim, and what [`ClaimView::line_costs`] reads.
+#[derive(Debug)]
+pub struct ClaimFields {
+    pub claim_type: ClaimType,
+    /// The claim's fields (`CarrierClaim::FIELDS`).
+    pub root: &'static [&'static FieldInfo],
+    /// A line's (`item`) fields.
+    pub line: &'static [&'static FieldInfo],
+    pub care_team: &'static [&'static FieldInfo],
+    pub diagnosis: &'static [&'static FieldInfo],
+    pub procedure: &'static [&'static FieldInfo],
+    /// The fields that carry a cost, claim level first, then line level, in the order of the
+    /// claim-type table (`coding-systems/errata/claim-types.json`).
+    pub costs: &'static [CostField],
+}
+
+/// A field that carries a cost, and its role.
+#[derive(Debug)]
+pub struct CostField {
+    pub role: CostRole,
+    pub field: &'static FieldInfo,
+}
+
+impl ClaimType {
+    /// The claim type's fields by level and its cost fields.
+    pub fn fields(self) -> &'static ClaimFields {
+        &CLAIM_FIELDS[self as usize]
+    }
+}
+
+impl ClaimFields {
+    /// The field of `role` at `level` (`""` for the claim, `item` for a line), if the claim
+    /// type has one.
+    pub fn cost(&self, level: &str, role: CostRole) -> Option<&'static FieldInfo> {
+        self.costs.iter().find(|c| c.role == role && c.field.level == level).map(|c| c.field)
     }
 }
 

@@ -22,8 +22,10 @@ use super::*;
 
 /// What one claim line cost and who paid what, from its adjudications. Which adjudication
 /// stands for which amount depends on the claim type (carrier and DME lines have `line_*`
-/// amounts, institutional revenue centers `rev_cntr_*`, drug events the Part D amounts); an
-/// amount the claim type does not carry is `None`.
+/// amounts, institutional revenue centers `rev_cntr_*`, drug events the Part D amounts: the
+/// cost roles of `coding-systems/errata/claim-types.json`); an amount the claim type does not
+/// carry is `None` (no revenue center variable is an allowed charge: `rev_cntr_rate_amt` is a
+/// unit rate).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LineCosts<'a> {
     /// The line number (`item.sequence`).
@@ -52,92 +54,23 @@ fn sequence(item: &ExplanationOfBenefitItem<'_>) -> Option<u32> {
     item.sequence().map(|n| n.get())
 }
 
-/// The line costs of a carrier or DME claim view.
-macro_rules! part_b_line_costs {
-    ($claim:expr) => {
-        $claim
-            .lines()
+impl<'a> ClaimView<'a> {
+    /// The costs of every line of the claim: each amount is the line's variable of that
+    /// [`CostRole`] for the claim type (`coding-systems/errata/claim-types.json`).
+    pub fn line_costs(&self) -> Vec<LineCosts<'a>> {
+        self.lines()
+            .into_iter()
             .map(|l| LineCosts {
-                sequence: sequence(l.0),
-                submitted: amount(l.line_sbmtd_chrg_amt()),
-                allowed: amount(l.line_alowd_chrg_amt()),
-                medicare_paid: amount(l.line_nch_pmt_amt()),
-                provider_paid: amount(l.line_prvdr_pmt_amt()),
-                beneficiary_paid: amount(l.line_bene_pmt_amt()),
-                deductible: amount(l.line_bene_ptb_ddctbl_amt()),
-                coinsurance: amount(l.line_coinsrnc_amt()),
+                sequence: sequence(l.inner()),
+                submitted: amount(l.cost(CostRole::Submitted)),
+                allowed: amount(l.cost(CostRole::Allowed)),
+                medicare_paid: amount(l.cost(CostRole::MedicarePaid)),
+                provider_paid: amount(l.cost(CostRole::ProviderPaid)),
+                beneficiary_paid: amount(l.cost(CostRole::BeneficiaryPaid)),
+                deductible: amount(l.cost(CostRole::Deductible)),
+                coinsurance: amount(l.cost(CostRole::Coinsurance)),
             })
             .collect()
-    };
-}
-
-impl<'a> ClaimView<'a> {
-    /// The costs of every line of the claim.
-    pub fn line_costs(&self) -> Vec<LineCosts<'a>> {
-        match *self {
-            // Carrier and DME lines carry the same `line_*` amounts (on different view types).
-            ClaimView::Carrier(c) => part_b_line_costs!(c),
-            ClaimView::Dme(c) => part_b_line_costs!(c),
-            ClaimView::Outpatient(c) => c
-                .lines()
-                .map(|l| LineCosts {
-                    sequence: sequence(l.0),
-                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
-                    allowed: None,
-                    medicare_paid: amount(l.rev_cntr_pmt_amt_amt()),
-                    provider_paid: amount(l.rev_cntr_prvdr_pmt_amt()),
-                    beneficiary_paid: amount(l.rev_cntr_bene_pmt_amt()),
-                    deductible: amount(l.rev_cntr_cash_ddctbl_amt()),
-                    coinsurance: amount(l.rev_cntr_coinsrnc_wge_adjstd_c()),
-                })
-                .collect(),
-            ClaimView::Hospice(c) => c
-                .lines()
-                .map(|l| LineCosts {
-                    sequence: sequence(l.0),
-                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
-                    medicare_paid: amount(l.rev_cntr_pmt_amt_amt()),
-                    provider_paid: amount(l.rev_cntr_prvdr_pmt_amt()),
-                    beneficiary_paid: amount(l.rev_cntr_bene_pmt_amt()),
-                    ..LineCosts::default()
-                })
-                .collect(),
-            ClaimView::Hha(c) => c
-                .lines()
-                .map(|l| LineCosts {
-                    sequence: sequence(l.0),
-                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
-                    medicare_paid: amount(l.rev_cntr_pmt_amt_amt()),
-                    ..LineCosts::default()
-                })
-                .collect(),
-            ClaimView::Inpatient(c) => c
-                .lines()
-                .map(|l| LineCosts {
-                    sequence: sequence(l.0),
-                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
-                    ..LineCosts::default()
-                })
-                .collect(),
-            ClaimView::Snf(c) => c
-                .lines()
-                .map(|l| LineCosts {
-                    sequence: sequence(l.0),
-                    submitted: amount(l.rev_cntr_tot_chrg_amt()),
-                    ..LineCosts::default()
-                })
-                .collect(),
-            ClaimView::Pde(c) => c
-                .lines()
-                .map(|l| LineCosts {
-                    sequence: sequence(l.0),
-                    submitted: amount(l.tot_rx_cst_amt()),
-                    medicare_paid: amount(l.cvrd_d_plan_pd_amt()),
-                    beneficiary_paid: amount(l.ptnt_pay_amt()),
-                    ..LineCosts::default()
-                })
-                .collect(),
-        }
     }
 
     /// The diagnoses of the claim, with their ICD version and roles.

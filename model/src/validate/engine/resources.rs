@@ -13,7 +13,6 @@ use crate::validate::{terminology, version};
 /// The profile the Blue Button server claims for each resource it serves.
 pub(crate) const PATIENT_PROFILE: &str = "http://hl7.org/fhir/StructureDefinition/bluebutton-patient-claim";
 pub(crate) const COVERAGE_PROFILE: &str = "http://hl7.org/fhir/StructureDefinition/bluebutton-coverage";
-const CLAIM_PROFILE: (&str, &str) = ("http://hl7.org/fhir/StructureDefinition/bluebutton-", "-claim");
 
 /// How a nested resource is reached.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -92,7 +91,7 @@ impl Engine {
             "Patient" => PATIENT_PROFILE.to_string(),
             "Coverage" => COVERAGE_PROFILE.to_string(),
             "ExplanationOfBenefit" => match claim_type(members) {
-                Some(t) => format!("{}{}{}", CLAIM_PROFILE.0, t.as_str(), CLAIM_PROFILE.1),
+                Some(t) => t.profile().to_string(),
                 None => {
                     self.push(
                         Severity::Warning,
