@@ -29,9 +29,9 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::errata::{Change, Erratum};
-use super::tree::MANY;
-use super::{Structure, Tables};
 use crate::catalog::{Field, Filter, Level};
+use crate::validation::tree::MANY;
+use crate::validation::{Inputs, Structure, Tables};
 
 /// The recorded element facts, relative to the workspace root.
 pub const RECORDED_FILE: &str = "profiles/recorded/elements.json";
@@ -360,7 +360,7 @@ impl Tables {
 
     /// Derives the served verdict of every IG restriction and applies the derived ones (as
     /// errata rows with their evidence, appended to `self.errata`); returns every verdict.
-    pub(super) fn derive_served(&mut self, inputs: &super::Inputs<'_>, recorded: &Recorded) -> Vec<Verdict> {
+    pub(crate) fn derive_served(&mut self, inputs: &Inputs<'_>, recorded: &Recorded) -> Vec<Verdict> {
         let blank_of = inputs.blank_of;
         let placements = self.placements(inputs.fields, &inputs.claim_profiles);
         let by_node = self.recorded_by_node(recorded);

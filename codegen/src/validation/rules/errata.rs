@@ -27,6 +27,10 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::validation::ir::{Structure, Tables};
+use crate::validation::tree::{Availability, Fixed, Node};
+use crate::validation::Inputs;
+
 /// One erratum: which elements, what changes, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "Written")]
@@ -134,7 +138,9 @@ impl TryFrom<Written> for Erratum {
                 none(w.value_set.is_some(), "valueSet")?;
                 let n = match &w.value {
                     Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-                    Some(serde_json::Value::String(s)) if s == "*" && w.change == "max" => Some(super::tree::MANY),
+                    Some(serde_json::Value::String(s)) if s == "*" && w.change == "max" => {
+                        Some(crate::validation::tree::MANY)
+                    }
                     _ => None,
                 }
                 .ok_or_else(|| err("`value` must be a cardinality (a number, or \"*\" for max)"))?;
@@ -251,6 +257,143 @@ impl Erratum {
     }
 }
 
+impl Tables {
+    pub(crate) fn apply_errata(&mut self, inputs: &Inputs<'_>) -> Result<(), String> {
+        self.errata_matches = vec![0; self.errata.len()];
+        for i in 0..self.errata.len() {
+            let e = self.errata[i].clone();
+            let selected: Vec<Structure> =
+                self.structures.iter().filter(|s| e.selects_profile(&s.url)).cloned().collect();
+            let mut matched = 0;
+            match &e.change {
+                Change::Restore => {
+                    for s in &selected {
+                        matched += self.restore(s, &e, i)?;
+                    }
+                }
+                Change::CodeSystems => {
+                    for v in &mut self.value_sets {
+                        let systems: Vec<Option<String>> =
+                            v.value_set.includes.iter().map(|inc| (inputs.variable_of_system)(&inc.system)).collect();
+                        if let [Some(variable)] = systems.as_slice() {
+                            v.served_variable = Some(variable.clone());
+                            matched += 1;
+                        }
+                    }
+                }
+                _ => {
+                    for s in &selected {
+                        for n in self.nodes_of(s.root) {
+                            if !e.selects_element(&self.arena.nodes[n].id) {
+                                continue;
+                            }
+                            if self.change(n, s, &e, i, inputs)? {
+                                matched += 1;
+                                self.arena.nodes[n].served.errata.push(i);
+                            }
+                        }
+                    }
+                }
+            }
+            if matched == 0 {
+                return Err(format!("{}: erratum `{}` selects nothing", FILE, e.rule));
+            }
+            self.errata_matches[i] = matched;
+        }
+        Ok(())
+    }
+
+    /// Applies one element erratum; whether it changed anything.
+    fn change(&mut self, n: usize, s: &Structure, e: &Erratum, i: usize, inputs: &Inputs<'_>) -> Result<bool, String> {
+        let node = &mut self.arena.nodes[n];
+        match &e.change {
+            &Change::Min(min) => {
+                if min == node.served.min.unwrap_or(node.min) {
+                    return Ok(false);
+                }
+                node.served.min = Some(min);
+            }
+            &Change::Max(max) => {
+                if max == node.served.max.unwrap_or(node.max) {
+                    return Ok(false);
+                }
+                node.served.max = Some(max);
+            }
+            Change::Deviation | Change::ContentDeviation(_) => node.served.deviation = Some(i),
+            Change::Binding(vs) => node.served.value_set = Some(vs.clone()),
+            Change::Types(codes) => {
+                let current: Vec<&str> = node.types.iter().map(|t| t.code.as_str()).collect();
+                if current == codes.iter().map(String::as_str).collect::<Vec<_>>() {
+                    return Ok(false);
+                }
+                node.served.types = Some(codes.clone());
+            }
+            Change::ExtensionUrls => {
+                let mut changed = false;
+                // An extension definition's own url is its canonical URL, whatever it fixes
+                // (`bluebutton-patient-race-extension` fixes `StructureDefinition/PatientRace`).
+                if s.type_ == "Extension" && s.ig && node.id == "Extension.url" {
+                    if let Some(served) = (inputs.served_url)(&s.url) {
+                        node.served.fixed = Some(Fixed {
+                            type_suffix: "Uri".into(),
+                            json: serde_json::Value::from(served).to_string(),
+                        });
+                        return Ok(true);
+                    }
+                }
+                if let Some(served) = node.url.as_deref().and_then(|u| (inputs.served_url)(u)) {
+                    node.served.url = Some(served);
+                    changed = true;
+                }
+                let fixed_url =
+                    node.fixed.as_ref().filter(|f| f.type_suffix == "Uri").and_then(|f| {
+                        serde_json::from_str::<String>(&f.json).ok().and_then(|u| (inputs.served_url)(&u))
+                    });
+                if let Some(served) = fixed_url {
+                    node.served.fixed =
+                        Some(Fixed { type_suffix: "Uri".into(), json: serde_json::Value::from(served).to_string() });
+                    changed = true;
+                }
+                return Ok(changed);
+            }
+            Change::Restore | Change::CodeSystems => {
+                return Err(format!("{}: `{}` changes no element", e.rule, e.change))
+            }
+        }
+        Ok(true)
+    }
+
+    /// Restores the base elements `e.elements` that profile `s` drops; how many.
+    fn restore(&mut self, s: &Structure, e: &Erratum, i: usize) -> Result<usize, String> {
+        let base_url = s.base.clone().ok_or_else(|| format!("{}: {} has no base", e.rule, s.url))?;
+        let base = self.structure(&base_url).ok_or_else(|| format!("{}: no base {base_url}", e.rule))?.root;
+        let mut restored = 0;
+        for id in &e.elements {
+            let from = self.arena.find_path(base, id).ok_or_else(|| format!("{}: {base_url} has no {id}", e.rule))?;
+            let parent_path = id.rsplit_once('.').map(|(p, _)| p).unwrap_or_default();
+            let parent = self
+                .arena
+                .find_path(s.root, parent_path)
+                .ok_or_else(|| format!("{}: {} has no {parent_path}", e.rule, s.url))?;
+            let name = self.arena.nodes[from].name.clone();
+            if self.arena.nodes[parent].children.iter().any(|&c| self.arena.nodes[c].name == name) {
+                return Err(format!("{}: {} does not drop {id}", e.rule, s.url));
+            }
+            let mut copy: Node = self.arena.nodes[from].clone();
+            copy.children.clear();
+            copy.slices.clear();
+            copy.content_ref = if self.arena.nodes[from].children.is_empty() { None } else { Some(from) };
+            copy.availability = Availability::Served;
+            copy.served.errata.push(i);
+            self.arena.nodes.push(copy);
+            let node = self.arena.nodes.len() - 1;
+            self.arena.nodes[parent].children.push(node);
+            restored += 1;
+        }
+        Ok(restored)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{glob, Change, Erratum};
@@ -264,7 +407,7 @@ mod tests {
     #[test]
     fn each_change_is_typed() {
         let e = parse(&format!(r#"{{"rule": "r", "change": "max", "value": "*", {AT}}}"#)).unwrap();
-        assert_eq!(e.change, Change::Max(super::super::tree::MANY));
+        assert_eq!(e.change, Change::Max(crate::validation::tree::MANY));
         let e = parse(&format!(r#"{{"rule": "r", "change": "min", "value": 0, {AT}}}"#)).unwrap();
         assert_eq!(e.change, Change::Min(0));
         let e = parse(&format!(r#"{{"rule": "r", "change": "types", "value": ["Coding"], {AT}}}"#)).unwrap();
