@@ -9,8 +9,8 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use super::ir::{
-    Access, Accessor, ClaimDispatch, Cost, Dispatch, FieldInfo, LevelView, OlderPlacement, PathFilter, PathStep, Place,
-    Returns, Select, Views,
+    Access, Accessor, ClaimDispatch, Cost, Dispatch, Docs, FieldInfo, LevelView, OlderPlacement, PathFilter, PathStep,
+    Place, Returns, Select, Views,
 };
 
 /// The runtime the generated views are written against: the modules and items they use, by
@@ -79,11 +79,11 @@ pub fn tokens(views: &Views) -> TokenStream {
     };
     for view in &views.views {
         for level in &view.levels {
-            tokens.extend(level_view(level));
+            tokens.extend(level_view(level, &views.docs));
         }
     }
     if let Some(d) = &views.dispatch {
-        tokens.extend(dispatch(d));
+        tokens.extend(dispatch(d, &views.docs));
     }
     for info in &views.infos {
         tokens.extend(field_info(info));
@@ -327,7 +327,7 @@ fn accessor(a: &Accessor) -> TokenStream {
 
 /// One level's view type: the newtype, its field list, its levels' entries (root), its
 /// accessors and the rows of the fields present.
-fn level_view(level: &LevelView) -> TokenStream {
+fn level_view(level: &LevelView, docs: &Docs) -> TokenStream {
     let support = path(RUNTIME.support);
     let name = ident(&level.name);
     let target = ident(&level.target);
@@ -344,9 +344,9 @@ fn level_view(level: &LevelView) -> TokenStream {
                 }
             }
         });
+        let doc = &docs.all_fields;
         quote! {
-            /// Every Medicare field present in the resource, at every level, with the entry
-            /// (`item`, 2) it was found in.
+            #(#[doc = #doc])*
             pub fn all_fields(&self) -> Vec<LocatedField> {
                 let #mutable out: Vec<LocatedField> =
                     self.fields().into_iter().map(|field| LocatedField { level: None, field }).collect();
@@ -386,13 +386,14 @@ fn level_view(level: &LevelView) -> TokenStream {
             }
         }
     });
+    let (field_list, fields) = (&docs.field_list, &docs.fields);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy)]
         pub struct #name<'a>(pub &'a #target<'a>);
 
         impl<'a> #name<'a> {
-            /// Every Medicare field this level can have, whether present or not.
+            #[doc = #field_list]
             pub const FIELDS: &'static [&'static FieldInfo] = &[#(&#infos),*];
 
             /// The underlying element.
@@ -402,7 +403,7 @@ fn level_view(level: &LevelView) -> TokenStream {
             #(#children)*
             #(#methods)*
             #all_fields
-            /// Every Medicare field present at this level, as displayable rows.
+            #[doc = #fields]
             pub fn fields(&self) -> Vec<FieldValue> {
                 let mut out = Vec::new();
                 #(#collects)*
@@ -494,8 +495,10 @@ fn cost_arm(enum_name: &str, variant: &Ident, costs: &[Cost], all_roles: usize) 
 /// The claim types' dispatch: the `CostRole` enum, the `ClaimView` and `ClaimLine` enums (one
 /// variant per claim type, over its root and line views) with their per-type matches, and
 /// `CLAIM_FIELDS`, each claim type's fields by level and its cost fields.
-fn dispatch(d: &Dispatch) -> TokenStream {
+fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
     let (views, claim_type) = (path(RUNTIME.views), path(RUNTIME.claim_type));
+    let amount = ident(&d.amount);
+    let (roles_doc, claim_all_fields) = (&docs.cost_roles, &docs.claim_all_fields);
     let resource = ident(&d.resource);
     let line_struct = ident(&d.line_struct);
     let role_idents: Vec<Ident> = d.roles.iter().map(|(r, _)| ident(r)).collect();
@@ -579,7 +582,7 @@ fn dispatch(d: &Dispatch) -> TokenStream {
 
                 /// The amount the line's claim type carries in `role`, if it has a variable
                 /// of that role at the line level and the line has the value.
-                pub fn cost(&self, role: CostRole) -> Option<&'a Money<'a>> {
+                pub fn cost(&self, role: CostRole) -> Option<&'a #amount<'a>> {
                     match self { #(#line_costs,)* }
                 }
             }
@@ -593,8 +596,7 @@ fn dispatch(d: &Dispatch) -> TokenStream {
         }
     });
     quote! {
-        /// What amount a cost variable carries (`coding-systems/errata/claim-types.json`): its
-        /// role in a claim's or a line's costs.
+        #(#[doc = #roles_doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum CostRole {
             #( #[doc = #role_docs] #role_idents, )*
@@ -622,7 +624,7 @@ fn dispatch(d: &Dispatch) -> TokenStream {
                 match self { #(#view_types,)* }
             }
 
-            /// Every Medicare field present in the claim, at every level.
+            #[doc = #claim_all_fields]
             pub fn all_fields(&self) -> Vec<LocatedField> {
                 match self { #(#all_fields,)* }
             }
@@ -634,7 +636,7 @@ fn dispatch(d: &Dispatch) -> TokenStream {
 
             /// The amount the claim type carries in `role` at the claim level, if it has a
             /// variable of that role there and the claim has the value.
-            pub fn cost(&self, role: CostRole) -> Option<&'a Money<'a>> {
+            pub fn cost(&self, role: CostRole) -> Option<&'a #amount<'a>> {
                 match self { #(#root_costs,)* }
             }
         }

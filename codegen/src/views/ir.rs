@@ -23,6 +23,24 @@ pub struct Views {
     pub infos: Vec<FieldInfo>,
     /// The claim types' dispatch, when the table has claim types.
     pub dispatch: Option<Dispatch>,
+    /// The rustdoc of the items every view (and the dispatch) has.
+    pub docs: Docs,
+}
+
+/// The rustdoc of the items every view and the dispatch have, in the project's words (each
+/// line with its leading space).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Docs {
+    /// A level's `FIELDS`: every field it can have.
+    pub field_list: String,
+    /// A level's `fields()`: the fields present.
+    pub fields: String,
+    /// The root view's `all_fields()`: the fields present at every level, one line each.
+    pub all_fields: Vec<String>,
+    /// The claim view enum's `all_fields()`.
+    pub claim_all_fields: String,
+    /// The cost role enum, one line each.
+    pub cost_roles: Vec<String>,
 }
 
 /// One profile's views.
@@ -277,6 +295,8 @@ pub struct Dispatch {
     pub line_struct: String,
     /// The rustdoc of the claim view enum.
     pub view_doc: String,
+    /// The struct the `cost(role)` methods return (`Money`).
+    pub amount: String,
     /// The cost roles (`MedicarePaid`) and their rustdoc, in the table's order.
     pub roles: Vec<(String, String)>,
     /// In the table's order.

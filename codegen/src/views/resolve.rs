@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
 use super::ir::{
-    Access, Accessor, Child, ClaimDispatch, ClaimOf, Cost, Dispatch, FieldInfo, LevelView, LineDispatch,
+    Access, Accessor, Child, ClaimDispatch, ClaimOf, Cost, Dispatch, Docs, FieldInfo, LevelView, LineDispatch,
     OlderPlacement, PathFilter, PathStep, Place, ReturnRule, Returns, Select, View, Views,
 };
 use super::EnumOf;
@@ -53,6 +53,23 @@ pub const MONEY: &str = "Money";
 /// The placeholder of a year in extension URLs (`…/mdcr_entlmt_buyin_ind_<year>`); an URL with
 /// it selects extensions of any year.
 pub const YEAR: &str = "<year>";
+
+/// The rustdoc of the items every view and the dispatch have.
+fn docs() -> Docs {
+    Docs {
+        field_list: " Every Medicare field this level can have, whether present or not.".into(),
+        fields: " Every Medicare field present at this level, as displayable rows.".into(),
+        all_fields: vec![
+            " Every Medicare field present in the resource, at every level, with the entry".into(),
+            " (`item`, 2) it was found in.".into(),
+        ],
+        claim_all_fields: " Every Medicare field present in the claim, at every level.".into(),
+        cost_roles: vec![
+            format!(" What amount a cost variable carries (`{}`): its", crate::claim_types::PATH),
+            " role in a claim's or a line's costs.".into(),
+        ],
+    }
+}
 
 /// A view to generate: a profile (claim type, Patient, Coverage).
 struct Spec<'c> {
@@ -642,7 +659,7 @@ pub fn resolve(
         views.push(view);
     }
     let dispatch = (!claim_types.claim_types.is_empty()).then(|| dispatch(claim_types, &views));
-    (Views { views, infos: infos.into_values().collect(), dispatch }, problems)
+    (Views { views, infos: infos.into_values().collect(), dispatch, docs: docs() }, problems)
 }
 
 /// The claim types' dispatch, from their views.
@@ -680,6 +697,7 @@ fn dispatch(claim_types: &ClaimTypes, views: &[View]) -> Dispatch {
         resource: claim_types.resource.clone(),
         line_struct: level_struct(&claim_types.resource, Level::Line),
         view_doc: format!(" A `{}` seen through the profile of its claim type.", claim_types.resource),
+        amount: MONEY.into(),
         roles: claim_types.roles.iter().map(|(r, m)| (r.clone(), format!(" {m}"))).collect(),
         claims,
     }
