@@ -397,43 +397,50 @@ fn write_level(f: &mut fmt::Formatter<'_>, level: &LevelView) -> fmt::Result {
     Ok(())
 }
 
-/// One resolved step: element, access, type, selection and whether values repeat from here.
+/// One resolved step: `element: rust access -> type`, whether the element repeats, what
+/// selects its entries, and whether the path gives several values from here on. Accesses
+/// read: `.f` a field, `.f(box)` through its box, `.f[..]` each entry, `.f.value` a
+/// primitive's value, `.f as E::V` one type of a choice.
 fn step_line(step: &PathStep) -> String {
     let access = match &step.access {
-        Access::One { field, boxed: true } => format!("box .{field}"),
+        Access::One { field, boxed: true } => format!(".{field}(box)"),
         Access::One { field, boxed: false } => format!(".{field}"),
-        Access::Each { field } => format!("each .{field}"),
-        Access::Value { field } => format!("value .{field}"),
-        Access::EachValue { field } => format!("each value .{field}"),
-        Access::Resource { field, as_fn } => format!("each .{field} {as_fn}()"),
+        Access::Each { field } => format!(".{field}[..]"),
+        Access::Value { field } => format!(".{field}.value"),
+        Access::EachValue { field } => format!(".{field}[..].value"),
+        Access::Resource { field, as_fn } => format!(".{field}[..].{as_fn}()"),
         Access::Choice { field, enum_name, variant, boxed } => {
-            format!("{}.{field} {enum_name}::{variant}", if *boxed { "box " } else { "" })
+            format!(".{field} as {enum_name}::{variant}{}", if *boxed { "(box)" } else { "" })
         }
-        Access::ChoiceValue { field, enum_name, variant } => format!("value .{field} {enum_name}::{variant}"),
+        Access::ChoiceValue { field, enum_name, variant } => format!(".{field} as {enum_name}::{variant}.value"),
     };
-    let mut line = format!("{} = {access}: {}", step.name, step.ty);
+    let mut line = format!("{}: {access} -> {}", step.name, step.ty);
     if step.many {
-        line.push_str(" many");
+        line.push_str(", many");
     }
-    for s in &step.selects {
-        line.push_str(&match s {
-            Select::UrlWithYear { prefix, suffix } => format!(" | url={prefix}<year>{suffix}"),
-            Select::Url(u) => format!(" | url={u}"),
-            Select::System(s) => format!(" | system={s}"),
+    let mut selects: Vec<String> = step
+        .selects
+        .iter()
+        .map(|s| match s {
+            Select::UrlWithYear { prefix, suffix } => format!("url={prefix}<year>{suffix}"),
+            Select::Url(u) => format!("url={u}"),
+            Select::System(s) => format!("system={s}"),
             Select::Coded { field, boxed_one, code, system } => format!(
-                " | .{field}{} has {}{code}",
+                ".{field}{} has {}{code}",
                 if *boxed_one { "(box)" } else { "" },
                 system.as_deref().map(|s| format!("{s}|")).unwrap_or_default()
             ),
             Select::HasExtension { url, code } => {
-                format!(" | extension {url}{}", code.as_deref().map(|c| format!("={c}")).unwrap_or_default())
+                format!("extension {url}{}", code.as_deref().map(|c| format!("={c}")).unwrap_or_default())
             }
-        });
-    }
-    for p in &step.filters {
-        if let PathFilter::ResourceType(t) = p {
-            line.push_str(&format!(" | resourceType={t}"));
-        }
+        })
+        .collect();
+    selects.extend(step.filters.iter().filter_map(|p| match p {
+        PathFilter::ResourceType(t) => Some(format!("resourceType={t}")),
+        _ => None,
+    }));
+    if !selects.is_empty() {
+        line.push_str(&format!(", where {}", selects.join(" and ")));
     }
     if step.repeats {
         line.push_str(" (repeats)");

@@ -480,10 +480,18 @@ fn accessor_doc(fields: &[Field], repeats: bool) -> String {
 fn view_doc(spec: &Spec, level: Level) -> String {
     match (level, spec.claim.map(|ct| &ct.def.dictionary)) {
         (Level::Root, Some(ct)) => format!(
-            " A {ct} claim: an `ExplanationOfBenefit` of claim type {ct}, with its Medicare fields by CCW variable name."
+            " A {ct} claim: an `{}` of claim type {ct}, with its Medicare fields by CCW variable name.",
+            spec.resource
         ),
-        (Level::Root, None) => format!(" A Blue Button `{}`, with its Medicare fields by CCW variable name.", spec.resource),
-        (other, _) => format!(" One `{}.{}` entry of a {} claim, with its Medicare fields.", spec.resource, other.element(), spec.prefix),
+        (Level::Root, None) => {
+            format!(" A Blue Button `{}`, with its Medicare fields by CCW variable name.", spec.resource)
+        }
+        (other, _) => format!(
+            " One `{}.{}` entry of a {} claim, with its Medicare fields.",
+            spec.resource,
+            other.element(),
+            spec.prefix
+        ),
     }
 }
 
