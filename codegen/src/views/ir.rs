@@ -1,7 +1,7 @@
 //! The view stage's intermediate representation: plain data describing the views to generate,
 //! printed by its `Display` impl for snapshot tests and `bluebutton-codegen check --views`.
 //! Built by [`super::resolve`] (where every Blue Button decision is taken), turned into Rust by
-//! [`super::emit`]. Nothing here knows about tokens.
+//! [`emit`](mod@super::emit). Nothing here knows about tokens.
 //!
 //! A [`View`] is one profile (a claim type, Patient, Coverage) with a [`LevelView`] per level
 //! it has fields on (the resource, its lines, ...). Each level has an [`Accessor`] per field

@@ -1,20 +1,20 @@
 //! Catalog + type IR + claim-type table → views IR. Every Blue Button decision of the view
 //! stage is taken here, as a rule that produces data:
 //!
-//! - **Which views** ([`beneficiary_views`], [`specs`]): one per claim type of the table, named
+//! - **Which views** ([`beneficiary_views`], `specs`): one per claim type of the table, named
 //!   after its variant, over the fields the data dictionary applies to it; then
 //!   `BeneficiaryPatient` and `BeneficiaryCoverage` over every Patient and Coverage field.
-//! - **Levels** ([`level_struct`], [`level_view_name`], [`child_method`], [`fields_slot`]): the
+//! - **Levels** ([`level_struct`], `level_view_name`, [`child_method`], [`fields_slot`]): the
 //!   resource and each repeating element its fields are on, each with a view type, the root
 //!   view's method listing its entries and its slot in the claim type's field lists.
-//! - **One accessor per place** ([`accessor_name`], [`distinct_name`]): variables at one place
+//! - **One accessor per place** (`accessor_name`, `distinct_name`): variables at one place
 //!   share an accessor, named after their family; a variable at two places of one level gets
 //!   the second accessor named after what tells the places apart.
 //! - **How many values** ([`SINGLE_UNLESS_SELECTED`]): a step into a repeating element gives
 //!   several values unless a filter selects one entry, except `coding`, which is "the coding".
 //! - **What is returned** ([`ReturnRule`], [`VALUE_OWNERS`]): by the leaf and the struct
 //!   holding it.
-//! - **Cost variables** ([`costs`]): each must have an accessor of its own returning one
+//! - **Cost variables** (`costs`): each must have an accessor of its own returning one
 //!   [`MONEY`].
 //!
 //! Fields that cannot be placed (a path that does not resolve in the model, older places that
