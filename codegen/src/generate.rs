@@ -54,6 +54,18 @@ pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<d
     Ok(inputs)
 }
 
+/// The views IR of `root`'s definitions, as [`generate_model`] builds it, and the fields that
+/// cannot be placed (for `bluebutton-codegen check --views` and tests).
+pub fn load_views(root: &Path) -> Result<(views::ir::Views, Vec<String>), Box<dyn std::error::Error>> {
+    let defs = Definitions::load(root)?;
+    let model = Model::build(&defs)?;
+    let systems = CodeSystems::load(root)?;
+    let catalog = Catalog::load(root)?;
+    let enum_of = |variable: &str| systems.variable(variable).and_then(|v| v.enum_name.clone());
+    let claim_types = ClaimTypes::load(root, &defs, &catalog)?;
+    Ok(views::resolve::resolve(&model, &catalog, &enum_of, &claim_types))
+}
+
 /// The validator's tables, as [`generate_model`] builds them (for `bluebutton-codegen check
 /// --validation` and tests).
 pub fn load_validation_tables(root: &Path) -> Result<Tables, Box<dyn std::error::Error>> {

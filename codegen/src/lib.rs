@@ -6,7 +6,8 @@
 //!   under `profiles/` and `coding-systems/`;
 //! - [`definitions`] loads those forms; each generator stage turns them into a plain-data IR
 //!   and emits Rust from it: [`types`] (types, fields, cardinalities, choices, profiles),
-//!   [`codes`] (the CMS code systems), [`views`] (an accessor per Medicare field);
+//!   [`codes`] (the CMS code systems), [`views`] (an accessor per Medicare field, its IR
+//!   printed by `check --views`);
 //!   [`validation`] turns the same definitions and the value sets into the validator's tables;
 //!   [`claim_types`] reads the claim-type table, the one place claim types and their cost
 //!   variables are written, for the claim type enum and the views' per-type dispatch.

@@ -3,7 +3,7 @@
 //! ```text
 //! bluebutton-codegen import [--shared DIR] [--out DIR]
 //! bluebutton-codegen generate --out DIR
-//! bluebutton-codegen check [--ir | --validation | --errata]
+//! bluebutton-codegen check [--ir | --views | --validation | --errata]
 //! ```
 //! Paths default to the workspace this binary was built from, so it works from any directory.
 //! `import` runs the importer (the `bluebutton-import` crate) and needs the `import` feature,
@@ -25,6 +25,10 @@ commands:
   check
       Load profiles/, build the IR and print what would be generated (the IR listing with
       --ir); exit 1 if the definitions cannot be turned into a model.
+  check --views
+      Print the views IR (every view and level, each accessor with its resolved path, return
+      type and the rule that chose it, the field statics and the claim-type dispatch); exit 1
+      if a field cannot be placed in the model.
   check --validation
       Print the validator's tables (every definition's element tree after the served errata
       and pruning, the value sets, the errata and what they changed).
@@ -137,6 +141,9 @@ fn check(args: &[String]) -> ExitCode {
         if flag == "--errata" {
             return check_validation(true);
         }
+        if flag == "--views" {
+            return check_views();
+        }
     }
     let print_ir = match args {
         [] => false,
@@ -165,6 +172,30 @@ fn check(args: &[String]) -> ExitCode {
                 model.profiles.len()
             );
             ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("check failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_views() -> ExitCode {
+    match bluebutton_codegen::generate::load_views(&workspace_root()) {
+        Ok((views, problems)) => {
+            print!("{views}");
+            let levels: usize = views.views.iter().map(|v| v.levels.len()).sum();
+            let accessors: usize = views.views.iter().flat_map(|v| &v.levels).map(|l| l.accessors.len()).sum();
+            println!(
+                "{} views, {levels} levels, {accessors} accessors, {} field statics",
+                views.views.len(),
+                views.infos.len()
+            );
+            if problems.is_empty() {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{} field(s) cannot be placed in the model:\n{}", problems.len(), problems.join("\n"));
+            ExitCode::FAILURE
         }
         Err(error) => {
             eprintln!("check failed: {error}");

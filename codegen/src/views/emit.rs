@@ -1,0 +1,650 @@
+//! Views IR → Rust (`views.rs`, included by the runtime as `crate::views::generated`). Only
+//! Rust is decided here: how a resolved path becomes an iterator pipeline, how an accessor
+//! with several places reports where it read, and the shape of the view types and of the
+//! claim dispatch. What to generate comes from the IR; the runtime items the code is written
+//! against are named once, in [`RUNTIME`].
+use std::str::FromStr;
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::ir::{
+    Access, Accessor, ClaimDispatch, Cost, Dispatch, Docs, FieldInfo, LevelView, OlderPlacement, PathFilter, PathStep,
+    Place, Returns, Select, Views,
+};
+
+/// The runtime the generated views are written against: the modules and items they use, by
+/// path from the model crate's root.
+pub struct Runtime {
+    /// Glob-imported for the model's types (`Money`, `ExplanationOfBenefit`, `Date`, ...).
+    pub model_modules: &'static [&'static str],
+    /// The views' runtime: `PathStep`, `PathFilter`, `Placement`, `ClaimFields`, `CostField`.
+    pub views: &'static str,
+    /// Its helpers: `FieldInfo`, `FieldValue`, `LocatedField` and the predicates `url_is`,
+    /// `url_with_year`, `text_is`, `has_coding`, `has_extension`.
+    pub support: &'static str,
+    /// The claim type enum generated from the claim-type table.
+    pub claim_type: &'static str,
+    /// A decoded code (`Coded<'a, E>` with `from_code`).
+    pub coded: &'static str,
+    /// The code enums.
+    pub codes: &'static str,
+}
+
+/// Where the model crate has the runtime.
+pub const RUNTIME: Runtime = Runtime {
+    model_modules: &["crate::types", "crate::resources", "crate::primitives"],
+    views: "crate::views",
+    support: "crate::views::support",
+    claim_type: "crate::claim_type::ClaimType",
+    coded: "crate::Coded",
+    codes: "crate::codes",
+};
+
+fn path(text: &str) -> TokenStream {
+    TokenStream::from_str(text).expect("a Rust path")
+}
+
+fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+/// `Some(#s)` or `None`.
+fn option(s: &Option<String>) -> TokenStream {
+    match s {
+        Some(s) => quote! { Some(#s) },
+        None => quote! { None },
+    }
+}
+
+/// `views.rs`, formatted; on failure the unformatted tokens and why they do not parse.
+pub fn emit(views: &Views) -> Result<String, (String, String)> {
+    let tokens = tokens(views);
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => Ok(prettyplease::unparse(&file)),
+        Err(e) => Err((tokens.to_string(), format!("generated views do not parse: {e}"))),
+    }
+}
+
+/// The tokens of `views.rs`: the imports, each view, the dispatch, the field statics.
+pub fn tokens(views: &Views) -> TokenStream {
+    let support = path(RUNTIME.support);
+    let modules = RUNTIME.model_modules.iter().map(|m| path(m));
+    let mut tokens = quote! {
+        #(
+            #[allow(unused_imports)]
+            use #modules::*;
+        )*
+        use #support::{FieldInfo, FieldValue, LocatedField};
+    };
+    for view in &views.views {
+        for level in &view.levels {
+            tokens.extend(level_view(level, &views.docs));
+        }
+    }
+    if let Some(d) = &views.dispatch {
+        tokens.extend(dispatch(d, &views.docs));
+    }
+    for info in &views.infos {
+        tokens.extend(field_info(info));
+    }
+    tokens
+}
+
+/// An iterator pipeline up to some step: its tokens and the predicate of its last filter, not
+/// yet applied (taking the first value then calls `find` with it, not `filter(..).next()`).
+struct Pipe {
+    tokens: TokenStream,
+    pending: Option<TokenStream>,
+}
+
+impl Pipe {
+    /// The whole iterator, the pending filter applied.
+    fn iter(&self) -> TokenStream {
+        let tokens = &self.tokens;
+        match &self.pending {
+            Some(p) => quote! { #tokens.filter(#p) },
+            None => tokens.clone(),
+        }
+    }
+
+    /// Its first value (an `Option`).
+    fn first(&self) -> TokenStream {
+        let tokens = &self.tokens;
+        match &self.pending {
+            Some(p) => quote! { #tokens.find(#p) },
+            None => quote! { #tokens.next() },
+        }
+    }
+
+    /// Whether it has a value (a `bool`).
+    fn any(&self) -> TokenStream {
+        let tokens = &self.tokens;
+        match &self.pending {
+            Some(p) => quote! { #tokens.any(#p) },
+            None => quote! { #tokens.next().is_some() },
+        }
+    }
+}
+
+/// The pipeline after each step of `path` (the start, `self.0`, first).
+fn pipes(path: &[PathStep]) -> Vec<Pipe> {
+    let mut out = vec![Pipe { tokens: quote! { std::iter::once(self.0) }, pending: None }];
+    for step in path {
+        let prev = out.last().expect("at least the start").iter();
+        let mut tokens = access(&prev, &step.access);
+        let mut pending = None;
+        for select in &step.selects {
+            if let Some(before) = pending.replace(predicate(select)) {
+                tokens = quote! { #tokens.filter(#before) };
+            }
+        }
+        out.push(Pipe { tokens, pending });
+    }
+    out
+}
+
+/// `prev` with one step's read of a field appended.
+fn access(prev: &TokenStream, access: &Access) -> TokenStream {
+    match access {
+        Access::One { field, boxed } => {
+            let f = ident(field);
+            if *boxed {
+                quote! { #prev.filter_map(|x| x.#f.as_deref()) }
+            } else {
+                quote! { #prev.filter_map(|x| x.#f.as_ref()) }
+            }
+        }
+        Access::Each { field } => {
+            let f = ident(field);
+            quote! { #prev.flat_map(|x| x.#f.iter()) }
+        }
+        Access::Value { field } => {
+            let f = ident(field);
+            quote! { #prev.filter_map(|x| x.#f.as_ref()?.value.as_ref()) }
+        }
+        Access::EachValue { field } => {
+            let f = ident(field);
+            quote! { #prev.flat_map(|x| x.#f.iter().filter_map(|p| p.value.as_ref())) }
+        }
+        Access::Resource { field, as_fn } => {
+            let (f, as_fn) = (ident(field), ident(as_fn));
+            quote! { #prev.flat_map(|x| x.#f.iter()).filter_map(|r| r.#as_fn()) }
+        }
+        Access::Choice { field, enum_name, variant, boxed } => {
+            let (f, en, var) = (ident(field), ident(enum_name), ident(variant));
+            let v = if *boxed {
+                quote! { &**v }
+            } else {
+                quote! { v }
+            };
+            quote! { #prev.filter_map(|x| match x.#f.as_ref()? { #en::#var(v) => Some(#v), _ => None }) }
+        }
+        Access::ChoiceValue { field, enum_name, variant } => {
+            let (f, en, var) = (ident(field), ident(enum_name), ident(variant));
+            quote! { #prev.filter_map(|x| match x.#f.as_ref()? { #en::#var(p) => p.value.as_ref(), _ => None }) }
+        }
+    }
+}
+
+/// A closure selecting entries.
+fn predicate(select: &Select) -> TokenStream {
+    let support = path(RUNTIME.support);
+    match select {
+        Select::UrlWithYear { prefix, suffix } => quote! {
+            |e| e.url.as_ref().is_some_and(|u| #support::url_with_year(u.as_str(), #prefix, #suffix))
+        },
+        Select::Url(url) => quote! { |e| #support::url_is(e, #url) },
+        Select::System(system) => quote! { |c| #support::text_is(c.system(), #system) },
+        Select::Coded { field, boxed_one, code, system } => {
+            let f = ident(field);
+            let codes = if *boxed_one {
+                quote! { x.#f.as_deref() }
+            } else {
+                quote! { x.#f.iter() }
+            };
+            let system = option(system);
+            quote! { |x| #support::has_coding(#codes, #code, #system) }
+        }
+        Select::HasExtension { url, code } => {
+            let code = option(code);
+            quote! { |x| #support::has_extension(&x.extension, #url, #code) }
+        }
+    }
+}
+
+/// The Rust type of what an accessor returns.
+fn returns(r: &Returns) -> TokenStream {
+    match r {
+        Returns::Coded { enum_name } => {
+            let (coded, codes, e) = (path(RUNTIME.coded), path(RUNTIME.codes), ident(enum_name));
+            quote! { #coded<'a, #codes::#e> }
+        }
+        Returns::Struct { name } | Returns::Primitive { rust: name, lifetime: true } => {
+            let name = ident(name);
+            quote! { &'a #name<'a> }
+        }
+        Returns::Primitive { rust, lifetime: false } => {
+            let name = ident(rust);
+            quote! { &'a #name }
+        }
+    }
+}
+
+/// One place's pipeline as an iterator, its first value and whether it has one.
+struct Ending {
+    tokens: TokenStream,
+    first: TokenStream,
+    any: TokenStream,
+}
+
+fn ending(place: &Place) -> Ending {
+    let pipes = pipes(&place.path);
+    let stage = &pipes[place.read];
+    let convert = match &place.returns {
+        Returns::Coded { .. } => {
+            let coded = path(RUNTIME.coded);
+            quote! { .map(|c| #coded::from_code(c.as_str())) }
+        }
+        _ => TokenStream::new(),
+    };
+    let (pipe, first) = (stage.iter(), stage.first());
+    Ending { tokens: quote! { #pipe #convert }, first: quote! { #first #convert }, any: stage.any() }
+}
+
+/// `#[doc]` attributes, one per line, so the output reads as `///` comments.
+fn doc_lines(doc: &str) -> TokenStream {
+    let lines = doc.split('\n');
+    quote! { #(#[doc = #lines])* }
+}
+
+/// An accessor: one place read as an `Option` or an iterator; several places read in order,
+/// through a `…_placed` twin that also says where the value was found.
+fn accessor(a: &Accessor) -> TokenStream {
+    let ret = returns(&a.returns);
+    let fname = ident(&a.name);
+    let placed_fname = format_ident!("{}_placed", a.name);
+    let doc = doc_lines(&a.doc);
+    let ends: Vec<Ending> = a.places.iter().map(ending).collect();
+    let pipes: Vec<&TokenStream> = ends.iter().map(|e| &e.tokens).collect();
+    let firsts: Vec<&TokenStream> = ends.iter().map(|e| &e.first).collect();
+    let locations: Vec<&str> = a.places.iter().map(|p| p.location.as_str()).collect();
+    let placed_doc = a.placed_doc.as_deref().unwrap_or_default();
+    match (ends.len(), a.repeats) {
+        (1, true) => {
+            let pipe = pipes[0];
+            quote! {
+                #doc
+                pub fn #fname(&self) -> impl Iterator<Item = #ret> + 'a {
+                    #pipe
+                }
+            }
+        }
+        (1, false) => {
+            let first = firsts[0];
+            quote! {
+                #doc
+                pub fn #fname(&self) -> Option<#ret> {
+                    #first
+                }
+            }
+        }
+        (_, false) => quote! {
+            #doc
+            pub fn #fname(&self) -> Option<#ret> {
+                self.#placed_fname().map(|(_, v)| v)
+            }
+            #[doc = #placed_doc]
+            pub fn #placed_fname(&self) -> Option<(&'static str, #ret)> {
+                #( if let Some(v) = #firsts { return Some((#locations, v)); } )*
+                None
+            }
+        },
+        (_, true) => {
+            let indices: Vec<usize> = (0..pipes.len()).collect();
+            let (first_pipe, rest) = pipes.split_first().expect("several");
+            let rest_indices = &indices[1..];
+            let count = pipes.len();
+            let anys = ends.iter().map(|e| &e.any);
+            quote! {
+                #doc
+                pub fn #fname(&self) -> impl Iterator<Item = #ret> + 'a {
+                    self.#placed_fname().1
+                }
+                #[doc = #placed_doc]
+                pub fn #placed_fname(&self) -> (&'static str, impl Iterator<Item = #ret> + 'a) {
+                    let at: usize = #( if #anys { #indices } else )* { 0 };
+                    let locations: [&'static str; #count] = [#(#locations),*];
+                    (
+                        locations[at],
+                        #first_pipe .filter(move |_| at == 0) #( .chain(#rest .filter(move |_| at == #rest_indices)) )*
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// One level's view type: the newtype, its field list, its levels' entries (root), its
+/// accessors and the rows of the fields present.
+fn level_view(level: &LevelView, docs: &Docs) -> TokenStream {
+    let support = path(RUNTIME.support);
+    let name = ident(&level.name);
+    let target = ident(&level.target);
+    let doc = &level.doc;
+    let methods = level.accessors.iter().map(accessor);
+    let all_fields = level.lists_all.then(|| {
+        let mutable = (!level.children.is_empty()).then(|| quote! { mut });
+        let children = level.children.iter().map(|c| {
+            let fname = ident(&c.method);
+            let element = &c.element;
+            quote! {
+                for (i, v) in self.#fname().enumerate() {
+                    out.extend(v.fields().into_iter().map(|field| LocatedField { level: Some((#element, i)), field }));
+                }
+            }
+        });
+        let doc = &docs.all_fields;
+        quote! {
+            #(#[doc = #doc])*
+            pub fn all_fields(&self) -> Vec<LocatedField> {
+                let #mutable out: Vec<LocatedField> =
+                    self.fields().into_iter().map(|field| LocatedField { level: None, field }).collect();
+                #(#children)*
+                out
+            }
+        }
+    });
+    let collects = level.accessors.iter().map(|a| {
+        let (fname, info) = (ident(&a.name), ident(&a.info));
+        let placed = format_ident!("{}_placed", a.name);
+        if a.places.len() > 1 && a.repeats {
+            quote! {
+                let (location, values) = self.#placed();
+                for v in values { out.push(#support::FieldValue::at(&#info, location, &v)); }
+            }
+        } else if a.places.len() > 1 {
+            quote! {
+                if let Some((location, v)) = self.#placed() { out.push(#support::FieldValue::at(&#info, location, &v)); }
+            }
+        } else if a.repeats {
+            quote! { for v in self.#fname() { out.push(#support::FieldValue::new(&#info, &v)); } }
+        } else {
+            quote! { if let Some(v) = self.#fname() { out.push(#support::FieldValue::new(&#info, &v)); } }
+        }
+    });
+    let infos = level.accessors.iter().map(|a| ident(&a.info));
+    let children = level.children.iter().map(|c| {
+        let child = ident(&c.view);
+        let fname = ident(&c.method);
+        let field = ident(&c.field);
+        let doc = &c.doc;
+        quote! {
+            #[doc = #doc]
+            pub fn #fname(&self) -> impl Iterator<Item = #child<'a>> + 'a {
+                self.0.#field.iter().map(#child)
+            }
+        }
+    });
+    let (field_list, fields) = (&docs.field_list, &docs.fields);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy)]
+        pub struct #name<'a>(pub &'a #target<'a>);
+
+        impl<'a> #name<'a> {
+            #[doc = #field_list]
+            pub const FIELDS: &'static [&'static FieldInfo] = &[#(&#infos),*];
+
+            /// The underlying element.
+            pub fn inner(&self) -> &'a #target<'a> {
+                self.0
+            }
+            #(#children)*
+            #(#methods)*
+            #all_fields
+            #[doc = #fields]
+            pub fn fields(&self) -> Vec<FieldValue> {
+                let mut out = Vec::new();
+                #(#collects)*
+                out
+            }
+        }
+    }
+}
+
+/// A path as the runtime's `PathStep` literals.
+fn path_steps(steps: &[PathStep]) -> Vec<TokenStream> {
+    let views = path(RUNTIME.views);
+    steps
+        .iter()
+        .map(|s| {
+            let filters = s.filters.iter().map(|f| match f {
+                PathFilter::Url(url) => quote! { #views::PathFilter::Url(#url) },
+                PathFilter::System(system) => quote! { #views::PathFilter::System(#system) },
+                PathFilter::Coded { element, many, code, system } => {
+                    let system = option(system);
+                    quote! { #views::PathFilter::Coded { element: #element, many: #many, code: #code, system: #system } }
+                }
+                PathFilter::ResourceType(t) => quote! { #views::PathFilter::ResourceType(#t) },
+                PathFilter::HasExtension { url, code } => {
+                    let code = option(code);
+                    quote! { #views::PathFilter::HasExtension { url: #url, code: #code } }
+                }
+            });
+            let (name, many, ty) = (&s.name, s.many, &s.ty);
+            quote! { #views::PathStep { name: #name, many: #many, ty: #ty, filters: &[#(#filters),*] } }
+        })
+        .collect()
+}
+
+fn older_placement(p: &OlderPlacement) -> TokenStream {
+    let views = path(RUNTIME.views);
+    let (location, versions, evidence) = (&p.location, &p.versions, &p.evidence);
+    let steps = path_steps(&p.path);
+    quote! {
+        #views::Placement {
+            location: #location,
+            versions: &[#(#versions),*],
+            evidence: #evidence,
+            steps: &[#(#steps),*],
+        }
+    }
+}
+
+/// A field's `FieldInfo` static.
+fn field_info(info: &FieldInfo) -> TokenStream {
+    let name = ident(&info.name);
+    let (variable, label, resource, level, location, url) =
+        (&info.variable, &info.label, &info.resource, &info.level, &info.location, &info.url);
+    let (variables, urls, applies_to) = (&info.variables, &info.urls, &info.applies_to);
+    let steps = path_steps(&info.path);
+    let older = info.older.iter().map(older_placement);
+    let current = info.current;
+    quote! {
+        pub static #name: FieldInfo = FieldInfo {
+            variable: #variable,
+            variables: &[#(#variables),*],
+            label: #label,
+            resource: #resource,
+            level: #level,
+            location: #location,
+            url: #url,
+            urls: &[#(#urls),*],
+            applies_to: &[#(#applies_to),*],
+            steps: &[#(#steps),*],
+            current: #current,
+            older: &[#(#older),*],
+        };
+    }
+}
+
+/// The arm of `enum_name::variant` in a `cost(role)` match: `match role { CostRole::A =>
+/// v.a(), ..., _ => None }` over `costs` (accessors of the variant's view), or `None`.
+fn cost_arm(enum_name: &str, variant: &Ident, costs: &[Cost], all_roles: usize) -> TokenStream {
+    let e = ident(enum_name);
+    if costs.is_empty() {
+        return quote! { #e::#variant(_) => None };
+    }
+    let roles = costs.iter().map(|c| ident(&c.role));
+    let accessors = costs.iter().map(|c| ident(&c.accessor));
+    let rest = (costs.len() < all_roles).then(|| quote! { _ => None, });
+    quote! { #e::#variant(v) => match role { #( CostRole::#roles => v.#accessors(), )* #rest } }
+}
+
+/// The claim types' dispatch: the `CostRole` enum, the `ClaimView` and `ClaimLine` enums (one
+/// variant per claim type, over its root and line views) with their per-type matches, and
+/// `CLAIM_FIELDS`, each claim type's fields by level and its cost fields.
+fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
+    let (views, claim_type) = (path(RUNTIME.views), path(RUNTIME.claim_type));
+    let amount = ident(&d.amount);
+    let (roles_doc, claim_all_fields) = (&docs.cost_roles, &docs.claim_all_fields);
+    let resource = ident(&d.resource);
+    let line_struct = ident(&d.line_struct);
+    let role_idents: Vec<Ident> = d.roles.iter().map(|(r, _)| ident(r)).collect();
+    let role_docs = d.roles.iter().map(|(_, doc)| doc);
+    let all_roles = role_idents.len();
+    let role_count = Literal::usize_unsuffixed(all_roles);
+    let mut view_variants = Vec::new();
+    let mut line_variants = Vec::new();
+    let mut of_type = Vec::new();
+    let mut view_types = Vec::new();
+    let mut all_fields = Vec::new();
+    let mut inner = Vec::new();
+    let mut root_costs = Vec::new();
+    let mut lines = Vec::new();
+    let mut line_types = Vec::new();
+    let mut line_inner = Vec::new();
+    let mut line_costs = Vec::new();
+    let mut fields = Vec::new();
+    for ClaimDispatch { variant, doc, root_view, root_costs: costs, line, fields: slots } in &d.claims {
+        let v = ident(variant);
+        let root_view = ident(root_view);
+        view_variants.push(quote! { #[doc = #doc] #v(#root_view<'a>) });
+        of_type.push(quote! { #claim_type::#v => ClaimView::#v(#root_view(resource)) });
+        view_types.push(quote! { ClaimView::#v(_) => #claim_type::#v });
+        all_fields.push(quote! { ClaimView::#v(c) => c.all_fields() });
+        inner.push(quote! { ClaimView::#v(c) => c.0 });
+        root_costs.push(cost_arm("ClaimView", &v, costs, all_roles));
+        match line {
+            Some(line) => {
+                let (line_view, doc) = (ident(&line.view), &line.doc);
+                line_variants.push(quote! { #[doc = #doc] #v(#line_view<'a>) });
+                lines.push(quote! { ClaimView::#v(c) => c.lines().map(ClaimLine::#v).collect() });
+                line_types.push(quote! { ClaimLine::#v(_) => #claim_type::#v });
+                line_inner.push(quote! { ClaimLine::#v(l) => l.0 });
+                line_costs.push(cost_arm("ClaimLine", &v, &line.costs, all_roles));
+            }
+            None => lines.push(quote! { ClaimView::#v(_) => Vec::new() }),
+        }
+        let slots = slots.iter().map(|(slot, view)| {
+            let slot = ident(slot);
+            match view {
+                Some(view) => {
+                    let view = ident(view);
+                    quote! { #slot: #view::FIELDS }
+                }
+                None => quote! { #slot: &[] },
+            }
+        });
+        let costs = costs.iter().chain(line.iter().flat_map(|l| &l.costs)).map(|c| {
+            let (role, info) = (ident(&c.role), ident(&c.info));
+            quote! { #views::CostField { role: CostRole::#role, field: &#info } }
+        });
+        fields.push(quote! {
+            #views::ClaimFields {
+                claim_type: #claim_type::#v,
+                #(#slots,)*
+                costs: &[#(#costs),*],
+            }
+        });
+    }
+    let count = Literal::usize_unsuffixed(d.claims.len());
+    let view_doc = &d.view_doc;
+    let line_enum = (!line_variants.is_empty()).then(|| {
+        quote! {
+            /// One line (`item`) of a claim, seen through the line view of its claim type.
+            #[derive(Debug, Clone, Copy)]
+            pub enum ClaimLine<'a> {
+                #(#line_variants,)*
+            }
+
+            impl<'a> ClaimLine<'a> {
+                /// The claim type of the line's claim.
+                pub fn claim_type(&self) -> #claim_type {
+                    match self { #(#line_types,)* }
+                }
+
+                /// The underlying element.
+                pub fn inner(&self) -> &'a #line_struct<'a> {
+                    match self { #(#line_inner,)* }
+                }
+
+                /// The amount the line's claim type carries in `role`, if it has a variable
+                /// of that role at the line level and the line has the value.
+                pub fn cost(&self, role: CostRole) -> Option<&'a #amount<'a>> {
+                    match self { #(#line_costs,)* }
+                }
+            }
+
+            impl<'a> ClaimView<'a> {
+                /// Each line of the claim, as a [`ClaimLine`].
+                pub fn lines(&self) -> Vec<ClaimLine<'a>> {
+                    match self { #(#lines,)* }
+                }
+            }
+        }
+    });
+    quote! {
+        #(#[doc = #roles_doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CostRole {
+            #( #[doc = #role_docs] #role_idents, )*
+        }
+
+        impl CostRole {
+            /// Every role.
+            pub const ALL: [CostRole; #role_count] = [#(CostRole::#role_idents),*];
+        }
+
+        #[doc = #view_doc]
+        #[derive(Debug, Clone, Copy)]
+        pub enum ClaimView<'a> {
+            #(#view_variants,)*
+        }
+
+        impl<'a> ClaimView<'a> {
+            /// `resource` seen as a claim of `claim_type` (whatever its own codings say).
+            pub fn of_type(claim_type: #claim_type, resource: &'a #resource<'a>) -> ClaimView<'a> {
+                match claim_type { #(#of_type,)* }
+            }
+
+            /// The claim type.
+            pub fn claim_type(&self) -> #claim_type {
+                match self { #(#view_types,)* }
+            }
+
+            #[doc = #claim_all_fields]
+            pub fn all_fields(&self) -> Vec<LocatedField> {
+                match self { #(#all_fields,)* }
+            }
+
+            /// The underlying resource.
+            pub fn inner(&self) -> &'a #resource<'a> {
+                match self { #(#inner,)* }
+            }
+
+            /// The amount the claim type carries in `role` at the claim level, if it has a
+            /// variable of that role there and the claim has the value.
+            pub fn cost(&self, role: CostRole) -> Option<&'a #amount<'a>> {
+                match self { #(#root_costs,)* }
+            }
+        }
+
+        #line_enum
+
+        /// Every claim type's fields by level and its cost fields, in the order of
+        /// `ClaimType::ALL`.
+        pub static CLAIM_FIELDS: [#views::ClaimFields; #count] = [#(#fields),*];
+    }
+}
