@@ -6,6 +6,7 @@
 //! numbers, read by the column names (`column::MIN`) and flag bits the generator emits with
 //! them, so the runtime cannot read a column the generator did not write there.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::finding::Target;
@@ -298,19 +299,16 @@ pub(crate) fn structure(url: &str) -> Option<&'static Structure> {
     STRUCTURES.binary_search_by(|s| s.url.cmp(url)).ok().map(|i| &STRUCTURES[i])
 }
 
-/// The core definition of a type or resource (`Patient`, `Coding`).
+/// The core definition of a type or resource (`Patient`, `Coding`). Asked for every complex
+/// value the validator walks, so it is a hash lookup, built once, rather than a search of the
+/// URL-sorted definitions.
 pub(crate) fn core(type_name: &str) -> Option<&'static Structure> {
     const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
-    STRUCTURES
-        .binary_search_by(|s| {
-            let rest = s.url.strip_prefix(CORE);
-            match rest {
-                Some(r) => r.cmp(type_name),
-                None => s.url.cmp(CORE),
-            }
-        })
-        .ok()
-        .map(|i| &STRUCTURES[i])
+    static BY_NAME: OnceLock<HashMap<&'static str, &'static Structure>> = OnceLock::new();
+    BY_NAME
+        .get_or_init(|| STRUCTURES.iter().filter_map(|s| Some((s.url.strip_prefix(CORE)?, s))).collect())
+        .get(type_name)
+        .copied()
 }
 
 pub(crate) fn root_of(s: &Structure) -> &'static E {
