@@ -159,6 +159,13 @@ fn applies(field: &Field, s: &Structure, claim_profiles: &[(String, String)]) ->
     }
 }
 
+/// A field's steps from its resource: its level's element, then its own steps with their
+/// filters.
+fn field_steps(field: &Field) -> Vec<(&str, &[Filter])> {
+    let level = (field.level != Level::Root).then(|| (field.level.element(), &[][..]));
+    level.into_iter().chain(field.steps.iter().map(|s| (s.name.as_str(), s.filters.as_slice()))).collect()
+}
+
 /// Where the catalog's variables sit in the trees: per node, the variables whose value lies at
 /// or below it, and the variables an entry is told apart by (the node holding the codes).
 #[derive(Debug, Default)]
@@ -257,20 +264,20 @@ impl Tables {
         Some(chain)
     }
 
-    /// The nodes of a catalog field in structure `s`: the value path (as far as it resolves
-    /// here), and the coded discriminators met on the way (node, code).
-    fn resolve_field(&self, s: &Structure, field: &Field) -> (Vec<usize>, Vec<(usize, String)>) {
+    /// Walks `steps` (element names, each with the filters that pick its entry) from the root
+    /// of `s`: the nodes passed, the coded discriminators met on the way (node, code), and
+    /// whether every step resolved.
+    fn walk<'f>(
+        &self,
+        s: &Structure,
+        steps: impl IntoIterator<Item = (&'f str, &'f [Filter])>,
+    ) -> (Vec<usize>, Vec<(usize, String)>, bool) {
         let mut at = s.root;
         let mut ty: Option<String> = None;
         let mut chain = Vec::new();
         let mut coded = Vec::new();
-        let level = (field.level != Level::Root).then(|| field.level.element());
-        for (name, filters) in level
-            .map(|l| (l, &[][..]))
-            .into_iter()
-            .chain(field.steps.iter().map(|s| (s.name.as_str(), s.filters.as_slice())))
-        {
-            let Some(next) = self.child_named(at, ty.as_deref(), name) else { break };
+        for (name, filters) in steps {
+            let Some(next) = self.child_named(at, ty.as_deref(), name) else { return (chain, coded, false) };
             (at, ty) = next;
             for filter in filters {
                 match filter {
@@ -285,41 +292,27 @@ impl Tables {
             }
             chain.push(at);
         }
+        (chain, coded, true)
+    }
+
+    /// The nodes of a catalog field in structure `s`: the value path (as far as it resolves
+    /// here), and the coded discriminators met on the way (node, code).
+    fn resolve_field(&self, s: &Structure, field: &Field) -> (Vec<usize>, Vec<(usize, String)>) {
+        let (chain, coded, _) = self.walk(s, field_steps(field));
         (chain, coded)
     }
 
     /// The nodes of an element the dictionary has the server write with `field`'s value
     /// (`item.adjudication.amount.code`): the field's own steps (with their filters) as far as
-    /// the names agree, then the element's.
+    /// the names agree, then the element's; nothing when it does not resolve.
     fn resolve_written(&self, s: &Structure, field: &Field, path: &str) -> Vec<usize> {
-        let level = (field.level != Level::Root).then(|| field.level.element());
-        let own: Vec<(&str, &[Filter])> = level
-            .map(|l| (l, &[][..]))
-            .into_iter()
-            .chain(field.steps.iter().map(|s| (s.name.as_str(), s.filters.as_slice())))
-            .collect();
-        let mut at = s.root;
-        let mut ty: Option<String> = None;
-        let mut chain = Vec::new();
-        let mut same = true;
-        for (i, name) in path.split('.').enumerate() {
-            let filters = match own.get(i) {
-                Some((n, f)) if same && *n == name => *f,
-                _ => {
-                    same = false;
-                    &[][..]
-                }
-            };
-            let Some(next) = self.child_named(at, ty.as_deref(), name) else { return Vec::new() };
-            (at, ty) = next;
-            for filter in filters {
-                if let Filter::Url(url) = filter {
-                    at = self.extension_slice(at, url);
-                }
-            }
-            chain.push(at);
+        let own = field_steps(field);
+        let agree = own.iter().zip(path.split('.')).take_while(|((own, _), name)| own == name).count();
+        let steps = own.into_iter().take(agree).chain(path.split('.').skip(agree).map(|name| (name, &[][..])));
+        match self.walk(s, steps) {
+            (chain, _, true) => chain,
+            _ => Vec::new(),
         }
-        chain
     }
 
     fn placements(&self, fields: &[Field], claim_profiles: &[(String, String)]) -> Placements {
