@@ -101,27 +101,18 @@ pub fn value_set_facts(value_set: &Value, path: &Path) -> Result<Value, ImportEr
 fn compose_rule(rule: &Value, at: &str, path: &Path) -> Result<Value, ImportError> {
     let object = rule.as_object().ok_or_else(|| ImportError::invalid(path, format!("{at}: expected an object")))?;
     let mut out = pick(object, COMPOSE_RULE_KEYS);
-    if object.contains_key("concept") {
-        let items = array_member(object, "concept", at, path)?;
-        let mut kept = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let item = item
-                .as_object()
-                .ok_or_else(|| ImportError::invalid(path, format!("{at}.concept[{i}]: expected an object")))?;
-            kept.push(Value::Object(pick(item, CONCEPT_KEYS)));
+    for (member, keys) in [("concept", CONCEPT_KEYS), ("filter", FILTER_KEYS)] {
+        if object.contains_key(member) {
+            let items = array_member(object, member, at, path)?;
+            let mut kept = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let item = item
+                    .as_object()
+                    .ok_or_else(|| ImportError::invalid(path, format!("{at}.{member}[{i}]: expected an object")))?;
+                kept.push(Value::Object(pick(item, keys)));
+            }
+            out.insert(member.to_owned(), Value::Array(kept));
         }
-        out.insert("concept".to_owned(), Value::Array(kept));
-    }
-    if object.contains_key("filter") {
-        let items = array_member(object, "filter", at, path)?;
-        let mut kept = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let item = item
-                .as_object()
-                .ok_or_else(|| ImportError::invalid(path, format!("{at}.filter[{i}]: expected an object")))?;
-            kept.push(Value::Object(pick(item, FILTER_KEYS)));
-        }
-        out.insert("filter".to_owned(), Value::Array(kept));
     }
     Ok(Value::Object(out))
 }
