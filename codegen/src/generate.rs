@@ -113,7 +113,11 @@ fn validation_tables(
         claim_profiles: crate::claim_types::Table::load(root)?
             .claim_types
             .into_iter()
-            .map(|ct| (ct.profile, ct.dictionary))
+            .map(|ct| validation::ClaimProfile {
+                profile: ct.profile,
+                dictionary: ct.dictionary,
+                eob_type: ct.eob_type,
+            })
             .collect(),
         blank_of: &blank_of,
     };

@@ -2,10 +2,9 @@
 //!
 //! Every response the Blue Button backend's tests recorded (`samples/v1-normalized/`, the
 //! current server, and `samples/history-normalized/<yyyy-mm>/`, four older ones) is walked
-//! member by member. For each profile the validator checks a resource against (the Blue Button
-//! profile of a Patient, a Coverage and each claim type's ExplanationOfBenefit; the STU3 core
-//! definition of anything else, contained resources included) and each element path below it,
-//! the facts kept are counts, never values:
+//! member by member. For each kind of resource (its type; whether it is contained; for a claim,
+//! its eob-type code: what decides the profile the validator checks it against) and each
+//! element path below it, the facts kept are counts, never values:
 //!
 //! - `parents`: how many instances of the parent element were seen, `present`: in how many of
 //!   them the element was, `max`: the most values it had in one;
@@ -17,7 +16,7 @@
 //! its url (`ExplanationOfBenefit.extension('https://…/asgmntcd').valueCoding`), as slices by
 //! url are; a choice keeps its JSON name (`valueCoding`). Primitive extensions (`_given`) are
 //! not walked. The validation stage reads these facts as the evidence that a recorded server
-//! version sends something (`codegen/src/validation/served.rs`).
+//! version sends something, mapping each kind to its profile (`codegen/src/validation/rules/served.rs`).
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -32,10 +31,7 @@ pub const FILE: &str = "profiles/recorded/elements.json";
 /// The directory of the current server's responses, and its version label.
 const CURRENT: (&str, &str) = ("v1-normalized", "current");
 
-/// The Blue Button profiles, by resource type; a claim's is chosen by its claim type.
-const PATIENT_PROFILE: &str = "http://hl7.org/fhir/StructureDefinition/bluebutton-patient-claim";
-const COVERAGE_PROFILE: &str = "http://hl7.org/fhir/StructureDefinition/bluebutton-coverage";
-const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
+/// The code system of the claim type coding every served claim carries.
 const EOB_TYPE_SYSTEM: &str = "https://bluebutton.cms.gov/resources/codesystem/eob-type";
 
 /// One element path of one profile, over every recorded response.
@@ -57,11 +53,11 @@ struct Stat {
 /// children with their number of values.
 type Instance = (String, String, BTreeMap<String, usize>);
 
-/// Counts per (profile, element path).
+/// Counts per (resource kind, element path).
 #[derive(Debug, Default)]
 struct Recorder {
     stats: BTreeMap<(String, String), Stat>,
-    /// Parent instances seen per (profile, parent path): the children each had, with counts,
+    /// Parent instances seen per (resource kind, parent path): the children each had, with counts,
     /// and where it was.
     instances: BTreeMap<(String, String), Vec<Instance>>,
 }
@@ -98,38 +94,43 @@ pub fn facts(samples: &Path) -> Result<Value, ImportError> {
     Ok(recorder.finish(sources))
 }
 
-/// The profile a resource is checked against, as the validator chooses it.
-fn profile_of(resource: &Map<String, Value>, contained: bool) -> Option<String> {
+/// What decides the profile a resource is checked against, as a key: its type, whether it is
+/// contained, and for a claim its eob-type code (`ExplanationOfBenefit@CARRIER`,
+/// `ReferralRequest#contained`). The validation stage maps it to a profile with the IG and the
+/// claim-type table; nothing here names a profile.
+fn kind_of(resource: &Map<String, Value>, contained: bool) -> Option<String> {
     let resource_type = resource.get("resourceType")?.as_str()?;
-    if contained {
-        return Some(format!("{CORE}{resource_type}"));
-    }
-    Some(match resource_type {
-        "Patient" => PATIENT_PROFILE.to_string(),
-        "Coverage" => COVERAGE_PROFILE.to_string(),
-        "ExplanationOfBenefit" => match claim_type(resource) {
-            Some(t) => format!("{CORE}bluebutton-{t}-claim"),
-            None => format!("{CORE}{resource_type}"),
-        },
-        other => format!("{CORE}{other}"),
+    Some(match (contained, eob_type(resource)) {
+        (true, _) => format!("{resource_type}#contained"),
+        (false, Some(code)) => format!("{resource_type}@{code}"),
+        (false, None) => resource_type.to_string(),
     })
 }
 
-/// The claim type of an EOB: its `type` coding in the eob-type system, lower-cased.
-fn claim_type(resource: &Map<String, Value>) -> Option<String> {
+/// The `type` coding of a claim in the eob-type system.
+fn eob_type(resource: &Map<String, Value>) -> Option<String> {
     let codings = resource.get("type")?.get("coding")?.as_array()?;
     codings
         .iter()
         .find(|c| c.get("system").and_then(Value::as_str) == Some(EOB_TYPE_SYSTEM))
         .and_then(|c| c.get("code")?.as_str())
-        .map(str::to_ascii_lowercase)
+        .map(str::to_string)
+}
+
+/// The members of a recorded kind: `resource`, `contained`, and the `eobType` when there is one.
+fn kind_members(kind: &str) -> Value {
+    match (kind.split_once('#'), kind.split_once('@')) {
+        (Some((resource, _)), _) => json!({"resource": resource, "contained": true}),
+        (None, Some((resource, code))) => json!({"resource": resource, "contained": false, "eobType": code}),
+        (None, None) => json!({"resource": kind, "contained": false}),
+    }
 }
 
 impl Recorder {
     /// Walks a resource at JSON path `at` (`<version>/<file> <path>`).
     fn resource(&mut self, value: &Value, file: &str, json_path: &str, version: &str, contained: bool) {
         let Some(object) = value.as_object() else { return };
-        let Some(profile) = profile_of(object, contained) else { return };
+        let Some(profile) = kind_of(object, contained) else { return };
         let root = object.get("resourceType").and_then(Value::as_str).unwrap_or_default().to_string();
         self.object(object, &profile, &root, file, json_path, version);
     }
@@ -190,7 +191,7 @@ impl Recorder {
         ));
     }
 
-    /// The facts: per profile and element path, the counts over every parent instance.
+    /// The facts: per resource kind and element path, the counts over every parent instance.
     fn finish(mut self, sources: Vec<Value>) -> Value {
         for ((profile, parent), instances) in &self.instances {
             let prefix = format!("{parent}.");
@@ -242,8 +243,14 @@ impl Recorder {
             }
             by_profile.entry(profile).or_default().push(entry);
         }
-        let profiles: Vec<Value> =
-            by_profile.into_iter().map(|(url, elements)| json!({"url": url, "elements": elements})).collect();
+        let profiles: Vec<Value> = by_profile
+            .into_iter()
+            .map(|(kind, elements)| {
+                let mut entry = kind_members(kind);
+                entry["elements"] = json!(elements);
+                entry
+            })
+            .collect();
         json!({"sources": sources, "profiles": profiles})
     }
 }

@@ -29,6 +29,17 @@ pub use rules::{errata, served};
 
 use crate::definitions::Definitions;
 
+/// A claim type's profile, as the served rules need it (from the claim-type table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimProfile {
+    /// The IG profile URL.
+    pub profile: String,
+    /// The claim type the data dictionary and the catalog name its fields by (`Carrier`).
+    pub dictionary: String,
+    /// The code of its eob-type coding (`CARRIER`).
+    pub eob_type: String,
+}
+
 /// The core definitions' URL prefix: a type code `T` is defined at `<prefix>T`.
 pub const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
 
@@ -43,9 +54,8 @@ pub struct Inputs<'a> {
     pub known_fields: BTreeMap<String, String>,
     /// The catalog's fields (where the dictionary and its errata place each variable).
     pub fields: &'a [crate::catalog::Field],
-    /// Each claim profile's URL and the claim type the catalog names its fields by (`Carrier`),
-    /// from the claim-type table.
-    pub claim_profiles: Vec<(String, String)>,
+    /// The claim profiles, from the claim-type table.
+    pub claim_profiles: Vec<ClaimProfile>,
     /// The blank value a variable's codebook defines (`codebook-ffs-claims: \`Blank\``), if any.
     pub blank_of: &'a dyn Fn(&str) -> Option<String>,
 }

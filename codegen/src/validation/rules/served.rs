@@ -31,7 +31,7 @@ use serde::Deserialize;
 use super::errata::{Change, Erratum};
 use crate::catalog::{Field, Filter, Level};
 use crate::validation::tree::MANY;
-use crate::validation::{Inputs, Structure, Tables};
+use crate::validation::{ClaimProfile, Inputs, Structure, Tables};
 
 /// The recorded element facts, relative to the workspace root.
 pub const RECORDED_FILE: &str = "profiles/recorded/elements.json";
@@ -97,10 +97,22 @@ pub struct RecordedElement {
     pub absent_in: Vec<String>,
 }
 
+/// The kind of resource a set of facts is about: what decides the profile it is checked against.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecordedKind {
+    pub resource: String,
+    /// Reached as a contained resource (checked against its core definition).
+    pub contained: bool,
+    /// A claim's eob-type code (`CARRIER`).
+    #[serde(default)]
+    pub eob_type: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RecordedProfile {
-    url: String,
+    #[serde(flatten)]
+    kind: RecordedKind,
     elements: Vec<RecordedElement>,
 }
 
@@ -118,12 +130,12 @@ struct RecordedFile {
     profiles: Vec<RecordedProfile>,
 }
 
-/// What the recorded server versions sent, by profile URL.
+/// What the recorded server versions sent, by kind of resource.
 #[derive(Debug, Clone, Default)]
 pub struct Recorded {
     /// `(version, files)`, current first.
     pub sources: Vec<(String, usize)>,
-    pub profiles: BTreeMap<String, Vec<RecordedElement>>,
+    pub kinds: Vec<(RecordedKind, Vec<RecordedElement>)>,
 }
 
 impl Recorded {
@@ -140,20 +152,20 @@ impl Recorded {
         let file: RecordedFile = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Recorded {
             sources: file.sources.into_iter().map(|s| (s.version, s.files)).collect(),
-            profiles: file.profiles.into_iter().map(|p| (p.url, p.elements)).collect(),
+            kinds: file.profiles.into_iter().map(|p| (p.kind, p.elements)).collect(),
         })
     }
 }
 
 /// Whether a catalog field applies to the IG resource profile `s`: a claim field to the
-/// profiles of its claim types (`claim_profiles`: profile URL → the catalog's claim type name).
-fn applies(field: &Field, s: &Structure, claim_profiles: &[(String, String)]) -> bool {
+/// profiles of its claim types.
+fn applies(field: &Field, s: &Structure, claim_profiles: &[ClaimProfile]) -> bool {
     if field.resource != s.type_ {
         return false;
     }
     match s.type_.as_str() {
         "ExplanationOfBenefit" => {
-            claim_profiles.iter().any(|(url, name)| *url == s.url && field.claim_types.contains(name))
+            claim_profiles.iter().any(|c| c.profile == s.url && field.claim_types.contains(&c.dictionary))
         }
         _ => true,
     }
@@ -315,7 +327,7 @@ impl Tables {
         }
     }
 
-    fn placements(&self, fields: &[Field], claim_profiles: &[(String, String)]) -> Placements {
+    fn placements(&self, fields: &[Field], claim_profiles: &[ClaimProfile]) -> Placements {
         let mut out = Placements::default();
         for s in self.structures.iter().filter(|s| s.ig && s.kind == "resource") {
             for field in fields.iter().filter(|f| applies(f, s, claim_profiles)) {
@@ -338,10 +350,14 @@ impl Tables {
     }
 
     /// Recorded facts per node (every path that resolves to it, in any profile).
-    fn recorded_by_node<'r>(&self, recorded: &'r Recorded) -> BTreeMap<usize, Vec<&'r RecordedElement>> {
+    fn recorded_by_node<'r>(
+        &self,
+        recorded: &'r Recorded,
+        claim_profiles: &[ClaimProfile],
+    ) -> BTreeMap<usize, Vec<&'r RecordedElement>> {
         let mut out: BTreeMap<usize, Vec<&RecordedElement>> = BTreeMap::new();
-        for (url, elements) in &recorded.profiles {
-            let Some(s) = self.structure(url) else { continue };
+        for (kind, elements) in &recorded.kinds {
+            let Some(s) = self.profile_of(kind, claim_profiles) else { continue };
             for e in elements {
                 if let Some(&n) = self.resolve_recorded(s.root, &e.path).and_then(|c| c.last().copied()).as_ref() {
                     out.entry(n).or_default().push(e);
@@ -351,12 +367,32 @@ impl Tables {
         out
     }
 
+    /// The profile a recorded kind of resource is checked against, as the validator chooses it:
+    /// a claim's by its eob-type code (the claim-type table), a Patient's or Coverage's the IG's
+    /// one profile of that resource, anything else (and any contained resource) the core
+    /// definition.
+    fn profile_of(&self, kind: &RecordedKind, claim_profiles: &[ClaimProfile]) -> Option<&Structure> {
+        let core = || self.structure(&format!("{}{}", super::super::CORE, kind.resource));
+        if kind.contained {
+            return core();
+        }
+        let profile = match &kind.eob_type {
+            Some(code) => claim_profiles.iter().find(|c| c.eob_type == *code).and_then(|c| self.structure(&c.profile)),
+            None => self.structures.iter().find(|s| {
+                s.ig && s.kind == "resource"
+                    && s.type_ == kind.resource
+                    && !claim_profiles.iter().any(|c| c.profile == s.url)
+            }),
+        };
+        profile.or_else(core)
+    }
+
     /// Derives the served verdict of every IG restriction and applies the derived ones (as
     /// errata rows with their evidence, appended to `self.errata`); returns every verdict.
     pub(crate) fn derive_served(&mut self, inputs: &Inputs<'_>, recorded: &Recorded) -> Vec<Verdict> {
         let blank_of = inputs.blank_of;
         let placements = self.placements(inputs.fields, &inputs.claim_profiles);
-        let by_node = self.recorded_by_node(recorded);
+        let by_node = self.recorded_by_node(recorded, &inputs.claim_profiles);
         let mut verdicts = Vec::new();
         let mut seen = BTreeSet::new();
         let structures = self.structures.clone();
