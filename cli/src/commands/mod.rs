@@ -1,4 +1,6 @@
 //! The subcommands, one module each.
+#[cfg(feature = "export")]
+pub mod export;
 pub mod fields;
 pub mod generate;
 pub mod parse;

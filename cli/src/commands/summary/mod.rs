@@ -99,14 +99,14 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Reads up to `limit` bytes (fewer only at the end of the input).
-fn read_prefix(r: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn read_prefix(r: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
     let mut prefix = Vec::with_capacity(limit);
     r.take(limit as u64).read_to_end(&mut prefix)?;
     Ok(prefix)
 }
 
 /// The `resourceType` of the JSON object `prefix` starts, if it is in there.
-fn peek_resource_type(prefix: &[u8]) -> Option<String> {
+pub(crate) fn peek_resource_type(prefix: &[u8]) -> Option<String> {
     let mut lx = Lexer::new(prefix, ParseOptions::lenient());
     rt::peek_resource_type(&mut lx).ok().map(|(name, _)| name.into_owned())
 }

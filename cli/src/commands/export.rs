@@ -1,0 +1,250 @@
+//! `bluebutton export`: claims, beneficiaries and coverage as Parquet tables for SQL engines,
+//! and `bluebutton schema` (or `export --schema`): the tables' columns as Markdown.
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bluebutton::json::{self, ParseOptions};
+use bluebutton::stream::{BundleStream, StreamOptions};
+use bluebutton::Resource;
+use bluebutton_export::{extract, Exporter, Extracted, FieldError, Schema};
+use clap::{Args, ValueEnum};
+
+use super::summary::{peek_resource_type, read_prefix};
+use crate::input::{self, Inputs, STDIN};
+use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+
+const AFTER_HELP: &str = "\
+Writes one folder per table under DIR, Parquet files in each: patients/, coverage/,
+claims/claim_type=<type>/, claim_lines/claim_type=<type>/, diagnoses/, procedures/,
+care_team/. Columns are named by CCW variable; amounts are exact decimals, dates are dates,
+codes have a <variable>_display column. `bluebutton schema` lists every table and column.
+
+Bundles are streamed and their entries converted on --threads threads: memory stays bounded
+whatever the input size. An entry that cannot be read, or a value that does not fit its
+column, is reported on stderr (`ERROR <file>: <where>: <message>`) and its resource left out;
+elements no column holds are counted and listed.
+
+Examples:
+  bluebutton export --to claims-db eob-bundle.json.gz patient.json
+  duckdb -c \"SELECT claim_type, count(*) FROM 'claims-db/claims/*/*.parquet' GROUP BY 1\"
+
+Exit status: 0 when every resource was exported, 1 when one was left out, 2 on usage or I/O
+errors.";
+
+/// Export Blue Button data as Parquet tables (for DuckDB, DataFusion, Spark).
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct ExportArgs {
+    /// JSON Bundles or single resources (`-` for standard input; gzip is detected).
+    #[arg(value_name = "INPUT", required_unless_present = "schema")]
+    pub files: Vec<OsString>,
+
+    /// The folder to write the tables into (absent or empty).
+    #[arg(long, value_name = "DIR", required_unless_present = "schema")]
+    pub to: Option<PathBuf>,
+
+    /// The file format of the tables.
+    #[arg(long, value_enum, default_value_t = TableFormat::Parquet)]
+    pub format: TableFormat,
+
+    /// Threads that parse and convert (0: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// Keep unknown properties instead of rejecting the entries that have them.
+    #[arg(long)]
+    pub lenient: bool,
+
+    /// Print the tables and their columns (Markdown) instead of exporting.
+    #[arg(long, conflicts_with_all = ["files", "to"])]
+    pub schema: bool,
+}
+
+/// The file formats of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Apache Parquet.
+    Parquet,
+}
+
+/// Print the tables that `export` writes and their columns, as Markdown.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {}
+
+/// Runs `schema`.
+pub fn run_schema(stdout: &mut dyn Write) -> io::Result<i32> {
+    stdout.write_all(Schema::new().markdown().as_bytes())?;
+    Ok(EXIT_OK)
+}
+
+/// How large a window of a Bundle is parsed at a time.
+const WINDOW: usize = 8 << 20;
+
+/// What one resource gave: its rows, or the value that did not fit.
+type Converted = Result<Extracted, FieldError>;
+
+/// An error in an input: where (`entry[3].resource.item[0]`, or empty) and what.
+struct InputError {
+    path: String,
+    message: String,
+}
+
+/// Reads one input, a Bundle (streamed) or a single resource, and hands `each` what `convert`
+/// makes of each resource, in order. Entries are converted on `threads` threads.
+fn read_resources(
+    raw: Box<dyn Read + '_>,
+    parse: ParseOptions,
+    threads: usize,
+    convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
+    each: &mut dyn FnMut(Result<Converted, InputError>),
+) -> io::Result<()> {
+    let mut reader = input::decompressing(raw)?;
+    let prefix = read_prefix(&mut reader, 64 << 10)?;
+    let peeked = peek_resource_type(&prefix);
+    if peeked.as_deref().is_some_and(|t| t != "Bundle") {
+        let mut text = prefix;
+        reader.read_to_end(&mut text)?;
+        match json::from_slice_with::<Resource>(&text, parse) {
+            Ok(resource) => each(Ok(convert(&resource))),
+            Err(e) => each(Err(InputError { path: e.path().to_string(), message: e.kind().to_string() })),
+        }
+        return Ok(());
+    }
+    let options = StreamOptions { parse, buffer_size: WINDOW, ..StreamOptions::default() };
+    let mut stream = match BundleStream::with_options(io::Cursor::new(prefix).chain(reader), options) {
+        Ok(stream) => stream,
+        Err(e) => {
+            each(Err(InputError { path: e.path().to_string(), message: e.error().kind().to_string() }));
+            return Ok(());
+        }
+    };
+    let map = |entry: bluebutton::resources::BundleEntry<'_>| entry.resource.as_ref().map(convert);
+    stream.par_for_each(threads, map, |result| match result {
+        Ok(Some(converted)) => each(Ok(converted)),
+        Ok(None) => {}
+        Err(e) => each(Err(InputError { path: e.path().to_string(), message: e.error().kind().to_string() })),
+    });
+    Ok(())
+}
+
+/// Runs `export` and returns the exit status. `Err` only when writing `stdout` fails.
+pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
+    if args.schema {
+        return run_schema(stdout);
+    }
+    let Some(dir) = &args.to else {
+        writeln!(stderr, "error: --to DIR is required")?;
+        return Ok(EXIT_USAGE);
+    };
+    if args.files.iter().filter(|f| *f == STDIN).count() > 1 {
+        writeln!(stderr, "error: standard input (`-`) can be read only once")?;
+        return Ok(EXIT_USAGE);
+    }
+    let schema = Arc::new(Schema::new());
+    let mut exporter = match Exporter::with_schema(schema.clone(), dir) {
+        Ok(e) => e,
+        Err(e) => {
+            writeln!(stderr, "error: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let parse = if args.lenient { ParseOptions::lenient() } else { ParseOptions::strict() };
+    let convert = |r: &Resource<'_>| extract(&schema, r);
+    let (mut rejected, mut unreadable) = (0u64, false);
+    let mut fatal = None;
+    let mut inputs = Inputs::for_names(stdin, &args.files);
+    for file in &args.files {
+        let name = input::display_name(file);
+        let raw = match inputs.open_raw(file) {
+            Ok(raw) => raw,
+            Err(e) => {
+                writeln!(stderr, "ERROR {name}: {e}")?;
+                unreadable = true;
+                continue;
+            }
+        };
+        let mut lines = Vec::new();
+        let result = read_resources(raw.reader, parse, args.threads, &convert, &mut |r| match r {
+            Ok(Ok(rows)) => {
+                if fatal.is_none() {
+                    if let Err(e) = exporter.add(rows) {
+                        fatal = Some(e);
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                rejected += 1;
+                lines.push(format!("ERROR {name}: {e}"));
+            }
+            Err(e) => {
+                rejected += 1;
+                let at = if e.path.is_empty() { String::new() } else { format!("{}: ", e.path) };
+                lines.push(format!("ERROR {name}: {at}{}", e.message));
+            }
+        });
+        for line in lines {
+            writeln!(stderr, "{line}")?;
+        }
+        if let Err(e) = result {
+            writeln!(stderr, "ERROR {name}: {e}")?;
+            unreadable = true;
+        }
+        if let Some(e) = &fatal {
+            writeln!(stderr, "error: cannot write the tables: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    }
+    let report = match exporter.finish() {
+        Ok(report) => report,
+        Err(e) => {
+            writeln!(stderr, "error: cannot write the tables: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    write_report(stdout, dir, &report, rejected)?;
+    Ok(if unreadable {
+        EXIT_USAGE
+    } else if rejected > 0 {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    })
+}
+
+fn write_report(
+    out: &mut dyn Write,
+    dir: &std::path::Path,
+    report: &bluebutton_export::Report,
+    rejected: u64,
+) -> io::Result<()> {
+    let count = |m: &BTreeMap<&str, u64>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
+    writeln!(
+        out,
+        "Exported to {}: {}.",
+        dir.display(),
+        if report.exported.is_empty() { "nothing".to_string() } else { count(&report.exported) }
+    )?;
+    if rejected > 0 {
+        writeln!(out, "Left out: {rejected} entries or resources (see the errors).")?;
+    }
+    if !report.skipped.is_empty() {
+        writeln!(out, "Not exported (no table for them): {}.", count(&report.skipped))?;
+    }
+    writeln!(out, "\n{:<40} {:>10}", "table", "rows")?;
+    for (table, rows) in &report.rows {
+        writeln!(out, "{table:<40} {rows:>10}")?;
+    }
+    let total: u64 = report.unmapped.values().sum();
+    if total > 0 {
+        writeln!(out, "\nUnmapped: {total} elements that no column holds ({} kinds):", report.unmapped.len())?;
+        for (url, n) in &report.unmapped {
+            writeln!(out, "  {n:>8}  {url}")?;
+        }
+    } else {
+        writeln!(out, "\nUnmapped: none (every Medicare element has its column).")?;
+    }
+    Ok(())
+}

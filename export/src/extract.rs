@@ -1,0 +1,378 @@
+//! One resource turned into table rows: its key columns, its claim totals and every Medicare
+//! field its view finds, typed for the columns. This runs on any thread; the rows are then
+//! written in order ([`crate::Exporter::add`]).
+use bluebutton::json::{self, Value};
+use bluebutton::resources::{ExplanationOfBenefit, ExplanationOfBenefitItemServiced};
+use bluebutton::summary::ClaimKind;
+use bluebutton::types::{Coding, Money, Period, Reference};
+use bluebutton::views::{
+    self, BeneficiaryCoverage, BeneficiaryPatient, ClaimView, IcdVersion, LocatedField, MedicarePart,
+};
+use bluebutton::Resource;
+
+use crate::schema::{ColumnType, Schema, Table, TableKind};
+use crate::values::{self, Cell};
+
+/// A row: the present cells by column index, in column order.
+pub type Row = Vec<(u16, Cell)>;
+
+/// What one resource contributes to the tables.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    /// Rows, each with the index of its table in [`Schema::tables`].
+    pub rows: Vec<(usize, Row)>,
+    /// The bluebutton URLs of elements no column holds (see [`views::unmapped`]).
+    pub unmapped: Vec<String>,
+    /// The resource type, when it is not one the tables hold (an `OperationOutcome`).
+    pub skipped: Option<&'static str>,
+    /// The resource type, when it was exported.
+    pub exported: Option<&'static str>,
+}
+
+/// A value that does not fit its column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// `ExplanationOfBenefit/carrier-1`.
+    pub resource: String,
+    /// Where the value is: `ExplanationOfBenefit.item[0].adjudication(…).amount.value`.
+    pub path: String,
+    /// The column.
+    pub column: String,
+    /// What was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: column `{}`: {}", self.resource, self.path, self.column, self.message)
+    }
+}
+
+/// A row being filled, for one table.
+struct RowBuilder<'s> {
+    table: &'s Table,
+    index: usize,
+    cells: Vec<Option<Cell>>,
+}
+
+impl<'s> RowBuilder<'s> {
+    fn new(schema: &'s Schema, kind: TableKind, claim_kind: ClaimKind) -> Self {
+        let index = schema.index(kind, claim_kind);
+        let table = &schema.tables[index];
+        RowBuilder { table, index, cells: vec![None; table.columns.len()] }
+    }
+
+    fn set(&mut self, column: usize, cell: Option<Cell>) {
+        if let Some(cell) = cell {
+            self.cells[column] = Some(cell);
+        }
+    }
+
+    /// Sets `column` to `text` typed for it; an error at `path` of `resource` when it does not fit.
+    fn typed(
+        &mut self,
+        column: usize,
+        text: &str,
+        display: Option<&str>,
+        resource: &str,
+        path: impl FnOnce() -> String,
+    ) -> Result<(), FieldError> {
+        let c = &self.table.columns[column];
+        let cell = typed(c.ty, text, display).map_err(|message| FieldError {
+            resource: resource.to_string(),
+            path: path(),
+            column: c.name.clone(),
+            message,
+        })?;
+        self.set(column, cell);
+        Ok(())
+    }
+
+    /// Sets the column of `field` from its text; `Ok(false)` when the table has no column for it.
+    fn field(&mut self, f: &LocatedField, resource: &str) -> Result<bool, FieldError> {
+        let Some(column) = self.table.column_of(f.field.info) else { return Ok(false) };
+        self.typed(column, &f.field.value, f.field.display.as_deref(), resource, || f.location())?;
+        Ok(true)
+    }
+
+    /// Sets a money column from a typed amount.
+    fn money(
+        &mut self,
+        column: usize,
+        value: Option<&Money<'_>>,
+        resource: &str,
+        path: &str,
+    ) -> Result<(), FieldError> {
+        match value.and_then(|m| m.value()) {
+            Some(text) => self.typed(column, text.as_str(), None, resource, || path.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Sets a date column; a date that names no day is an error at `path`.
+    fn date(&mut self, column: usize, text: Option<&str>, resource: &str, path: &str) -> Result<(), FieldError> {
+        match text {
+            Some(text) => self.typed(column, text, None, resource, || path.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    fn text(&mut self, column: usize, text: Option<&str>) {
+        self.set(column, text.map(|t| Cell::Text(t.to_string())));
+    }
+
+    fn finish(self) -> (usize, Row) {
+        let row = self.cells.into_iter().enumerate().filter_map(|(i, c)| c.map(|c| (i as u16, c))).collect();
+        (self.index, row)
+    }
+}
+
+/// The cell of a field's text (and display) in a column of type `ty`; `None` for an empty
+/// text (a Money with a currency but no value).
+fn typed(ty: ColumnType, text: &str, display: Option<&str>) -> Result<Option<Cell>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match ty {
+        ColumnType::Text => Cell::Text(text.to_string()),
+        ColumnType::Code => Cell::Code(text.to_string(), display.map(str::to_string)),
+        ColumnType::Decimal { precision, scale } => match values::amount_number(text) {
+            Some(number) => Cell::Decimal(values::decimal(number, precision, scale)?),
+            None => return Ok(None),
+        },
+        ColumnType::Date => Cell::Date(values::date(text)?),
+        ColumnType::Int => Cell::Int(values::int(text)?),
+        ColumnType::Year => Cell::Int(values::year(text)?),
+    }))
+}
+
+/// The id part of a reference to `Patient/<id>` (the reference as it is otherwise).
+fn patient_id<'r>(reference: Option<&'r Reference<'_>>) -> Option<&'r str> {
+    let text = reference?.reference()?.as_str();
+    Some(text.strip_prefix("Patient/").unwrap_or(text))
+}
+
+fn period_dates<'p>(period: Option<&'p Period<'_>>) -> (Option<&'p str>, Option<&'p str>) {
+    match period {
+        Some(p) => (p.start().map(|d| d.as_str()), p.end().map(|d| d.as_str())),
+        None => (None, None),
+    }
+}
+
+/// The rows of `resource`: a claim, a Patient or a Coverage. Other resources are only
+/// counted ([`Extracted::skipped`]).
+pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, FieldError> {
+    let mut out = Extracted::default();
+    let fields = match resource {
+        Resource::ExplanationOfBenefit(eob) => claim(schema, eob, &mut out)?,
+        Resource::Patient(p) => {
+            let name = format!("Patient/{}", p.id().map_or("", |i| i.as_str()));
+            let mut row = RowBuilder::new(schema, TableKind::Patients, ClaimKind::Unknown);
+            row.text(0, p.id().map(|i| i.as_str()));
+            let fields = BeneficiaryPatient(p).all_fields();
+            for f in &fields {
+                if !row.field(f, &name)? {
+                    out.unmapped.push(format!("{} (no column at {})", f.field.info.variable, f.location()));
+                }
+            }
+            out.rows.push(row.finish());
+            fields
+        }
+        Resource::Coverage(c) => {
+            let name = format!("Coverage/{}", c.id().map_or("", |i| i.as_str()));
+            let view = BeneficiaryCoverage(c);
+            let mut row = RowBuilder::new(schema, TableKind::Coverage, ClaimKind::Unknown);
+            row.text(0, c.id().map(|i| i.as_str()));
+            row.text(1, patient_id(c.beneficiary.as_deref()));
+            let part = view.part().map(|p| match p {
+                MedicarePart::A => "A",
+                MedicarePart::B => "B",
+                MedicarePart::C => "C",
+                MedicarePart::D => "D",
+            });
+            row.text(2, part);
+            row.text(3, c.status().map(|s| s.as_str()));
+            let (start, end) = period_dates(c.period.as_deref());
+            row.date(4, start, &name, "Coverage.period.start")?;
+            row.date(5, end, &name, "Coverage.period.end")?;
+            let fields = view.all_fields();
+            for f in &fields {
+                if !row.field(f, &name)? {
+                    out.unmapped.push(format!("{} (no column at {})", f.field.info.variable, f.location()));
+                }
+            }
+            out.rows.push(row.finish());
+            fields
+        }
+        other => {
+            out.skipped = Some(other.resource_type());
+            return Ok(out);
+        }
+    };
+    out.exported = Some(resource.resource_type());
+    out.unmapped.extend(unmapped(resource, &fields));
+    Ok(out)
+}
+
+/// The bluebutton URLs of `resource` that none of its `fields` accounts for.
+fn unmapped(resource: &Resource<'_>, fields: &[LocatedField]) -> Vec<String> {
+    let text = json::to_string(resource);
+    match json::from_str::<Value>(&text) {
+        Ok(tree) => views::unmapped(&tree, fields).into_iter().map(|u| u.url).collect(),
+        // The model writes valid JSON; were it not to, say so rather than count nothing.
+        Err(e) => vec![format!("(resource not re-read: {e})")],
+    }
+}
+
+/// The rows of a claim; returns its fields (for the unmapped elements).
+fn claim(
+    schema: &Schema,
+    eob: &ExplanationOfBenefit<'_>,
+    out: &mut Extracted,
+) -> Result<Vec<LocatedField>, FieldError> {
+    let kind = ClaimKind::of(eob);
+    let id = eob.id().map(|i| i.as_str());
+    let name = format!("ExplanationOfBenefit/{}", id.unwrap_or(""));
+    let view = match kind {
+        ClaimKind::Known(t) => Some(ClaimView::of_type(t, eob)),
+        ClaimKind::Unknown => None,
+    };
+
+    let mut row = RowBuilder::new(schema, TableKind::Claims, kind);
+    row.text(0, id);
+    row.text(1, patient_id(eob.patient.as_deref()));
+    let (start, end) = period_dates(eob.billable_period.as_deref());
+    row.date(2, start, &name, "ExplanationOfBenefit.billablePeriod.start")?;
+    row.date(3, end, &name, "ExplanationOfBenefit.billablePeriod.end")?;
+    let payment = eob.payment.as_ref().and_then(|p| p.amount.as_deref());
+    row.money(4, payment, &name, "ExplanationOfBenefit.payment.amount.value")?;
+    let first_cost = TableKind::Claims.key_count();
+    if let Some(view) = &view {
+        for (i, role) in row.table.costs.clone().into_iter().enumerate() {
+            row.money(
+                first_cost + i,
+                view.cost(role),
+                &name,
+                &format!("ExplanationOfBenefit (claim {role:?} amount)"),
+            )?;
+        }
+    }
+
+    let mut lines = Vec::with_capacity(eob.item.len());
+    let view_lines = view.as_ref().map(|v| v.lines()).unwrap_or_default();
+    for (i, item) in eob.item.iter().enumerate() {
+        let mut line = RowBuilder::new(schema, TableKind::ClaimLines, kind);
+        let path = |p: &str| format!("ExplanationOfBenefit.item[{i}].{p}");
+        line.text(0, id);
+        line.set(1, item.sequence().map(|n| Cell::Int(i64::from(n.get()))));
+        match &item.serviced {
+            Some(ExplanationOfBenefitItemServiced::Date(d)) => {
+                let d = d.value().map(|d| d.as_str());
+                line.date(2, d, &name, &path("servicedDate"))?;
+                line.date(3, d, &name, &path("servicedDate"))?;
+            }
+            Some(ExplanationOfBenefitItemServiced::Period(p)) => {
+                let (start, end) = period_dates(Some(p));
+                line.date(2, start, &name, &path("servicedPeriod.start"))?;
+                line.date(3, end, &name, &path("servicedPeriod.end"))?;
+            }
+            None => {}
+        }
+        if let Some(l) = view_lines.get(i) {
+            let first = TableKind::ClaimLines.key_count();
+            for (c, role) in line.table.costs.clone().into_iter().enumerate() {
+                line.money(first + c, l.cost(role), &name, &path(&format!("adjudication ({role:?} amount)")))?;
+            }
+        }
+        lines.push(line);
+    }
+
+    let Some(view) = view else {
+        out.rows.push(row.finish());
+        out.rows.extend(lines.into_iter().map(RowBuilder::finish));
+        return Ok(Vec::new());
+    };
+
+    let mut diagnoses = Vec::new();
+    for d in view.diagnoses() {
+        let mut r = coded_row(schema, TableKind::Diagnoses, kind, id, d.sequence, d.code, d.version);
+        r.text(6, Some(&d.roles.join(",")).filter(|r| !r.is_empty()).map(|r| r.as_str()));
+        r.set(7, d.present_on_admission.and_then(code_cell));
+        diagnoses.push(r);
+    }
+    let mut procedures = Vec::new();
+    for (i, p) in view.procedures().into_iter().enumerate() {
+        let mut r = coded_row(schema, TableKind::Procedures, kind, id, p.sequence, p.code, p.version);
+        r.date(6, p.date.map(|d| d.as_str()), &name, &format!("ExplanationOfBenefit.procedure[{i}].date"))?;
+        procedures.push(r);
+    }
+    let mut care_team = Vec::new();
+    for p in view.providers() {
+        let mut r = RowBuilder::new(schema, TableKind::CareTeam, kind);
+        r.text(0, id);
+        r.text(1, Some(kind.name()));
+        r.set(2, p.sequence.map(|n| Cell::Int(i64::from(n))));
+        r.text(3, p.npi.and_then(|n| n.value()).map(|v| v.as_str()));
+        r.text(4, p.role);
+        care_team.push(r);
+    }
+
+    let fields = view.all_fields();
+    for f in &fields {
+        let target = match f.level {
+            None => Some(&mut row),
+            Some(("item", i)) => lines.get_mut(i),
+            Some(("diagnosis", i)) => diagnoses.get_mut(i),
+            Some(("procedure", i)) => procedures.get_mut(i),
+            Some(("careTeam", i)) => care_team.get_mut(i),
+            Some(_) => None,
+        };
+        let placed = match target {
+            Some(target) => target.field(f, &name)?,
+            None => false,
+        };
+        if !placed {
+            out.unmapped.push(format!("{} (no column at {})", f.field.info.variable, f.location()));
+        }
+    }
+    out.rows.push(row.finish());
+    for r in lines.into_iter().chain(diagnoses).chain(procedures).chain(care_team) {
+        out.rows.push(r.finish());
+    }
+    Ok(fields)
+}
+
+/// A code and its display.
+fn code_cell(coding: &Coding<'_>) -> Option<Cell> {
+    let code = coding.code()?.as_str().to_string();
+    Some(Cell::Code(code, coding.display().map(|d| d.to_string())))
+}
+
+/// A row of the diagnoses or procedures: the columns they share (claim id, claim type,
+/// sequence, code, system, ICD version).
+fn coded_row<'s>(
+    schema: &'s Schema,
+    table: TableKind,
+    kind: ClaimKind,
+    id: Option<&str>,
+    sequence: Option<u32>,
+    code: Option<&Coding<'_>>,
+    version: Option<IcdVersion<'_>>,
+) -> RowBuilder<'s> {
+    let mut r = RowBuilder::new(schema, table, kind);
+    r.text(0, id);
+    r.text(1, Some(kind.name()));
+    r.set(2, sequence.map(|n| Cell::Int(i64::from(n))));
+    r.set(3, code.and_then(code_cell));
+    r.text(4, code.and_then(|c| c.system()).map(|s| s.as_str()));
+    r.text(5, version.and_then(icd_version));
+    r
+}
+
+fn icd_version(v: IcdVersion<'_>) -> Option<&'static str> {
+    match v {
+        IcdVersion::Icd9 => Some("icd-9"),
+        IcdVersion::Icd10 => Some("icd-10"),
+        IcdVersion::Other(_) => None,
+    }
+}

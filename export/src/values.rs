@@ -1,0 +1,147 @@
+//! Field texts turned into column values: exact decimals, dates, integers. Each conversion
+//! says what was expected when the text does not fit its column.
+
+/// A value of one cell, typed for its column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    /// A code and its display.
+    Code(String, Option<String>),
+    /// Units of 10<sup>-scale</sup> of the column.
+    Decimal(i128),
+    /// Days since 1970-01-01.
+    Date(i32),
+    Int(i64),
+}
+
+/// `text` (a FHIR decimal) as units of 10<sup>-`scale`</sup>, exactly: trailing zeros past
+/// `scale` are fine, other digits past it or more than `precision` digits are an error.
+pub fn decimal(text: &str, precision: u8, scale: i8) -> Result<i128, String> {
+    let scale = scale.max(0) as usize;
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !all_digits(int) || !all_digits(frac) || (digits.contains('.') && frac.is_empty()) {
+        return Err(format!("expected a decimal number, found `{text}`"));
+    }
+    let (kept, dropped) = frac.split_at(frac.len().min(scale));
+    if dropped.bytes().any(|b| b != b'0') {
+        return Err(format!("`{text}` has {} digits after the point; the column holds {scale}", frac.len()));
+    }
+    let int = int.trim_start_matches('0');
+    if int.len() + scale > precision as usize {
+        return Err(format!(
+            "`{text}` has {} digits before the point; the column holds {} (decimal({precision}, {scale}))",
+            int.len(),
+            precision as usize - scale
+        ));
+    }
+    let mut units: i128 = 0;
+    for b in int.bytes().chain(kept.bytes()).chain(std::iter::repeat_n(b'0', scale - kept.len())) {
+        units = units * 10 + i128::from(b - b'0');
+    }
+    Ok(if negative { -units } else { units })
+}
+
+/// The day of a FHIR `date` or `dateTime` text (`2020-01-03`, `2020-01-03T10:00:00Z`), as days
+/// since 1970-01-01. A partial date (`2020`, `2020-01`) does not name a day: an error.
+pub fn date(text: &str) -> Result<i32, String> {
+    let day = text.get(..10).filter(|_| text.len() == 10 || text[10..].starts_with('T'));
+    let parts = day.and_then(|d| {
+        let b = d.as_bytes();
+        if b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let y: i32 = d[..4].parse().ok()?;
+        let m: u32 = d[5..7].parse().ok()?;
+        let dd: u32 = d[8..10].parse().ok()?;
+        ((1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&dd)).then_some((y, m, dd))
+    });
+    match parts {
+        Some((y, m, d)) => Ok(days_from_civil(y, m, d)),
+        None => Err(format!("expected a full date (YYYY-MM-DD), found `{text}`")),
+    }
+}
+
+/// A year (`2018`, FHIR date precision year).
+pub fn year(text: &str) -> Result<i64, String> {
+    match text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) {
+        true => int(text),
+        false => Err(format!("expected a year (YYYY), found `{text}`")),
+    }
+}
+
+/// The number of an amount's text as the views render it (`44.0 USD`: value and unit);
+/// `None` for a unit without a value (`USD`).
+pub fn amount_number(text: &str) -> Option<&str> {
+    let number = text.split_once(' ').map_or(text, |(n, _)| n);
+    number.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.').then_some(number)
+}
+
+/// An integer text.
+pub fn int(text: &str) -> Result<i64, String> {
+    text.parse().map_err(|_| format!("expected an integer, found `{text}`"))
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to the proleptic Gregorian date `y-m-d` (H. Hinnant's algorithm).
+fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i32;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact_at_the_column_scale() {
+        assert_eq!(decimal("42.0", 18, 2), Ok(4200));
+        assert_eq!(decimal("123.45", 18, 2), Ok(12345));
+        assert_eq!(decimal("-0.5", 18, 2), Ok(-50));
+        assert_eq!(decimal("7", 18, 2), Ok(700));
+        assert_eq!(decimal("1.2300", 18, 2), Ok(123));
+        assert_eq!(decimal("0.125", 18, 2).unwrap_err(), "`0.125` has 3 digits after the point; the column holds 2");
+        assert!(decimal("1234567890123456789", 18, 2).unwrap_err().contains("the column holds 16"));
+        assert_eq!(decimal("9999999999999999.99", 18, 2), Ok(999_999_999_999_999_999));
+        for bad in ["", "-", "1.", ".5", "1e3", "12a", "USD"] {
+            assert!(decimal(bad, 18, 2).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_are_days_since_the_epoch() {
+        assert_eq!(date("1970-01-01"), Ok(0));
+        assert_eq!(date("2000-03-01"), Ok(11017));
+        assert_eq!(date("1969-12-31"), Ok(-1));
+        assert_eq!(date("2020-01-03T10:00:00Z"), Ok(18264));
+        assert_eq!(date("2016-02-29"), Ok(16860));
+        for bad in ["2020", "2020-01", "2019-02-29", "2020-13-01", "2020-01-0x", "2020-01-01Z"] {
+            assert!(date(bad).unwrap_err().contains("expected a full date"), "{bad}");
+        }
+        assert_eq!(int("12"), Ok(12));
+        assert_eq!(year("2018"), Ok(2018));
+        assert!(year("2018-01-01").unwrap_err().contains("expected a year"));
+        assert_eq!(amount_number("44.0 USD"), Some("44.0"));
+        assert_eq!(amount_number("12.5"), Some("12.5"));
+        assert_eq!(amount_number("USD"), None);
+        assert_eq!(amount_number("-3 d"), Some("-3"));
+        assert!(int("1.5").is_err());
+    }
+}

@@ -1,0 +1,207 @@
+//! Rows into Parquet files: one writer per table (or partition), created at its first row,
+//! fed in batches, its row groups flushed as they fill so that memory stays bounded.
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{Date32Builder, Decimal128Builder, Int64Builder, StringBuilder, StringDictionaryBuilder};
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, RecordBatch};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::errors::ParquetError;
+use parquet::file::properties::WriterProperties;
+
+use crate::extract::Row;
+use crate::schema::{ColumnType, Schema, Table};
+use crate::values::Cell;
+
+/// Rows kept per table before they are handed to its Parquet writer as one batch.
+const BATCH_ROWS: usize = 4096;
+/// Rows per row group.
+const ROW_GROUP_ROWS: usize = 65536;
+/// A row group is flushed once its encoded data reaches this size, however few its rows.
+const ROW_GROUP_BYTES: usize = 32 << 20;
+
+/// What went wrong writing the dataset.
+#[derive(Debug)]
+pub enum WriteError {
+    Io(PathBuf, io::Error),
+    Parquet(PathBuf, ParquetError),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            WriteError::Parquet(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// One table's pending rows and its file.
+struct TableFile {
+    rows: Vec<Row>,
+    writer: Option<ArrowWriter<File>>,
+    path: PathBuf,
+    written: u64,
+}
+
+/// The writers of every table of a dataset.
+pub struct DatasetWriter {
+    schema: Arc<Schema>,
+    files: Vec<TableFile>,
+}
+
+impl DatasetWriter {
+    /// Writers for the tables of `schema` under `dir`, each table's rows in `<table>/<file>`.
+    pub fn new(schema: Arc<Schema>, dir: &Path, file: &str) -> Self {
+        let files = schema
+            .tables
+            .iter()
+            .map(|t| TableFile { rows: Vec::new(), writer: None, path: dir.join(t.dir()).join(file), written: 0 })
+            .collect();
+        DatasetWriter { schema, files }
+    }
+
+    /// Adds a row to table `table`.
+    pub fn push(&mut self, table: usize, row: Row) -> Result<(), WriteError> {
+        let f = &mut self.files[table];
+        f.rows.push(row);
+        if f.rows.len() >= BATCH_ROWS {
+            self.flush_rows(table)?;
+        }
+        Ok(())
+    }
+
+    /// Rows written so far (handed to the writers), per table.
+    pub fn written(&self) -> impl Iterator<Item = (&Table, u64)> + '_ {
+        self.schema.tables.iter().zip(&self.files).map(|(t, f)| (t, f.written + f.rows.len() as u64))
+    }
+
+    fn flush_rows(&mut self, table: usize) -> Result<(), WriteError> {
+        let t = &self.schema.tables[table];
+        let f = &mut self.files[table];
+        let rows = std::mem::take(&mut f.rows);
+        if f.writer.is_none() {
+            f.writer = Some(open(t, &f.path)?);
+        }
+        let Some(writer) = f.writer.as_mut() else { unreachable!("opened above") };
+        if !rows.is_empty() {
+            let batch = batch(t, &rows).map_err(|e| WriteError::Parquet(f.path.clone(), e.into()))?;
+            writer.write(&batch).map_err(|e| WriteError::Parquet(f.path.clone(), e))?;
+            f.written += rows.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending rows and closes the files. A table that is not partitioned gets a
+    /// file even when it has no rows, so that it can be queried.
+    pub fn finish(mut self) -> Result<Vec<PathBuf>, WriteError> {
+        let mut paths = Vec::new();
+        for i in 0..self.files.len() {
+            let keep_empty = !self.schema.tables[i].kind.partitioned();
+            if !self.files[i].rows.is_empty() || (keep_empty && self.files[i].writer.is_none()) {
+                self.flush_rows(i)?;
+            }
+            let f = &mut self.files[i];
+            if let Some(w) = f.writer.take() {
+                w.close().map_err(|e| WriteError::Parquet(f.path.clone(), e))?;
+                paths.push(f.path.clone());
+            }
+        }
+        Ok(paths)
+    }
+}
+
+fn open(table: &Table, path: &Path) -> Result<ArrowWriter<File>, WriteError> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| WriteError::Io(dir.to_path_buf(), e))?;
+    }
+    let file = File::create(path).map_err(|e| WriteError::Io(path.to_path_buf(), e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
+        .set_created_by(format!("bluebutton-export {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    ArrowWriter::try_new(file, table.arrow_schema(), Some(props))
+        .map_err(|e| WriteError::Parquet(path.to_path_buf(), e))
+}
+
+/// A column being built.
+enum Builder {
+    Text(StringBuilder),
+    Code(StringBuilder, Box<StringDictionaryBuilder<Int32Type>>),
+    Decimal(Decimal128Builder, u8, i8),
+    Date(Date32Builder),
+    Int(Int64Builder),
+}
+
+impl Builder {
+    fn new(ty: ColumnType) -> Builder {
+        match ty {
+            ColumnType::Text => Builder::Text(StringBuilder::new()),
+            ColumnType::Code => Builder::Code(StringBuilder::new(), Box::default()),
+            ColumnType::Decimal { precision, scale } => Builder::Decimal(Decimal128Builder::new(), precision, scale),
+            ColumnType::Date => Builder::Date(Date32Builder::new()),
+            ColumnType::Int | ColumnType::Year => Builder::Int(Int64Builder::new()),
+        }
+    }
+
+    /// Appends `cell` (`None`: null). The extraction typed every cell for its column.
+    fn append(&mut self, cell: Option<&Cell>) {
+        match (self, cell) {
+            (Builder::Text(b), Some(Cell::Text(s))) => b.append_value(s),
+            (Builder::Code(c, d), Some(Cell::Code(code, display))) => {
+                c.append_value(code);
+                d.append_option(display.as_deref());
+            }
+            (Builder::Decimal(b, ..), Some(Cell::Decimal(v))) => b.append_value(*v),
+            (Builder::Date(b), Some(Cell::Date(v))) => b.append_value(*v),
+            (Builder::Int(b), Some(Cell::Int(v))) => b.append_value(*v),
+            (Builder::Text(b), _) => b.append_null(),
+            (Builder::Code(c, d), _) => {
+                c.append_null();
+                d.append_null();
+            }
+            (Builder::Decimal(b, ..), _) => b.append_null(),
+            (Builder::Date(b), _) => b.append_null(),
+            (Builder::Int(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(self, out: &mut Vec<ArrayRef>) -> Result<(), arrow_schema::ArrowError> {
+        match self {
+            Builder::Text(mut b) => out.push(Arc::new(b.finish())),
+            Builder::Code(mut c, mut d) => {
+                out.push(Arc::new(c.finish()));
+                out.push(Arc::new(d.finish()));
+            }
+            Builder::Decimal(mut b, p, s) => out.push(Arc::new(b.finish().with_precision_and_scale(p, s)?)),
+            Builder::Date(mut b) => out.push(Arc::new(b.finish())),
+            Builder::Int(mut b) => out.push(Arc::new(b.finish())),
+        }
+        Ok(())
+    }
+}
+
+/// The rows as one Arrow record batch of `table`'s schema.
+fn batch(table: &Table, rows: &[Row]) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let mut builders: Vec<Builder> = table.columns.iter().map(|c| Builder::new(c.ty)).collect();
+    for row in rows {
+        let mut cells = row.iter().peekable();
+        for (i, b) in builders.iter_mut().enumerate() {
+            let cell = cells.next_if(|(c, _)| usize::from(*c) == i).map(|(_, cell)| cell);
+            b.append(cell);
+        }
+    }
+    let mut arrays = Vec::with_capacity(table.arrow_schema().fields().len());
+    for b in builders {
+        b.finish(&mut arrays)?;
+    }
+    RecordBatch::try_new(table.arrow_schema(), arrays)
+}
