@@ -66,11 +66,13 @@ pub fn date(text: &str) -> Result<i32, String> {
     }
 }
 
-/// A year (`2018`, FHIR date precision year).
+/// The year of a FHIR date (`2018`, `2018-07`, `2018-07-24`).
 pub fn year(text: &str) -> Result<i64, String> {
-    match text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) {
-        true => int(text),
-        false => Err(format!("expected a year (YYYY), found `{text}`")),
+    let year = text.get(..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+    let rest_ok = text.len() == 4 || (text.len() >= 7 && text.as_bytes()[4] == b'-');
+    match year {
+        Some(y) if rest_ok => int(y),
+        _ => Err(format!("expected a year (YYYY, or a date), found `{text}`")),
     }
 }
 
@@ -137,7 +139,9 @@ mod tests {
         }
         assert_eq!(int("12"), Ok(12));
         assert_eq!(year("2018"), Ok(2018));
-        assert!(year("2018-01-01").unwrap_err().contains("expected a year"));
+        assert_eq!(year("2018-07-24"), Ok(2018));
+        assert!(year("18").unwrap_err().contains("expected a year"));
+        assert!(year("2018x").unwrap_err().contains("expected a year"));
         assert_eq!(amount_number("44.0 USD"), Some("44.0"));
         assert_eq!(amount_number("12.5"), Some("12.5"));
         assert_eq!(amount_number("USD"), None);

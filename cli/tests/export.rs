@@ -1,0 +1,308 @@
+//! `bluebutton export`: the tables read back by a real SQL engine (DuckDB, through its Python
+//! package) give the claim counts, line counts and exact payment sums per claim type that
+//! `bluebutton summary` reports, and that a computation straight from the JSON gives; on the
+//! real Blue Button responses and on generated data. Values that do not fit, unmapped
+//! elements, and the schema document.
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bluebutton::json::{self, Value};
+use support::{path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
+
+/// A folder in the system temp directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        // The path of a reserved temp file, as a folder that does not exist yet.
+        let file = TempFile::reserve(name);
+        TempDir(PathBuf::from(file.path()))
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Per claim type: claims, lines, and the exact sum of the payments (`None` when no claim has
+/// one), as text with cents.
+type Stats = BTreeMap<String, (u64, u64, Option<String>)>;
+
+/// Reads the tables with DuckDB, and the inputs with Python's `json` (numbers as `Decimal`),
+/// and prints both as JSON.
+const CHECK: &str = r#"
+import gzip, json, sys
+from decimal import Decimal
+
+import duckdb
+
+dataset, inputs = sys.argv[1], sys.argv[2:]
+con = duckdb.connect()
+
+def table(name):
+    return f"read_parquet('{dataset}/{name}/*/*.parquet', hive_partitioning = true, union_by_name = true)"
+
+engine = {}
+for t, n, paid in con.sql(f"SELECT claim_type, count(*), sum(payment_amount)::VARCHAR FROM {table('claims')} GROUP BY 1").fetchall():
+    engine[t] = [n, 0, paid]
+for t, n in con.sql(f"SELECT claim_type, count(*) FROM {table('claim_lines')} GROUP BY 1").fetchall():
+    engine.setdefault(t, [0, 0, None])[1] = n
+# Every line belongs to a claim of its claim type.
+orphans = con.sql(f"SELECT count(*) FROM {table('claim_lines')} l ANTI JOIN {table('claims')} c USING (claim_id, claim_type)").fetchone()[0]
+
+TYPES = {"CARRIER": "carrier", "DME": "dme", "HHA": "hha", "HOSPICE": "hospice", "INPATIENT": "inpatient",
+         "OUTPATIENT": "outpatient", "PDE": "pde", "SNF": "snf"}
+def claim_type(eob):
+    for coding in (eob.get("type") or {}).get("coding", []):
+        if coding.get("system") == "https://bluebutton.cms.gov/resources/codesystem/eob-type" and coding.get("code") in TYPES:
+            return TYPES[coding["code"]]
+    prefix = eob.get("id", "").split("-")[0]
+    return prefix if prefix in TYPES.values() and "-" in eob.get("id", "") else "unknown"
+
+def resources(doc):
+    if doc.get("resourceType") == "Bundle":
+        for e in doc.get("entry", []):
+            if "resource" in e:
+                yield e["resource"]
+    else:
+        yield doc
+
+direct, sums = {}, {}
+for path in inputs:
+    raw = open(path, "rb").read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    for r in resources(json.loads(raw, parse_float=Decimal, parse_int=Decimal)):
+        if r.get("resourceType") != "ExplanationOfBenefit":
+            continue
+        t = claim_type(r)
+        s = direct.setdefault(t, [0, 0, None])
+        s[0] += 1
+        s[1] += len(r.get("item", []))
+        value = ((r.get("payment") or {}).get("amount") or {}).get("value")
+        if value is not None:
+            s[2] = (s[2] or Decimal(0)) + value
+for s in direct.values():
+    if s[2] is not None:
+        exact = s[2].quantize(Decimal("0.01"))
+        assert exact == s[2], f"{s[2]} has more than two decimals"
+        s[2] = str(exact)
+patients = con.sql(f"SELECT count(*) FROM read_parquet('{dataset}/patients/*.parquet')").fetchone()[0]
+print(json.dumps({"engine": engine, "json": direct, "orphans": orphans, "patients": patients}))
+"#;
+
+/// Whether Python's `duckdb` package is there. Where it is not, the test is skipped with a
+/// notice, except in CI (`CI=true`), where that is a failure.
+fn duckdb(test: &str) -> bool {
+    let found = Command::new("python3").args(["-c", "import duckdb"]).output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "{test}: Python's duckdb package is missing (`python3 -m pip install duckdb`); CI installs it"
+        );
+        eprintln!("{test}: skipped: Python's duckdb package is not installed (python3 -m pip install duckdb)");
+    }
+    found
+}
+
+/// What DuckDB reads from `dataset`, and what Python computes from `inputs`.
+fn engine_and_json(dataset: &str, inputs: &[String]) -> (Stats, Stats, u64, u64) {
+    let script = TempFile::new("check.py", CHECK.as_bytes());
+    let out = Command::new("python3").arg(script.path()).arg(dataset).args(inputs).output().expect("python3 runs");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "the DuckDB check failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = json::from_str(&stdout).unwrap();
+    let stats = |key: &str| -> Stats {
+        let Value::Object(types) = member(&v, key) else { panic!("{key}: {stdout}") };
+        types
+            .iter()
+            .map(|(t, s)| {
+                let Value::Array(s) = s else { panic!("{stdout}") };
+                let paid = match &s[2] {
+                    Value::String(p) => Some(p.to_string()),
+                    _ => None,
+                };
+                (t.to_string(), (number(&s[0]), number(&s[1]), paid))
+            })
+            .collect()
+    };
+    (stats("engine"), stats("json"), number(member(&v, "orphans")), number(member(&v, "patients")))
+}
+
+fn member<'v>(v: &'v Value<'v>, key: &str) -> &'v Value<'v> {
+    let Value::Object(members) = v else { panic!("not an object") };
+    &members.iter().find(|(k, _)| k == key).unwrap_or_else(|| panic!("no {key}")).1
+}
+
+fn number(v: &Value<'_>) -> u64 {
+    match v {
+        Value::Number(n) => n.parse().unwrap(),
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+/// What `bluebutton summary` reports for `inputs`, per claim type.
+fn summary(inputs: &[String]) -> Stats {
+    let args: Vec<&str> =
+        ["summary", "--format", "json"].into_iter().chain(inputs.iter().map(String::as_str)).collect();
+    let out = run(&args);
+    let v: Value = json::from_str(&out.stdout).unwrap();
+    let Value::Object(types) = member(&v, "by_claim_type") else { panic!("{}", out.stdout) };
+    types
+        .iter()
+        .map(|(t, s)| {
+            let paid = match member(s, "payment") {
+                Value::String(p) | Value::Number(p) => Some(p.to_string()),
+                _ => None,
+            };
+            (t.to_string(), (number(member(s, "claims")), number(member(s, "lines")), paid))
+        })
+        .collect()
+}
+
+/// Exports `inputs` (with `stdin`) and checks the tables against `summary` and the JSON.
+fn check(test: &str, inputs: &[String], stdin: &[u8], files: &[String]) -> Outcome {
+    let dir = TempDir::new(test);
+    let args: Vec<&str> =
+        ["export", "--to", dir.path(), "--threads", "2"].into_iter().chain(inputs.iter().map(String::as_str)).collect();
+    let out = run_with_stdin(&args, stdin);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let (engine, direct, orphans, patients) = engine_and_json(dir.path(), files);
+    let reported = summary(files);
+    assert_eq!(engine, reported, "DuckDB and summary");
+    assert_eq!(engine, direct, "DuckDB and the JSON");
+    assert_eq!(orphans, 0, "every line belongs to a claim");
+    assert!(patients > 0);
+    out
+}
+
+fn json_files(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| path_str(&e.unwrap().path()))
+        .filter(|p| p.ends_with(".json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_real_responses_read_back_by_duckdb() {
+    let Some(data) = shared_data("the_real_responses_read_back_by_duckdb") else { return };
+    if !duckdb("the_real_responses_read_back_by_duckdb") {
+        return;
+    }
+    let mut files = json_files(&data.join("samples/v1-normalized"));
+    for version in ["2020-10", "2021-08", "2023-04", "2024-09"] {
+        files.extend(json_files(&data.join("samples/history-normalized").join(version)));
+    }
+    let out = check("real", &files, b"", &files);
+    // Every claim type of the samples has its partition.
+    for t in ["carrier", "dme", "hha", "hospice", "inpatient", "outpatient", "pde", "snf"] {
+        assert!(out.stdout.contains(&format!("claims/claim_type={t} ")), "{t}:\n{}", out.stdout);
+    }
+    assert!(out.stdout.contains("Not exported (no table for them): 5 CapabilityStatement"), "{}", out.stdout);
+}
+
+#[test]
+fn generated_data_read_back_by_duckdb_from_gzip_and_stdin() {
+    if !duckdb("generated_data_read_back_by_duckdb_from_gzip_and_stdin") {
+        return;
+    }
+    let gz = TempFile::reserve("generated.json.gz");
+    let plain = TempFile::reserve("generated.json");
+    for (seed, file) in [("11", &gz), ("12", &plain)] {
+        let out = run(&["generate", "--seed", seed, "--patients", "30", "--out", file.path()]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let stdin = std::fs::read(plain.path()).unwrap();
+    let inputs = [gz.path().to_string(), "-".to_string()];
+    let out = check("generated", &inputs, &stdin, &[gz.path().to_string(), plain.path().to_string()]);
+    assert!(out.stdout.contains("Exported to"), "{}", out.stdout);
+    assert!(out.stdout.contains("60 Patient"), "{}", out.stdout);
+}
+
+/// A sample with its payment changed to `value` and an element no view knows.
+fn mutated_carrier(data: &Path, value: &str) -> TempFile {
+    let text = std::fs::read_to_string(data.join("samples/v1-normalized/eobReadCarrier.json")).unwrap();
+    let original = "\"payment\" : {\n    \"amount\" : {\n      \"value\" : 199.99";
+    assert!(text.contains(original), "the sample's payment is where the test expects it");
+    let text = text.replacen(original, &original.replace("199.99", value), 1).replacen(
+        "\"extension\" : [",
+        "\"extension\" : [ {\"url\": \"https://bluebutton.cms.gov/resources/variables/no_such_variable\", \"valueString\": \"x\"},",
+        1,
+    );
+    TempFile::new("carrier.json", text.as_bytes())
+}
+
+#[test]
+fn a_value_that_does_not_fit_is_an_error_naming_input_resource_and_path() {
+    let Some(data) = shared_data("a_value_that_does_not_fit_is_an_error_naming_input_resource_and_path") else {
+        return;
+    };
+    let bad = mutated_carrier(&data, "199.995");
+    let good = path_str(&data.join("samples/v1-normalized/eobReadDme.json"));
+    let dir = TempDir::new("bad");
+    let out = run(&["export", "--to", dir.path(), bad.path(), &good]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let expected = format!(
+        "ERROR {}: ExplanationOfBenefit/carrier-9991831999: ExplanationOfBenefit.payment.amount.value: column \
+         `payment_amount`: `199.995` has 3 digits after the point; the column holds 2\n",
+        bad.path()
+    );
+    assert_eq!(out.stderr, expected);
+    // The claim is left out whole; the other input is exported.
+    assert!(out.stdout.contains("Left out: 1 entries or resources"), "{}", out.stdout);
+    assert!(!out.stdout.contains("claim_type=carrier"), "{}", out.stdout);
+    assert!(out.stdout.contains("claims/claim_type=dme"), "{}", out.stdout);
+}
+
+#[test]
+fn unmapped_elements_are_counted_and_listed() {
+    let Some(data) = shared_data("unmapped_elements_are_counted_and_listed") else { return };
+    let sample = mutated_carrier(&data, "199.99");
+    let dir = TempDir::new("unmapped");
+    let out = run(&["export", "--to", dir.path(), sample.path()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("Unmapped: 1 elements that no column holds (1 kinds):\n         1  https://bluebutton.cms.gov/resources/variables/no_such_variable\n"),
+        "{}",
+        out.stdout
+    );
+    let plain = path_str(&data.join("samples/v1-normalized/eobReadCarrier.json"));
+    let dir = TempDir::new("mapped");
+    let out = run(&["export", "--to", dir.path(), &plain]);
+    assert!(out.stdout.contains("Unmapped: none"), "{}", out.stdout);
+}
+
+#[test]
+fn the_folder_must_be_new_or_empty_and_inputs_named() {
+    let file = TempFile::new("occupied", b"x");
+    let parent = Path::new(file.path()).parent().unwrap();
+    let out = run(&["export", "--to", &path_str(parent), "-"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("the export folder is not empty"), "{}", out.stderr);
+    let out = run(&["export", "--to", "somewhere"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("INPUT"), "{}", out.stderr);
+}
+
+#[test]
+fn the_schema_is_printed_by_both_commands() {
+    let schema = run(&["schema"]);
+    assert_eq!(schema.code, 0);
+    assert_eq!(schema.stdout, bluebutton_export::Schema::new().markdown());
+    let again = run(&["export", "--schema"]);
+    assert_eq!((again.code, again.stdout), (0, schema.stdout));
+    assert!(run(&["export", "--schema", "--to", "x"]).code == 2);
+}
