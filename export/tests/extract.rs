@@ -1,0 +1,77 @@
+//! A resource into rows, on the real responses: the key columns, typed values, the claim's
+//! levels in their tables, and a value that does not fit.
+use std::path::PathBuf;
+
+use bluebutton::claim_type::ClaimType;
+use bluebutton::summary::ClaimKind;
+use bluebutton::{json, Resource};
+use bluebutton_export::values::Cell;
+use bluebutton_export::{extract, Schema, TableKind};
+
+#[path = "../../tests/support/shared_data.rs"]
+mod shared_data;
+
+fn sample(test: &str, name: &str) -> Option<String> {
+    let dir = shared_data::found(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"), test)?;
+    Some(std::fs::read_to_string(dir.join("samples/v1-normalized").join(name)).unwrap())
+}
+
+/// The cell of column `name` in the first row of table `kind`.
+fn cell<'r>(
+    schema: &Schema,
+    rows: &'r [(usize, Vec<(u16, Cell)>)],
+    kind: TableKind,
+    claim: ClaimKind,
+    name: &str,
+) -> Option<&'r Cell> {
+    let index = schema.index(kind, claim);
+    let column = schema.tables[index].columns.iter().position(|c| c.name == name).unwrap_or_else(|| panic!("{name}"));
+    let (_, row) = rows.iter().find(|(t, _)| *t == index)?;
+    row.iter().find(|(c, _)| usize::from(*c) == column).map(|(_, cell)| cell)
+}
+
+#[test]
+fn an_inpatient_claim_fills_its_tables() {
+    let Some(text) = sample("an_inpatient_claim_fills_its_tables", "eobReadInpatient.json") else { return };
+    let resource: Resource = json::from_str(&text).unwrap();
+    let schema = Schema::new();
+    let out = extract(&schema, &resource).unwrap();
+    let inpatient = ClaimKind::Known(ClaimType::Inpatient);
+    let count = |kind| out.rows.iter().filter(|(t, _)| *t == schema.index(kind, inpatient)).count();
+    let Resource::ExplanationOfBenefit(eob) = &resource else { panic!() };
+    assert_eq!(count(TableKind::Claims), 1);
+    assert_eq!(count(TableKind::ClaimLines), eob.item.len());
+    assert_eq!(count(TableKind::Diagnoses), eob.diagnosis.len());
+    assert_eq!(count(TableKind::Procedures), eob.procedure.len());
+    let claim = |name| cell(&schema, &out.rows, TableKind::Claims, inpatient, name);
+    assert_eq!(claim("claim_id"), Some(&Cell::Text("inpatient-333333222222".into())));
+    // Amounts in cents, exactly as written.
+    let paid = eob.payment.as_ref().and_then(|p| p.amount.as_ref()).and_then(|m| m.value()).unwrap();
+    let cents = paid.to_exact().unwrap().with_scale_at_least(2);
+    assert_eq!(cents.scale(), 2);
+    assert_eq!(claim("payment_amount"), Some(&Cell::Decimal(cents.units())));
+    assert_eq!(claim("clm_pmt_amt"), Some(&Cell::Decimal(cents.units())));
+    assert_eq!(claim("medicare_paid_amount"), Some(&Cell::Decimal(cents.units())));
+    // Dates as days since 1970 (the billable period starts on 2016-01-15).
+    assert_eq!(claim("billable_period_start"), Some(&Cell::Date(16815)));
+    // A coded variable with its codebook display.
+    let Some(Cell::Code(code, Some(display))) = claim("nch_clm_type_cd") else { panic!("a code with its display") };
+    assert!(!code.is_empty() && !display.is_empty());
+    assert!(out.unmapped.is_empty(), "{:?}", out.unmapped);
+}
+
+#[test]
+fn a_billable_period_without_a_day_is_an_error_at_its_path() {
+    let Some(text) = sample("a_billable_period_without_a_day_is_an_error_at_its_path", "eobReadSnf.json") else {
+        return;
+    };
+    let original = "\"start\" : \"2013-12-01\"";
+    assert!(text.contains(original), "the sample's billable period starts where the test expects");
+    let changed = text.replacen(original, "\"start\" : \"2013-12\"", 1);
+    let changed: Resource = json::from_str(&changed).unwrap();
+    let e = extract(&Schema::new(), &changed).unwrap_err();
+    assert_eq!(e.resource, "ExplanationOfBenefit/snf-777777777");
+    assert_eq!(e.path, "ExplanationOfBenefit.billablePeriod.start");
+    assert_eq!(e.column, "billable_period_start");
+    assert_eq!(e.message, "expected a full date (YYYY-MM-DD), found `2013-12`");
+}
