@@ -4,7 +4,10 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read};
 
-use bluebutton::stream::{self, InputKind, NdjsonStream, StreamOptions};
+use bluebutton::stream::{self, InputKind, NdjsonStream};
+
+/// The longest NDJSON line read (as the library's streams default to).
+pub const MAX_LINE: usize = 256 << 20;
 
 /// The name that stands for standard input.
 pub const STDIN: &str = "-";
@@ -60,27 +63,34 @@ impl<'s> Inputs<'s> {
 
     /// Hands `each` the documents of `name`: the whole input, or, when it is NDJSON, each
     /// non-blank line as it is read (so that memory holds one line, not the file). Returns what
-    /// the input holds; `Err` when it cannot be read (after the documents read until then).
+    /// the input holds, or (inside) the error that stopped reading it, after the documents read
+    /// until then; the outer `Err` is an error that `each` returned (writing the output).
     pub fn documents(
         &mut self,
         name: &OsStr,
         mut each: impl FnMut(Document<'_>) -> io::Result<()>,
-    ) -> io::Result<InputKind> {
-        let raw = self.open_raw(name)?.reader;
-        let sniffed = stream::sniff(raw, StreamOptions::default().max_entry_len)?;
+    ) -> io::Result<io::Result<InputKind>> {
+        let sniffed = match self.open_raw(name).and_then(|raw| stream::sniff(raw.reader, MAX_LINE)) {
+            Ok(sniffed) => sniffed,
+            Err(e) => return Ok(Err(e)),
+        };
         if sniffed.kind != InputKind::Ndjson {
             let mut bytes = Vec::new();
             let mut reader = sniffed.reader;
-            reader.read_to_end(&mut bytes)?;
+            if let Err(e) = reader.read_to_end(&mut bytes) {
+                return Ok(Err(e));
+            }
             each(Document { line: None, bytes: &bytes })?;
-            return Ok(sniffed.kind);
+            return Ok(Ok(sniffed.kind));
         }
         let mut lines = NdjsonStream::new(sniffed.reader);
         while let Some(line) = lines.next_line() {
-            let line = line.map_err(|e| io::Error::other(e.error().kind().to_string()))?;
-            each(Document { line: Some(line.number), bytes: line.text })?;
+            match line {
+                Ok(line) => each(Document { line: Some(line.number), bytes: line.text })?,
+                Err(e) => return Ok(Err(io::Error::other(e.to_string()))),
+            }
         }
-        Ok(InputKind::Ndjson)
+        Ok(Ok(InputKind::Ndjson))
     }
 
     /// All of standard input, read the first time.

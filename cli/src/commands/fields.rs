@@ -106,7 +106,7 @@ pub fn run(args: &FieldsArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
                 }
             }
             Ok(())
-        });
+        })?;
         if let Err(e) = read {
             any_unreadable = true;
             writeln!(stderr, "ERROR {shown}: cannot read: {e}")?;

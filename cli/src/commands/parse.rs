@@ -79,7 +79,7 @@ pub fn run(args: &ParseArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> io
             let checked = check(document.bytes, args);
             any_invalid |= checked.problem.is_some();
             report(&document.name(&shown), document.line, &checked, args.format, stdout)
-        });
+        })?;
         if let Err(e) = read {
             any_unreadable = true;
             let checked = Checked { unknown: Vec::new(), problem: Some(Problem::Unreadable(e)) };

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bluebutton::json::{ErrorKind, ToJson};
-use bluebutton::stream::{self, InputKind, NdjsonStream, Sniffed, StreamOptions};
+use bluebutton::stream::{self, InputKind, NdjsonStream, Sniffed};
 use bluebutton::validate::{Finding, Options, Outline, ProfileChoice, Report, Target};
 use clap::Args;
 
@@ -157,7 +157,7 @@ fn print_document(
 /// Opens an input and tells what it holds; `Err` with the reason when it cannot be read.
 fn open_input<'i>(inputs: &'i mut Inputs<'_>, name: &OsStr) -> Result<Sniffed<'i>, String> {
     let raw = inputs.open_raw(name).map_err(|e| format!("cannot read: {e}"))?;
-    stream::sniff(raw.reader, StreamOptions::default().max_entry_len).map_err(|e| format!("cannot read: {e}"))
+    stream::sniff(raw.reader, input::MAX_LINE).map_err(|e| format!("cannot read: {e}"))
 }
 
 /// Validates one input, its findings written out as they come; `Err` with the reason when it
