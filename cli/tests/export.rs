@@ -81,7 +81,11 @@ for path in inputs:
     raw = open(path, "rb").read()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    for r in resources(json.loads(raw, parse_float=Decimal, parse_int=Decimal)):
+    try:
+        docs = [json.loads(raw, parse_float=Decimal, parse_int=Decimal)]
+    except json.JSONDecodeError:  # NDJSON: one resource per line
+        docs = [json.loads(line, parse_float=Decimal, parse_int=Decimal) for line in raw.splitlines() if line.strip()]
+    for r in (r for doc in docs for r in resources(doc)):
         if r.get("resourceType") != "ExplanationOfBenefit":
             continue
         t = claim_type(r)
@@ -215,21 +219,23 @@ fn the_real_responses_read_back_by_duckdb() {
 }
 
 #[test]
-fn generated_data_read_back_by_duckdb_from_gzip_and_stdin() {
-    if !duckdb("generated_data_read_back_by_duckdb_from_gzip_and_stdin") {
+fn generated_data_read_back_by_duckdb_from_gzip_ndjson_and_stdin() {
+    if !duckdb("generated_data_read_back_by_duckdb_from_gzip_ndjson_and_stdin") {
         return;
     }
     let gz = TempFile::reserve("generated.json.gz");
     let plain = TempFile::reserve("generated.json");
-    for (seed, file) in [("11", &gz), ("12", &plain)] {
-        let out = run(&["generate", "--seed", seed, "--patients", "30", "--out", file.path()]);
+    let ndjson = TempFile::reserve("generated.ndjson.gz");
+    for (seed, format, file) in [("11", "bundle", &gz), ("12", "bundle", &plain), ("13", "ndjson", &ndjson)] {
+        let out = run(&["generate", "--seed", seed, "--patients", "30", "--format", format, "--out", file.path()]);
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
     let stdin = std::fs::read(plain.path()).unwrap();
-    let inputs = [gz.path().to_string(), "-".to_string()];
-    let out = check("generated", &inputs, &stdin, &[gz.path().to_string(), plain.path().to_string()]);
+    let inputs = [gz.path().to_string(), "-".to_string(), ndjson.path().to_string()];
+    let files = [gz.path().to_string(), plain.path().to_string(), ndjson.path().to_string()];
+    let out = check("generated", &inputs, &stdin, &files);
     assert!(out.stdout.contains("Exported to"), "{}", out.stdout);
-    assert!(out.stdout.contains("60 Patient"), "{}", out.stdout);
+    assert!(out.stdout.contains("90 Patient"), "{}", out.stdout);
 }
 
 /// A sample with its payment changed to `value` and an element no view knows.

@@ -6,13 +6,12 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bluebutton::json::{self, ParseOptions};
-use bluebutton::stream::{BundleStream, StreamOptions};
+use bluebutton::json::ParseOptions;
+use bluebutton::stream::{EntryError, Resources, StreamOptions};
 use bluebutton::Resource;
 use bluebutton_export::{extract, Exporter, Extracted, FieldError, Schema};
 use clap::{Args, ValueEnum};
 
-use super::summary::{peek_resource_type, read_prefix};
 use crate::input::{self, Inputs, STDIN};
 use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 
@@ -22,7 +21,7 @@ claims/claim_type=<type>/, claim_lines/claim_type=<type>/, diagnoses/, procedure
 care_team/. Columns are named by CCW variable; amounts are exact decimals, dates are dates,
 codes have a <variable>_display column. `bluebutton schema` lists every table and column.
 
-Bundles are streamed and their entries converted on --threads threads: memory stays bounded
+Bundles and NDJSON are streamed and their resources converted on --threads threads: memory stays bounded
 whatever the input size. An entry that cannot be read, or a value that does not fit its
 column, is reported on stderr (`ERROR <file>: <where>: <message>`) and its resource left out;
 elements no column holds are counted and listed.
@@ -38,7 +37,7 @@ errors.";
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct ExportArgs {
-    /// JSON Bundles or single resources (`-` for standard input; gzip is detected).
+    /// JSON Bundles, NDJSON or single resources (`-` for standard input; gzip is detected).
     #[arg(value_name = "INPUT", required_unless_present = "schema")]
     pub files: Vec<OsString>,
 
@@ -80,54 +79,34 @@ pub fn run_schema(stdout: &mut dyn Write) -> io::Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// How large a window of a Bundle is parsed at a time.
+/// How large a window of the input is parsed at a time.
 const WINDOW: usize = 8 << 20;
 
 /// What one resource gave: its rows, or the value that did not fit.
 type Converted = Result<Extracted, FieldError>;
 
-/// An error in an input: where (`entry[3].resource.item[0]`, or empty) and what.
-struct InputError {
-    path: String,
-    message: String,
-}
-
-/// Reads one input, a Bundle (streamed) or a single resource, and hands `each` what `convert`
-/// makes of each resource, in order. Entries are converted on `threads` threads.
+/// Reads one input (a Bundle or NDJSON, streamed, or a single resource; gzip or not) and
+/// hands `each` what `convert` makes of each resource, in order, or the error that made an
+/// entry (or the input) unreadable. Resources are converted on `threads`
+/// threads.
 fn read_resources(
     raw: Box<dyn Read + '_>,
     parse: ParseOptions,
     threads: usize,
     convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
-    each: &mut dyn FnMut(Result<Converted, InputError>),
-) -> io::Result<()> {
-    let mut reader = input::decompressing(raw)?;
-    let prefix = read_prefix(&mut reader, 64 << 10)?;
-    let peeked = peek_resource_type(&prefix);
-    if peeked.as_deref().is_some_and(|t| t != "Bundle") {
-        let mut text = prefix;
-        reader.read_to_end(&mut text)?;
-        match json::from_slice_with::<Resource>(&text, parse) {
-            Ok(resource) => each(Ok(convert(&resource))),
-            Err(e) => each(Err(InputError { path: e.path().to_string(), message: e.kind().to_string() })),
-        }
-        return Ok(());
-    }
+    each: &mut dyn FnMut(Result<Converted, EntryError>),
+) {
     let options = StreamOptions { parse, buffer_size: WINDOW, ..StreamOptions::default() };
-    let mut stream = match BundleStream::with_options(io::Cursor::new(prefix).chain(reader), options) {
-        Ok(stream) => stream,
-        Err(e) => {
-            each(Err(InputError { path: e.path().to_string(), message: e.error().kind().to_string() }));
-            return Ok(());
-        }
+    let mut resources = match Resources::with_options(raw, options) {
+        Ok(resources) => resources,
+        Err(e) => return each(Err(e)),
     };
     let map = |entry: bluebutton::resources::BundleEntry<'_>| entry.resource.as_ref().map(convert);
-    stream.par_for_each(threads, map, |result| match result {
+    resources.par_for_each(threads, map, |result| match result {
         Ok(Some(converted)) => each(Ok(converted)),
         Ok(None) => {}
-        Err(e) => each(Err(InputError { path: e.path().to_string(), message: e.error().kind().to_string() })),
+        Err(e) => each(Err(e)),
     });
-    Ok(())
 }
 
 /// Runs `export` and returns the exit status. `Err` only when writing `stdout` fails.
@@ -167,7 +146,7 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
             }
         };
         let mut lines = Vec::new();
-        let result = read_resources(raw.reader, parse, args.threads, &convert, &mut |r| match r {
+        read_resources(raw.reader, parse, args.threads, &convert, &mut |r| match r {
             Ok(Ok(rows)) => {
                 if fatal.is_none() {
                     if let Err(e) = exporter.add(rows) {
@@ -180,17 +159,17 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
                 lines.push(format!("ERROR {name}: {e}"));
             }
             Err(e) => {
-                rejected += 1;
-                let at = if e.path.is_empty() { String::new() } else { format!("{}: ", e.path) };
-                lines.push(format!("ERROR {name}: {at}{}", e.message));
+                // An input that cannot be read on (not JSON, an I/O error) is a usage error.
+                if e.is_fatal() && e.index().is_none() {
+                    unreadable = true;
+                } else {
+                    rejected += 1;
+                }
+                lines.push(format!("ERROR {name}: {e}"));
             }
         });
         for line in lines {
             writeln!(stderr, "{line}")?;
-        }
-        if let Err(e) = result {
-            writeln!(stderr, "ERROR {name}: {e}")?;
-            unreadable = true;
         }
         if let Some(e) = &fatal {
             writeln!(stderr, "error: cannot write the tables: {e}")?;
