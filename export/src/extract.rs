@@ -1,15 +1,10 @@
 //! One resource turned into table rows: its key columns, its claim totals and every Medicare
 //! field its view finds, typed for the columns. This runs on any thread; the rows are then
 //! written in order ([`crate::Exporter::add`]).
-use std::collections::HashSet;
-
-use bluebutton::json::{self, Value};
 use bluebutton::resources::{ExplanationOfBenefit, ExplanationOfBenefitItemServiced};
 use bluebutton::summary::ClaimKind;
 use bluebutton::types::{Coding, Money, Period, Reference};
-use bluebutton::views::{
-    self, BeneficiaryCoverage, BeneficiaryPatient, ClaimView, FieldInfo, IcdVersion, LocatedField, MedicarePart,
-};
+use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, ClaimView, IcdVersion, LocatedField, MedicarePart};
 use bluebutton::Resource;
 
 use crate::schema::{ColumnType, Schema, Table, TableKind};
@@ -204,7 +199,7 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
         }
     };
     out.exported = Some(resource.resource_type());
-    out.unmapped.extend(unmapped(resource, &fields));
+    out.unmapped.extend(crate::unmapped::unmapped(resource, &fields));
     Ok(out)
 }
 
@@ -226,46 +221,6 @@ fn fill(
 /// How a field that no column holds is listed.
 fn no_column(f: &LocatedField) -> String {
     format!("{} (no column for {})", f.field.info.variable, f.field.location)
-}
-
-/// The bluebutton URLs of `resource` that none of its `fields` accounts for at the same place
-/// (what [`views::unmapped`] finds, with the fields' URLs looked up in a hash set rather than
-/// each occurrence compared with each field).
-fn unmapped(resource: &Resource<'_>, fields: &[LocatedField]) -> Vec<String> {
-    let text = json::to_string(resource);
-    let tree = match json::from_str::<Value>(&text) {
-        Ok(tree) => tree,
-        // The model writes valid JSON; were it not to, say so rather than count nothing.
-        Err(e) => return vec![format!("(resource not re-read: {e})")],
-    };
-    let occurrences = views::bluebutton_urls(&tree);
-    if occurrences.is_empty() {
-        return Vec::new();
-    }
-    type Level<'l> = Option<(&'l str, usize)>;
-    let mut exact: HashSet<(Level<'_>, &str)> = HashSet::new();
-    let mut patterns: Vec<(Level<'_>, &FieldInfo)> = Vec::new();
-    for f in fields {
-        let info = f.field.info;
-        for url in info.urls {
-            if url.contains("<year>") {
-                if !patterns.iter().any(|(l, i)| *l == f.level && std::ptr::eq(*i, info)) {
-                    patterns.push((f.level, info));
-                }
-            } else {
-                exact.insert((f.level, url));
-            }
-        }
-    }
-    occurrences
-        .into_iter()
-        .filter(|o| {
-            let level = o.level.as_ref().map(|(e, i)| (e.as_str(), *i));
-            !exact.contains(&(level, o.url.as_str()))
-                && !patterns.iter().any(|(l, info)| *l == level && info.covers(&o.url))
-        })
-        .map(|o| o.url)
-        .collect()
 }
 
 /// The rows of a claim; returns its fields (for the unmapped elements).

@@ -28,6 +28,7 @@
 //! ```
 pub mod extract;
 pub mod schema;
+pub mod unmapped;
 pub mod values;
 pub mod write;
 
