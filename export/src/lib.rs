@@ -81,7 +81,7 @@ impl Exporter {
             }
         }
         std::fs::create_dir_all(dir).map_err(|e| WriteError::Io(dir.to_path_buf(), e))?;
-        let writer = DatasetWriter::new(schema.clone(), dir, "part-0.parquet");
+        let writer = DatasetWriter::new(schema.clone(), dir);
         Ok(Exporter { schema, writer, report: Report::default() })
     }
 

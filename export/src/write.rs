@@ -11,18 +11,28 @@ use arrow_array::{ArrayRef, RecordBatch};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use crate::extract::Row;
 use crate::schema::{ColumnType, Schema, Table};
 use crate::values::Cell;
 
 /// Rows kept per table before they are handed to its Parquet writer as one batch.
-const BATCH_ROWS: usize = 4096;
+const BATCH_ROWS: usize = 1024;
 /// Rows per row group.
 const ROW_GROUP_ROWS: usize = 65536;
 /// A row group is flushed once its encoded data reaches this size, however few its rows.
-const ROW_GROUP_BYTES: usize = 32 << 20;
+const ROW_GROUP_BYTES: usize = 16 << 20;
+/// What the writers of all tables may hold together (their in-progress row groups, as
+/// [`ArrowWriter::memory_size`] estimates): past it, the largest is flushed as a row group.
+/// Memory stays bounded whatever the input size, with many tables or few.
+const MEMORY_BUDGET: usize = 32 << 20;
+
+/// Rows and row groups per file: past either, a table's next rows go to a new file
+/// (`part-1.parquet`, ...), so that the footer a writer keeps until the end (the metadata of
+/// every row group) stays small.
+const FILE_ROWS: u64 = 1 << 20;
+const FILE_ROW_GROUPS: usize = 32;
 
 /// What went wrong writing the dataset.
 #[derive(Debug)]
@@ -42,29 +52,46 @@ impl std::fmt::Display for WriteError {
 
 impl std::error::Error for WriteError {}
 
-/// One table's pending rows and its file.
+/// One table's pending rows and its current file.
 struct TableFile {
     rows: Vec<Row>,
     writer: Option<ArrowWriter<File>>,
+    /// The table's folder.
+    dir: PathBuf,
+    /// The number of the current file, and its path.
+    part: usize,
     path: PathBuf,
+    /// Rows written, in all files and in the current one.
     written: u64,
+    in_file: u64,
 }
 
 /// The writers of every table of a dataset.
 pub struct DatasetWriter {
     schema: Arc<Schema>,
     files: Vec<TableFile>,
+    /// The files closed so far.
+    closed: Vec<PathBuf>,
 }
 
 impl DatasetWriter {
-    /// Writers for the tables of `schema` under `dir`, each table's rows in `<table>/<file>`.
-    pub fn new(schema: Arc<Schema>, dir: &Path, file: &str) -> Self {
+    /// Writers for the tables of `schema` under `dir`, each table's rows in
+    /// `<table>/part-<n>.parquet`.
+    pub fn new(schema: Arc<Schema>, dir: &Path) -> Self {
         let files = schema
             .tables
             .iter()
-            .map(|t| TableFile { rows: Vec::new(), writer: None, path: dir.join(t.dir()).join(file), written: 0 })
+            .map(|t| TableFile {
+                rows: Vec::new(),
+                writer: None,
+                dir: dir.join(t.dir()),
+                part: 0,
+                path: PathBuf::new(),
+                written: 0,
+                in_file: 0,
+            })
             .collect();
-        DatasetWriter { schema, files }
+        DatasetWriter { schema, files, closed: Vec::new() }
     }
 
     /// Adds a row to table `table`.
@@ -86,7 +113,16 @@ impl DatasetWriter {
         let t = &self.schema.tables[table];
         let f = &mut self.files[table];
         let rows = std::mem::take(&mut f.rows);
+        let row_groups = f.writer.as_ref().map_or(0, |w| w.flushed_row_groups().len());
+        if f.in_file >= FILE_ROWS || row_groups >= FILE_ROW_GROUPS {
+            if let Some(w) = f.writer.take() {
+                w.close().map_err(|e| WriteError::Parquet(f.path.clone(), e))?;
+                self.closed.push(f.path.clone());
+            }
+            (f.part, f.in_file) = (f.part + 1, 0);
+        }
         if f.writer.is_none() {
+            f.path = f.dir.join(format!("part-{}.parquet", f.part));
             f.writer = Some(open(t, &f.path)?);
         }
         let Some(writer) = f.writer.as_mut() else { unreachable!("opened above") };
@@ -94,14 +130,34 @@ impl DatasetWriter {
             let batch = batch(t, &rows).map_err(|e| WriteError::Parquet(f.path.clone(), e.into()))?;
             writer.write(&batch).map_err(|e| WriteError::Parquet(f.path.clone(), e))?;
             f.written += rows.len() as u64;
+            f.in_file += rows.len() as u64;
+            self.keep_to_budget()?;
         }
         Ok(())
+    }
+
+    /// Flushes the largest in-progress row groups until the writers hold at most
+    /// [`MEMORY_BUDGET`].
+    fn keep_to_budget(&mut self) -> Result<(), WriteError> {
+        loop {
+            let sizes = self.files.iter().map(|f| f.writer.as_ref().map_or(0, ArrowWriter::memory_size));
+            let (total, largest) = sizes.enumerate().fold((0, (0, 0)), |(total, largest), (i, size)| {
+                (total + size, if size > largest.1 { (i, size) } else { largest })
+            });
+            if total <= MEMORY_BUDGET || largest.1 == 0 {
+                return Ok(());
+            }
+            let f = &mut self.files[largest.0];
+            if let Some(w) = f.writer.as_mut() {
+                w.flush().map_err(|e| WriteError::Parquet(f.path.clone(), e))?;
+            }
+        }
     }
 
     /// Writes the pending rows and closes the files. A table that is not partitioned gets a
     /// file even when it has no rows, so that it can be queried.
     pub fn finish(mut self) -> Result<Vec<PathBuf>, WriteError> {
-        let mut paths = Vec::new();
+        let mut paths = std::mem::take(&mut self.closed);
         for i in 0..self.files.len() {
             let keep_empty = !self.schema.tables[i].kind.partitioned();
             if !self.files[i].rows.is_empty() || (keep_empty && self.files[i].writer.is_none()) {
@@ -127,6 +183,9 @@ fn open(table: &Table, path: &Path) -> Result<ArrowWriter<File>, WriteError> {
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .set_created_by(format!("bluebutton-export {}", env!("CARGO_PKG_VERSION")))
+        // Statistics per row group (what engines prune with), not per page: no page index
+        // held in memory until the file is closed.
+        .set_statistics_enabled(EnabledStatistics::Chunk)
         .build();
     ArrowWriter::try_new(file, table.arrow_schema(), Some(props))
         .map_err(|e| WriteError::Parquet(path.to_path_buf(), e))
