@@ -57,6 +57,8 @@ mod parallel;
 mod read;
 mod scan;
 mod slice;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod values;
 
 use std::fmt;
