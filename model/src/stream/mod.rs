@@ -57,6 +57,10 @@ mod parallel;
 mod read;
 mod scan;
 mod slice;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+// The generic-JSON stream the validator reads a Bundle with.
+#[cfg(feature = "validate")]
 mod values;
 
 use std::fmt;
@@ -73,6 +77,7 @@ use parallel::thread_count;
 pub use parallel::ParallelOutput;
 pub use read::{BundleStream, StreamOptions};
 pub use slice::BundleReader;
+#[cfg(feature = "validate")]
 pub(crate) use values::{Unit, ValueStream};
 
 /// One entry of a Bundle (or one resource of NDJSON), with where it was found.

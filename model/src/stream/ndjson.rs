@@ -511,7 +511,7 @@ impl<R: Read> NdjsonStream<R> {
     /// let first = stream.next_line().unwrap()?;
     /// assert_eq!((first.number, first.text), (1, &b"{\"a\":1}"[..]));
     /// let second = stream.next_line().unwrap()?;
-    /// assert_eq!((second.number, second.offset), (3, 11));
+    /// assert_eq!((second.number, second.offset), (3, 10));
     /// assert!(stream.next_line().is_none());
     /// # Ok::<(), bluebutton_model::stream::EntryError>(())
     /// ```
