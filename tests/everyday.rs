@@ -355,3 +355,22 @@ fn generated_claims_agree_with_their_lines() {
     }
     assert!(compared > 10, "{compared}");
 }
+
+/// The enums users print read as their names.
+#[test]
+fn enums_users_print_have_display() {
+    use bluebutton::summary::ClaimKind;
+    use bluebutton::views::{IcdVersion, MedicarePart};
+    let parts: Vec<String> = [MedicarePart::A, MedicarePart::D].iter().map(|p| p.to_string()).collect();
+    assert_eq!(parts, ["Part A", "Part D"]);
+    // Each role displays as its name in the claim-type table, and the names are distinct.
+    let roles: std::collections::BTreeSet<String> = CostRole::ALL.iter().map(|r| r.to_string()).collect();
+    assert_eq!(roles.len(), CostRole::ALL.len());
+    assert_eq!(CostRole::MedicarePaid.to_string(), "medicarePaid");
+    assert_eq!(ClaimType::Pde.to_string(), ClaimKind::Known(ClaimType::Pde).to_string());
+    assert_eq!(ClaimKind::Unknown.to_string(), "unknown");
+    let uri = bluebutton::primitives::Uri::new("http://hl7.org/fhir/sid/icd-10").unwrap();
+    assert_eq!(IcdVersion::of(&uri).to_string(), "ICD-10");
+    let other = bluebutton::primitives::Uri::new("http://example.org/codes").unwrap();
+    assert_eq!(IcdVersion::of(&other).to_string(), "http://example.org/codes");
+}

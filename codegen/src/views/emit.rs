@@ -615,6 +615,15 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
     let line_struct = ident(&d.line_struct);
     let role_idents: Vec<Ident> = d.roles.iter().map(|(r, _)| ident(r)).collect();
     let role_docs = d.roles.iter().map(|(_, doc)| doc);
+    // The table's lower camel case name of each role (`MedicarePaid` → `medicarePaid`).
+    let role_names: Vec<String> = d
+        .roles
+        .iter()
+        .map(|(r, _)| {
+            let mut chars = r.chars();
+            chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect();
     let all_roles = role_idents.len();
     let role_count = Literal::usize_unsuffixed(all_roles);
     let mut view_variants = Vec::new();
@@ -720,6 +729,18 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
         impl CostRole {
             /// Every role.
             pub const ALL: [CostRole; #role_count] = [#(CostRole::#role_idents),*];
+
+            /// The role's name in the claim-type table (`medicarePaid`).
+            pub fn as_str(self) -> &'static str {
+                match self { #(CostRole::#role_idents => #role_names,)* }
+            }
+        }
+
+        /// The role's name in the claim-type table (`medicarePaid`).
+        impl std::fmt::Display for CostRole {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
         }
 
         #[doc = #view_doc]
