@@ -134,7 +134,6 @@ fn info_path(name: &str) -> TokenStream {
 /// resources (and entries) of the view and prints what everyday use asks of them, then the
 /// level's first field that gives one value.
 fn example(view: &View, level: &LevelView) -> Vec<String> {
-    let krate = RUNTIME.doc_crate;
     let root = &view.levels[0];
     let first = level.accessors.iter().find(|a| !a.repeats).or(level.accessors.first());
     // An accessor's value as something `{:?}` prints: an iterator is collected.
@@ -180,10 +179,17 @@ fn example(view: &View, level: &LevelView) -> Vec<String> {
             (RUNTIME.beneficiary_data, find, body)
         }
     };
+    example_block(&root.name, data, find, body)
+}
+
+/// A rustdoc example that imports `view`, reads the built-in `data`, and runs `find` and
+/// `body` on each entry of its Bundle; one line each, with their leading space.
+fn example_block(view: &str, data: &str, find: Vec<String>, body: Vec<String>) -> Vec<String> {
+    let krate = RUNTIME.doc_crate;
     let mut lines = vec![
         String::new(),
         "```".to_string(),
-        format!("use {krate}::{{json, resources::Bundle, views::{}, Resource}};", root.name),
+        format!("use {krate}::{{json, resources::Bundle, views::{view}, Resource}};"),
         String::new(),
         format!("let input = std::fs::read(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{data}\"))?;"),
         "let bundle: Bundle = json::from_slice(&input)?;".to_string(),
@@ -685,6 +691,15 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
     }
     let count = Literal::usize_unsuffixed(d.claims.len());
     let view_doc = &d.view_doc;
+    let view_example = example_block(
+        "ClaimView",
+        RUNTIME.claim_data,
+        vec![
+            format!("    let Some(Resource::{resource}(eob)) = &entry.resource else {{ continue }};"),
+            "    let Some(claim) = ClaimView::of(eob) else { continue };".to_string(),
+        ],
+        RUNTIME.claim_example.iter().map(|l| format!("    {l}")).collect(),
+    );
     let line_enum = (!line_variants.is_empty()).then(|| {
         quote! {
             /// One line (`item`) of a claim, seen through the line view of its claim type.
@@ -744,6 +759,7 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
         }
 
         #[doc = #view_doc]
+        #(#[doc = #view_example])*
         #[derive(Debug, Clone, Copy)]
         pub enum ClaimView<'a> {
             #(#view_variants,)*
