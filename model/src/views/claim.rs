@@ -23,7 +23,7 @@ use std::fmt;
 
 use super::{ClaimView, CostRole, FieldInfo};
 use crate::claim_type::ClaimType;
-use crate::primitives::{Decimal, ExactDecimal};
+use crate::primitives::Decimal;
 use crate::summary::ServiceDates;
 use crate::types::Period;
 
@@ -215,10 +215,7 @@ impl<'a> ClaimView<'a> {
         if amounts.is_empty() {
             return None;
         }
-        Some(
-            ExactDecimal::checked_sum(amounts.into_iter().map(|a| a.to_exact()).collect::<Option<Vec<_>>>()?)?
-                .to_decimal(),
-        )
+        Decimal::checked_sum(amounts)
     }
 
     /// The claim's totals: [`total`](Self::total) of each everyday role.
