@@ -4,7 +4,9 @@
 use bluebutton::resources::{ExplanationOfBenefit, ExplanationOfBenefitItemServiced};
 use bluebutton::summary::ClaimKind;
 use bluebutton::types::{Coding, Money, Period, Reference};
-use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, ClaimView, IcdVersion, LocatedField, MedicarePart};
+use bluebutton::views::{
+    BeneficiaryCoverage, BeneficiaryPatient, ClaimView, IcdVersion, LocatedField, MedicarePart, TotalSource,
+};
 use bluebutton::Resource;
 
 use crate::schema::{ColumnType, Schema, Table, TableKind};
@@ -239,21 +241,29 @@ fn claim(
 
     let mut row = RowBuilder::new(schema, TableKind::Claims, kind);
     row.text(0, id);
-    row.text(1, patient_id(eob.patient.as_deref()));
+    row.text(
+        1,
+        match &view {
+            Some(view) => view.patient_id(),
+            None => patient_id(eob.patient.as_deref()),
+        },
+    );
     let (start, end) = period_dates(eob.billable_period.as_deref());
     row.date(2, start, &name, "ExplanationOfBenefit.billablePeriod.start")?;
     row.date(3, end, &name, "ExplanationOfBenefit.billablePeriod.end")?;
     let payment = eob.payment.as_ref().and_then(|p| p.amount.as_deref());
     row.money(4, payment, &name, "ExplanationOfBenefit.payment.amount.value")?;
+    // The claim's totals, role by role: its own variable, else the exact sum of its lines'.
     let first_cost = TableKind::Claims.key_count();
     if let Some(view) = &view {
         for (i, role) in row.table.costs.clone().into_iter().enumerate() {
-            row.money(
-                first_cost + i,
-                view.cost(role),
-                &name,
-                &format!("ExplanationOfBenefit (claim {role:?} amount)"),
-            )?;
+            if let Some(total) = view.total(role) {
+                let path = || match total.source {
+                    TotalSource::Claim(f) => f.location.to_string(),
+                    TotalSource::Lines(f) => format!("sum of {}", f.location),
+                };
+                row.typed(first_cost + i, total.amount.as_str(), None, &name, path)?;
+            }
         }
     }
 

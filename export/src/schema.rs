@@ -205,14 +205,6 @@ impl TableKind {
             TableKind::Patients | TableKind::Coverage => &[],
         }
     }
-
-    /// The level of `FieldInfo::level` the table's rows are.
-    fn level(self) -> &'static str {
-        match self {
-            TableKind::ClaimLines => "item",
-            _ => "",
-        }
-    }
 }
 
 /// The name of a cost role in snake case (`medicare_paid`).
@@ -234,7 +226,9 @@ pub struct Table {
     /// The claim type of the partition (partitioned tables only).
     pub claim_kind: Option<ClaimKind>,
     pub columns: Vec<Column>,
-    /// The cost roles of the `<role>_amount` columns, which follow the key columns.
+    /// The cost roles of the `<role>_amount` columns, which follow the key columns: a claim's
+    /// totals ([`ClaimView::total`](bluebutton::views::ClaimView::total): its own variable of
+    /// the role, else the exact sum of its lines'), a line's amounts.
     pub costs: Vec<CostRole>,
     /// Column of each field, by the field's address (the catalog's fields are statics).
     fields: HashMap<usize, usize>,
@@ -259,14 +253,27 @@ impl Table {
             _ => claim_types.iter().map(|t| kind.fields(*t)).collect(),
         };
         let mut costs = Vec::new();
-        if kind.partitioned() {
-            for t in &claim_types {
-                for c in t.fields().costs.iter().filter(|c| c.field.level == kind.level()) {
-                    if !costs.contains(&c.role) {
-                        costs.push(c.role);
-                        let label = format!("{} (the claim type's {} amount)", c.field.label, role_name(c.role));
-                        columns.push(Column { name: format!("{}_amount", role_name(c.role)), label, ty: MONEY });
+        for t in claim_types.iter().filter(|_| kind.partitioned()) {
+            let f = t.fields();
+            for role in CostRole::ALL {
+                let name = role_name(role);
+                let line = f.cost("item", role);
+                let label = match (kind, f.cost("", role), line) {
+                    // A unit rate is no amount to total.
+                    (TableKind::Claims, _, _) if role == CostRole::Rate => continue,
+                    (TableKind::Claims, Some(c), Some(l)) => {
+                        format!("Claim total, {name}: `{}`, else the sum of the lines' `{}`", c.variable, l.variable)
                     }
+                    (TableKind::Claims, Some(c), None) => format!("Claim total, {name}: `{}`", c.variable),
+                    (TableKind::Claims, None, Some(l)) => {
+                        format!("Claim total, {name}: the sum of the lines' `{}`", l.variable)
+                    }
+                    (_, _, Some(l)) => format!("Line amount, {name}: `{}`", l.variable),
+                    _ => continue,
+                };
+                if !costs.contains(&role) {
+                    costs.push(role);
+                    columns.push(Column { name: format!("{name}_amount"), label, ty: MONEY });
                 }
             }
         }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use bluebutton::claim_type::ClaimType;
 use bluebutton::summary::ClaimKind;
+use bluebutton::views::ClaimView;
 use bluebutton::{json, Resource};
 use bluebutton_export::values::Cell;
 use bluebutton_export::{extract, Schema, TableKind};
@@ -52,6 +53,19 @@ fn an_inpatient_claim_fills_its_tables() {
     assert_eq!(claim("payment_amount"), Some(&Cell::Decimal(cents.units())));
     assert_eq!(claim("clm_pmt_amt"), Some(&Cell::Decimal(cents.units())));
     assert_eq!(claim("medicare_paid_amount"), Some(&Cell::Decimal(cents.units())));
+    // Every claim total is the view's (its own variable, else the sum of its lines').
+    let view = ClaimView::of(eob).unwrap();
+    let claims = schema.table(TableKind::Claims, inpatient);
+    for role in &claims.costs {
+        let column = format!("{}_amount", bluebutton_export::schema::role_name(*role));
+        let expected = view.total(*role).map(|t| {
+            let exact = t.amount.to_exact().unwrap().with_scale_at_least(2);
+            assert_eq!(exact.scale(), 2, "{column}");
+            Cell::Decimal(exact.units())
+        });
+        assert_eq!(cell(&schema, &out.rows, TableKind::Claims, inpatient, &column).cloned(), expected, "{column}");
+    }
+    assert!(claims.costs.len() >= 5, "{:?}", claims.costs);
     // Dates as days since 1970 (the billable period starts on 2016-01-15).
     assert_eq!(claim("billable_period_start"), Some(&Cell::Date(16815)));
     // A coded variable with its codebook display.
