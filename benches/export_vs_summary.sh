@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Export throughput beside `summary`, in one run on the same input: MB of input per second of
-# `bluebutton export` and `bluebutton summary`, on one thread and on all threads, with the
-# peak memory (maximum resident set) of each process.
+# Export throughput beside `summary`, in one run on the same inputs (a Bundle and NDJSON of the
+# same resources): MB of input per second of `bluebutton export` and `bluebutton summary`, on
+# one thread and on all threads, with the peak memory (maximum resident set) of each process.
 #
 #   benches/export_vs_summary.sh [PATIENTS] [RUNS]    # defaults: 1000 patients, 3 runs
 #
-# The input is a compact searchset Bundle written by `bluebutton generate` (1000 patients: about
-# 200 MB). Each command runs RUNS times after a warm-up (the file is then in the page cache); the
+# The inputs are written by `bluebutton generate` (1000 patients: about 270 MB as a compact
+# Bundle). Each command runs RUNS times after a warm-up (the file is then in the page cache); the
 # median wall-clock time counts. The target: export at least half as fast as summary.
 # For the memory bound, run it with more patients than memory holds: the peak stays the same.
 set -euo pipefail
@@ -20,9 +20,6 @@ bin=$target/bluebutton
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-file=$dir/bundle.json
-"$bin" generate --seed 1 --patients "$patients" --compact --out "$file"
-bytes=$(stat -c %s "$file")
 
 # "<wall ms> <peak KiB>" of one run of the command.
 measure() {
@@ -56,8 +53,14 @@ report() {
 }
 
 echo "cpu:    $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
-echo "input:  $bytes bytes, $patients patients, compact Bundle"
-report "summary, 1 thread" "$bin" summary --threads 1 --progress never "$file"
-report "export, 1 thread" "$bin" export --threads 1 --to "$dir/tables" "$file"
-report "summary, all threads" "$bin" summary --progress never "$file"
-report "export, all threads" "$bin" export --to "$dir/tables" "$file"
+for format in bundle ndjson; do
+    file=$dir/input.$format
+    "$bin" generate --seed 1 --patients "$patients" --compact --format "$format" --out "$file"
+    bytes=$(stat -c %s "$file")
+    echo "input:  $bytes bytes, $patients patients, $format"
+    report "summary, 1 thread" "$bin" summary --threads 1 --progress never "$file"
+    report "export, 1 thread" "$bin" export --threads 1 --to "$dir/tables" "$file"
+    report "summary, all threads" "$bin" summary --progress never "$file"
+    report "export, all threads" "$bin" export --to "$dir/tables" "$file"
+    rm -f "$file"
+done
