@@ -20,7 +20,8 @@ pub type Row = Vec<(u16, Cell)>;
 pub struct Extracted {
     /// Rows, each with the index of its table in [`Schema::tables`].
     pub rows: Vec<(usize, Row)>,
-    /// The bluebutton URLs of elements no column holds (see [`views::unmapped`]).
+    /// The bluebutton URLs of elements no column holds ([`crate::unmapped`]), and the fields
+    /// that no column holds (none, with the schema from the same catalog).
     pub unmapped: Vec<String>,
     /// The resource type, when it is not one the tables hold (an `OperationOutcome`).
     pub skipped: Option<&'static str>,

@@ -8,7 +8,7 @@
 //! Medicare field, named by its CCW variable. Amounts are exact `Decimal128`, dates `Date32`,
 //! codes strings with a dictionary-encoded `<variable>_display` column, counts `Int64`.
 //!
-//! [`extract`] turns a resource into rows on any thread; an [`Exporter`] writes them in order,
+//! [`extract()`] turns a resource into rows on any thread; an [`Exporter`] writes them in order,
 //! flushing row groups as they fill:
 //!
 //! ```
@@ -72,7 +72,7 @@ impl Exporter {
     }
 
     /// An export with the tables of `schema` (the same for every exporter: made once, shared
-    /// with the threads that [`extract`]).
+    /// with the threads that [`extract()`]).
     pub fn with_schema(schema: Arc<Schema>, dir: &Path) -> Result<Exporter, WriteError> {
         if let Ok(mut entries) = std::fs::read_dir(dir) {
             if entries.next().is_some() {
