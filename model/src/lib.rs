@@ -16,6 +16,7 @@ pub mod errata;
 pub mod inline_vec;
 pub mod json;
 pub mod primitives;
+mod serde_support;
 pub mod stream;
 pub mod summary;
 pub mod synth;
