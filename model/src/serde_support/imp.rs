@@ -62,9 +62,10 @@ fn serialize_number<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S
             return serializer.serialize_i64(n);
         }
         if let Ok(f) = text.parse::<f64>() {
-            // serde_json (and the other common text formats) print doubles the shortest way,
-            // as `ryu` does.
-            if f.is_finite() && ryu::Buffer::new().format_finite(f) == text {
+            // serde_json prints doubles the shortest way, with `zmij` (earlier versions: `ryu`;
+            // both print this range in plain notation).
+            let plain = f == 0.0 || (1e-4..1e15).contains(&f.abs());
+            if plain && zmij::Buffer::new().format_finite(f) == text {
                 return serializer.serialize_f64(f);
             }
         }
@@ -288,7 +289,7 @@ impl<'de> Visitor<'de> for TreeVisitor {
         if !v.is_finite() {
             return Err(E::custom(format_args!("expected a finite number, found {v}")));
         }
-        Ok(Value::Number(Cow::Owned(ryu::Buffer::new().format_finite(v).to_owned())))
+        Ok(Value::Number(Cow::Owned(zmij::Buffer::new().format_finite(v).to_owned())))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -632,6 +633,24 @@ mod tests {
             assert_eq!(serde_json::to_string(&value).unwrap(), text);
             let back: Value<'static> = serde_json::from_str(text).unwrap();
             assert_eq!(back, value);
+        }
+    }
+
+    proptest::proptest! {
+        /// Whichever way a decimal goes (a double or a raw value), serde_json writes its text
+        /// and reads it back.
+        #[test]
+        fn decimal_texts_survive_serde_json(
+            negative in proptest::bool::ANY,
+            int in proptest::prop_oneof![0u64..10, 0u64..1_000_000, 0u64..u64::MAX],
+            frac in "[0-9]{0,12}",
+        ) {
+            let sign = if negative { "-" } else { "" };
+            let text = if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") };
+            let decimal = Decimal::new(text.as_str()).unwrap();
+            proptest::prop_assert_eq!(serde_json::to_string(&decimal).unwrap(), text.as_str());
+            let back: Decimal<'static> = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(back.as_str(), text.as_str());
         }
     }
 }
