@@ -53,6 +53,8 @@ fn a_derived_struct_holding_resources_round_trips() {
     assert_eq!(text, expected);
     let back: Saved = from_temporary(&text).unwrap();
     assert_eq!(back, saved);
+    let read: Saved = serde_json::from_reader(text.as_bytes()).unwrap();
+    assert_eq!(read, saved);
 
     // Pretty output is serde_json's indentation of the same document: the model's pretty writer.
     let pretty = serde_json::to_string_pretty(&saved.eob).unwrap();

@@ -48,7 +48,7 @@ pub(crate) fn serialize_fhir<S: Serializer>(value: &dyn ToJson, serializer: S) -
     }
     let tree: Value<'_> = json::from_str(&text)
         .map_err(|e| ser::Error::custom(format_args!("the JSON written for a FHIR value does not read back: {e}")))?;
-    tree.serialize(serializer)
+    Tree(&tree).serialize(serializer)
 }
 
 /// A JSON number given as its text: an integer as an integer, a decimal as a double where that
@@ -76,10 +76,24 @@ fn serialize_number<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S
 }
 
 /// A generic JSON value: objects as maps (member order kept), arrays as sequences, numbers with
-/// their exact text (as for the generated types).
+/// their exact text; in non-human-readable formats, its compact JSON text (as for the generated
+/// types).
 impl Serialize for Value<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
+        if serializer.is_human_readable() {
+            Tree(self).serialize(serializer)
+        } else {
+            serializer.serialize_str(&json::to_string(self))
+        }
+    }
+}
+
+/// A JSON value as a tree of maps, sequences and scalars.
+struct Tree<'v, 'a>(&'v Value<'a>);
+
+impl Serialize for Tree<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
             Value::Null => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::Number(text) => serialize_number(text, serializer),
@@ -87,14 +101,14 @@ impl Serialize for Value<'_> {
             Value::Array(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
-                    seq.serialize_element(item)?;
+                    seq.serialize_element(&Tree(item))?;
                 }
                 seq.end()
             }
             Value::Object(members) => {
                 let mut map = serializer.serialize_map(Some(members.len()))?;
                 for (k, v) in members {
-                    map.serialize_entry(k.as_ref(), v)?;
+                    map.serialize_entry(k.as_ref(), &Tree(v))?;
                 }
                 map.end()
             }
@@ -538,6 +552,9 @@ mod tests {
         assert_eq!(Decimal::new("1.50").unwrap().serialize(Compact).unwrap(), "1.50");
         assert_eq!(Decimal::deserialize(Compact::reader("1.50")).unwrap().as_str(), "1.50");
         assert_eq!(Integer::deserialize(Compact::reader("-0")).unwrap().to_string(), "-0");
+        let value: Value = json::from_str(text).unwrap();
+        assert_eq!(value.serialize(Compact).unwrap(), text);
+        assert_eq!(Value::deserialize(Compact::reader(text)).unwrap(), value);
         let error = Money::deserialize(Compact::reader(r#"{"value":"1"}"#)).unwrap_err().to_string();
         assert!(error.starts_with("value: expected a number (FHIR decimal), found a string"), "{error}");
     }
