@@ -13,6 +13,7 @@ pub mod api;
 pub mod claim_type;
 pub mod coded;
 pub mod errata;
+pub mod fhirpath;
 pub mod inline_vec;
 pub mod json;
 pub mod primitives;

@@ -42,10 +42,10 @@ use std::io::Read;
 mod engine;
 mod finding;
 mod invariants;
-mod object;
+pub(crate) mod object;
 mod options;
-mod tables;
-mod terminology;
+pub(crate) mod tables;
+pub(crate) mod terminology;
 mod version;
 
 pub use finding::{short_location, Finding, Severity, Target, LOCATION_TEXT_LIMIT};
