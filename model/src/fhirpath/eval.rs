@@ -6,11 +6,14 @@ use super::error::Error;
 use super::nav;
 use super::output::display;
 use super::parser::{Expr, Literal, Op};
-use super::value::{compare_quantities, system, Item, Temporal, TemporalKind};
+use super::value::{compare_quantities, system, Item, Node, Temporal, TemporalKind};
 use crate::json::Value;
 use crate::primitives::ExactDecimal;
 
 type R<'v> = Result<Vec<Item<'v>>, Error>;
+
+/// How deeply expressions may nest while evaluated (the parser's own bound is the text's length).
+const MAX_DEPTH: usize = 200;
 
 /// Digits kept after the point by a division that does not come out even.
 const DIVISION_SCALE: u32 = 8;
@@ -27,6 +30,7 @@ pub(crate) struct Evaluator<'c, 'v> {
     pub ctx: &'c Context<'v>,
     /// `trace()` output: (name, values).
     pub traces: std::cell::RefCell<Vec<(String, Vec<Item<'v>>)>>,
+    pub depth: std::cell::Cell<usize>,
 }
 
 fn boolean<'v>(b: Option<bool>) -> Vec<Item<'v>> {
@@ -261,6 +265,17 @@ impl<'c, 'v> Evaluator<'c, 'v> {
     }
 
     fn eval(&self, e: &Expr, f: Frame<'_, 'v>) -> R<'v> {
+        self.depth.set(self.depth.get() + 1);
+        if self.depth.get() > MAX_DEPTH {
+            self.depth.set(self.depth.get() - 1);
+            return Err(Error::at(0, format!("an expression nested at most {MAX_DEPTH} deep")));
+        }
+        let r = self.eval_inner(e, f);
+        self.depth.set(self.depth.get() - 1);
+        r
+    }
+
+    fn eval_inner(&self, e: &Expr, f: Frame<'_, 'v>) -> R<'v> {
         match e {
             Expr::Empty => Ok(Vec::new()),
             Expr::Literal(l) => Ok(vec![match l {
@@ -307,7 +322,9 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                 let v = self.eval(inner, f)?;
                 Ok(match single(&v, *pos, "number")?.and_then(system) {
                     None => Vec::new(),
-                    Some(Item::Integer(i)) => vec![Item::Integer(-i)],
+                    Some(Item::Integer(i)) => vec![Item::Integer(
+                        i.checked_neg().ok_or_else(|| Error::at(*pos, "an integer within 64 bits"))?,
+                    )],
                     Some(Item::Decimal(d)) => vec![Item::Decimal(d.negate())],
                     Some(Item::Quantity(d, u)) => vec![Item::Quantity(d.negate(), u)],
                     Some(_) => return Err(Error::at(*pos, "a number or quantity to negate")),
@@ -349,13 +366,14 @@ impl<'c, 'v> Evaluator<'c, 'v> {
             "sct" => s("http://snomed.info/sct"),
             "loinc" => s("http://loinc.org"),
             "context" => Ok(vec![self.ctx.focus.clone()]),
-            "resource" => Ok(self.ctx.resource.map(|r| vec![Item::Node(nav::resource_node(r))]).unwrap_or_default()),
-            "rootResource" => Ok(self
-                .ctx
-                .root_resource
-                .or(self.ctx.resource)
-                .map(|r| vec![Item::Node(nav::resource_node(r))])
-                .unwrap_or_default()),
+            "resource" | "rootResource" => {
+                let r =
+                    if name == "resource" { self.ctx.resource } else { self.ctx.root_resource.or(self.ctx.resource) };
+                match r {
+                    Some(r) => Ok(vec![Item::Node(r)]),
+                    None => Err(Error::outside(pos, format!("%{name} is not known where this is evaluated"))),
+                }
+            }
             _ => {
                 if let Some(vs) = name.strip_prefix("vs-") {
                     return s(&format!("http://hl7.org/fhir/ValueSet/{vs}"));
@@ -372,18 +390,38 @@ impl<'c, 'v> Evaluator<'c, 'v> {
     }
 
     fn binary(&self, op: Op, a: &Expr, b: &Expr, pos: usize, f: Frame<'_, 'v>) -> R<'v> {
-        let left = self.eval(a, f)?;
+        let left = match self.eval(a, f) {
+            Ok(left) => left,
+            // An operand that needs outside information does not matter when the other decides.
+            Err(e) if e.needs_outside && matches!(op, Op::And | Op::Or | Op::Implies) => {
+                let decided = match (op, truth(&self.eval(b, f)?, pos)?) {
+                    (Op::And, Some(false)) => Some(false),
+                    (Op::Or | Op::Implies, Some(true)) => Some(true),
+                    _ => None,
+                };
+                return decided.map(|d| boolean(Some(d))).ok_or(e);
+            }
+            Err(e) => return Err(e),
+        };
         // Short circuits that also skip errors on the right (as the spec's truth tables allow).
+        let absent = left.is_empty() && self.ctx.presence_as_boolean && matches!(a, Expr::Ident(..) | Expr::Member(..));
         match op {
-            Op::And if truth(&left, pos)? == Some(false) => return Ok(boolean(Some(false))),
+            Op::And if absent || truth(&left, pos)? == Some(false) => return Ok(boolean(Some(false))),
             Op::Or if truth(&left, pos)? == Some(true) => return Ok(boolean(Some(true))),
-            Op::Implies if truth(&left, pos)? == Some(false) => return Ok(boolean(Some(true))),
+            Op::Implies if absent || truth(&left, pos)? == Some(false) => return Ok(boolean(Some(true))),
             _ => {}
         }
         let right = self.eval(b, f)?;
         match op {
             Op::And | Op::Or | Op::Xor | Op::Implies => {
-                let (x, y) = (truth(&left, pos)?, truth(&right, pos)?);
+                let presence = |e: &Expr, v: &[Item<'v>]| -> Result<Option<bool>, Error> {
+                    let path = matches!(e, Expr::Ident(..) | Expr::Member(..));
+                    if v.is_empty() && path && self.ctx.presence_as_boolean {
+                        return Ok(Some(false));
+                    }
+                    truth(v, pos)
+                };
+                let (x, y) = (presence(a, &left)?, presence(b, &right)?);
                 Ok(boolean(match op {
                     Op::And => match (x, y) {
                         (Some(false), _) | (_, Some(false)) => Some(false),
@@ -786,16 +824,20 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                 let mut out = Vec::new();
                 for i in &input {
                     let reference = match i {
-                        Item::Node(n) => match n.value {
-                            Some(Value::Object(m)) => {
-                                crate::validate::object::get_str(m, "reference").map(str::to_string)
-                            }
-                            _ => text_of(i),
+                        Item::Node(n) => match n.object() {
+                            Some(m) => crate::validate::object::get_str(m, "reference").map(str::to_string),
+                            None => text_of(i),
                         },
                         other => text_of(other),
                     };
-                    if let Some(found) = reference.and_then(|r| self.ctx.resolve(&r)) {
-                        out.push(Item::Node(nav::resource_node(found)));
+                    let Some(reference) = reference else { continue };
+                    match self.ctx.resolve(&reference) {
+                        Some(found) => out.push(Item::Node(found)),
+                        None if reference.starts_with('#') => {}
+                        None => {
+                            let why = format!("resolving `{reference}` needs a resource outside the input");
+                            return Err(Error::outside(pos, why));
+                        }
                     }
                 }
                 Ok(out)
@@ -1093,9 +1135,11 @@ fn now<'v>(which: &str) -> Item<'v> {
 }
 
 impl<'v> Context<'v> {
-    /// The resource a reference names: `#id` among the contained resources of `%resource`,
-    /// else an entry of the enclosing Bundle by `fullUrl` or by `Type/id`.
-    pub(crate) fn resolve(&self, reference: &str) -> Option<&'v Value<'v>> {
+    /// The resource a reference names: `#id` among the contained resources of `%resource`
+    /// (`#` is `%resource` itself), else an entry of the enclosing Bundle by `fullUrl` or by
+    /// `Type/id`.
+    pub(crate) fn resolve(&self, reference: &str) -> Option<Node<'v>> {
+        use crate::validate::object::{get, get_str};
         let object = |v: &'v Value<'v>| match v {
             Value::Object(m) => Some(m.as_slice()),
             _ => None,
@@ -1105,28 +1149,25 @@ impl<'v> Context<'v> {
             if id.is_empty() {
                 return Some(resource);
             }
-            let contained = crate::validate::object::get(object(resource)?, "contained");
-            let Some(Value::Array(items)) = contained else { return None };
-            return items
-                .iter()
-                .find(|c| object(c).and_then(|m| crate::validate::object::get_str(m, "id")) == Some(id));
+            let Some(Value::Array(items)) = get(resource.object()?, "contained") else { return None };
+            let found = items.iter().find(|c| object(c).and_then(|m| get_str(m, "id")) == Some(id))?;
+            return Some(nav::resource_node(found));
         }
         let bundle = self.bundle?;
-        let Some(Value::Array(entries)) = crate::validate::object::get(object(bundle)?, "entry") else { return None };
+        let Some(Value::Array(entries)) = get(object(bundle)?, "entry") else { return None };
         entries.iter().find_map(|e| {
             let m = object(e)?;
-            let resource = crate::validate::object::get(m, "resource")?;
-            let full = crate::validate::object::get_str(m, "fullUrl").unwrap_or_default();
+            let resource = get(m, "resource")?;
+            let full = get_str(m, "fullUrl").unwrap_or_default();
             let by_id = || {
                 let r = object(resource)?;
-                let ty = crate::validate::object::get_str(r, "resourceType")?;
-                let id = crate::validate::object::get_str(r, "id")?;
-                Some(reference == format!("{ty}/{id}") || reference.ends_with(&format!("/{ty}/{id}")))
+                let id = format!("{}/{}", get_str(r, "resourceType")?, get_str(r, "id")?);
+                Some(reference == id || reference.ends_with(&format!("/{id}")))
             };
             (full == reference
                 || (!full.is_empty() && full.ends_with(&format!("/{reference}")))
                 || by_id() == Some(true))
-            .then_some(resource)
+            .then(|| nav::resource_node(resource))
         })
     }
 }

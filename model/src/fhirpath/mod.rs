@@ -62,7 +62,7 @@ impl Expression {
 
     /// Evaluates in a context.
     pub fn evaluate_in<'v>(&self, ctx: &Context<'v>) -> Result<Vec<Item<'v>>, Error> {
-        let e = eval::Evaluator { ctx, traces: Default::default() };
+        let e = eval::Evaluator { ctx, traces: Default::default(), depth: Default::default() };
         e.run(&self.ast)
     }
 

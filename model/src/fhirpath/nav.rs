@@ -8,7 +8,7 @@ use crate::validate::tables::{self, CHOICE, E, NONE};
 
 /// The node of a resource (or any JSON object), typed by its `resourceType`.
 pub(crate) fn resource_node<'v>(value: &'v Value<'v>) -> Node<'v> {
-    Node { value: Some(value), ext: None, ty: resource_type(value).unwrap_or(""), def: None }
+    Node { value: Some(value), ext: None, obj: None, ty: resource_type(value).unwrap_or(""), def: None }
 }
 
 pub(crate) fn resource_type<'v>(value: &'v Value<'v>) -> Option<&'v str> {
@@ -39,8 +39,8 @@ fn member_defs(node: &Node<'_>) -> &'static [E] {
 
 /// The members of the node's object (of the `_name` object for a primitive).
 fn members<'v>(node: &Node<'v>) -> Option<&'v Members<'v>> {
-    match (node.value, node.ext) {
-        (Some(Value::Object(m)), _) => Some(m),
+    match (node.object(), node.ext) {
+        (Some(m), _) => Some(m),
         (_, Some(Value::Object(m))) => Some(m),
         _ => None,
     }
@@ -122,7 +122,7 @@ fn push_member<'v>(node: &Node<'v>, key: &str, ty: Option<&'v str>, out: &mut Ve
             Some(rt) if ty.is_empty() || ty == "Resource" => rt,
             _ => ty,
         };
-        out.push(Item::Node(Node { value, ext, ty, def }));
+        out.push(Item::Node(Node { value, ext, obj: None, ty, def }));
     }
 }
 

@@ -40,9 +40,17 @@ pub fn display(item: &Item<'_>) -> String {
 pub fn to_json(item: &Item<'_>) -> String {
     let mut w = crate::json::Writer::compact();
     match item {
-        Item::Node(n) => match n.value {
-            Some(v) => v.write(&mut w),
-            None => w.null(),
+        Item::Node(n) => match (n.value, n.obj) {
+            (Some(v), _) => v.write(&mut w),
+            (None, Some(members)) => {
+                w.begin_object();
+                for (k, v) in members {
+                    w.key(k);
+                    v.write(&mut w);
+                }
+                w.end_object();
+            }
+            (None, None) => w.null(),
         },
         Item::Boolean(b) => w.boolean(*b),
         Item::Integer(i) => w.raw(&i.to_string()),

@@ -212,11 +212,15 @@ pub(crate) enum Expr {
 struct Parser {
     toks: Vec<(Tok, usize)>,
     at: usize,
+    depth: usize,
 }
+
+/// How deeply expressions may nest (parentheses, arguments, operands).
+const MAX_DEPTH: usize = 100;
 
 /// Parses an expression.
 pub(crate) fn parse(text: &str) -> Result<Expr, Error> {
-    let mut p = Parser { toks: lex(text)?, at: 0 };
+    let mut p = Parser { toks: lex(text)?, at: 0, depth: 0 };
     let e = p.expr(0)?;
     match p.peek() {
         Tok::End => Ok(e),
@@ -309,6 +313,16 @@ impl Parser {
     }
 
     fn expr(&mut self, min: u8) -> Result<Expr, Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Error::at(self.pos(), format!("an expression nested at most {MAX_DEPTH} deep")));
+        }
+        let e = self.expr_inner(min);
+        self.depth -= 1;
+        e
+    }
+
+    fn expr_inner(&mut self, min: u8) -> Result<Expr, Error> {
         let mut left = self.unary()?;
         while let Some((power, op)) = infix(self.peek()) {
             if power < min {
@@ -350,7 +364,7 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, Error> {
         let pos = self.pos();
         if self.eat("-") {
-            let inner = self.unary()?;
+            let inner = self.expr(11)?;
             return Ok(match inner {
                 Expr::Literal(Literal::Integer(i)) => Expr::Literal(Literal::Integer(-i)),
                 Expr::Literal(Literal::Decimal(d)) => Expr::Literal(Literal::Decimal(d.negate())),
@@ -359,7 +373,7 @@ impl Parser {
             });
         }
         if self.eat("+") {
-            return self.unary();
+            return self.expr(11);
         }
         let mut e = self.term()?;
         loop {
@@ -496,6 +510,10 @@ mod tests {
         assert!(matches!(parse("-5").unwrap(), Expr::Literal(Literal::Integer(-5))));
         assert!(parse("@2014-01-01T10:00:00.000+01:00").is_ok());
         assert!(parse("Patient.name.`given`").is_ok());
+        let deep = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse(&deep).unwrap_err().message.contains("nested"));
+        let negations = format!("{}1", "-".repeat(100_000));
+        assert!(parse(&negations).is_err());
     }
 
     proptest! {

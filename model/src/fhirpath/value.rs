@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::json::Value;
 use crate::primitives::ExactDecimal;
+use crate::validate::object::Members;
 
 /// An element of the input: its JSON value, the `_name` object beside a primitive (its `id`
 /// and extensions), and its FHIR type when the definitions say it.
@@ -13,6 +14,8 @@ use crate::primitives::ExactDecimal;
 pub struct Node<'v> {
     pub(crate) value: Option<&'v Value<'v>>,
     pub(crate) ext: Option<&'v Value<'v>>,
+    /// The members of an object given without its [`Value`] (an element as the validator walks it).
+    pub(crate) obj: Option<&'v Members<'v>>,
     /// The FHIR type (`Quantity`, `dateTime`, `Patient`); "" when not known.
     pub(crate) ty: &'v str,
     /// The element's definition (its children, for typing what is below it).
@@ -23,6 +26,20 @@ impl<'v> Node<'v> {
     /// The JSON value (`None` for a primitive that has only an `_name` object).
     pub fn json(&self) -> Option<&'v Value<'v>> {
         self.value
+    }
+
+    /// A resource (or any JSON object), typed by its `resourceType`.
+    pub fn resource(value: &'v Value<'v>) -> Node<'v> {
+        super::nav::resource_node(value)
+    }
+
+    /// The members of the element's JSON object.
+    pub(crate) fn object(&self) -> Option<&'v Members<'v>> {
+        match (self.obj, self.value) {
+            (Some(m), _) => Some(m),
+            (None, Some(Value::Object(m))) => Some(m),
+            _ => None,
+        }
     }
 
     /// The FHIR type name, when known.
