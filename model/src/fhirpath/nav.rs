@@ -6,20 +6,7 @@ use crate::json::Value;
 use crate::validate::object::{get, Members};
 use crate::validate::tables::{self, CHOICE, E, NONE};
 
-/// The node of a resource (or any JSON object), typed by its `resourceType`.
-pub(crate) fn resource_node<'v>(value: &'v Value<'v>) -> Node<'v> {
-    Node { value: Some(value), ext: None, obj: None, ty: resource_type(value).unwrap_or(""), def: None }
-}
-
-pub(crate) fn resource_type<'v>(value: &'v Value<'v>) -> Option<&'v str> {
-    match value {
-        Value::Object(m) => match get(m, "resourceType") {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        },
-        _ => None,
-    }
-}
+pub(crate) use super::value::{resource_node, resource_type};
 
 /// The element definitions of a node's members.
 fn member_defs(node: &Node<'_>) -> &'static [E] {

@@ -30,7 +30,7 @@ impl<'v> Node<'v> {
 
     /// A resource (or any JSON object), typed by its `resourceType`.
     pub fn resource(value: &'v Value<'v>) -> Node<'v> {
-        super::nav::resource_node(value)
+        resource_node(value)
     }
 
     /// The members of the element's JSON object.
@@ -449,6 +449,21 @@ pub(crate) fn system<'v>(item: &Item<'v>) -> Option<Item<'v>> {
                 crate::validate::object::get_str(m, "code").or_else(|| crate::validate::object::get_str(m, "unit"));
             Some(Item::Quantity(value, unit.unwrap_or("1").to_string()))
         }
+        _ => None,
+    }
+}
+
+/// The node of a resource (or any JSON object), typed by its `resourceType`.
+pub(crate) fn resource_node<'v>(value: &'v Value<'v>) -> Node<'v> {
+    Node { value: Some(value), ext: None, obj: None, ty: resource_type(value).unwrap_or(""), def: None }
+}
+
+pub(crate) fn resource_type<'v>(value: &'v Value<'v>) -> Option<&'v str> {
+    match value {
+        Value::Object(m) => match crate::validate::object::get(m, "resourceType") {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
         _ => None,
     }
 }
