@@ -37,6 +37,7 @@ Examples:
   bluebutton summary                      # the built-in demo data
   bluebutton validate --published bundle.json
   bluebutton generate --seed 7 --patients 10 --out small.json.gz
+  bluebutton query --each \"ExplanationOfBenefit.payment.amount.value\" bundle.json
 
   A session on generated data (a 470 MB Bundle, read as a stream):
   bluebutton generate --seed 1 --patients 1000 > bundle.json
@@ -61,6 +62,7 @@ enum Command {
     Fields(commands::fields::FieldsArgs),
     Validate(commands::validate::ValidateArgs),
     Generate(commands::generate::GenerateArgs),
+    Query(commands::query::QueryArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name, as from
@@ -90,6 +92,7 @@ where
         Command::Fields(args) => commands::fields::run(&args, stdin, stdout, stderr),
         Command::Validate(args) => commands::validate::run(&args, stdin, stdout, stderr),
         Command::Generate(args) => commands::generate::run(&args, stdout, stderr),
+        Command::Query(args) => commands::query::run(&args, stdin, stdout, stderr),
     };
     match result.and_then(|code| stdout.flush().map(|()| code)) {
         Ok(code) => code,

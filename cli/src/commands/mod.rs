@@ -2,6 +2,7 @@
 pub mod fields;
 pub mod generate;
 pub mod parse;
+pub mod query;
 pub mod summary;
 pub mod validate;
 
