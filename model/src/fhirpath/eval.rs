@@ -225,6 +225,18 @@ pub(crate) fn is_type(item: &Item<'_>, name: &str) -> bool {
     }
 }
 
+/// Whether `as` and `ofType` keep the item: as [`is_type`], except that a FHIR primitive
+/// must be of the type itself (a `code` is a `string` for `is`, not for `as`).
+fn as_type(item: &Item<'_>, name: &str) -> bool {
+    match item {
+        Item::Node(n) if n.ty.starts_with(|c: char| c.is_ascii_lowercase()) => {
+            let name = name.strip_prefix("FHIR.").unwrap_or(name);
+            n.ty == name
+        }
+        _ => is_type(item, name),
+    }
+}
+
 /// The type a FHIR type is derived from.
 fn parent_type(ty: &str) -> Option<&'static str> {
     match ty {
@@ -336,7 +348,7 @@ impl<'c, 'v> Evaluator<'c, 'v> {
             }
             Expr::As(inner, ty) => {
                 let v = self.eval(inner, f)?;
-                Ok(v.into_iter().filter(|i| is_type(i, ty)).collect())
+                Ok(v.into_iter().filter(|i| as_type(i, ty)).collect())
             }
             Expr::Binary(op, a, b, pos) => self.binary(*op, a, b, *pos, f),
             Expr::Call { target, name, args, pos } => {
@@ -715,13 +727,13 @@ impl<'c, 'v> Evaluator<'c, 'v> {
             "ofType" => {
                 arity(1..=1)?;
                 let ty = type_arg(&args[0], pos)?;
-                Ok(input.into_iter().filter(|i| is_type(i, &ty)).collect())
+                Ok(input.into_iter().filter(|i| as_type(i, &ty)).collect())
             }
             "is" | "as" => {
                 arity(1..=1)?;
                 let ty = type_arg(&args[0], pos)?;
                 if name == "as" {
-                    return Ok(input.into_iter().filter(|i| is_type(i, &ty)).collect());
+                    return Ok(input.into_iter().filter(|i| as_type(i, &ty)).collect());
                 }
                 Ok(single(&input, pos, "item")?.map(|i| vec![Item::Boolean(is_type(i, &ty))]).unwrap_or_default())
             }
