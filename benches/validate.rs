@@ -7,6 +7,14 @@
 //! cargo bench --bench validate
 //! cargo bench --bench validate -- 'validate/10MB'   # one group
 //! ```
+//!
+//! The invariants are evaluated from the definitions' FHIRPath expressions; to compare with a
+//! commit from before that (or any other), save a baseline there and compare here:
+//!
+//! ```sh
+//! git checkout <before> && cargo bench --bench validate -- --save-baseline before 'validate/samples'
+//! git checkout - && cargo bench --bench validate -- --baseline before 'validate/samples'
+//! ```
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;

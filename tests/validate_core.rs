@@ -8,9 +8,7 @@
 //! generated tables of the core definitions; nothing here is hand-written per resource.
 mod samples;
 
-use bluebutton::validate::{
-    self, validate_json, KnownProfile, Options, ProfileChoice, Report, Severity, Target, UnknownProfile,
-};
+use bluebutton::validate::{self, validate_json, KnownProfile, Options, ProfileChoice, Report, Target, UnknownProfile};
 use serde_json::{json, Value};
 
 const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
@@ -311,27 +309,48 @@ fn datatypes_only_the_validator_has_are_checked() {
 }
 
 #[test]
-fn invariants_not_evaluated_here_are_listed_once() {
-    // The core definitions' FHIRPath invariants that the validator does not evaluate are
-    // listed as information, once per key and report, as they are for the served resources.
-    let report = core(&medication_dispense());
-    let f = report.findings.iter().find(|f| f.rule == "not-evaluated").expect("mdd-1 is listed");
-    assert_eq!((f.severity, f.location.as_str()), (Severity::Information, "MedicationDispense"));
-    assert!(f.message.contains("mdd-1") && f.message.contains("whenHandedOver >= whenPrepared"), "{f}");
-    // Two Conditions in a Bundle: con-3 and con-4 once each, with the count.
+fn core_invariants_are_evaluated_from_their_expressions() {
+    // mdd-1: whenHandedOver.empty() or whenPrepared.empty() or whenHandedOver >= whenPrepared;
+    // the date-times compare as instants (07:13+05:00 is 02:13Z).
+    assert!(core(&medication_dispense()).is_valid());
+    let early = set(medication_dispense(), "/whenHandedOver", json!("2015-06-26T02:00:00Z"));
+    assert_eq!(only_error(&core(&early)), ("mdd-1", "MedicationDispense"));
+    let same = set(medication_dispense(), "/whenHandedOver", json!("2015-06-26T02:13:00Z"));
+    assert!(core(&same).is_valid(), "{}", core(&same));
+    // Of different precision, and equal on what they share: unknown, not an error.
+    let day = set(medication_dispense(), "/whenHandedOver", json!("2015-06-26"));
+    assert!(core(&day).is_valid(), "{}", core(&day));
+    let later_day = set(medication_dispense(), "/whenHandedOver", json!("2015-06-27"));
+    assert!(core(&later_day).is_valid(), "{}", core(&later_day));
+}
+
+/// A ReferralRequest whose requester acts for an organization: rfr-1 resolves the agent.
+fn referral(agent: &str) -> Value {
+    json!({"resourceType": "ReferralRequest", "id": "r1", "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/example"},
+        "requester": {"agent": {"reference": agent}, "onBehalfOf": {"reference": "Organization/o1"}}})
+}
+
+#[test]
+fn invariants_needing_outside_resources_are_listed_once_with_the_reason() {
+    // rfr-1 resolves `requester.agent`: a reference outside the input cannot be resolved here.
     let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
-        {"fullUrl": "https://example.org/fhir/Condition/a", "resource": condition()},
-        {"fullUrl": "https://example.org/fhir/Condition/b", "resource": condition()}
+        {"fullUrl": "https://example.org/fhir/ReferralRequest/a", "resource": referral("Practitioner/p1")},
+        {"fullUrl": "https://example.org/fhir/ReferralRequest/b", "resource": referral("Practitioner/p2")}
     ]});
     let report = core(&bundle);
     assert!(report.is_valid(), "{report}");
     let notes: Vec<&str> =
         report.findings.iter().filter(|f| f.rule == "not-evaluated").map(|f| f.message.as_str()).collect();
-    for key in ["con-3", "con-4"] {
-        let listed: Vec<_> = notes.iter().filter(|m| m.contains(&format!("invariant {key} "))).collect();
-        assert_eq!(listed.len(), 1, "{key}:\n{report}");
-        assert!(listed[0].contains("(2 occurrences; the first is shown)"), "{key}:\n{report}");
-    }
+    assert_eq!(notes.len(), 1, "{report}");
+    assert!(notes[0].contains("invariant rfr-1 ") && notes[0].contains("outside the input"), "{report}");
+    assert!(notes[0].contains("(2 occurrences; the first is shown)"), "{report}");
+    // A contained agent resolves: a Device is allowed, an Organization is not.
+    let mut local = referral("#d1");
+    local["contained"] = json!([{"resourceType": "Device", "id": "d1"}]);
+    assert!(core(&local).is_valid(), "{}", core(&local));
+    local["contained"] = json!([{"resourceType": "Organization", "id": "d1", "name": "x"}]);
+    assert_eq!(only_error(&core(&local)), ("rfr-1", "ReferralRequest.requester"));
 }
 
 #[test]

@@ -254,6 +254,21 @@ fn element_invariants() {
     error(&served(&observation(unsystematic)), "qty-3", "Observation.valueQuantity");
     let bundle = r#"{"resourceType":"Bundle","type":"collection","total":1}"#;
     error(&served(bundle), "bdl-1", "Bundle");
+    // Evaluated from the definitions' expressions: a value needs a code (a path operand of
+    // `or` reads as whether it exists), in the system the type names.
+    let age = |q: &str| observation(&format!(r#","extension":[{{"url":"http://example.org/age","valueAge":{q}}}]"#));
+    let at = "Observation.extension[0].valueAge";
+    error(&served(&age(r#"{"value":4,"system":"http://unitsofmeasure.org"}"#)), "age-1", at);
+    assert_clean(&served(&age(r#"{"value":4,"system":"http://unitsofmeasure.org","code":"a"}"#)));
+    error(&served(&age(r#"{"value":-4,"system":"http://unitsofmeasure.org","code":"a"}"#)), "age-1", at);
+    // Timing: a duration needs a durationUnit; the decimals compare exactly.
+    let timing = |r: &str| {
+        observation(&format!(r#","extension":[{{"url":"http://example.org/t","valueTiming":{{"repeat":{r}}}}}]"#))
+    };
+    let at = "Observation.extension[0].valueTiming.repeat";
+    error(&served(&timing(r#"{"duration":1.5}"#)), "tim-1", at);
+    error(&served(&timing(r#"{"duration":-0.000000000000000000001,"durationUnit":"h"}"#)), "tim-4", at);
+    assert_clean(&served(&timing(r#"{"duration":0.000,"durationUnit":"h"}"#)));
 }
 
 #[test]
@@ -293,11 +308,17 @@ fn json_rules() {
 
 #[test]
 fn invariants_not_evaluated_are_listed_once() {
+    // rfr-1: (agent.resolve() is Device) or (agent.resolve() is Practitioner) or
+    // onBehalfOf.exists().not(). Without onBehalfOf it holds, whatever the agent is.
     let referral = r#"{"resourceType":"ReferralRequest","status":"active","intent":"order","subject":{"reference":"Patient/1"},"requester":{"agent":{"reference":"Practitioner/1"}}}"#;
     let r = served(referral);
+    assert!(r.findings.is_empty(), "{r}");
+    // With it, the answer needs the agent, which is outside the input.
+    let referral = referral.replace(r#""requester":{"#, r#""requester":{"onBehalfOf":{"reference":"Organization/1"},"#);
+    let r = served(&referral);
     assert_clean(&r);
     let f = finding(&r, "not-evaluated", "ReferralRequest.requester");
-    assert!(f.message.contains("rfr-1"), "{f}");
+    assert!(f.message.contains("rfr-1") && f.message.contains("`Practitioner/1`"), "{f}");
     assert_eq!(r.findings.iter().filter(|f| f.rule == "not-evaluated").count(), 1);
 }
 

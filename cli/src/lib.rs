@@ -38,6 +38,7 @@ Examples:
   bluebutton validate --published bundle.json
   bluebutton generate --seed 7 --patients 10 --out small.json.gz
   bluebutton export --to tables bundle.json   # Parquet tables for SQL engines
+  bluebutton query --each \"ExplanationOfBenefit.payment.amount.value\" bundle.json
 
   A session on generated data (a 470 MB Bundle, read as a stream):
   bluebutton generate --seed 1 --patients 1000 > bundle.json
@@ -66,6 +67,7 @@ enum Command {
     Export(commands::export::ExportArgs),
     #[cfg(feature = "export")]
     Schema(commands::export::SchemaArgs),
+    Query(commands::query::QueryArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name, as from
@@ -99,6 +101,7 @@ where
         Command::Export(args) => commands::export::run(&args, stdin, stdout, stderr),
         #[cfg(feature = "export")]
         Command::Schema(_) => commands::export::run_schema(stdout),
+        Command::Query(args) => commands::query::run(&args, stdin, stdout, stderr),
     };
     match result.and_then(|code| stdout.flush().map(|()| code)) {
         Ok(code) => code,

@@ -120,6 +120,11 @@ fn a_large_bundle_is_streamed_with_the_same_findings() {
     // 20 beneficiaries: about 9 MB, with thousands of findings (extensions outside the IG), more
     // than are kept in memory, and notes whose counts are known only at the end.
     let bundle = run(&["generate", "--seed", "5", "--patients", "20"]).stdout.into_bytes();
+    // Two referrals whose requester acts for an organization through an agent outside the
+    // input: rfr-1 cannot be evaluated, a note listed once with its count.
+    let referral = r#"{"resource":{"resourceType":"ReferralRequest","status":"active","intent":"order","subject":{"reference":"Patient/1"},"requester":{"agent":{"reference":"Practitioner/1"},"onBehalfOf":{"reference":"Organization/1"}}}}"#;
+    let end = bundle.iter().rposition(|b| *b == b']').expect("the entries end");
+    let bundle = [&bundle[..end], format!(",{referral},{referral}").as_bytes(), &bundle[end..]].concat();
     for target in [Target::Served, Target::Published] {
         let report = validate_json(&bundle, target).unwrap();
         assert!(report.findings.len() > 5000, "{}", report.findings.len());

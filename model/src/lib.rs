@@ -14,6 +14,8 @@ pub mod api;
 pub mod claim_type;
 pub mod coded;
 pub mod errata;
+#[cfg(feature = "validate")]
+pub mod fhirpath;
 pub mod inline_vec;
 pub mod json;
 pub mod primitives;

@@ -594,6 +594,47 @@ pub fn all() -> Vec<MutationKind> {
             },
         },
         MutationKind {
+            name: "period-end-before-start",
+            what: "a Period whose end precedes its start (per-1)",
+            sites: |cx| {
+                cx.walk
+                    .objects
+                    .iter()
+                    .filter(|o| o.struct_name == "Period")
+                    .map(|o| Mutant {
+                        not_json: false,
+                        op: Op::Replace(
+                            o.path.clone(),
+                            obj(vec![("start", s("2020-02-01")), ("end", s("2020-01-31T23:59:59Z"))]),
+                        ),
+                        expected: o.loc.clone(),
+                    })
+                    .collect()
+            },
+        },
+        MutationKind {
+            name: "coded-quantity-without-code",
+            what: "a Money, Age, Distance or Count with a value in its coding system and no code (mny-1, age-1, dis-1, cnt-3)",
+            sites: |cx| {
+                cx.walk
+                    .objects
+                    .iter()
+                    .filter_map(|o| {
+                        let system = match o.struct_name.as_str() {
+                            "Money" => "urn:iso:std:iso:4217",
+                            "Age" | "Distance" | "Count" => "http://unitsofmeasure.org",
+                            _ => return None,
+                        };
+                        Some(Mutant {
+                            not_json: false,
+                            op: Op::Replace(o.path.clone(), obj(vec![("value", n("1")), ("system", s(system))])),
+                            expected: o.loc.clone(),
+                        })
+                    })
+                    .collect()
+            },
+        },
+        MutationKind {
             name: "invalid-utf8",
             what: "bytes that are not UTF-8 inside a string (not JSON: a parse error at the site)",
             sites: |cx| {

@@ -4,6 +4,7 @@ pub mod export;
 pub mod fields;
 pub mod generate;
 pub mod parse;
+pub mod query;
 pub mod summary;
 pub mod validate;
 

@@ -149,6 +149,102 @@ impl ExactDecimal {
     }
 }
 
+impl ExactDecimal {
+    /// The value of a decimal text (`-12.50`, `7`), exactly at its written scale; `None` when
+    /// the text is not a plain decimal or its digits do not fit.
+    pub fn parse(text: &str) -> Option<Self> {
+        ExactDecimal::from_decimal(&Decimal::new(text).ok()?)
+    }
+
+    /// The same value with the opposite sign. Saturates for the one value whose negation does
+    /// not fit (`i128::MIN` units, which no decimal text of 38 digits reaches);
+    /// [`checked_neg`](Self::checked_neg) says so instead.
+    pub fn negate(self) -> Self {
+        ExactDecimal { units: self.units.saturating_neg(), scale: self.scale }
+    }
+
+    /// The exact product, at the sum of the scales.
+    pub fn checked_mul(self, other: ExactDecimal) -> Option<ExactDecimal> {
+        Some(ExactDecimal { units: self.units.checked_mul(other.units)?, scale: self.scale.checked_add(other.scale)? })
+    }
+
+    /// The quotient rounded half away from zero to `scale` digits after the point; `None` for
+    /// a zero divisor or when it does not fit.
+    pub fn checked_div(self, other: ExactDecimal, scale: u32) -> Option<ExactDecimal> {
+        if other.units == 0 {
+            return None;
+        }
+        // self.units * 10^(scale + other.scale - self.scale + 1) / other.units, then round.
+        let shift = i64::from(scale) + i64::from(other.scale) - i64::from(self.scale) + 1;
+        let (num, den) = if shift >= 0 {
+            (self.units.checked_mul(10i128.checked_pow(u32::try_from(shift).ok()?)?)?, other.units)
+        } else {
+            (self.units, other.units.checked_mul(10i128.checked_pow(u32::try_from(-shift).ok()?)?)?)
+        };
+        let q = num / den;
+        let rounded = (q + q.signum() * 5) / 10;
+        Some(ExactDecimal { units: rounded, scale })
+    }
+
+    /// The integer part of the quotient (truncated toward zero) and the remainder, whose sign
+    /// is the dividend's; `None` for a zero divisor.
+    pub fn checked_div_rem(self, other: ExactDecimal) -> Option<(i128, ExactDecimal)> {
+        let scale = self.scale.max(other.scale);
+        let (a, b) = (self.units_at(scale)?, other.units_at(scale)?);
+        if b == 0 {
+            return None;
+        }
+        Some((a / b, ExactDecimal { units: a % b, scale }))
+    }
+
+    fn trunc_units(self) -> i128 {
+        self.units / 10i128.pow(self.scale.min(38))
+    }
+
+    /// The value rounded half away from zero to `scale` digits (never more digits than it has).
+    pub fn round(self, scale: u32) -> ExactDecimal {
+        if scale >= self.scale {
+            return self;
+        }
+        let factor = 10i128.pow((self.scale - scale).min(38));
+        let half = factor / 2;
+        let units = if self.units >= 0 { (self.units + half) / factor } else { (self.units - half) / factor };
+        ExactDecimal { units, scale }
+    }
+
+    /// The integer toward zero (`truncate`), below (`floor`) or above (`ceiling`), at scale 0.
+    pub fn trunc(self) -> ExactDecimal {
+        ExactDecimal { units: self.trunc_units(), scale: 0 }
+    }
+
+    pub fn floor(self) -> ExactDecimal {
+        let t = self.trunc();
+        if self.units < 0 && t.numeric_cmp(self) != std::cmp::Ordering::Equal {
+            ExactDecimal { units: t.units - 1, scale: 0 }
+        } else {
+            t
+        }
+    }
+
+    pub fn ceiling(self) -> ExactDecimal {
+        self.negate().floor().negate()
+    }
+
+    /// Whether the value is a whole number (`3.00`).
+    pub fn is_integer(self) -> bool {
+        self.units % 10i128.pow(self.scale.min(38)) == 0
+    }
+
+    /// The value without trailing zeros after the point (`1.50` → `1.5`, `2.0` → `2`).
+    pub fn normalized(self) -> ExactDecimal {
+        let mut d = self;
+        while d.scale > 0 && d.units % 10 == 0 {
+            d = ExactDecimal { units: d.units / 10, scale: d.scale - 1 };
+        }
+        d
+    }
+}
+
 /// Writes the number with exactly [`scale`](ExactDecimal::scale) digits after the point, and
 /// no point at scale 0: `-0.05`, `564.00`, `7`. Zero has no sign.
 impl fmt::Display for ExactDecimal {
@@ -275,6 +371,28 @@ mod tests {
         assert!(a.checked_add(&a).is_none());
         // Many digits after the point are fine while the units fit.
         assert_eq!(exact(&format!("0.{}1", "0".repeat(30))).scale(), 31);
+    }
+
+    #[test]
+    fn products_quotients_and_comparisons_are_exact() {
+        assert_eq!(exact("1.5").checked_mul(exact("0.25")).unwrap().to_string(), "0.375");
+        assert_eq!(exact("1").checked_div(exact("3"), 8).unwrap().to_string(), "0.33333333");
+        assert_eq!(exact("2").checked_div(exact("3"), 8).unwrap().to_string(), "0.66666667");
+        assert_eq!(exact("-2").checked_div(exact("3"), 2).unwrap().to_string(), "-0.67");
+        assert!(exact("1").checked_div(exact("0.0"), 8).is_none());
+        assert_eq!(exact("5.5").checked_div_rem(exact("0.7")).unwrap(), (7, exact("0.6")));
+        assert_eq!(exact("-5").checked_div_rem(exact("2")).unwrap(), (-2, exact("-1")));
+        assert_eq!(exact("1.50").numeric_cmp(exact("1.5")), std::cmp::Ordering::Equal);
+        assert_eq!(exact("-0.1").numeric_cmp(exact("0")), std::cmp::Ordering::Less);
+        assert_eq!(exact("3.14159").round(3).to_string(), "3.142");
+        assert_eq!(exact("-1.5").round(0).to_string(), "-2");
+        assert_eq!(exact("-1.5").floor().to_string(), "-2");
+        assert_eq!(exact("-1.5").ceiling().to_string(), "-1");
+        assert_eq!(exact("1.1").ceiling().to_string(), "2");
+        assert_eq!(exact("2.50").normalized().to_string(), "2.5");
+        assert!(exact("3.00").is_integer() && !exact("3.01").is_integer());
+        assert_eq!(ExactDecimal::parse("-12.50"), Some(exact("-12.50")));
+        assert_eq!(ExactDecimal::parse("1e5"), None);
     }
 
     /// A decimal text: up to 15 integer digits and 6 after the point, either sign.

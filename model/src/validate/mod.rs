@@ -10,8 +10,10 @@
 //! checks are generated from the definitions (`bluebutton-codegen`'s `validation` tables):
 //! cardinality (including `max = 0` prohibitions), JSON types and choices, primitive formats
 //! (the parser's own validators), fixed and pattern values, extension slices by url, required
-//! and extensible bindings, references, and the invariants evaluated here (the others are
-//! listed as `not-evaluated`). Every problem is a [`Finding`]; nothing stops at the first.
+//! and extensible bindings, references, and every invariant of the definitions, evaluated from
+//! its FHIRPath expression by [`crate::fhirpath`] ([`invariants`] lists them; one whose answer
+//! needs something outside the input, such as a reference to resolve elsewhere, is listed as
+//! `not-evaluated` with the reason). Every problem is a [`Finding`]; nothing stops at the first.
 //!
 //! FHIR JSON's own rules are checked too: no `null` property values (`json-null`; `null` stands
 //! only in an array of primitives, aligned with its `_name` array) and no empty objects or
@@ -42,13 +44,14 @@ use std::io::Read;
 mod engine;
 mod finding;
 mod invariants;
-mod object;
+pub(crate) mod object;
 mod options;
-mod tables;
-mod terminology;
+pub(crate) mod tables;
+pub(crate) mod terminology;
 mod version;
 
 pub use finding::{short_location, Finding, Severity, Target, LOCATION_TEXT_LIMIT};
+pub use invariants::{invariants, Invariant, InvariantCheck};
 pub use options::{KnownProfile, Options, ProfileChoice, UnknownProfile};
 
 use crate::json::{self, FromJsonOwned, ParseOptions, ToJson, Value};

@@ -192,8 +192,17 @@ impl Engine {
                 continue;
             }
             seen.push(c.key);
-            match invariants::evaluate(c.key, members) {
-                invariants::Outcome::Holds => {}
+            let is_resource = ty.is_none() && get(members, "resourceType").is_some();
+            let type_name = ty.map_or("", |t| t.code);
+            let summary = match self.scopes.last() {
+                Some(scope) if !is_resource && invariants::reads_the_resource(c) => {
+                    invariants::resource_summary(&scope.contained)
+                }
+                _ => Value::Object(Vec::new()),
+            };
+            let resource = (!is_resource).then_some(&summary);
+            match invariants::evaluate(c, members, type_name, e, resource) {
+                invariants::Outcome::Holds | invariants::Outcome::Elsewhere => {}
                 invariants::Outcome::Fails(message) => {
                     let message = format!("{message} ({}: {})", c.key, c.expression);
                     let expected = Some(c.expression.to_string());
@@ -203,10 +212,9 @@ impl Engine {
                         self.error_or_deviation(e, c.key, message, expected, None);
                     }
                 }
-                invariants::Outcome::Elsewhere => {}
-                invariants::Outcome::NotEvaluated => {
+                invariants::Outcome::NotEvaluated(why) => {
                     self.note("not-evaluated", c.key, || {
-                        format!("invariant {} is not evaluated here: {}", c.key, c.expression)
+                        format!("invariant {} is not evaluated here: {why} ({})", c.key, c.expression)
                     });
                 }
             }

@@ -1,0 +1,82 @@
+//! FHIRPath: parse an expression once, evaluate it on FHIR JSON.
+//!
+//! The engine reads the same lossless JSON tree the validator walks ([`crate::json::Value`]),
+//! so it serves both the definitions' invariants and queries. Elements are typed by the STU3
+//! definitions where they apply (`Observation.value` finds `valueQuantity`, of type
+//! `Quantity`), decimals are exact ([`ExactDecimal`]: `0.1 + 0.2 = 0.3`), dates and times
+//! compare with FHIRPath's precision rules (`@2020-01 < @2020-01-31` is empty: unknown), and
+//! quantities compare across units of the same dimension (`1 'g' = 1000 'mg'`).
+//!
+//! ```
+//! use bluebutton_model::fhirpath::{Expression, display};
+//! use bluebutton_model::json;
+//!
+//! let input = br#"{"resourceType":"Observation","status":"final","code":{"text":"t"},
+//!   "valueQuantity":{"value":12.50,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}"#;
+//! let resource: json::Value = json::from_slice(input).unwrap();
+//! let e = Expression::parse("Observation.value.value + 0.1").unwrap();
+//! let result = e.evaluate(&resource).unwrap();
+//! assert_eq!(result.iter().map(display).collect::<Vec<_>>(), ["12.60"]);
+//!
+//! let bad = Expression::parse("name.where(given = ").unwrap_err();
+//! assert_eq!(bad.position, 19);
+//! ```
+
+mod context;
+mod error;
+mod eval;
+mod nav;
+mod output;
+mod parser;
+mod value;
+
+pub use context::Context;
+pub use error::Error;
+pub use output::{display, exact_sum, to_json, type_of};
+pub use value::{Item, Node, Temporal, TemporalKind};
+
+use crate::json::Value;
+
+/// A parsed expression.
+#[derive(Debug, Clone)]
+pub struct Expression {
+    text: String,
+    ast: parser::Expr,
+}
+
+impl Expression {
+    /// Parses `text`; the error names the byte offset of the problem.
+    pub fn parse(text: &str) -> Result<Expression, Error> {
+        Ok(Expression { text: text.to_string(), ast: parser::parse(text)? })
+    }
+
+    /// The expression's text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Evaluates on a resource (the focus and `%resource`).
+    pub fn evaluate<'v>(&self, resource: &'v Value<'v>) -> Result<Vec<Item<'v>>, Error> {
+        self.evaluate_in(&Context::resource(resource))
+    }
+
+    /// Evaluates in a context.
+    pub fn evaluate_in<'v>(&self, ctx: &Context<'v>) -> Result<Vec<Item<'v>>, Error> {
+        let e = eval::Evaluator { ctx, traces: Default::default(), depth: Default::default() };
+        e.run(&self.ast)
+    }
+
+    /// Evaluates to a single boolean as an invariant is read: `Some(true)` or `Some(false)`, or
+    /// `None` for an empty result.
+    pub fn evaluate_boolean<'v>(&self, ctx: &Context<'v>) -> Result<Option<bool>, Error> {
+        let items = self.evaluate_in(ctx)?;
+        match items.as_slice() {
+            [] => Ok(None),
+            [one] => match value::system(one) {
+                Some(Item::Boolean(b)) => Ok(Some(b)),
+                _ => Ok(Some(true)),
+            },
+            _ => Err(Error::at(0, format!("a single boolean, found {} items", items.len()))),
+        }
+    }
+}
