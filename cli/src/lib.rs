@@ -37,6 +37,9 @@ Examples:
   bluebutton summary                      # the built-in demo data
   bluebutton validate --published bundle.json
   bluebutton generate --seed 7 --patients 10 --out small.json.gz
+  bluebutton login --base https://sandbox.bluebutton.cms.gov --client-id ID --client-secret S
+  bluebutton fetch --base https://sandbox.bluebutton.cms.gov --token-file bluebutton-token.json \\
+      --client-id ID --client-secret S --out claims.ndjson.gz
 
   A session on generated data (a 470 MB Bundle, read as a stream):
   bluebutton generate --seed 1 --patients 1000 > bundle.json
@@ -61,6 +64,10 @@ enum Command {
     Fields(commands::fields::FieldsArgs),
     Validate(commands::validate::ValidateArgs),
     Generate(commands::generate::GenerateArgs),
+    #[cfg(feature = "client")]
+    Login(commands::login::LoginArgs),
+    #[cfg(feature = "client")]
+    Fetch(commands::fetch::FetchArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name, as from
@@ -90,6 +97,10 @@ where
         Command::Fields(args) => commands::fields::run(&args, stdin, stdout, stderr),
         Command::Validate(args) => commands::validate::run(&args, stdin, stdout, stderr),
         Command::Generate(args) => commands::generate::run(&args, stdout, stderr),
+        #[cfg(feature = "client")]
+        Command::Login(args) => commands::login::run(&args, stdout, stderr),
+        #[cfg(feature = "client")]
+        Command::Fetch(args) => commands::fetch::run(&args, stdout, stderr),
     };
     match result.and_then(|code| stdout.flush().map(|()| code)) {
         Ok(code) => code,

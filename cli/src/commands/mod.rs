@@ -1,6 +1,10 @@
 //! The subcommands, one module each.
+#[cfg(feature = "client")]
+pub mod fetch;
 pub mod fields;
 pub mod generate;
+#[cfg(feature = "client")]
+pub mod login;
 pub mod parse;
 pub mod summary;
 pub mod validate;
