@@ -44,7 +44,9 @@ pub struct Config {
     pub timeout: Duration,
     /// The longest time to connect.
     pub connect_timeout: Duration,
-    /// An access token this close to its expiry is renewed before it is used.
+    /// An access token this close to its expiry is renewed before it is used (at most a
+    /// quarter of the token's lifetime, so that a short-lived token is not renewed on every
+    /// use).
     pub refresh_margin: Duration,
     /// How searches' Bundles are parsed (strict by default).
     pub parse: ParseOptions,
@@ -407,10 +409,12 @@ impl Client {
     /// [`Error::NotSignedIn`]; [`Error::Status`] (status and `detail`) for a refusal or when
     /// retries run out; [`Error::Transport`] when no answer came.
     pub async fn get(&self, url: &str) -> Result<Vec<u8>, Error> {
-        let margin = self.inner.config.refresh_margin;
         let mut token = {
             let mut slot = self.inner.token.lock().await;
             let current = slot.as_ref().ok_or(Error::NotSignedIn)?;
+            // A short-lived token is renewed a quarter of its life early at most, not on every use.
+            let life = current.response().expires_in.map_or(Duration::MAX, Duration::from_secs);
+            let margin = self.inner.config.refresh_margin.min(life / 4);
             if current.expires_within(margin, SystemTime::now()) && current.refresh_token().is_some() {
                 self.refresh_locked(&mut slot).await?
             } else {

@@ -219,11 +219,16 @@ async fn an_expired_token_is_renewed_mid_search_and_saved() {
 
 #[tokio::test]
 async fn a_token_about_to_expire_is_renewed_before_use() {
-    let server = server(|c| c.expires_in = 30);
-    let client = signed_in(&server, None).await;
-    // expires_in 30 s is inside the 60 s margin.
+    let server = server(|c| c.expires_in = 40);
+    let response = TokenResponse::from_json_str(&server.issue_token(&id(&server))).unwrap();
+    // Received 35 s ago, it has 5 s left: inside a quarter of its life (10 s).
+    let token = Token::from_response(response, SystemTime::now() - Duration::from_secs(35));
+    let client = Client::with_token(config(&server), token, None).unwrap();
     client.patient(&id(&server)).await.unwrap();
     assert_eq!((server.stats().refreshes, server.stats().unauthorized), (1, 0));
+    // The renewed token, with 40 s to live, is used as it is.
+    client.patient(&id(&server)).await.unwrap();
+    assert_eq!(server.stats().refreshes, 1);
 }
 
 #[tokio::test]
