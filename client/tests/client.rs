@@ -272,3 +272,16 @@ fn the_blocking_client_walks_the_same_pages() {
     assert_eq!(lines, server_claims(&server));
     assert_eq!(client.userinfo().unwrap().patient, Some(id(&server)));
 }
+
+#[tokio::test]
+async fn every_matching_request_counts_against_each_rules_skip() {
+    let server = server(|_| {});
+    let client = signed_in(&server, None).await;
+    server.inject(Rule::new("/v1/fhir/", Fault::Status { status: 404, retry_after: None }, Some(1)).after(1));
+    server.inject(Rule::new("/v1/fhir/", Fault::Status { status: 410, retry_after: None }, Some(1)).after(2));
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(client.patient(&id(&server)).await.err().and_then(|e| e.status()));
+    }
+    assert_eq!(statuses, [None, Some(404), Some(410), None]);
+}

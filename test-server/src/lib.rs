@@ -118,7 +118,8 @@ pub enum Fault {
 }
 
 /// When a fault applies: requests whose path and query contain `matching`, after letting
-/// `skip` of them through, `times` times (`None`: for ever).
+/// `skip` of them through, `times` times (`None`: for ever). Every matching request counts
+/// against `skip`, whichever rule answers it; of the rules due, the first added answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     /// A substring of the request's path and query (`""` matches all).

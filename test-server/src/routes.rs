@@ -60,6 +60,7 @@ async fn faults(AxumState(state): AxumState<Shared>, request: Request, next: Nex
         let mut m = state.lock();
         m.stats.requests += 1;
         let mut chosen = None;
+        // Every matching rule counts the request against its `skip`; the first one due fires.
         for rule in m.rules.iter_mut() {
             if !target.contains(&rule.matching) || rule.times == Some(0) {
                 continue;
@@ -68,11 +69,12 @@ async fn faults(AxumState(state): AxumState<Shared>, request: Request, next: Nex
                 rule.skip -= 1;
                 continue;
             }
-            if let Some(times) = rule.times.as_mut() {
-                *times -= 1;
+            if chosen.is_none() {
+                if let Some(times) = rule.times.as_mut() {
+                    *times -= 1;
+                }
+                chosen = Some(rule.fault.clone());
             }
-            chosen = Some(rule.fault.clone());
-            break;
         }
         if chosen.is_some() {
             m.stats.faults += 1;
