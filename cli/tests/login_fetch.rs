@@ -29,6 +29,16 @@ fn browser_get(url: &str) -> (u16, Option<String>) {
 /// Runs `bluebutton login` with `secret`, following its authorize URL like a browser: the
 /// exit status, the standard output's lines, standard error and the callback's status.
 fn login(server: &TestServer, token_file: &str, secret: &str) -> (i32, Vec<String>, String, Option<u16>) {
+    login_with(server, token_file, secret, |location| location)
+}
+
+/// As [`login`], with the callback URL passed through `tamper` before the "browser" opens it.
+fn login_with(
+    server: &TestServer,
+    token_file: &str,
+    secret: &str,
+    tamper: impl FnOnce(String) -> String,
+) -> (i32, Vec<String>, String, Option<u16>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bluebutton"))
         .args(["login", "--base", server.base(), "--client-id", "test-client", "--client-secret", secret])
         .args(["--redirect-uri", "http://127.0.0.1:0/callback", "--token-file", token_file, "--no-browser"])
@@ -41,7 +51,7 @@ fn login(server: &TestServer, token_file: &str, secret: &str) -> (i32, Vec<Strin
     stdout.read_line(&mut first).unwrap();
     let (status, location) = browser_get(first.trim_end());
     let callback_status = match (status, location) {
-        (302, Some(location)) => Some(browser_get(&location).0),
+        (302, Some(location)) => Some(browser_get(&tamper(location)).0),
         _ => None,
     };
     let mut rest = String::new();
@@ -97,6 +107,18 @@ fn a_denied_login_exits_1_with_the_reason() {
     let (code, _, stderr, callback) = login(&server, token_file.path(), "test-secret");
     assert_eq!((code, callback), (1, Some(400)));
     assert!(stderr.contains("access_denied (The user denied access)"), "{stderr}");
+    assert!(!std::path::Path::new(token_file.path()).exists());
+}
+
+#[test]
+fn a_callback_with_another_state_exits_1_without_an_exchange() {
+    let server = TestServer::start(Config::new(test_beneficiaries("wrong state").unwrap())).unwrap();
+    let token_file = TempFile::reserve("token.json");
+    let (code, _, stderr, callback) =
+        login_with(&server, token_file.path(), "test-secret", |location| format!("{location}x"));
+    assert_eq!((code, callback), (1, Some(400)), "{stderr}");
+    assert!(stderr.contains("state is not the one sent with the authorize URL"), "{stderr}");
+    assert_eq!(server.stats().code_exchanges, 0);
     assert!(!std::path::Path::new(token_file.path()).exists());
 }
 
@@ -260,4 +282,45 @@ fn usage_errors_exit_2() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("access_token: missing required member"), "{}", out.stderr);
     assert_eq!(server.stats().requests, 0);
+}
+
+/// The JSON of `line`, for comparing resources whatever the order of their members.
+fn parsed(lines: &[String]) -> Vec<serde_json::Value> {
+    lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn resources_the_model_does_not_know_are_written_whole() {
+    // Mutations of a real claim: one with a member newer than the model, one with a value the
+    // model refuses (the samples' raw placeholder as `meta.lastUpdated`).
+    let mut beneficiaries = test_beneficiaries("unknown members").unwrap();
+    let claim = beneficiaries[0].claims[0].json.clone();
+    let newer = claim.replacen('{', r#"{"futureElement":{"amount":1.50,"flags":[true,null]},"#, 1);
+    let newer = newer.replacen(
+        &format!(r#""id":"{}""#, beneficiaries[0].claims[0].key.split('/').nth(1).unwrap()),
+        r#""id":"carrier-newer""#,
+        1,
+    );
+    let refused = claim.replacen('{', r#"{"meta":{"lastUpdated":"IGNORED_FIELD"},"#, 1);
+    let refused = refused.replacen(r#""id":""#, r#""id":"refused-"#, 1);
+    for json in [newer, refused] {
+        beneficiaries[0].claims.push(bluebutton_test_server::Stored::from_json(json).unwrap());
+    }
+    let server = TestServer::start(Config::new(beneficiaries)).unwrap();
+    let token =
+        serde_json::from_str::<serde_json::Value>(&server.issue_token(&server.config().beneficiaries[0].id)).unwrap();
+    let token_file = TempFile::new("token.json", token.to_string().as_bytes());
+    // Pages of 3: the newer claim (the 9th) is read typed, the refused one (the 10th) alone on
+    // the last page, written from the generic JSON tree.
+    assert_eq!(server.config().beneficiaries[0].claims.len(), 10);
+    let out = fetch(&server, &token_file, &["--count", "3"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("warning: ").count(), 1, "{}", out.stderr);
+    let mut got = parsed(&sorted(&out.stdout));
+    let mut wanted = parsed(&expected(&server));
+    got.sort_by_key(|v| v.to_string());
+    wanted.sort_by_key(|v| v.to_string());
+    assert_eq!(got, wanted);
+    assert!(out.stdout.contains(r#""futureElement":{"amount":1.50,"flags":[true,null]}"#), "{}", out.stdout);
+    assert!(out.stderr.contains("warning: ") && out.stderr.contains("meta.lastUpdated"), "{}", out.stderr);
 }

@@ -37,6 +37,25 @@ impl Stored {
     }
 }
 
+impl Stored {
+    /// A resource served exactly as `json` says, even where the model would refuse it (a
+    /// mutation of real data): its key from `resourceType` and `id`, an EOB's claim type from
+    /// its id's prefix.
+    ///
+    /// # Errors
+    ///
+    /// When `json` is not a JSON object.
+    pub fn from_json(json: String) -> Result<Self, String> {
+        let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        let text = |name: &str| value.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let (resource_type, id) = (text("resourceType"), text("id"));
+        let claim_type = (resource_type == "ExplanationOfBenefit").then(|| ClaimType::from_id(&id)).flatten();
+        let last_updated =
+            value.get("meta").and_then(|m| m.get("lastUpdated")).and_then(|v| v.as_str()).map(str::to_owned);
+        Ok(Stored { key: format!("{resource_type}/{id}"), claim_type, last_updated, json })
+    }
+}
+
 /// A beneficiary: the Patient, the Coverages and the claims.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Beneficiary {
