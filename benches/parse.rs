@@ -1,10 +1,11 @@
 //! Throughput of the typed parse, the streaming readers and the parallel mode on large EOB
-//! Bundles, against generic JSON parsers, in MB/s of input.
+//! Bundles and on the same resources as NDJSON, against generic JSON parsers, in MB/s of input.
 //!
 //! ```sh
 //! cargo bench --bench parse                          # 1 MB and 10 MB, pretty and minified
 //! BLUEBUTTON_BENCH_100MB=1 cargo bench --bench parse # also 100 MB
 //! cargo bench --bench parse -- 10MB/pretty           # one group
+//! cargo bench --bench parse -- 10MB/ndjson           # NDJSON
 //! ```
 //! The inputs are built at start-up by `support::input` from the project's example data.
 use std::hint::black_box;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use bluebutton::json::{self, FromJsonOwned, ParseOptions};
 use bluebutton::resources::Bundle;
-use bluebutton::stream::{BundleReader, BundleStream};
+use bluebutton::stream::{BundleReader, BundleStream, NdjsonReader, NdjsonStream, NdjsonWriter};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 #[path = "support/input.rs"]
@@ -115,5 +116,68 @@ fn bench_parse(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_parse);
+/// The resources of `bundle`, one per line.
+fn ndjson_of(bundle: &[u8]) -> Vec<u8> {
+    let mut out = NdjsonWriter::new(Vec::with_capacity(bundle.len()));
+    for entry in BundleReader::new(bundle).expect("a bundle") {
+        out.write(entry.expect("a good entry").resource().expect("a resource")).expect("in memory");
+    }
+    out.into_inner()
+}
+
+fn count_ndjson_file(path: &PathBuf) -> usize {
+    let file = std::fs::File::open(path).expect("the bench input");
+    let mut stream = NdjsonStream::new(file);
+    let mut n = 0;
+    while let Some(entry) = stream.next_entry() {
+        black_box(entry.expect("a good line"));
+        n += 1;
+    }
+    n
+}
+
+/// NDJSON, as bulk exports deliver it (minified, one resource per line): the readers, and
+/// sonic-rs parsing each line into a `Value`, on the same bytes.
+fn bench_ndjson(c: &mut Criterion) {
+    let templates = Templates::load(Layout::Minified);
+    for (size, size_name) in sizes() {
+        let input = ndjson_of(&templates.bundle(size));
+        let file = InputFile::new(&format!("{size_name}-ndjson"), &input);
+        let lines = NdjsonReader::new(&input).count();
+        assert_eq!(count_ndjson_file(&file.0), lines);
+
+        let mut group = c.benchmark_group(format!("{size_name}/ndjson"));
+        group.throughput(Throughput::BytesDecimal(input.len() as u64));
+        group.sample_size(if size >= 100 * MB { 10 } else { 20 });
+        group.measurement_time(Duration::from_secs(if size >= 100 * MB { 20 } else { 8 }));
+        group.warm_up_time(Duration::from_secs(2));
+        group.bench_function("ndjson_slice", |b| {
+            b.iter(|| {
+                for entry in NdjsonReader::new(black_box(&input)) {
+                    black_box(entry.expect("a good line"));
+                }
+            })
+        });
+        group.bench_function("ndjson_file", |b| b.iter(|| count_ndjson_file(&file.0)));
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        group.bench_function(BenchmarkId::new("ndjson_parallel", format!("{threads}threads")), |b| {
+            b.iter(|| {
+                let out = NdjsonReader::new(black_box(&input)).par_map(0, |entry| {
+                    black_box(entry);
+                });
+                assert_eq!(out.items.len(), lines);
+            })
+        });
+        group.bench_function("sonic_rs_value_per_line", |b| {
+            b.iter(|| {
+                for line in black_box(&input).split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                    black_box(sonic_rs::from_slice::<sonic_rs::Value>(line).unwrap());
+                }
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench_parse, bench_ndjson);
 criterion_main!(benches);

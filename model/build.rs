@@ -8,7 +8,10 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed={}", root.join("profiles").display());
     println!("cargo:rerun-if-changed={}", root.join("coding-systems").display());
-    match bluebutton_codegen::generate::generate_model(&root, &out) {
+    // The validator's tables only when the `validate` feature compiles the validator.
+    let parts =
+        bluebutton_codegen::generate::Parts { validation: std::env::var_os("CARGO_FEATURE_VALIDATE").is_some() };
+    match bluebutton_codegen::generate::generate_model_parts(&root, &out, parts) {
         Ok(files) => {
             for f in files {
                 println!("cargo:rerun-if-changed={}", f.display());

@@ -2,6 +2,8 @@
 //! readers that hand out a few bytes at a time, and in parallel; bad entries reported by index and
 //! JSON path while reading carries on; Bundle members wherever they are.
 mod samples;
+#[path = "support/trickle.rs"]
+mod trickle;
 
 #[path = "../benches/support/input.rs"]
 mod input;
@@ -12,26 +14,10 @@ use bluebutton::json::{self, ParseOptions};
 use bluebutton::resources::{Bundle, BundleEntry};
 use bluebutton::stream::{BundleLinks, BundleReader, BundleStream, Entry, EntryError, StreamOptions};
 use bluebutton::Resource;
+use trickle::Trickle;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/demo-bundle.json");
 const CLAIMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/claims-bundle.json");
-
-/// A reader that hands out at most `step` bytes per read, cycling through sizes 1..=step.
-struct Trickle<'a> {
-    data: &'a [u8],
-    step: usize,
-    n: usize,
-}
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.n = self.n % self.step + 1;
-        let k = self.n.min(buf.len()).min(self.data.len());
-        buf[..k].copy_from_slice(&self.data[..k]);
-        self.data = &self.data[k..];
-        Ok(k)
-    }
-}
 
 /// What a reader yielded, in a comparable form: each entry (owned) or each error's text, index,
 /// fatality and location.

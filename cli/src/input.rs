@@ -1,16 +1,16 @@
 //! Reading the command's inputs: files or standard input (`-`), gzip-compressed or not.
+use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 
-use flate2::bufread;
-use flate2::read::MultiGzDecoder;
+use bluebutton::stream::{self, InputKind, NdjsonStream};
+
+/// The longest NDJSON line read (as the library's streams default to).
+pub const MAX_LINE: usize = 256 << 20;
 
 /// The name that stands for standard input.
 pub const STDIN: &str = "-";
-
-/// The first two bytes of every gzip stream.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Reads the inputs named on the command line. Standard input is read at most once; a second
 /// `-` gets the same bytes.
@@ -61,6 +61,38 @@ impl<'s> Inputs<'s> {
         Ok(RawInput { reader, size: None })
     }
 
+    /// Hands `each` the documents of `name`: the whole input, or, when it is NDJSON, each
+    /// non-blank line as it is read (so that memory holds one line, not the file). Returns what
+    /// the input holds, or (inside) the error that stopped reading it, after the documents read
+    /// until then; the outer `Err` is an error that `each` returned (writing the output).
+    pub fn documents(
+        &mut self,
+        name: &OsStr,
+        mut each: impl FnMut(Document<'_>) -> io::Result<()>,
+    ) -> io::Result<io::Result<InputKind>> {
+        let sniffed = match self.open_raw(name).and_then(|raw| stream::sniff(raw.reader, MAX_LINE)) {
+            Ok(sniffed) => sniffed,
+            Err(e) => return Ok(Err(e)),
+        };
+        if sniffed.kind != InputKind::Ndjson {
+            let mut bytes = Vec::new();
+            let mut reader = sniffed.reader;
+            if let Err(e) = reader.read_to_end(&mut bytes) {
+                return Ok(Err(e));
+            }
+            each(Document { line: None, bytes: &bytes })?;
+            return Ok(Ok(sniffed.kind));
+        }
+        let mut lines = NdjsonStream::new(sniffed.reader);
+        while let Some(line) = lines.next_line() {
+            match line {
+                Ok(line) => each(Document { line: Some(line.number), bytes: line.text })?,
+                Err(e) => return Ok(Err(io::Error::other(e.to_string()))),
+            }
+        }
+        Ok(Ok(InputKind::Ndjson))
+    }
+
     /// All of standard input, read the first time.
     fn stdin_bytes(&mut self) -> io::Result<&[u8]> {
         if self.stdin_bytes.is_none() {
@@ -69,6 +101,24 @@ impl<'s> Inputs<'s> {
             self.stdin_bytes = Some(buf);
         }
         Ok(self.stdin_bytes.as_deref().unwrap_or_default())
+    }
+}
+
+/// One document of an input: see [`Inputs::documents`].
+pub struct Document<'a> {
+    /// Its line, when the input is NDJSON.
+    pub line: Option<u64>,
+    /// Its JSON text.
+    pub bytes: &'a [u8],
+}
+
+impl Document<'_> {
+    /// How the document is named in messages: the input's name, with `:LINE` in NDJSON.
+    pub fn name(&self, input: &str) -> String {
+        match self.line {
+            Some(line) => format!("{input}:{line}"),
+            None => input.to_string(),
+        }
     }
 }
 
@@ -81,47 +131,16 @@ pub struct RawInput<'r> {
 }
 
 /// `raw`, decompressed as it is read when it starts with the gzip magic bytes.
-pub fn decompressing<'r>(mut raw: Box<dyn Read + 'r>) -> io::Result<Box<dyn Read + 'r>> {
-    let mut head = Vec::with_capacity(GZIP_MAGIC.len());
-    (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut head)?;
-    let gzip = is_gzip(&head);
-    let whole = io::Cursor::new(head).chain(raw);
-    Ok(if gzip {
-        Box::new(Gunzip(bufread::MultiGzDecoder::new(BufReader::with_capacity(64 << 10, whole))))
-    } else {
-        Box::new(whole)
-    })
-}
-
-/// A gzip decoder whose errors about the data say that it is not valid gzip.
-struct Gunzip<R>(bufread::MultiGzDecoder<R>);
-
-impl<R: io::BufRead> Read for Gunzip<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf).map_err(|e| match e.kind() {
-            io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
-                io::Error::new(e.kind(), format!("invalid gzip data: {e}"))
-            }
-            _ => e,
-        })
-    }
+pub fn decompressing<'r>(raw: Box<dyn Read + 'r>) -> io::Result<Box<dyn Read + 'r>> {
+    stream::decompressing(raw).map(|(reader, _)| reader)
 }
 
 /// `bytes` decompressed when they start with the gzip magic bytes, else unchanged.
 pub fn decompress(bytes: Vec<u8>) -> io::Result<Vec<u8>> {
-    if !is_gzip(&bytes) {
+    if !stream::is_gzip(&bytes) {
         return Ok(bytes);
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    MultiGzDecoder::new(bytes.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|e| io::Error::new(e.kind(), format!("invalid gzip data: {e}")))?;
-    Ok(out)
-}
-
-/// Whether `bytes` start like a gzip stream.
-pub fn is_gzip(bytes: &[u8]) -> bool {
-    bytes.starts_with(&GZIP_MAGIC)
+    stream::decompress(&bytes).map(Cow::into_owned)
 }
 
 /// How an input is named in messages.

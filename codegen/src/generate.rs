@@ -15,6 +15,29 @@ use crate::views;
 /// Loads `<root>/profiles`, builds the IR and writes the generated Rust into `out_dir`.
 /// Returns the definition files read (for build scripts' `rerun-if-changed`).
 pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
+    generate_model_parts(root, out_dir, Parts::default())
+}
+
+/// What [`generate_model_parts`] writes besides the types, codes, views and errata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// The validator's tables (`validation.rs`): what the model crate's `validate` feature
+    /// compiles.
+    pub validation: bool,
+}
+
+impl Default for Parts {
+    fn default() -> Self {
+        Parts { validation: true }
+    }
+}
+
+/// [`generate_model`], leaving out the `parts` not wanted.
+pub fn generate_model_parts(
+    root: &Path,
+    out_dir: &Path,
+    parts: Parts,
+) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
     let mut inputs = Definitions::input_files(root)?;
     inputs.extend(CodeSystems::input_files(root)?);
     inputs.extend(Catalog::input_files(root));
@@ -42,8 +65,10 @@ pub fn generate_model(root: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Box<d
         return Err(format!("IG extensions without a served URL: {}", url_map.unmapped.join(", ")).into());
     }
     files.insert("errata.rs".into(), errata::emit(&url_map));
-    let tables = validation_tables(root, &defs, &url_map, &catalog, &systems)?;
-    files.insert("validation.rs".into(), validation::emit::emit(&tables));
+    if parts.validation {
+        let tables = validation_tables(root, &defs, &url_map, &catalog, &systems)?;
+        files.insert("validation.rs".into(), validation::emit::emit(&tables));
+    }
     for (name, text) in files {
         let path = out_dir.join(name);
         // Leave unchanged files alone so their timestamps do not force rebuilds.

@@ -51,11 +51,13 @@ pub struct ClaimTypeInfo {
     /// How we know the id prefix, the code and the profile.
     pub evidence: &'static str,
     /// How the synthetic data generator shapes claims of the type.
+    #[cfg_attr(not(feature = "synth"), allow(dead_code))]
     pub(crate) synthetic: SyntheticShape,
 }
 
 /// How the synthetic data generator shapes claims of a type (choices, not facts).
 #[derive(Debug)]
+#[cfg_attr(not(feature = "synth"), allow(dead_code))]
 pub(crate) struct SyntheticShape {
     /// The NCH claim type codes; one is drawn (none for a PDE).
     pub nch_claim_types: &'static [&'static str],

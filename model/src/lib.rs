@@ -9,6 +9,7 @@
 //! assert_eq!(birth.as_str(), "1970");
 //! assert_eq!(patient.to_json_string(), std::str::from_utf8(input).unwrap());
 //! ```
+#[cfg(feature = "api")]
 pub mod api;
 pub mod claim_type;
 pub mod coded;
@@ -18,7 +19,9 @@ pub mod json;
 pub mod primitives;
 pub mod stream;
 pub mod summary;
+#[cfg(feature = "synth")]
 pub mod synth;
+#[cfg(feature = "validate")]
 pub mod validate;
 pub mod views;
 
@@ -27,4 +30,5 @@ include!(concat!(env!("OUT_DIR"), "/mod.rs"));
 pub use coded::{CodeEnum, Coded};
 pub use inline_vec::InlineVec;
 pub use resources::{Resource, RESOURCE_TYPES};
+#[cfg(feature = "validate")]
 pub use validate::{validate, validate_json, Finding, Report, Severity, Target};

@@ -53,6 +53,13 @@ impl ClaimKind {
     }
 }
 
+/// The lower-case name ([`ClaimKind::name`]).
+impl std::fmt::Display for ClaimKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What one claim contributes to a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimDigest {
@@ -75,36 +82,14 @@ impl ClaimDigest {
     /// What `eob` contributes.
     pub fn of(eob: &ExplanationOfBenefit<'_>) -> Self {
         let value = eob.payment.as_ref().and_then(|p| p.amount.as_ref()).and_then(|m| m.value());
-        let mut range = DateRange::default();
-        if let Some(period) = &eob.billable_period {
-            for date in [period.start(), period.end()].into_iter().flatten() {
-                range.widen(date.as_str());
-            }
-        }
-        if range.first.is_none() {
-            for item in &eob.item {
-                match &item.serviced {
-                    Some(ExplanationOfBenefitItemServiced::Date(d)) => {
-                        if let Some(d) = d.value() {
-                            range.widen(d.as_str());
-                        }
-                    }
-                    Some(ExplanationOfBenefitItemServiced::Period(p)) => {
-                        for date in [p.start(), p.end()].into_iter().flatten() {
-                            range.widen(date.as_str());
-                        }
-                    }
-                    None => {}
-                }
-            }
-        }
+        let dates = ServiceDates::of(eob);
         ClaimDigest {
             kind: ClaimKind::of(eob),
             lines: eob.item.len() as u64,
             paid: value.is_some(),
             payment: value.and_then(|v| v.to_exact()),
-            first: range.first,
-            last: range.last,
+            first: dates.map(|d| d.first.to_string()),
+            last: dates.map(|d| d.last.to_string()),
         }
     }
 }
@@ -137,24 +122,45 @@ impl ResourceDigest {
     }
 }
 
-/// The first and last of some dates, compared as `YYYY-MM-DD` texts.
-#[derive(Debug, Default)]
-struct DateRange {
-    first: Option<String>,
-    last: Option<String>,
+/// The first and last dates of service of a claim (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as
+/// sent): those of its `billablePeriod`, or when it has none, of its items' serviced dates and
+/// periods. A dateTime counts by its date (its first ten characters, which order as the dates
+/// do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceDates<'a> {
+    pub first: &'a str,
+    pub last: &'a str,
 }
 
-impl DateRange {
-    /// Takes in the date of a date or dateTime text: its first ten characters, which order as
-    /// the dates do.
-    fn widen(&mut self, text: &str) {
+impl<'a> ServiceDates<'a> {
+    /// The dates of `eob`; `None` when it has none.
+    pub fn of(eob: &'a ExplanationOfBenefit<'a>) -> Option<ServiceDates<'a>> {
+        let mut range = None;
+        if let Some(period) = eob.billable_period() {
+            [period.start(), period.end()].into_iter().flatten().for_each(|d| Self::widen(&mut range, d.as_str()));
+        }
+        if range.is_none() {
+            for item in &eob.item {
+                let (start, end) = match &item.serviced {
+                    Some(ExplanationOfBenefitItemServiced::Date(d)) => (d.value().map(|d| d.as_str()), None),
+                    Some(ExplanationOfBenefitItemServiced::Period(p)) => {
+                        (p.start().map(|d| d.as_str()), p.end().map(|d| d.as_str()))
+                    }
+                    None => (None, None),
+                };
+                [start, end].into_iter().flatten().for_each(|d| Self::widen(&mut range, d));
+            }
+        }
+        range
+    }
+
+    /// Takes in the date of a date or dateTime text.
+    fn widen(range: &mut Option<ServiceDates<'a>>, text: &'a str) {
         let date = &text[..text.len().min(10)];
-        if self.first.as_deref().map_or(true, |d| date < d) {
-            self.first = Some(date.to_string());
-        }
-        if self.last.as_deref().map_or(true, |d| date > d) {
-            self.last = Some(date.to_string());
-        }
+        *range = Some(match *range {
+            None => ServiceDates { first: date, last: date },
+            Some(r) => ServiceDates { first: r.first.min(date), last: r.last.max(date) },
+        });
     }
 }
 
@@ -189,11 +195,16 @@ impl ClaimStats {
                 None => self.overflow = true,
             }
         }
-        let mut range = DateRange { first: self.first.take(), last: self.last.take() };
-        for date in [&claim.first, &claim.last].into_iter().flatten() {
-            range.widen(date);
+        if let Some(first) = &claim.first {
+            if self.first.as_ref().map_or(true, |f| first < f) {
+                self.first = Some(first.clone());
+            }
         }
-        (self.first, self.last) = (range.first, range.last);
+        if let Some(last) = &claim.last {
+            if self.last.as_ref().map_or(true, |l| last > l) {
+                self.last = Some(last.clone());
+            }
+        }
     }
 
     /// The sum of the payments with cents at least (`564.00`, not `564.0`); `overflow` when it

@@ -19,7 +19,8 @@ Prints one line per Medicare field found:
 URL that no accessor reads is printed with the variable UNMAPPED (its value is the URL).
 With --format json, the same as JSON Lines, one object per field:
   {\"file\": ..., \"id\": ..., \"location\": ..., \"variable\": ..., \"value\": ..., \"display\": ...}
-(`id` and `display` are null when there is none).
+(`id` and `display` are null when there is none). In NDJSON input (one resource per line), <file>
+is `<file>:<line>`.
 
 Examples:
   bluebutton fields eob.json
@@ -37,7 +38,7 @@ pub struct FieldsArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// JSON files to read (`-` for standard input); gzip-compressed files are detected.
+    /// JSON or NDJSON files to read (`-` for standard input); gzip-compressed files are detected.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<OsString>,
 }
@@ -95,20 +96,20 @@ pub fn run(args: &FieldsArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
     let (mut any_unmapped, mut any_invalid, mut any_unreadable) = (false, false, false);
     for name in &args.files {
         let shown = input::display_name(name);
-        let bytes = match inputs.read(name) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                any_unreadable = true;
-                writeln!(stderr, "ERROR {shown}: cannot read: {e}")?;
-                continue;
+        let read = inputs.documents(name, |document| {
+            let shown = document.name(&shown);
+            match list(&shown, document.bytes, args.format, stdout)? {
+                Ok(unmapped) => any_unmapped |= unmapped,
+                Err(message) => {
+                    any_invalid = true;
+                    writeln!(stderr, "ERROR {shown}: {message}")?;
+                }
             }
-        };
-        match list(&shown, &bytes, args.format, stdout)? {
-            Ok(unmapped) => any_unmapped |= unmapped,
-            Err(message) => {
-                any_invalid = true;
-                writeln!(stderr, "ERROR {shown}: {message}")?;
-            }
+            Ok(())
+        })?;
+        if let Err(e) = read {
+            any_unreadable = true;
+            writeln!(stderr, "ERROR {shown}: cannot read: {e}")?;
         }
     }
     Ok(crate::exit_status(any_unreadable, any_unmapped || any_invalid))

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 
 use bluebutton::claim_type::ClaimType;
 use bluebutton::synth::{self, Layout, Options};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
 use crate::{EXIT_OK, EXIT_USAGE};
 
 const AFTER_HELP: &str = "\
-Writes one searchset Bundle: per beneficiary a Patient, Coverage for Parts A, B, C and D, and
+Writes one searchset Bundle (or, with --format ndjson, one resource per line): per beneficiary a Patient, Coverage for Parts A, B, C and D, and
 the claims, cycling through the claim types from a random start. Every resource is valid under
 the served profiles (`bluebutton validate`), and the same options always give the same bytes.
 Output is streamed: a bundle of any size is written in a few megabytes of memory. With
@@ -24,6 +24,7 @@ Examples:
   bluebutton generate --seed 1 --patients 1000 | bluebutton validate -
   bluebutton generate --seed 7 --patients 10 --types carrier,pde --out bundle.json
   bluebutton generate --patients 100000 --compact --out big.json.gz
+  bluebutton generate --patients 1000 --format ndjson --out export.ndjson.gz
 
 Exit status: 0 on success, 2 on usage or I/O errors.";
 
@@ -53,13 +54,27 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<OsString>,
 
-    /// No indentation.
+    /// No indentation (for a Bundle; NDJSON has none).
     #[arg(long)]
     pub compact: bool,
+
+    /// What to write: one searchset Bundle, or NDJSON (one resource per line, as bulk exports
+    /// deliver them).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Bundle)]
+    pub format: OutputFormat,
 
     /// Print what was written (patients, entries, bytes) on stderr.
     #[arg(long)]
     pub stats: bool,
+}
+
+/// What `generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// One searchset Bundle.
+    Bundle,
+    /// One resource per line.
+    Ndjson,
 }
 
 /// A claim type named as in the API's `type` parameter (`carrier`, `pde`, ...), any case.
@@ -85,6 +100,10 @@ pub fn run(args: &GenerateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) 
     let options =
         Options { seed: args.seed, patients: args.patients, claims_per_patient: args.claims_per_patient, claim_types };
     let layout = if args.compact { Layout::Compact } else { Layout::Pretty };
+    let write = |out: &mut dyn Write| match args.format {
+        OutputFormat::Bundle => synth::write_searchset(out, &options, layout),
+        OutputFormat::Ndjson => synth::write_ndjson(out, &options),
+    };
     let stats = match &args.out {
         Some(path) => {
             let path = PathBuf::from(path);
@@ -92,11 +111,11 @@ pub fn run(args: &GenerateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) 
                 let file = BufWriter::new(file);
                 if path.extension().is_some_and(|e| e == "gz") {
                     let mut gzip = GzEncoder::new(file, Compression::default());
-                    let stats = synth::write_searchset(&mut gzip, &options, layout)?;
+                    let stats = write(&mut gzip)?;
                     gzip.finish()?.flush()?;
                     Ok(stats)
                 } else {
-                    synth::write_searchset(file, &options, layout)
+                    write(&mut { file })
                 }
             });
             match written {
@@ -107,7 +126,7 @@ pub fn run(args: &GenerateArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) 
                 }
             }
         }
-        None => synth::write_searchset(&mut *stdout, &options, layout)?,
+        None => write(&mut *stdout)?,
     };
     if args.stats {
         writeln!(stderr, "{} patients, {} entries, {} bytes", stats.patients, stats.entries, stats.bytes)?;

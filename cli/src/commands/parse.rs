@@ -11,9 +11,11 @@ use super::Format;
 use crate::input::{self, Inputs};
 
 const AFTER_HELP: &str = "\
-Prints one line per input: `OK <file>`, or `ERROR <file>: <json-path>: <message>`.
+Prints one line per input: `OK <file>`, or `ERROR <file>: <json-path>: <message>`. NDJSON (one
+resource per line, as bulk exports write it) is checked line by line: one line per resource,
+named `<file>:<line>`.
 With --format json, one JSON object per input and line (JSON Lines):
-  {\"file\": ..., \"ok\": true|false, \"error\": null|{\"path\", \"message\", \"line\", \"column\"},
+  {\"file\": ..., [\"line\": N,] \"ok\": true|false, \"error\": null|{\"path\", \"message\", \"line\", \"column\"},
    \"roundtrip\": null|{\"path\", \"message\"}, \"unknown\": [<json-path>...]}
 `error` is why the input does not parse (`path` is null when it cannot be read), `roundtrip` the
 first difference when --roundtrip finds one, `unknown` the unknown properties --lenient kept.
@@ -42,7 +44,7 @@ pub struct ParseArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// JSON files to read (`-` for standard input); gzip-compressed files are detected.
+    /// JSON or NDJSON files to read (`-` for standard input); gzip-compressed files are detected.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<OsString>,
 }
@@ -73,21 +75,26 @@ pub fn run(args: &ParseArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> io
     let mut any_unreadable = false;
     for name in &args.files {
         let shown = input::display_name(name);
-        let checked = match inputs.read(name) {
-            Ok(bytes) => check(&bytes, args),
-            Err(e) => Checked { unknown: Vec::new(), problem: Some(Problem::Unreadable(e)) },
-        };
-        match &checked.problem {
-            Some(Problem::Unreadable(_)) => any_unreadable = true,
-            Some(_) => any_invalid = true,
-            None => {}
-        }
-        match args.format {
-            Format::Text => write_text(&shown, &checked, stdout)?,
-            Format::Json => writeln!(stdout, "{}", json_line(&shown, &checked))?,
+        let read = inputs.documents(name, |document| {
+            let checked = check(document.bytes, args);
+            any_invalid |= checked.problem.is_some();
+            report(&document.name(&shown), document.line, &checked, args.format, stdout)
+        })?;
+        if let Err(e) = read {
+            any_unreadable = true;
+            let checked = Checked { unknown: Vec::new(), problem: Some(Problem::Unreadable(e)) };
+            report(&shown, None, &checked, args.format, stdout)?;
         }
     }
     Ok(crate::exit_status(any_unreadable, any_invalid))
+}
+
+/// Prints the outcome of one document (`line`: its NDJSON line).
+fn report(shown: &str, line: Option<u64>, checked: &Checked, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => write_text(shown, checked, out),
+        Format::Json => writeln!(out, "{}", json_line(shown, line, checked)),
+    }
 }
 
 fn check(bytes: &[u8], args: &ParseArgs) -> Checked {
@@ -131,11 +138,15 @@ fn write_text(shown: &str, checked: &Checked, out: &mut dyn Write) -> io::Result
 }
 
 /// The outcome as one line of JSON.
-fn json_line(shown: &str, checked: &Checked) -> String {
+fn json_line(shown: &str, line: Option<u64>, checked: &Checked) -> String {
     let mut w = Writer::compact();
     w.begin_object();
     w.key("file");
     w.string(shown);
+    if let Some(line) = line {
+        w.key("line");
+        w.display(line);
+    }
     w.key("ok");
     w.boolean(checked.problem.is_none());
     w.key("error");
@@ -201,7 +212,7 @@ mod tests {
         write_text("x.json", &checked, &mut text).unwrap();
         assert_eq!(String::from_utf8(text).unwrap(), "ERROR x.json: name[0]: round-trip differs: \"a\" became \"b\"\n");
         assert_eq!(
-            json_line("x.json", &checked),
+            json_line("x.json", None, &checked),
             r#"{"file":"x.json","ok":false,"error":null,"roundtrip":{"path":"name[0]","message":"\"a\" became \"b\""},"unknown":[]}"#
         );
     }

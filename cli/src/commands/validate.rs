@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bluebutton::json::{ErrorKind, ToJson};
+use bluebutton::stream::{self, InputKind, NdjsonStream, Sniffed};
 use bluebutton::validate::{Finding, Options, Outline, ProfileChoice, Report, Target};
 use clap::Args;
 
@@ -31,7 +32,8 @@ against its STU3 core definition only (meta.profile is not followed); a profile 
 Button profile, or http://hl7.org/fhir/StructureDefinition/<resource type>) checks the resources
 of its type against it and the others against STU3. In a Bundle the choice applies to each entry.
 
-A Bundle is read as a stream and checked entry by entry, and the findings wait in a temporary
+NDJSON (one resource per line, as bulk exports write it) is checked line by line, each line a
+document of its own named `<file>:<line>`. A Bundle is read as a stream and checked entry by entry, and the findings wait in a temporary
 file when there are many: memory stays small whatever the size of the input.
 
 Examples:
@@ -85,51 +87,82 @@ pub fn run(
     let (mut any_invalid, mut any_unreadable) = (false, false);
     for name in &args.files {
         let shown = input::display_name(name);
-        let (outline, findings) = match validate_input(&mut inputs, name, options, args.format) {
-            Ok(validated) => validated,
-            Err(message) => {
-                any_unreadable = true;
-                writeln!(stderr, "ERROR {shown}: {message}")?;
-                if args.format == Format::Json {
-                    writeln!(stdout, "{}", fatal_outcome(&message))?;
+        let mut print = |shown: &str, validated: Result<(Outline, Findings), String>| -> io::Result<()> {
+            let (outline, findings) = match validated {
+                Ok(validated) => validated,
+                Err(message) => {
+                    any_unreadable = true;
+                    writeln!(stderr, "ERROR {shown}: {message}")?;
+                    if args.format == Format::Json {
+                        writeln!(stdout, "{}", fatal_outcome(&message))?;
+                    }
+                    return Ok(());
                 }
-                continue;
-            }
+            };
+            any_invalid |= !outline.is_valid();
+            print_document(shown, &outline, findings, args.format, stdout)
         };
-        any_invalid |= !outline.is_valid();
-        match args.format {
-            Format::Text => {
-                write_summary_line(&shown, &outline, stdout)?;
-                findings.copy_to(stdout, &outline.amended)?;
+        match open_input(&mut inputs, name) {
+            Err(message) => print(&shown, Err(message))?,
+            Ok(Sniffed { kind: InputKind::Ndjson, reader, .. }) => {
+                // One resource per line, each validated as a document of its own.
+                let mut lines = NdjsonStream::new(reader);
+                while let Some(line) = lines.next_line() {
+                    match line {
+                        Ok(line) => {
+                            let shown = format!("{shown}:{}", line.number);
+                            print(&shown, validate_input(line.text, options, args.format))?;
+                        }
+                        Err(e) => print(&shown, Err(format!("cannot read: {}", e.error().kind())))?,
+                    }
+                }
             }
-            Format::Json if outline.findings() == 0 => {
-                let report = Report {
-                    findings: Vec::new(),
-                    resource_type: outline.resource_type,
-                    profile: outline.profile,
-                    target: outline.target,
-                };
-                writeln!(stdout, "{}", report.to_operation_outcome().to_json_string())?;
-            }
-            Format::Json => {
-                stdout.write_all(br#"{"resourceType":"OperationOutcome","issue":["#)?;
-                findings.copy_to(stdout, &outline.amended)?;
-                stdout.write_all(b"]}\n")?;
-            }
+            Ok(sniffed) => print(&shown, validate_input(sniffed.reader, options, args.format))?,
         }
     }
     Ok(crate::exit_status(any_unreadable, any_invalid))
 }
 
+/// Prints the outcome of one document: its summary line and findings, or its OperationOutcome.
+fn print_document(
+    shown: &str,
+    outline: &Outline,
+    findings: Findings,
+    format: Format,
+    stdout: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => {
+            write_summary_line(shown, outline, stdout)?;
+            findings.copy_to(stdout, &outline.amended)?;
+        }
+        Format::Json if outline.findings() == 0 => {
+            let report = Report {
+                findings: Vec::new(),
+                resource_type: outline.resource_type.clone(),
+                profile: outline.profile,
+                target: outline.target,
+            };
+            writeln!(stdout, "{}", report.to_operation_outcome().to_json_string())?;
+        }
+        Format::Json => {
+            stdout.write_all(br#"{"resourceType":"OperationOutcome","issue":["#)?;
+            findings.copy_to(stdout, &outline.amended)?;
+            stdout.write_all(b"]}\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens an input and tells what it holds; `Err` with the reason when it cannot be read.
+fn open_input<'i>(inputs: &'i mut Inputs<'_>, name: &OsStr) -> Result<Sniffed<'i>, String> {
+    let raw = inputs.open_raw(name).map_err(|e| format!("cannot read: {e}"))?;
+    stream::sniff(raw.reader, input::MAX_LINE).map_err(|e| format!("cannot read: {e}"))
+}
+
 /// Validates one input, its findings written out as they come; `Err` with the reason when it
 /// cannot be read or is not JSON.
-fn validate_input(
-    inputs: &mut Inputs<'_>,
-    name: &OsStr,
-    options: Options,
-    format: Format,
-) -> Result<(Outline, Findings), String> {
-    let reader = inputs.open(name).map_err(|e| format!("cannot read: {e}"))?;
+fn validate_input(reader: impl Read, options: Options, format: Format) -> Result<(Outline, Findings), String> {
     let mut findings = Findings::new(format);
     let outline = options
         .validate_reader_with(reader, |finding, provisional| findings.add(&finding, provisional))

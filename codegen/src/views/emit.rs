@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 
 use super::ir::{
     Access, Accessor, ClaimDispatch, Cost, Dispatch, Docs, FieldInfo, LevelView, OlderPlacement, PathFilter, PathStep,
-    Place, Returns, Select, Views,
+    Place, Returns, Select, View, Views,
 };
 
 /// The runtime the generated views are written against: the modules and items they use, by
@@ -29,6 +29,19 @@ pub struct Runtime {
     pub coded: &'static str,
     /// The code enums.
     pub codes: &'static str,
+    /// The macro that gives a claim type's root view what every claim answers (id, patient,
+    /// dates, totals), invoked as `macro!(View, Variant);` once per claim type.
+    pub claim_methods: &'static str,
+    /// The crate the rustdoc examples use, and the module of the views in it.
+    pub doc_crate: &'static str,
+    /// The built-in data the examples read, relative to the crate's manifest directory: one
+    /// with every claim type, one with a beneficiary's Patient and Coverages.
+    pub claim_data: &'static str,
+    pub beneficiary_data: &'static str,
+    /// What the claim views' examples print of each claim (`claim` in scope), and the
+    /// beneficiary views' (`view` in scope), after the view's first field.
+    pub claim_example: &'static [&'static str],
+    pub beneficiary_example: &'static [(&'static str, &'static [&'static str])],
 }
 
 /// Where the model crate has the runtime.
@@ -39,6 +52,19 @@ pub const RUNTIME: Runtime = Runtime {
     claim_type: "crate::claim_type::ClaimType",
     coded: "crate::Coded",
     codes: "crate::codes",
+    claim_methods: "crate::views::claim_view_methods",
+    doc_crate: "bluebutton_model",
+    claim_data: "../examples/data/claims-bundle.json",
+    beneficiary_data: "../examples/data/demo-bundle.json",
+    claim_example: &[
+        "let totals = claim.totals();",
+        "println!(\"{:?} of patient {:?}, {:?}\", claim.id(), claim.patient_id(), claim.service_dates());",
+        "println!(\"submitted {:?}, Medicare paid {:?}\", totals.submitted.map(|t| t.amount), totals.medicare_paid.map(|t| t.amount));",
+    ],
+    beneficiary_example: &[
+        ("BeneficiaryPatient", &["println!(\"{:?}, {:?}, born {:?}\", view.name(), view.sex(), view.birth_date());"]),
+        ("BeneficiaryCoverage", &["println!(\"{:?} active: {}\", view.part(), view.is_active());"]),
+    ],
 };
 
 fn path(text: &str) -> TokenStream {
@@ -79,16 +105,103 @@ pub fn tokens(views: &Views) -> TokenStream {
     };
     for view in &views.views {
         for level in &view.levels {
-            tokens.extend(level_view(level, &views.docs));
+            tokens.extend(level_view(level, &views.docs, &example(view, level)));
         }
     }
     if let Some(d) = &views.dispatch {
         tokens.extend(dispatch(d, &views.docs));
     }
-    for info in &views.infos {
-        tokens.extend(field_info(info));
-    }
+    let infos = views.infos.iter().map(field_info);
+    let fields_doc = &views.docs.field_statics;
+    tokens.extend(quote! {
+        #(#[doc = #fields_doc])*
+        pub mod fields {
+            #[allow(unused_imports)]
+            use super::*;
+            #(#infos)*
+        }
+    });
     tokens
+}
+
+/// The path of a field's `FieldInfo` static, in the `fields` module.
+fn info_path(name: &str) -> TokenStream {
+    let name = ident(name);
+    quote! { fields::#name }
+}
+
+/// The rustdoc example of a level view, one line each: it reads the built-in data, finds the
+/// resources (and entries) of the view and prints what everyday use asks of them, then the
+/// level's first field that gives one value.
+fn example(view: &View, level: &LevelView) -> Vec<String> {
+    let root = &view.levels[0];
+    let first = level.accessors.iter().find(|a| !a.repeats).or(level.accessors.first());
+    // An accessor's value as something `{:?}` prints: an iterator is collected.
+    let debug_value = |on: &str, a: &Accessor| match a.repeats {
+        true => format!("{on}.{}().collect::<Vec<_>>()", a.name),
+        false => format!("{on}.{}()", a.name),
+    };
+    let first = first.map(|a| (a.name.as_str(), a));
+    let (data, find, body): (&str, Vec<String>, Vec<String>) = match &view.claim_type {
+        Some(_) => {
+            let mut body: Vec<String> = Vec::new();
+            let indent = if level.level == root.level {
+                body.extend(RUNTIME.claim_example.iter().map(|l| format!("    {l}")));
+                "    "
+            } else {
+                let method = root.children.iter().find(|c| c.view == level.name).map_or("", |c| c.method.as_str());
+                body.push(format!("    for entry in claim.{method}() {{"));
+                "        "
+            };
+            if let Some(first) = first {
+                let name = if level.level == root.level { "claim" } else { "entry" };
+                body.push(format!("{indent}println!(\"{}: {{:?}}\", {});", first.0, debug_value(name, first.1)));
+            }
+            if level.level != root.level {
+                body.push("    }".into());
+            }
+            let find = vec![
+                format!("    let Some(Resource::{}(eob)) = &entry.resource else {{ continue }};", view.resource),
+                format!("    let Some(claim) = {}::of(eob) else {{ continue }};", root.name),
+            ];
+            (RUNTIME.claim_data, find, body)
+        }
+        None => {
+            let extra = RUNTIME.beneficiary_example.iter().find(|(n, _)| *n == level.name).map_or(&[][..], |(_, l)| l);
+            let mut body: Vec<String> = extra.iter().map(|l| format!("    {l}")).collect();
+            if let Some(first) = first {
+                body.push(format!("    println!(\"{}: {{:?}}\", {});", first.0, debug_value("view", first.1)));
+            }
+            let find = vec![
+                format!("    let Some(Resource::{}(resource)) = &entry.resource else {{ continue }};", view.resource),
+                format!("    let view = {}(resource);", level.name),
+            ];
+            (RUNTIME.beneficiary_data, find, body)
+        }
+    };
+    example_block(&root.name, data, find, body)
+}
+
+/// A rustdoc example that imports `view`, reads the built-in `data`, and runs `find` and
+/// `body` on each entry of its Bundle; one line each, with their leading space.
+fn example_block(view: &str, data: &str, find: Vec<String>, body: Vec<String>) -> Vec<String> {
+    let krate = RUNTIME.doc_crate;
+    let mut lines = vec![
+        String::new(),
+        "```".to_string(),
+        format!("use {krate}::{{json, resources::Bundle, views::{view}, Resource}};"),
+        String::new(),
+        format!("let input = std::fs::read(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{data}\"))?;"),
+        "let bundle: Bundle = json::from_slice(&input)?;".to_string(),
+        "for entry in &bundle.entry {".to_string(),
+    ];
+    lines.extend(find);
+    lines.extend(body);
+    lines.push("}".into());
+    lines.push("# Ok::<(), Box<dyn std::error::Error>>(())".into());
+    lines.push("```".into());
+    // `#[doc]` lines are written as `///` comments: each gets its leading space.
+    lines.into_iter().map(|l| if l.is_empty() { l } else { format!(" {l}") }).collect()
 }
 
 /// An iterator pipeline up to some step: its tokens and the predicate of its last filter, not
@@ -327,7 +440,7 @@ fn accessor(a: &Accessor) -> TokenStream {
 
 /// One level's view type: the newtype, its field list, its levels' entries (root), its
 /// accessors and the rows of the fields present.
-fn level_view(level: &LevelView, docs: &Docs) -> TokenStream {
+fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream {
     let support = path(RUNTIME.support);
     let name = ident(&level.name);
     let target = ident(&level.target);
@@ -356,7 +469,7 @@ fn level_view(level: &LevelView, docs: &Docs) -> TokenStream {
         }
     });
     let collects = level.accessors.iter().map(|a| {
-        let (fname, info) = (ident(&a.name), ident(&a.info));
+        let (fname, info) = (ident(&a.name), info_path(&a.info));
         let placed = format_ident!("{}_placed", a.name);
         if a.places.len() > 1 && a.repeats {
             quote! {
@@ -373,7 +486,7 @@ fn level_view(level: &LevelView, docs: &Docs) -> TokenStream {
             quote! { if let Some(v) = self.#fname() { out.push(#support::FieldValue::new(&#info, &v)); } }
         }
     });
-    let infos = level.accessors.iter().map(|a| ident(&a.info));
+    let infos = level.accessors.iter().map(|a| info_path(&a.info));
     let children = level.children.iter().map(|c| {
         let child = ident(&c.view);
         let fname = ident(&c.method);
@@ -387,8 +500,13 @@ fn level_view(level: &LevelView, docs: &Docs) -> TokenStream {
         }
     });
     let (field_list, fields) = (&docs.field_list, &docs.fields);
+    // The summary line, the example, then the rest of the view's rustdoc.
+    let (summary, rest) = doc.split_once('\n').unwrap_or((doc.as_str(), ""));
+    let rest = (!rest.is_empty()).then(|| doc_lines(rest));
     quote! {
-        #[doc = #doc]
+        #[doc = #summary]
+        #(#[doc = #example])*
+        #rest
         #[derive(Debug, Clone, Copy)]
         pub struct #name<'a>(pub &'a #target<'a>);
 
@@ -503,6 +621,15 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
     let line_struct = ident(&d.line_struct);
     let role_idents: Vec<Ident> = d.roles.iter().map(|(r, _)| ident(r)).collect();
     let role_docs = d.roles.iter().map(|(_, doc)| doc);
+    // The table's lower camel case name of each role (`MedicarePaid` → `medicarePaid`).
+    let role_names: Vec<String> = d
+        .roles
+        .iter()
+        .map(|(r, _)| {
+            let mut chars = r.chars();
+            chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect();
     let all_roles = role_idents.len();
     let role_count = Literal::usize_unsuffixed(all_roles);
     let mut view_variants = Vec::new();
@@ -517,6 +644,8 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
     let mut line_inner = Vec::new();
     let mut line_costs = Vec::new();
     let mut fields = Vec::new();
+    let mut claim_methods = Vec::new();
+    let claim_methods_macro = path(RUNTIME.claim_methods);
     for ClaimDispatch { variant, doc, root_view, root_costs: costs, line, fields: slots } in &d.claims {
         let v = ident(variant);
         let root_view = ident(root_view);
@@ -526,6 +655,7 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
         all_fields.push(quote! { ClaimView::#v(c) => c.all_fields() });
         inner.push(quote! { ClaimView::#v(c) => c.0 });
         root_costs.push(cost_arm("ClaimView", &v, costs, all_roles));
+        claim_methods.push(quote! { #claim_methods_macro!(#root_view, #v); });
         match line {
             Some(line) => {
                 let (line_view, doc) = (ident(&line.view), &line.doc);
@@ -548,7 +678,7 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
             }
         });
         let costs = costs.iter().chain(line.iter().flat_map(|l| &l.costs)).map(|c| {
-            let (role, info) = (ident(&c.role), ident(&c.info));
+            let (role, info) = (ident(&c.role), info_path(&c.info));
             quote! { #views::CostField { role: CostRole::#role, field: &#info } }
         });
         fields.push(quote! {
@@ -561,6 +691,15 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
     }
     let count = Literal::usize_unsuffixed(d.claims.len());
     let view_doc = &d.view_doc;
+    let view_example = example_block(
+        "ClaimView",
+        RUNTIME.claim_data,
+        vec![
+            format!("    let Some(Resource::{resource}(eob)) = &entry.resource else {{ continue }};"),
+            "    let Some(claim) = ClaimView::of(eob) else { continue };".to_string(),
+        ],
+        RUNTIME.claim_example.iter().map(|l| format!("    {l}")).collect(),
+    );
     let line_enum = (!line_variants.is_empty()).then(|| {
         quote! {
             /// One line (`item`) of a claim, seen through the line view of its claim type.
@@ -605,9 +744,22 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
         impl CostRole {
             /// Every role.
             pub const ALL: [CostRole; #role_count] = [#(CostRole::#role_idents),*];
+
+            /// The role's name in the claim-type table (`medicarePaid`).
+            pub fn as_str(self) -> &'static str {
+                match self { #(CostRole::#role_idents => #role_names,)* }
+            }
+        }
+
+        /// The role's name in the claim-type table (`medicarePaid`).
+        impl std::fmt::Display for CostRole {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
         }
 
         #[doc = #view_doc]
+        #(#[doc = #view_example])*
         #[derive(Debug, Clone, Copy)]
         pub enum ClaimView<'a> {
             #(#view_variants,)*
@@ -642,6 +794,8 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
         }
 
         #line_enum
+
+        #(#claim_methods)*
 
         /// Every claim type's fields by level and its cost fields, in the order of
         /// `ClaimType::ALL`.

@@ -41,6 +41,8 @@ pub struct Docs {
     pub claim_all_fields: String,
     /// The cost role enum, one line each.
     pub cost_roles: Vec<String>,
+    /// The module of the `FieldInfo` statics, one line each.
+    pub field_statics: Vec<String>,
 }
 
 /// One profile's views.

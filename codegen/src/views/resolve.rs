@@ -68,6 +68,11 @@ fn docs() -> Docs {
             format!(" What amount a cost variable carries (`{}`): its", crate::claim_types::PATH),
             " role in a claim's or a line's costs.".into(),
         ],
+        field_statics: vec![
+            " The `FieldInfo` of every Medicare field of every view, one static each".into(),
+            " (`FIELD_<RESOURCE>_<LEVEL>_<VARIABLE>`): what each view's `FIELDS` lists and its".into(),
+            " `fields()` rows point at.".into(),
+        ],
     }
 }
 
@@ -479,10 +484,16 @@ fn accessor_doc(fields: &[Field], repeats: bool) -> String {
 /// The rustdoc of a level's view type.
 fn view_doc(spec: &Spec, level: Level) -> String {
     match (level, spec.claim.map(|ct| &ct.def.dictionary)) {
-        (Level::Root, Some(ct)) => format!(
-            " A {ct} claim: an `{}` of claim type {ct}, with its Medicare fields by CCW variable name.",
-            spec.resource
-        ),
+        (Level::Root, Some(name)) => {
+            let mut doc = format!(
+                " A {name} claim: an `{}` of claim type {name}, with its Medicare fields by CCW variable name.",
+                spec.resource
+            );
+            if let Some(ct) = spec.claim {
+                doc.push_str(&totals_doc(ct));
+            }
+            doc
+        }
         (Level::Root, None) => {
             format!(" A Blue Button `{}`, with its Medicare fields by CCW variable name.", spec.resource)
         }
@@ -493,6 +504,38 @@ fn view_doc(spec: &Spec, level: Level) -> String {
             spec.prefix
         ),
     }
+}
+
+/// Which variables a claim type's totals read, role by role (the claim-type table's costs):
+/// the claim's variable where the claim type has one, else the sum of the lines'.
+fn totals_doc(ct: &ClaimType) -> String {
+    let mut roles: Vec<&str> = Vec::new();
+    for (_, role, _) in &ct.costs {
+        if !roles.contains(&role.as_str()) {
+            roles.push(role);
+        }
+    }
+    if roles.is_empty() {
+        return String::new();
+    }
+    let mut doc = String::from(
+        "\n\n # Totals\n\n What `total(role)` reads (`totals()` gathers the everyday roles): the claim's variable where this claim type has \
+         one (the claim's own total), else the exact sum of its lines' (`line_costs()` lists the same line \
+         amounts). `lines_sum` gives the lines' sum beside a claim-level amount.\n",
+    );
+    for role in roles {
+        let at =
+            |level: Level| ct.costs.iter().find(|(l, r, _)| *l == level && r == role).map(|(_, _, v)| format!("`{v}`"));
+        let (claim, line) = (at(Level::Root), at(Level::Line));
+        let text = match (claim, line) {
+            (Some(c), Some(l)) => format!("claim {c} (lines: {l})"),
+            (Some(c), None) => format!("claim {c}"),
+            (None, Some(l)) => format!("sum of the lines' {l}"),
+            (None, None) => continue,
+        };
+        doc.push_str(&format!("\n - [`CostRole::{role}`]: {text}"));
+    }
+    doc
 }
 
 /// The accessors of `ct`'s cost variables at `level`; a cost variable must have an accessor

@@ -1,5 +1,6 @@
 //! Exact arithmetic on FHIR decimals: sums of money without floating point.
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use super::Decimal;
@@ -78,6 +79,58 @@ impl ExactDecimal {
         Some(ExactDecimal { units, scale })
     }
 
+    /// The exact difference `self - other`, at the larger of the two scales; `None` when it
+    /// does not fit.
+    pub fn checked_sub(self, other: ExactDecimal) -> Option<ExactDecimal> {
+        let scale = self.scale.max(other.scale);
+        let units = self.units_at(scale)?.checked_sub(other.units_at(scale)?)?;
+        Some(ExactDecimal { units, scale })
+    }
+
+    /// The number with its sign changed (`-0.05` → `0.05`); `None` only for the one value
+    /// whose negation does not fit.
+    pub fn checked_neg(self) -> Option<ExactDecimal> {
+        Some(ExactDecimal { units: self.units.checked_neg()?, scale: self.scale })
+    }
+
+    /// The exact sum of `terms`, at the largest of their scales ([`ZERO`](Self::ZERO) when
+    /// there are none); `None` as soon as a partial sum does not fit.
+    ///
+    /// ```
+    /// use bluebutton_model::primitives::ExactDecimal;
+    /// let terms = [ExactDecimal::new(1050, 2), ExactDecimal::new(-5, 1), ExactDecimal::new(3, 0)];
+    /// assert_eq!(ExactDecimal::checked_sum(terms).unwrap().to_string(), "13.00");
+    /// assert_eq!(ExactDecimal::checked_sum([]), Some(ExactDecimal::ZERO));
+    /// assert_eq!(ExactDecimal::checked_sum([ExactDecimal::new(i128::MAX, 0), ExactDecimal::new(1, 0)]), None);
+    /// ```
+    pub fn checked_sum(terms: impl IntoIterator<Item = ExactDecimal>) -> Option<ExactDecimal> {
+        terms.into_iter().try_fold(ExactDecimal::ZERO, ExactDecimal::checked_add)
+    }
+
+    /// Compares the numbers (not their representations): `1.50` and `1.5` are equal here,
+    /// `-0.01` is less than `0`. Exact at every scale, without floating point.
+    pub fn numeric_cmp(self, other: ExactDecimal) -> Ordering {
+        let scale = self.scale.max(other.scale);
+        match (self.units_at(scale), other.units_at(scale)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            // A term that does not fit at the larger scale is larger in magnitude than any
+            // that does: its sign decides.
+            (None, Some(_)) => self.units.cmp(&0),
+            (Some(_), None) => 0.cmp(&other.units),
+            (None, None) => unreachable!("one of the two is already at the larger scale"),
+        }
+    }
+
+    /// Whether the numbers are equal (`1.50` and `1.5` are).
+    pub fn numeric_eq(self, other: ExactDecimal) -> bool {
+        self.numeric_cmp(other) == Ordering::Equal
+    }
+
+    /// Whether the number is zero (at any scale).
+    pub fn is_zero(self) -> bool {
+        self.units == 0
+    }
+
     /// The same number with at least `scale` digits after the point (`564` → `564.00` for
     /// 2), or unchanged when those digits would not fit.
     pub fn with_scale_at_least(self, scale: u32) -> ExactDecimal {
@@ -123,11 +176,72 @@ impl Decimal<'_> {
     pub fn checked_add(&self, other: &Decimal<'_>) -> Option<Decimal<'static>> {
         Some(self.to_exact()?.checked_add(other.to_exact()?)?.to_decimal())
     }
+
+    /// The exact difference `self - other`, with the larger of their scales (`10 - 0.25` is
+    /// `9.75`); `None` past 38 digits.
+    pub fn checked_sub(&self, other: &Decimal<'_>) -> Option<Decimal<'static>> {
+        Some(self.to_exact()?.checked_sub(other.to_exact()?)?.to_decimal())
+    }
+
+    /// The exact sum of `terms`, with the largest of their scales (`0` for none); `None` past
+    /// 38 digits.
+    ///
+    /// ```
+    /// use bluebutton_model::primitives::Decimal;
+    /// let amounts = ["37.5", "9.57", "0.0"].map(|t| Decimal::new(t).unwrap());
+    /// assert_eq!(Decimal::checked_sum(&amounts).unwrap().as_str(), "47.07");
+    /// ```
+    pub fn checked_sum<'d, 'x: 'd>(terms: impl IntoIterator<Item = &'d Decimal<'x>>) -> Option<Decimal<'static>> {
+        let exact = terms.into_iter().map(Decimal::to_exact);
+        let mut sum = ExactDecimal::ZERO;
+        for term in exact {
+            sum = sum.checked_add(term?)?;
+        }
+        Some(sum.to_decimal())
+    }
+
+    /// Compares the numbers exactly, without floating point (`1.50` equals `1.5`, `-0.01` is
+    /// less than `0`), at any length. [`Ord`] on `Decimal` compares the texts instead.
+    ///
+    /// ```
+    /// use bluebutton_model::primitives::Decimal;
+    /// use std::cmp::Ordering;
+    /// let d = |t| Decimal::new(t).unwrap();
+    /// assert_eq!(d("9.57").numeric_cmp(&d("10")), Ordering::Less);
+    /// assert_eq!(d("1.50").numeric_cmp(&d("1.5")), Ordering::Equal);
+    /// assert_eq!(d(&"9".repeat(50)).numeric_cmp(&d("-1")), Ordering::Greater);
+    /// ```
+    pub fn numeric_cmp(&self, other: &Decimal<'_>) -> Ordering {
+        let (a, b) = (self.parts(), other.parts());
+        let (a_frac, b_frac) = (a.frac.unwrap_or("").trim_end_matches('0'), b.frac.unwrap_or("").trim_end_matches('0'));
+        let sign = |negative: bool, int: &str, frac: &str| {
+            if int == "0" && frac.is_empty() {
+                Ordering::Equal
+            } else if negative {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        };
+        let (sa, sb) = (sign(a.negative, a.int, a_frac), sign(b.negative, b.int, b_frac));
+        if sa != sb {
+            return sa.cmp(&sb);
+        }
+        // Same sign: compare magnitudes (integer digits have no leading zeros), then flip for
+        // negatives.
+        let magnitude = a.int.len().cmp(&b.int.len()).then_with(|| a.int.cmp(b.int)).then_with(|| a_frac.cmp(b_frac));
+        if sa == Ordering::Less {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_bigint::BigInt;
     use proptest::prelude::*;
 
     fn exact(text: &str) -> ExactDecimal {
@@ -192,7 +306,87 @@ mod tests {
         text.split_once('.').map_or(0, |(_, frac)| frac.len() as u32)
     }
 
+    /// The independent reference: a decimal text as a big integer of units and its scale (the
+    /// number is `units / 10^scale`), read with `num-bigint`, not with this module's code.
+    fn big(text: &str) -> (BigInt, u32) {
+        let digits: String = text.chars().filter(|c| *c != '.').collect();
+        (digits.parse().unwrap(), scale_of(text))
+    }
+
+    /// `units` at `scale` (≥ its own), as a big integer.
+    fn big_at((units, own): &(BigInt, u32), scale: u32) -> BigInt {
+        units * BigInt::from(10u32).pow(scale - own)
+    }
+
+    fn big_of(x: ExactDecimal) -> (BigInt, u32) {
+        (BigInt::from(x.units()), x.scale())
+    }
+
+    fn fits(units: &BigInt) -> bool {
+        i128::try_from(units).is_ok()
+    }
+
+    /// A decimal text of up to 40 digits: past what [`ExactDecimal`] holds, so that the
+    /// overflow paths are taken too.
+    fn long_decimal_text() -> impl Strategy<Value = String> {
+        "-?(0|[1-9][0-9]{0,25})(\\.[0-9]{1,14})?"
+    }
+
     proptest! {
+        #[test]
+        fn add_and_sub_agree_with_big_integers_or_say_none(a in long_decimal_text(), b in long_decimal_text()) {
+            let (ra, rb) = (big(&a), big(&b));
+            let (ea, eb) = (Decimal::new(a.as_str()).unwrap().to_exact(), Decimal::new(b.as_str()).unwrap().to_exact());
+            prop_assert_eq!(ea.is_some(), fits(&ra.0), "reading {}", a);
+            let (Some(ea), Some(eb)) = (ea, eb) else { return Ok(()) };
+            let scale = ra.1.max(rb.1);
+            let (xa, xb) = (big_at(&ra, scale), big_at(&rb, scale));
+            let terms_fit = fits(&xa) && fits(&xb);
+            for (got, expected) in [(ea.checked_add(eb), &xa + &xb), (ea.checked_sub(eb), &xa - &xb)] {
+                match got {
+                    Some(v) => {
+                        prop_assert_eq!(v.scale(), scale);
+                        prop_assert_eq!(BigInt::from(v.units()), expected);
+                    }
+                    None => prop_assert!(!terms_fit || !fits(&expected), "{} and {}: None though it fits", a, b),
+                }
+            }
+            // a - b + b = a, and a - a = 0, whenever the steps fit.
+            if let Some(d) = ea.checked_sub(eb) {
+                if let Some(back) = d.checked_add(eb) {
+                    prop_assert!(back.numeric_eq(ea));
+                }
+            }
+            prop_assert!(ea.checked_sub(ea).unwrap().is_zero());
+            prop_assert_eq!(ea.checked_neg().unwrap().checked_neg().unwrap(), ea);
+        }
+
+        #[test]
+        fn comparisons_agree_with_big_integers(a in long_decimal_text(), b in long_decimal_text()) {
+            let (ra, rb) = (big(&a), big(&b));
+            let scale = ra.1.max(rb.1);
+            let expected = big_at(&ra, scale).cmp(&big_at(&rb, scale));
+            let (da, db) = (Decimal::new(a.as_str()).unwrap(), Decimal::new(b.as_str()).unwrap());
+            prop_assert_eq!(da.numeric_cmp(&db), expected, "{} vs {}", a, b);
+            prop_assert_eq!(db.numeric_cmp(&da), expected.reverse());
+            prop_assert_eq!(da.numeric_eq(&db), expected == Ordering::Equal);
+            if let (Some(ea), Some(eb)) = (da.to_exact(), db.to_exact()) {
+                prop_assert_eq!(ea.numeric_cmp(eb), expected, "{} vs {}", a, b);
+                prop_assert_eq!(ea.numeric_eq(eb), expected == Ordering::Equal);
+            }
+        }
+
+        #[test]
+        fn sums_agree_with_big_integers(terms in proptest::collection::vec(decimal_text(), 0..40)) {
+            let scale = terms.iter().map(|t| scale_of(t)).max().unwrap_or(0);
+            let expected: BigInt = terms.iter().map(|t| big_at(&big(t), scale)).sum();
+            let exact = ExactDecimal::checked_sum(terms.iter().map(|t| exact(t))).unwrap();
+            prop_assert_eq!(big_of(exact), (expected.clone(), scale));
+            let decimals: Vec<Decimal> = terms.iter().map(|t| Decimal::new(t.as_str()).unwrap()).collect();
+            let text = Decimal::checked_sum(&decimals).unwrap();
+            prop_assert_eq!(big(text.as_str()), (expected, scale));
+        }
+
         #[test]
         fn addition_agrees_with_scaled_integers(a in decimal_text(), b in decimal_text()) {
             let sum = exact(&a).checked_add(exact(&b)).unwrap();

@@ -413,7 +413,14 @@ impl Machine {
                     lx.unknown_offsets.iter().map(|&o| entry_path(win.bytes, start, end, o, index)).collect()
                 };
                 self.finish_entry(win, end);
-                Some(Event::Entry(Entry { index, offset: win.abs(start), len: end - start, entry, unknown }))
+                Some(Event::Entry(Entry {
+                    index,
+                    line: None,
+                    offset: win.abs(start),
+                    len: end - start,
+                    entry,
+                    unknown,
+                }))
             }
             Err(error) => {
                 if !win.eof && !known_complete {

@@ -49,12 +49,18 @@
 //! assert!(reader.next().is_none());
 //! # Ok::<(), bluebutton_model::stream::EntryError>(())
 //! ```
+mod input;
 mod lines;
 mod machine;
+mod ndjson;
 mod parallel;
 mod read;
 mod scan;
 mod slice;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+// The generic-JSON stream the validator reads a Bundle with.
+#[cfg(feature = "validate")]
 mod values;
 
 use std::fmt;
@@ -65,16 +71,23 @@ use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
 pub use crate::json::ParseOptions;
+pub use input::{decompress, decompressing, is_gzip, sniff, InputKind, Resources, Sniffed};
+pub use ndjson::{write_ndjson, Line, NdjsonReader, NdjsonStream, NdjsonWriter};
+use parallel::thread_count;
 pub use parallel::ParallelOutput;
 pub use read::{BundleStream, StreamOptions};
 pub use slice::BundleReader;
+#[cfg(feature = "validate")]
 pub(crate) use values::{Unit, ValueStream};
 
-/// One entry of a Bundle, with where it was found.
+/// One entry of a Bundle (or one resource of NDJSON), with where it was found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry<'a> {
-    /// Its position in `Bundle.entry` (0-based; bad entries count too).
+    /// Its position in `Bundle.entry` (0-based; bad entries count too); in NDJSON, its position
+    /// among the non-blank lines.
     pub index: usize,
+    /// In NDJSON, its line number (1-based); `None` in a Bundle.
+    pub line: Option<u64>,
     /// The byte offset of its `{` in the input.
     pub offset: u64,
     /// Its length in bytes.
@@ -102,6 +115,7 @@ impl IntoOwned for Entry<'_> {
     fn into_owned(self) -> Entry<'static> {
         Entry {
             index: self.index,
+            line: self.line,
             offset: self.offset,
             len: self.len,
             entry: self.entry.into_owned(),
@@ -117,17 +131,28 @@ impl IntoOwned for Entry<'_> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryError {
     index: Option<usize>,
+    line: Option<u64>,
     error: Error,
     fatal: bool,
 }
 
 impl EntryError {
     pub(crate) fn entry(index: usize, error: Error) -> Self {
-        EntryError { index: Some(index), error, fatal: false }
+        EntryError { index: Some(index), line: None, error, fatal: false }
     }
 
     pub(crate) fn bundle(error: Error) -> Self {
-        EntryError { index: None, error, fatal: false }
+        EntryError { index: None, line: None, error, fatal: false }
+    }
+
+    /// The resource on NDJSON line `line`, the `index`th one, could not be read.
+    pub(crate) fn record(index: usize, line: u64, error: Error) -> Self {
+        EntryError { index: Some(index), line: Some(line), error, fatal: false }
+    }
+
+    /// NDJSON could not be read on from line `line` (an I/O error).
+    pub(crate) fn at_line(line: u64, error: Error) -> Self {
+        EntryError { index: None, line: Some(line), error, fatal: false }
     }
 
     pub(crate) fn fatal(mut self) -> Self {
@@ -141,7 +166,13 @@ impl EntryError {
         self.index
     }
 
-    /// The JSON path of the offending value, from the Bundle.
+    /// In NDJSON, the line (1-based) of the resource that could not be read.
+    pub fn line(&self) -> Option<u64> {
+        self.line
+    }
+
+    /// The JSON path of the offending value, from the Bundle (in NDJSON, from the line's
+    /// resource).
     pub fn path(&self) -> &JsonPath {
         self.error.path()
     }
@@ -165,6 +196,9 @@ impl EntryError {
 
 impl fmt::Display for EntryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
         self.error.fmt(f)
     }
 }

@@ -70,7 +70,7 @@ struct Piece<T> {
 }
 
 /// The number of threads `threads` stands for (`0`: one per core).
-fn thread_count(threads: usize) -> usize {
+pub(super) fn thread_count(threads: usize) -> usize {
     match threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,

@@ -41,7 +41,7 @@ mod values;
 mod write;
 
 pub use values::{npi_check_digit, Dice};
-pub use write::{write_searchset, Layout, WriteStats};
+pub use write::{write_ndjson, write_searchset, Layout, WriteStats};
 
 use person::Person;
 

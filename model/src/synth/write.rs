@@ -73,3 +73,53 @@ pub fn write_searchset<W: Write>(mut out: W, options: &Options, layout: Layout) 
     out.flush()?;
     Ok(stats)
 }
+
+/// Writes the beneficiaries of `options` as NDJSON, one resource per line (Patient, Coverages,
+/// claims of each beneficiary in turn), as a bulk export delivers them: the same resources as
+/// [`write_searchset`], in the same order.
+///
+/// ```
+/// use bluebutton_model::stream::NdjsonReader;
+/// use bluebutton_model::synth::{write_ndjson, Options};
+/// let options = Options { patients: 2, ..Options::default() };
+/// let mut out = Vec::new();
+/// let stats = write_ndjson(&mut out, &options)?;
+/// assert_eq!(stats.entries, 2 * options.resources_per_patient());
+/// assert_eq!(NdjsonReader::new(&out).filter(Result::is_ok).count() as u64, stats.entries);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_ndjson<W: Write>(out: W, options: &Options) -> io::Result<WriteStats> {
+    let mut out = Counted { inner: io::BufWriter::with_capacity(FLUSH_AT, out), bytes: 0 };
+    let mut stats = WriteStats::default();
+    {
+        let mut lines = crate::stream::NdjsonWriter::new(&mut out);
+        for i in 0..options.patients {
+            for resource in beneficiary(options, i).resources() {
+                lines.write(resource)?;
+                stats.entries += 1;
+            }
+            stats.patients += 1;
+        }
+        lines.flush()?;
+    }
+    stats.bytes = out.bytes;
+    Ok(stats)
+}
+
+/// Counts the bytes written through it.
+struct Counted<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

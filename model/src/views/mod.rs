@@ -8,6 +8,8 @@
 //! `Identifier`, dates. [`ClaimView`] classifies an `ExplanationOfBenefit` by its claim type;
 //! it, [`ClaimLine`], [`CostRole`] and [`ClaimFields`] are generated from the claim-type table
 //! (`coding-systems/errata/claim-types.json`).
+mod beneficiary;
+mod claim;
 pub mod support;
 mod tasks;
 mod unmapped;
@@ -16,6 +18,9 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/views.rs"));
 }
 
+pub use beneficiary::{BeneficiaryName, MonthlyDual};
+pub(crate) use claim::claim_view_methods;
+pub use claim::{ClaimTotals, Total, TotalSource};
 pub use generated::*;
 pub use support::{FieldInfo, FieldValue, LocatedField, PathFilter, PathStep, Placement};
 pub use tasks::{Diagnosis, Drug, IcdVersion, LineCosts, MedicarePart, Procedure, Provider};

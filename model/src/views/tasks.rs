@@ -14,6 +14,8 @@
 //!     }
 //! }
 //! ```
+use std::fmt;
+
 use crate::primitives::{Date, Decimal, Uri};
 use crate::resources::{ExplanationOfBenefit, ExplanationOfBenefitDiagnosis, ExplanationOfBenefitItem};
 use crate::types::{CodeableConcept, Coding, Identifier, Money, Quantity};
@@ -117,6 +119,17 @@ pub enum IcdVersion<'a> {
     Icd10,
     /// Another code system (kept as sent).
     Other(&'a Uri<'a>),
+}
+
+/// `ICD-9`, `ICD-10`, or the other code system's URL.
+impl fmt::Display for IcdVersion<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IcdVersion::Icd9 => f.write_str("ICD-9"),
+            IcdVersion::Icd10 => f.write_str("ICD-10"),
+            IcdVersion::Other(system) => f.write_str(system.as_str()),
+        }
+    }
 }
 
 impl<'a> IcdVersion<'a> {
@@ -249,6 +262,14 @@ pub struct Drug<'a> {
     pub prescriber: Option<&'a Identifier<'a>>,
     /// The pharmacy (service provider) identifier.
     pub pharmacy: Option<&'a Identifier<'a>>,
+    /// The total drug cost (`tot_rx_cst_amt`).
+    pub total_cost: Option<&'a Decimal<'a>>,
+    /// What the Part D plan paid for the covered drug (`cvrd_d_plan_pd_amt`).
+    pub plan_paid: Option<&'a Decimal<'a>>,
+    /// What the patient paid (`ptnt_pay_amt`).
+    pub patient_paid: Option<&'a Decimal<'a>>,
+    /// What the Part D low-income subsidy paid (`lics_amt`).
+    pub low_income_subsidy: Option<&'a Decimal<'a>>,
 }
 
 impl<'a> Drug<'a> {
@@ -264,12 +285,25 @@ impl<'a> Drug<'a> {
 }
 
 impl<'a> PdeClaim<'a> {
-    /// The drugs of this Part D event, one per line.
+    /// The drugs of this Part D event, one per line, with their amounts: each the line's
+    /// variable of the [`CostRole`] (`Submitted` is the total drug cost, `MedicarePaid` the
+    /// plan's payment, `BeneficiaryPaid` the patient's), as [`ClaimView::line_costs`] reads
+    /// them.
     pub fn drugs(&self) -> Vec<Drug<'a>> {
         let prescriber = self.prscrbr_id();
         let pharmacy = self.srvc_prvdr_id();
         self.lines()
-            .map(|l| Drug {
+            .map(|l| {
+                let cost = |role| amount(ClaimLine::Pde(l).cost(role));
+                (
+                    l,
+                    cost(CostRole::Submitted),
+                    cost(CostRole::MedicarePaid),
+                    cost(CostRole::BeneficiaryPaid),
+                    cost(CostRole::LowIncomeSubsidy),
+                )
+            })
+            .map(|(l, total_cost, plan_paid, patient_paid, low_income_subsidy)| Drug {
                 ndc: l
                     .0
                     .service
@@ -281,18 +315,34 @@ impl<'a> PdeClaim<'a> {
                 service_date: l.srvc_dt(),
                 prescriber,
                 pharmacy,
+                total_cost,
+                plan_paid,
+                patient_paid,
+                low_income_subsidy,
             })
             .collect()
     }
 }
 
-/// A Medicare part.
+/// A Medicare part. Displayed as `Part A`, the Coverage's `subPlan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MedicarePart {
     A,
     B,
     C,
     D,
+}
+
+impl fmt::Display for MedicarePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let letter = match self {
+            MedicarePart::A => "A",
+            MedicarePart::B => "B",
+            MedicarePart::C => "C",
+            MedicarePart::D => "D",
+        };
+        write!(f, "Part {letter}")
+    }
 }
 
 impl<'a> BeneficiaryCoverage<'a> {

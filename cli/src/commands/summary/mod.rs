@@ -1,4 +1,4 @@
-//! `bluebutton summary`: streams Bundles (or single resources) and sums up their claims per claim
+//! `bluebutton summary`: streams Bundles, NDJSON (or single resources) and sums up their claims per claim
 //! type: claims, claim lines (items), payments and the dates of service.
 //!
 //! The sums are the library's ([`bluebutton::summary`]); this command reads the inputs, keeps
@@ -12,10 +12,9 @@ use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
 use std::rc::Rc;
 
-use bluebutton::json::{self, rt, Lexer, ParseOptions};
-use bluebutton::stream::{BundleStream, StreamOptions};
+use bluebutton::json::ParseOptions;
+use bluebutton::stream::{InputKind, Resources, StreamOptions};
 use bluebutton::summary::ResourceDigest;
-use bluebutton::Resource;
 use clap::{Args, ValueEnum};
 
 use super::Format;
@@ -98,19 +97,6 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Reads up to `limit` bytes (fewer only at the end of the input).
-fn read_prefix(r: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
-    let mut prefix = Vec::with_capacity(limit);
-    r.take(limit as u64).read_to_end(&mut prefix)?;
-    Ok(prefix)
-}
-
-/// The `resourceType` of the JSON object `prefix` starts, if it is in there.
-fn peek_resource_type(prefix: &[u8]) -> Option<String> {
-    let mut lx = Lexer::new(prefix, ParseOptions::lenient());
-    rt::peek_resource_type(&mut lx).ok().map(|(name, _)| name.into_owned())
-}
-
 /// Summarizes one input, read from `raw` (`size` bytes, when known).
 fn summarize(
     name: &str,
@@ -123,49 +109,10 @@ fn summarize(
     let options = if args.lenient { ParseOptions::lenient() } else { ParseOptions::strict() };
     let count = Rc::new(Cell::new(0));
     let mut info = InputInfo { name: name.to_string(), ..InputInfo::default() };
-    let mut reader = match input::decompressing(Box::new(Counting { inner: raw, count: count.clone() })) {
-        Ok(reader) => reader,
-        Err(e) => {
-            summary.errors.push(ErrorRecord::io(name, &e));
-            summary.inputs.push(info);
-            return;
-        }
-    };
-    let prefix = match read_prefix(&mut reader, 64 << 10) {
-        Ok(p) => p,
-        Err(e) => {
-            summary.errors.push(ErrorRecord::io(name, &e));
-            summary.inputs.push(info);
-            return;
-        }
-    };
-    progress.start(name, size);
-    let peeked = peek_resource_type(&prefix);
-    if peeked.as_deref().is_some_and(|t| t != "Bundle") {
-        // A single resource: small enough to read whole.
-        let mut text = prefix;
-        if let Err(e) = reader.read_to_end(&mut text) {
-            summary.errors.push(ErrorRecord::io(name, &e));
-        } else {
-            info.bytes = text.len() as u64;
-            info.resource_type = peeked;
-            summary.entries += 1;
-            match json::from_slice_with::<Resource>(&text, options) {
-                Ok(resource) => summary.totals.add(&ResourceDigest::of(Some(&resource))),
-                Err(e) => {
-                    info.unreadable = 1;
-                    summary.errors.push(ErrorRecord::parse(name, &e, Failed::Resource, None));
-                }
-            }
-        }
-        summary.inputs.push(info);
-        progress.finish();
-        return;
-    }
-
     let stream_options = StreamOptions { parse: options, buffer_size: WINDOW, ..StreamOptions::default() };
-    let mut stream = match BundleStream::with_options(io::Cursor::new(prefix).chain(reader), stream_options) {
-        Ok(stream) => stream,
+    progress.start(name, size);
+    let mut resources = match Resources::with_options(Counting { inner: raw, count: count.clone() }, stream_options) {
+        Ok(resources) => resources,
         Err(e) => {
             summary.errors.push(ErrorRecord::entry(name, &e));
             summary.inputs.push(info);
@@ -173,9 +120,25 @@ fn summarize(
             return;
         }
     };
-    info.resource_type = Some("Bundle".to_string());
+    info.kind = Some(resources.kind());
+    if resources.kind() == InputKind::Resource {
+        info.resource_type = resources.single_resource_type();
+        summary.entries += 1;
+        match resources.next_entry() {
+            Some(Ok(entry)) => summary.totals.add(&ResourceDigest::of(entry.resource())),
+            Some(Err(e)) => {
+                info.unreadable = 1;
+                summary.errors.push(ErrorRecord::parse(name, e.error(), Failed::Resource, None));
+            }
+            None => {}
+        }
+        info.bytes = resources.bytes_read();
+        summary.inputs.push(info);
+        progress.finish();
+        return;
+    }
     let (mut entries, mut unreadable) = (0, 0);
-    stream.par_for_each(args.threads, ResourceDigest::of_entry, |result| {
+    resources.par_for_each(args.threads, ResourceDigest::of_entry, |result| {
         match result {
             Ok(d) => {
                 entries += 1;
@@ -194,10 +157,12 @@ fn summarize(
     });
     info.entries = entries;
     info.unreadable = unreadable;
-    info.bytes = stream.bytes_read();
-    let header = stream.header();
-    info.bundle_type = header.type_().map(|t| t.to_string());
-    info.total = header.total().map(|t| t.get());
+    info.bytes = resources.bytes_read();
+    if let Some(header) = resources.header() {
+        info.resource_type = Some("Bundle".to_string());
+        info.bundle_type = header.type_().map(|t| t.to_string());
+        info.total = header.total().map(|t| t.get());
+    }
     summary.inputs.push(info);
     progress.finish();
 }
@@ -245,17 +210,4 @@ pub fn run(
         Format::Json => stdout.write_all(report::json_text(&summary).as_bytes())?,
     }
     Ok(summary.exit_status())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resource_types_are_peeked() {
-        assert_eq!(peek_resource_type(br#"{"id": "x", "resourceType": "Patient"}"#).as_deref(), Some("Patient"));
-        assert_eq!(peek_resource_type(br#"{"entry": [{"resourceType": "Patient"}], "resourceType""#), None);
-        assert_eq!(peek_resource_type(br#"{"resourceType": 7}"#), None);
-        assert_eq!(peek_resource_type(b"[]"), None);
-    }
 }

@@ -2,17 +2,19 @@
 use std::fmt::Write as _;
 
 use bluebutton::json::{self, ErrorKind};
-use bluebutton::stream::EntryError;
+use bluebutton::stream::{EntryError, InputKind};
 use bluebutton::summary::{ResourceDigest, Totals};
 
 /// One input as read.
 #[derive(Debug, Default)]
 pub(super) struct InputInfo {
     pub(super) name: String,
+    /// What the input holds, once it could be read.
+    pub(super) kind: Option<InputKind>,
     pub(super) resource_type: Option<String>,
     pub(super) bundle_type: Option<String>,
     pub(super) total: Option<u32>,
-    /// Entries read (for a Bundle), good or bad.
+    /// Entries (of a Bundle) or lines (of NDJSON) read, good or bad.
     pub(super) entries: u64,
     /// Entries (or the resource) that could not be read.
     pub(super) unreadable: u64,

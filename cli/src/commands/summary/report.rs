@@ -2,6 +2,7 @@
 use std::fmt::Write as _;
 
 use bluebutton::json::Writer;
+use bluebutton::stream::InputKind;
 use bluebutton::summary::ClaimStats;
 
 use super::outcome::{Failed, Summary};
@@ -24,6 +25,12 @@ pub(super) fn text(s: &Summary) -> String {
     for input in &s.inputs {
         let _ = write!(out, "{}: ", input.name);
         match (input.resource_type.as_deref(), &input.bundle_type) {
+            _ if input.kind == Some(InputKind::Ndjson) => {
+                let _ = write!(out, "NDJSON, {}", plural(input.entries, "resource", "resources"));
+                if input.unreadable > 0 {
+                    let _ = write!(out, ", {} unreadable", input.unreadable);
+                }
+            }
             (Some("Bundle"), bundle_type) => {
                 let _ = write!(out, "Bundle");
                 if let Some(t) = bundle_type {
@@ -172,6 +179,13 @@ pub(super) fn json_text(s: &Summary) -> String {
         w.begin_object();
         w.key("name");
         w.string(&input.name);
+        w.key("kind");
+        match input.kind {
+            Some(InputKind::Bundle) => w.string("bundle"),
+            Some(InputKind::Resource) => w.string("resource"),
+            Some(InputKind::Ndjson) => w.string("ndjson"),
+            None => w.null(),
+        }
         w.key("resource_type");
         match &input.resource_type {
             Some(t) => w.string(t),

@@ -1,0 +1,384 @@
+//! [`Resources`]: any input of resources, whatever its kind: a Bundle, a single resource or
+//! NDJSON, gzip-compressed or not, found out from its first bytes.
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{self, BufReader, Read};
+
+use flate2::bufread::MultiGzDecoder;
+
+use crate::json::{rt, Error, ErrorKind, IntoOwned, JsonPath, Lexer, ParseOptions};
+use crate::resources::{Bundle, BundleEntry};
+use crate::Resource;
+
+use super::ndjson::NdjsonStream;
+use super::read::{BundleStream, StreamOptions};
+use super::scan::{Scan, Scanned};
+use super::{Entry, EntryError};
+
+/// The first two bytes of every gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// How much of the input is looked at first to tell its kind (more when its first line is longer).
+const PREFIX: usize = 64 << 10;
+
+/// A first line at least this long (16 MiB) that is a Bundle is taken for one whole minified
+/// Bundle, read as a stream, without looking further for a second line: a line of NDJSON holds
+/// one resource, or one page of search results, far smaller.
+const LONG_LINE: usize = 16 << 20;
+
+/// Whether `bytes` start like gzip data.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&GZIP_MAGIC)
+}
+
+/// `bytes`, decompressed when they are gzip data (several gzip members in a row are read as one
+/// stream, as `gzip -d` does), else as they are.
+///
+/// ```
+/// use bluebutton_model::stream::decompress;
+/// assert_eq!(&*decompress(b"{}")?, b"{}");
+/// let error = decompress(&[0x1f, 0x8b, 0, 0]).unwrap_err();
+/// assert!(error.to_string().starts_with("invalid gzip data"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn decompress(bytes: &[u8]) -> io::Result<Cow<'_, [u8]>> {
+    if !is_gzip(bytes) {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+    Gunzip(MultiGzDecoder::new(bytes)).read_to_end(&mut out)?;
+    Ok(Cow::Owned(out))
+}
+
+/// A reader of `raw` that decompresses as it reads when `raw` starts like gzip data, and whether
+/// it does.
+pub fn decompressing<'r>(mut raw: impl Read + 'r) -> io::Result<(Box<dyn Read + 'r>, bool)> {
+    let mut head = Vec::with_capacity(GZIP_MAGIC.len());
+    (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut head)?;
+    let gzip = is_gzip(&head);
+    let whole = io::Cursor::new(head).chain(raw);
+    Ok(if gzip {
+        (Box::new(Gunzip(MultiGzDecoder::new(BufReader::with_capacity(64 << 10, whole)))), true)
+    } else {
+        (Box::new(whole), false)
+    })
+}
+
+/// A gzip decoder whose errors about the data say that it is not valid gzip.
+struct Gunzip<R>(MultiGzDecoder<R>);
+
+impl<R: io::BufRead> Read for Gunzip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
+                io::Error::new(e.kind(), format!("invalid gzip data: {e}"))
+            }
+            _ => e,
+        })
+    }
+}
+
+/// What an input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputKind {
+    /// A Bundle: its entries are the resources (read as a stream).
+    Bundle,
+    /// One resource other than a Bundle (read whole).
+    Resource,
+    /// NDJSON: one resource per line.
+    Ndjson,
+}
+
+impl fmt::Display for InputKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InputKind::Bundle => "Bundle",
+            InputKind::Resource => "resource",
+            InputKind::Ndjson => "NDJSON",
+        })
+    }
+}
+
+impl InputKind {
+    /// The kind of the (decompressed) input that `prefix` starts; `eof` says that the prefix is
+    /// the whole input. `None` when the prefix is too short to tell (its first line goes on).
+    ///
+    /// NDJSON is an input whose first value ends on its first line and is followed by more (a
+    /// line that is a Bundle stands for its entries). Any other input is one value: a Bundle when
+    /// its `resourceType` says so (or when it cannot be seen in the prefix: the Bundle reader
+    /// then says what the input is), else a resource. A Bundle on a first line of 16 MiB or more
+    /// is taken for the whole input (a minified Bundle, read as a stream).
+    ///
+    /// ```
+    /// use bluebutton_model::stream::InputKind;
+    /// let ndjson = b"{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Coverage\"}\n";
+    /// assert_eq!(InputKind::detect(ndjson, true), Some(InputKind::Ndjson));
+    /// assert_eq!(InputKind::detect(b"{\"resourceType\":\"Patient\"}\n", true), Some(InputKind::Resource));
+    /// assert_eq!(InputKind::detect(b"{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [", false), Some(InputKind::Bundle));
+    /// assert_eq!(InputKind::detect(b"{\"resourceType\":\"Patient\",\"name\":[", false), None);
+    /// ```
+    pub fn detect(prefix: &[u8], eof: bool) -> Option<InputKind> {
+        let Some(start) = prefix.iter().position(|b| !b.is_ascii_whitespace()) else {
+            return eof.then_some(InputKind::Resource);
+        };
+        if prefix[start] != b'{' {
+            // Not a JSON object: reading it as a resource says so.
+            return Some(InputKind::Resource);
+        }
+        let one_value = || match peek_resource_type(&prefix[start..]).as_deref() {
+            Some("Bundle") | None => InputKind::Bundle,
+            Some(_) => InputKind::Resource,
+        };
+        let first_newline = memchr::memchr(b'\n', &prefix[start..]).map(|i| start + i);
+        match Scan::value_at(start as u64).run(prefix, 0, eof) {
+            Scanned::Complete(end) => {
+                let end = end as usize;
+                let on_one_line = first_newline.map_or(true, |nl| nl >= end);
+                let more = prefix[end..].iter().any(|b| !b.is_ascii_whitespace());
+                match (on_one_line, more) {
+                    (true, true) => Some(InputKind::Ndjson),
+                    // One line so far: another may follow.
+                    (true, false) if !eof => None,
+                    _ => Some(one_value()),
+                }
+            }
+            // A value over several lines is one document.
+            Scanned::Incomplete if first_newline.is_some() => Some(one_value()),
+            // A first line longer than a page of results: a minified Bundle is read as a
+            // stream; anything else must be seen to its end.
+            Scanned::Incomplete
+                if prefix.len() >= LONG_LINE && peek_resource_type(&prefix[start..]).as_deref() == Some("Bundle") =>
+            {
+                Some(InputKind::Bundle)
+            }
+            Scanned::Incomplete => eof.then(one_value),
+        }
+    }
+}
+
+/// The `resourceType` of the JSON object `prefix` starts, if it is in there.
+fn peek_resource_type(prefix: &[u8]) -> Option<String> {
+    let mut lx = Lexer::new(prefix, ParseOptions::lenient());
+    rt::peek_resource_type(&mut lx).ok().map(|(name, _)| name.into_owned())
+}
+
+/// An input whose kind is known: see [`sniff`].
+pub struct Sniffed<'r> {
+    /// What it holds.
+    pub kind: InputKind,
+    /// Whether it was gzip-compressed.
+    pub gzip: bool,
+    /// Its (decompressed) bytes, from the first: what was read to tell the kind comes first.
+    pub reader: Box<dyn Read + 'r>,
+}
+
+/// Tells what `reader` holds (decompressing it when it is gzip data), reading only as much as
+/// that takes: 64 KiB, or the first line when it is longer (up to `max_line` bytes: a longer
+/// first line that is not a Bundle is taken for NDJSON, whose reader then says it is too long).
+///
+/// ```
+/// use std::io::Read;
+/// use bluebutton_model::stream::{sniff, InputKind};
+/// let mut sniffed = sniff(&b"{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Patient\"}"[..], 1 << 20)?;
+/// assert_eq!(sniffed.kind, InputKind::Ndjson);
+/// let mut all = String::new();
+/// sniffed.reader.read_to_string(&mut all)?;
+/// assert!(all.starts_with("{\"resourceType\""));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn sniff<'r>(reader: impl Read + 'r, max_line: usize) -> io::Result<Sniffed<'r>> {
+    let (mut reader, gzip) = decompressing(reader)?;
+    let mut prefix = Vec::new();
+    let mut eof = false;
+    let kind = loop {
+        let want = (prefix.len() * 2).max(PREFIX);
+        let before = prefix.len();
+        (&mut reader).take((want - before) as u64).read_to_end(&mut prefix)?;
+        eof |= prefix.len() < want;
+        match InputKind::detect(&prefix, eof) {
+            Some(kind) => break kind,
+            None if prefix.len() >= max_line => break InputKind::Ndjson,
+            None => {}
+        }
+    };
+    let rest: Box<dyn Read + 'r> = if eof { Box::new(io::empty()) } else { reader };
+    Ok(Sniffed { kind, gzip, reader: Box::new(io::Cursor::new(prefix).chain(rest)) })
+}
+
+/// The resources of any input, one at a time, in bounded memory: the entries of a Bundle, the
+/// lines of NDJSON, or a single resource, gzip-compressed or not. The kind is told from the
+/// first bytes ([`InputKind::detect`]).
+///
+/// Every resource comes as an [`Entry`] (with its index, and its line in NDJSON), every
+/// unreadable one as an [`EntryError`] naming where it was, and reading goes on after it.
+///
+/// ```
+/// use bluebutton_model::stream::{InputKind, Resources};
+/// use bluebutton_model::Resource;
+///
+/// // A bulk export: NDJSON, gzip-compressed or not; a Bundle or a single resource reads the same.
+/// let ndjson: &[u8] = b"{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n{\"resourceType\":\"Coverage\",\"id\":\"c1\"}\n";
+/// let mut resources = Resources::open(ndjson)?;
+/// assert_eq!(resources.kind(), InputKind::Ndjson);
+/// let mut ids = Vec::new();
+/// while let Some(entry) = resources.next_entry() {
+///     ids.push(entry?.resource().and_then(Resource::id).unwrap().to_string());
+/// }
+/// assert_eq!(ids, ["p1", "c1"]);
+///
+/// let file = std::fs::File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo-bundle.json"))?;
+/// let resources = Resources::open(file)?;
+/// assert_eq!(resources.kind(), InputKind::Bundle);
+/// assert_eq!(resources.count(), 7);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Resources<'r> {
+    kind: InputKind,
+    gzip: bool,
+    inner: Inner<'r>,
+}
+
+// One per input: the size of the Bundle reader does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Inner<'r> {
+    Bundle(BundleStream<Box<dyn Read + 'r>>),
+    Ndjson(NdjsonStream<Box<dyn Read + 'r>>),
+    /// The whole text of a single resource, and whether it has been handed out.
+    Single {
+        text: Vec<u8>,
+        options: ParseOptions,
+        done: bool,
+    },
+}
+
+impl<'r> Resources<'r> {
+    /// Reads `reader` strictly.
+    pub fn open(reader: impl Read + 'r) -> Result<Self, EntryError> {
+        Self::with_options(reader, StreamOptions::default())
+    }
+
+    /// Reads `reader` with `options`. Fails only when the input cannot be read, or is a Bundle
+    /// whose structure is broken from the start (not an object, not a Bundle after all).
+    pub fn with_options(reader: impl Read + 'r, options: StreamOptions) -> Result<Self, EntryError> {
+        let Sniffed { kind, gzip, reader } = sniff(reader, options.max_entry_len).map_err(io_error)?;
+        let inner = match kind {
+            InputKind::Bundle => Inner::Bundle(BundleStream::with_options(reader, options)?),
+            InputKind::Ndjson => Inner::Ndjson(NdjsonStream::with_options(reader, options)),
+            InputKind::Resource => {
+                let mut text = Vec::new();
+                let mut reader = reader;
+                reader.read_to_end(&mut text).map_err(io_error)?;
+                Inner::Single { text, options: options.parse, done: false }
+            }
+        };
+        Ok(Resources { kind, gzip, inner })
+    }
+
+    /// The NDJSON stream, when the input is NDJSON: its lines can be read raw
+    /// ([`NdjsonStream::next_line`]).
+    pub fn as_ndjson(&mut self) -> Option<&mut NdjsonStream<Box<dyn Read + 'r>>> {
+        match &mut self.inner {
+            Inner::Ndjson(stream) => Some(stream),
+            _ => None,
+        }
+    }
+
+    /// What the input holds.
+    pub fn kind(&self) -> InputKind {
+        self.kind
+    }
+
+    /// Whether the input was gzip-compressed.
+    pub fn is_gzip(&self) -> bool {
+        self.gzip
+    }
+
+    /// The Bundle's members read so far (everything but `entry`), when the input is a Bundle.
+    pub fn header(&self) -> Option<&Bundle<'static>> {
+        match &self.inner {
+            Inner::Bundle(stream) => Some(stream.header()),
+            _ => None,
+        }
+    }
+
+    /// How many (decompressed) bytes have been read so far.
+    pub fn bytes_read(&self) -> u64 {
+        match &self.inner {
+            Inner::Bundle(stream) => stream.bytes_read(),
+            Inner::Ndjson(stream) => stream.bytes_read(),
+            Inner::Single { text, .. } => text.len() as u64,
+        }
+    }
+
+    /// The `resourceType` of a single resource (read whole), as written; `None` for the other
+    /// kinds.
+    pub fn single_resource_type(&self) -> Option<String> {
+        match &self.inner {
+            Inner::Single { text, .. } => peek_resource_type(text),
+            _ => None,
+        }
+    }
+
+    /// The next resource, lent from the input's window (or text), or the error that made it
+    /// unreadable; `None` at the end.
+    pub fn next_entry(&mut self) -> Option<Result<Entry<'_>, EntryError>> {
+        match &mut self.inner {
+            Inner::Bundle(stream) => stream.next_entry(),
+            Inner::Ndjson(stream) => stream.next_entry(),
+            Inner::Single { text, options, done } => {
+                if std::mem::replace(done, true) {
+                    return None;
+                }
+                Some(single(text, *options))
+            }
+        }
+    }
+
+    /// Reads the remaining resources on `threads` threads (`0`: one per core), as
+    /// [`BundleStream::par_for_each`] does: `map` turns each (as a Bundle entry) into a `T` on
+    /// any thread, and `each` gets the results in input order on this thread.
+    pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    where
+        T: Send,
+        F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
+        G: FnMut(Result<T, EntryError>),
+    {
+        match &mut self.inner {
+            Inner::Bundle(stream) => stream.par_for_each(threads, map, each),
+            Inner::Ndjson(stream) => stream.par_for_each(threads, map, each),
+            Inner::Single { text, options, done } => {
+                if !std::mem::replace(done, true) {
+                    each(single(text, *options).map(|entry| map(entry.entry)));
+                }
+            }
+        }
+    }
+}
+
+/// The single resource `text`, as entry 0.
+fn single(text: &[u8], options: ParseOptions) -> Result<Entry<'_>, EntryError> {
+    let mut lx = Lexer::new(text, options);
+    let parsed = <Resource as crate::json::FromJson>::from_json(&mut lx).and_then(|r| lx.finish().map(|()| r));
+    match parsed {
+        Ok(resource) => {
+            let unknown = lx.unknown_offsets.iter().map(|&o| crate::json::path_at(text, o)).collect();
+            let entry = BundleEntry { resource: Some(resource), ..BundleEntry::default() };
+            Ok(Entry { index: 0, line: None, offset: 0, len: text.len(), entry, unknown })
+        }
+        Err(e) => Err(EntryError::entry(0, e.locate(text))),
+    }
+}
+
+fn io_error(e: io::Error) -> EntryError {
+    let error = Error::new(0, ErrorKind::Io(e.to_string())).with_location(0, JsonPath::default(), 0, 0);
+    EntryError::bundle(error).fatal()
+}
+
+impl Iterator for Resources<'_> {
+    type Item = Result<Entry<'static>, EntryError>;
+
+    /// The next resource, owned.
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_entry().map(|r| r.map(IntoOwned::into_owned))
+    }
+}

@@ -1,0 +1,736 @@
+//! NDJSON: one resource per line, as the bulk APIs (`$export`) deliver them.
+//!
+//! [`NdjsonReader`] reads lines held in memory (entries borrow from them), [`NdjsonStream`] reads
+//! them from any [`Read`] in a window of bounded size, and [`NdjsonWriter`] writes resources one
+//! per line. Each line is parsed as a [`Resource`] and handed out as an [`Entry`] (its resource
+//! in [`Entry::entry`], its line number in [`Entry::line`]), so code written for the entries of
+//! a Bundle reads NDJSON unchanged.
+//!
+//! Lines end with `\n` or `\r\n`; blank lines are skipped (they count for line numbers). A line
+//! that is not a resource is an [`EntryError`] naming its line, the JSON path inside the
+//! resource and what was expected (`line 3: item[0].quantity.value: expected a number…`), and
+//! reading goes on with the next line: a bad line never stops the others. Only an I/O error or
+//! a line longer than [`StreamOptions::max_entry_len`] ends a stream.
+//!
+//! ```
+//! use bluebutton_model::stream::{NdjsonReader, NdjsonWriter};
+//! use bluebutton_model::Resource;
+//!
+//! let input = b"{\"resourceType\":\"Patient\",\"id\":\"p1\"}\r\n\n{\"resourceType\":\"Patient\",\"bogus\":1}\n{\"resourceType\":\"Coverage\",\"id\":\"c1\"}";
+//! let mut reader = NdjsonReader::new(input);
+//! let first = reader.next().unwrap()?;
+//! assert_eq!((first.index, first.line), (0, Some(1)));
+//! let second = reader.next().unwrap().unwrap_err();
+//! assert_eq!((second.index(), second.line()), (Some(1), Some(3)));
+//! assert_eq!(second.to_string(), "line 3: bogus: unknown property `bogus` (not an element of Patient)");
+//! let third = reader.next().unwrap()?; // reading went on
+//! assert!(matches!(third.resource(), Some(Resource::Coverage(_))));
+//! assert!(reader.next().is_none());
+//!
+//! // Written back, one resource per line.
+//! let mut out = NdjsonWriter::new(Vec::new());
+//! out.write(first.resource().unwrap())?;
+//! out.write(third.resource().unwrap())?;
+//! assert_eq!(out.into_inner(), b"{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n{\"resourceType\":\"Coverage\",\"id\":\"c1\"}\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::thread;
+
+use memchr::{memchr, memrchr};
+
+use crate::json::{path_at, rt, Error, ErrorKind, FromJson, IntoOwned, JsonPath, Lexer, ParseOptions, ToJson, Writer};
+use crate::resources::{Bundle, BundleEntry};
+use crate::Resource;
+
+use super::read::StreamOptions;
+use super::slice::BundleReader;
+use super::{thread_count, Entry, EntryError, ParallelOutput};
+
+/// Whether a line holds only white space (a blank line, skipped).
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+}
+
+/// A line without its `\r` (of a `\r\n` line end).
+fn without_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A resource found on a line: a resource alone, or an entry of the Bundle on the line.
+struct Found<'b> {
+    entry: BundleEntry<'b>,
+    /// With lenient parsing, the paths of the unknown properties kept (from the line's value).
+    unknown: Vec<JsonPath>,
+    /// Where it starts in the line, and its length.
+    start: usize,
+    len: usize,
+}
+
+/// Parses one line (without its line end) and hands `sink` what it holds: its resource, or, when
+/// it is a Bundle, each of its entries (or the error that made one unreadable, reading on);
+/// errors are located within the line.
+fn each_in_line<'b>(line: &'b [u8], options: ParseOptions, mut sink: impl FnMut(Result<Found<'b>, Error>)) {
+    let mut lx = Lexer::new(line, options);
+    if rt::peek_resource_type(&mut lx).is_ok_and(|(name, _)| name == "Bundle") {
+        match BundleReader::with_options(line, options) {
+            Ok(reader) => {
+                for item in reader {
+                    sink(match item {
+                        Ok(e) => Ok(Found { entry: e.entry, unknown: e.unknown, start: e.offset as usize, len: e.len }),
+                        Err(e) => Err(e.into_error()),
+                    });
+                }
+            }
+            Err(e) => sink(Err(e.into_error())),
+        }
+        return;
+    }
+    let parsed = Resource::from_json(&mut lx).and_then(|r| lx.finish().map(|()| r)).map_err(|e| e.locate(line));
+    sink(parsed.map(|resource| Found {
+        entry: BundleEntry { resource: Some(resource), ..BundleEntry::default() },
+        unknown: lx.unknown_offsets.iter().map(|&o| path_at(line, o)).collect(),
+        start: 0,
+        len: line.len(),
+    }));
+}
+
+/// A line's error, moved from the line to the input: line `number`, which starts at absolute
+/// offset `at`.
+fn place(error: Error, at: u64, number: u64) -> Error {
+    let (_, column) = error.line_column();
+    let offset = at as usize + error.offset();
+    let path = error.path().clone();
+    error.with_location(offset, path, number as usize, column)
+}
+
+/// Where the next line is: the line number and record index it will have.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    /// The number (1-based) of the next line.
+    line: u64,
+    /// The index of the next record (non-blank line).
+    records: usize,
+}
+
+impl Counts {
+    fn start() -> Self {
+        Counts { line: 1, records: 0 }
+    }
+
+    /// Parses the line `bytes[start..end]` (without its `\n`), which starts at absolute offset
+    /// `base + start`, into `out`; nothing when it is blank.
+    fn record<'b>(
+        &mut self,
+        bytes: &'b [u8],
+        base: u64,
+        start: usize,
+        end: usize,
+        options: ParseOptions,
+        out: &mut VecDeque<Result<Entry<'b>, EntryError>>,
+    ) {
+        let number = self.line;
+        self.line += 1;
+        let line = without_cr(&bytes[start..end]);
+        if is_blank(line) {
+            return;
+        }
+        let at = base + start as u64;
+        each_in_line(line, options, |found| {
+            let index = self.records;
+            self.records += 1;
+            out.push_back(match found {
+                Ok(f) => Ok(Entry {
+                    index,
+                    line: Some(number),
+                    offset: at + f.start as u64,
+                    len: f.len,
+                    entry: f.entry,
+                    unknown: f.unknown,
+                }),
+                Err(e) => Err(EntryError::record(index, number, place(e, at, number))),
+            });
+        });
+    }
+}
+
+/// Reads NDJSON held in memory, one line at a time; the entries borrow from the input.
+///
+/// ```
+/// use bluebutton_model::stream::NdjsonReader;
+/// let input = b"{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n{\"resourceType\":\"Patient\",\"id\":\"p2\"}\n";
+/// let ids: Vec<String> =
+///     NdjsonReader::new(input).map(|e| e.unwrap().resource().unwrap().id().unwrap().to_string()).collect();
+/// assert_eq!(ids, ["p1", "p2"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct NdjsonReader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    counts: Counts,
+    options: ParseOptions,
+    /// What the last line held that is not handed out yet (the entries of a Bundle line).
+    pending: VecDeque<Result<Entry<'a>, EntryError>>,
+}
+
+impl<'a> NdjsonReader<'a> {
+    /// Reads `input` strictly.
+    pub fn new(input: &'a [u8]) -> Self {
+        Self::with_options(input, ParseOptions::strict())
+    }
+
+    /// Reads `input` with `options` (lenient parsing keeps unknown properties and lists them in
+    /// each [`Entry::unknown`], as paths inside the resource).
+    pub fn with_options(input: &'a [u8], options: ParseOptions) -> Self {
+        NdjsonReader { input, pos: 0, counts: Counts::start(), options, pending: VecDeque::new() }
+    }
+
+    /// How far reading has come, in bytes.
+    pub fn position(&self) -> u64 {
+        self.pos as u64
+    }
+
+    /// The next resource, or the error that made its line unreadable; `None` at the end.
+    pub fn next_entry(&mut self) -> Option<Result<Entry<'a>, EntryError>> {
+        while self.pending.is_empty() && self.pos < self.input.len() {
+            let start = self.pos;
+            let end = memchr(b'\n', &self.input[start..]).map_or(self.input.len(), |i| start + i);
+            self.pos = (end + 1).min(self.input.len());
+            self.counts.record(self.input, 0, start, end, self.options, &mut self.pending);
+        }
+        self.pending.pop_front()
+    }
+
+    /// Parses the remaining lines on `threads` threads (`0`: one per core), calls `f` on each
+    /// resource (as a Bundle entry), and returns the results in line order. The header of the
+    /// output is empty: NDJSON has none.
+    ///
+    /// ```
+    /// use bluebutton_model::stream::NdjsonReader;
+    /// let input = b"{\"resourceType\":\"Patient\",\"id\":\"p1\"}\nnot json\n{\"resourceType\":\"Patient\",\"id\":\"p2\"}\n";
+    /// let out = NdjsonReader::new(input).par_map(2, |entry| entry.resource.is_some());
+    /// assert!(matches!(out.items[..], [Ok(true), Err(_), Ok(true)]));
+    /// assert_eq!(out.items[1].as_ref().unwrap_err().line(), Some(2));
+    /// ```
+    pub fn par_map<T, F>(mut self, threads: usize, f: F) -> ParallelOutput<'a, T>
+    where
+        T: Send,
+        F: Fn(BundleEntry<'a>) -> T + Sync,
+    {
+        let mut out = ParallelOutput { header: Bundle::default(), items: Vec::new(), unknown: Vec::new() };
+        for item in self.pending.drain(..) {
+            out.items.push(item.map(|entry| f(entry.entry)));
+        }
+        let rest = &self.input[self.pos..];
+        let parsed = par_lines(rest, self.pos as u64, self.counts, self.options, thread_count(threads), &f);
+        self.counts = parsed.counts;
+        self.pos = self.input.len();
+        out.items = parsed.items;
+        out.unknown = parsed.unknown;
+        out
+    }
+}
+
+impl<'a> Iterator for NdjsonReader<'a> {
+    type Item = Result<Entry<'a>, EntryError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_entry()
+    }
+}
+
+/// What [`par_lines`] found.
+struct Parsed<T> {
+    items: Vec<Result<T, EntryError>>,
+    unknown: Vec<JsonPath>,
+    /// The counts after the lines.
+    counts: Counts,
+}
+
+/// One line's outcome on a worker thread, before its numbers are known.
+enum Local<T> {
+    Ok {
+        value: T,
+        unknown: Vec<JsonPath>,
+    },
+    /// The error located within the line; the line's place in the chunk.
+    Bad {
+        error: Error,
+        at: u64,
+        line_in_chunk: u64,
+    },
+}
+
+/// A worker's chunk of lines.
+struct Chunk<T> {
+    items: Vec<(Local<T>, usize)>,
+    /// Lines in the chunk (blank ones too), and records.
+    lines: u64,
+    records: usize,
+}
+
+/// Parses the lines of `bytes` (whole lines: the last may lack its `\n`), which start at
+/// absolute offset `base` with `counts`, on `threads` threads, in chunks cut at line ends.
+fn par_lines<'b, T, F>(
+    bytes: &'b [u8],
+    base: u64,
+    counts: Counts,
+    options: ParseOptions,
+    threads: usize,
+    f: &F,
+) -> Parsed<T>
+where
+    T: Send,
+    F: Fn(BundleEntry<'b>) -> T + Sync,
+{
+    let cuts = chunk_bounds(bytes, threads.max(1) * 4);
+    let chunks: Vec<Chunk<T>> = if threads <= 1 || cuts.len() <= 2 {
+        cuts.windows(2).map(|w| parse_chunk(bytes, base, w[0], w[1], options, f)).collect()
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut done: Vec<Option<Chunk<T>>> = (0..cuts.len() - 1).map(|_| None).collect();
+        thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads.min(cuts.len() - 1))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if i + 1 >= cuts.len() {
+                                return mine;
+                            }
+                            mine.push((i, parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f)));
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                for (i, chunk) in worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
+                    done[i] = Some(chunk);
+                }
+            }
+        });
+        done.into_iter().flatten().collect()
+    };
+    let mut out = Parsed { items: Vec::new(), unknown: Vec::new(), counts };
+    for chunk in chunks {
+        for (local, record_in_chunk) in chunk.items {
+            match local {
+                Local::Ok { value, unknown } => {
+                    out.unknown.extend(unknown);
+                    out.items.push(Ok(value));
+                }
+                Local::Bad { error, at, line_in_chunk } => {
+                    let number = out.counts.line + line_in_chunk;
+                    let index = out.counts.records + record_in_chunk;
+                    out.items.push(Err(EntryError::record(index, number, place(error, at, number))));
+                }
+            }
+        }
+        out.counts.line += chunk.lines;
+        out.counts.records += chunk.records;
+    }
+    out
+}
+
+/// Offsets that cut `bytes` into about `pieces` stretches of whole lines: `0`, the starts of
+/// lines, and `bytes.len()`.
+fn chunk_bounds(bytes: &[u8], pieces: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    let step = (bytes.len() / pieces.max(1)).max(64 << 10);
+    let mut at = 0;
+    while at + step < bytes.len() {
+        match memchr(b'\n', &bytes[at + step..]) {
+            Some(i) if at + step + i + 1 < bytes.len() => {
+                at = at + step + i + 1;
+                cuts.push(at);
+            }
+            _ => break,
+        }
+    }
+    cuts.push(bytes.len());
+    cuts
+}
+
+fn parse_chunk<'b, T, F>(bytes: &'b [u8], base: u64, from: usize, to: usize, options: ParseOptions, f: &F) -> Chunk<T>
+where
+    F: Fn(BundleEntry<'b>) -> T,
+{
+    let mut chunk = Chunk { items: Vec::new(), lines: 0, records: 0 };
+    let mut pos = from;
+    while pos < to {
+        let end = memchr(b'\n', &bytes[pos..to]).map_or(to, |i| pos + i);
+        let line = without_cr(&bytes[pos..end]);
+        if !is_blank(line) {
+            each_in_line(line, options, |found| {
+                let local = match found {
+                    Ok(found) => Local::Ok { value: f(found.entry), unknown: found.unknown },
+                    Err(error) => Local::Bad { error, at: base + pos as u64, line_in_chunk: chunk.lines },
+                };
+                chunk.items.push((local, chunk.records));
+                chunk.records += 1;
+            });
+        }
+        chunk.lines += 1;
+        pos = end + 1;
+    }
+    chunk
+}
+
+/// One line of NDJSON, as it is: see [`NdjsonStream::next_line`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// Its number (1-based; blank lines count).
+    pub number: u64,
+    /// The byte offset where it starts, in the whole (decompressed) input.
+    pub offset: u64,
+    /// Its text, without the line end.
+    pub text: &'a [u8],
+}
+
+/// Reads NDJSON from a [`Read`] (a file, a gzip decoder, an HTTP body), one line at a time,
+/// holding only a window of the input: memory stays bounded by the longest line.
+///
+/// [`next_entry`](NdjsonStream::next_entry) lends each entry from the window; as an
+/// [`Iterator`], the stream yields owned entries.
+///
+/// ```
+/// use bluebutton_model::stream::NdjsonStream;
+/// let input: &[u8] = b"{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n\n{\"resourceType\":\"Coverage\",\"id\":\"c1\"}\n";
+/// let mut stream = NdjsonStream::new(input);
+/// let mut lines = Vec::new();
+/// while let Some(entry) = stream.next_entry() {
+///     lines.push(entry?.line.unwrap());
+/// }
+/// assert_eq!(lines, [1, 3]);
+/// # Ok::<(), bluebutton_model::stream::EntryError>(())
+/// ```
+pub struct NdjsonStream<R> {
+    reader: R,
+    /// The window: `buf[start..len]` is the input not yet read, from absolute offset
+    /// `base + start` on.
+    buf: Vec<u8>,
+    start: usize,
+    len: usize,
+    base: u64,
+    eof: bool,
+    /// Reading ended with a fatal error.
+    stopped: bool,
+    counts: Counts,
+    options: StreamOptions,
+    peak_window: usize,
+    /// The entries of a Bundle line not handed out yet.
+    pending: VecDeque<Result<Entry<'static>, EntryError>>,
+}
+
+impl<R: Read> NdjsonStream<R> {
+    /// Reads NDJSON from `reader`, strictly.
+    pub fn new(reader: R) -> Self {
+        Self::with_options(reader, StreamOptions::default())
+    }
+
+    /// Reads NDJSON from `reader` with `options` (the window is
+    /// [`buffer_size`](StreamOptions::buffer_size) bytes and grows to hold a longer line, up to
+    /// [`max_entry_len`](StreamOptions::max_entry_len)).
+    pub fn with_options(reader: R, options: StreamOptions) -> Self {
+        let size = options.buffer_size.max(64);
+        NdjsonStream {
+            reader,
+            buf: vec![0; size],
+            start: 0,
+            len: 0,
+            base: 0,
+            eof: false,
+            stopped: false,
+            counts: Counts::start(),
+            options,
+            peak_window: size,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// How far reading has come: the offset, in the (decompressed) input, just after the last
+    /// line read.
+    pub fn position(&self) -> u64 {
+        self.base + self.start as u64
+    }
+
+    /// How many bytes have been read from the reader so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.base + self.len as u64
+    }
+
+    /// The largest the input window has been, in bytes.
+    pub fn peak_window(&self) -> usize {
+        self.peak_window
+    }
+
+    /// The reader.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    /// The next resource, lent from the window, or the error that made its line unreadable;
+    /// `None` at the end.
+    pub fn next_entry(&mut self) -> Option<Result<Entry<'_>, EntryError>> {
+        if let Some(item) = self.pending.pop_front() {
+            return Some(item);
+        }
+        let (start, end, counts) = loop {
+            match self.next_line_bounds() {
+                Err(e) => return Some(Err(e)),
+                Ok(None) => return None,
+                Ok(Some((start, end))) => {
+                    let counts = self.counts;
+                    // Blank lines only move the counts on.
+                    if !is_blank(without_cr(&self.buf[start..end])) {
+                        break (start, end, counts);
+                    }
+                    self.counts.line += 1;
+                }
+            }
+        };
+        let mut at = counts;
+        let mut found = VecDeque::new();
+        at.record(&self.buf[..self.len], self.base, start, end, self.options.parse, &mut found);
+        self.counts = at;
+        let first = found.pop_front();
+        // A Bundle line: its other entries wait, owned, for the next calls.
+        self.pending.extend(found.into_iter().map(|item| item.map(IntoOwned::into_owned)));
+        first
+    }
+
+    /// The next non-blank line as it is (without its line end), lent from the window, for
+    /// reading the resources some other way than typed (as generic JSON, say); `None` at the
+    /// end. Line numbers move on as [`next_entry`](Self::next_entry) moves them.
+    ///
+    /// ```
+    /// use bluebutton_model::stream::NdjsonStream;
+    /// let mut stream = NdjsonStream::new(&b"{\"a\":1}\r\n\n{\"b\":2}"[..]);
+    /// let first = stream.next_line().unwrap()?;
+    /// assert_eq!((first.number, first.text), (1, &b"{\"a\":1}"[..]));
+    /// let second = stream.next_line().unwrap()?;
+    /// assert_eq!((second.number, second.offset), (3, 10));
+    /// assert!(stream.next_line().is_none());
+    /// # Ok::<(), bluebutton_model::stream::EntryError>(())
+    /// ```
+    pub fn next_line(&mut self) -> Option<Result<Line<'_>, EntryError>> {
+        let (start, end, number) = loop {
+            match self.next_line_bounds() {
+                Err(e) => return Some(Err(e)),
+                Ok(None) => return None,
+                Ok(Some((start, end))) => {
+                    let number = self.counts.line;
+                    self.counts.line += 1;
+                    if !is_blank(without_cr(&self.buf[start..end])) {
+                        break (start, end, number);
+                    }
+                }
+            }
+        };
+        let offset = self.base + start as u64;
+        Some(Ok(Line { number, offset, text: without_cr(&self.buf[start..end]) }))
+    }
+
+    /// Finds the next line in the window (reading more as needed) and moves past it: its bounds
+    /// in the window, without the `\n`.
+    fn next_line_bounds(&mut self) -> Result<Option<(usize, usize)>, EntryError> {
+        if self.stopped {
+            return Ok(None);
+        }
+        let mut searched = self.start;
+        loop {
+            if let Some(i) = memchr(b'\n', &self.buf[searched..self.len]) {
+                let (start, end) = (self.start, searched + i);
+                self.start = end + 1;
+                return Ok(Some((start, end)));
+            }
+            if self.eof {
+                if self.start == self.len {
+                    return Ok(None);
+                }
+                let start = self.start;
+                self.start = self.len;
+                return Ok(Some((start, self.len)));
+            }
+            searched = self.len - self.start;
+            self.fill(false)?;
+        }
+    }
+
+    /// Keeps the unread input, moves it to the front of the window and reads more after it
+    /// (growing the window when one line fills it): at least once, and until the window is half
+    /// full, or `full`.
+    fn fill(&mut self, full: bool) -> Result<(), EntryError> {
+        self.buf.copy_within(self.start..self.len, 0);
+        self.len -= self.start;
+        self.base += self.start as u64;
+        self.start = 0;
+        if self.len == self.buf.len() {
+            if self.len >= self.options.max_entry_len {
+                return Err(self.fatal(format!(
+                    "line {} is longer than {} bytes (StreamOptions::max_entry_len)",
+                    self.counts.line, self.options.max_entry_len
+                )));
+            }
+            let size = (self.buf.len() * 2).min(self.options.max_entry_len.max(self.buf.len() + 1));
+            self.buf.resize(size, 0);
+            self.peak_window = self.peak_window.max(size);
+        }
+        let want = if full { self.buf.len() } else { self.len + (self.buf.len() - self.len).div_ceil(2) };
+        let mut reads = 0;
+        while self.len < want || reads == 0 {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.len += n;
+                    reads += 1;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.fatal(e.to_string())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops reading with an error at the current line.
+    fn fatal(&mut self, message: String) -> EntryError {
+        self.stopped = true;
+        let at = NdjsonStream::position(self) as usize;
+        let error =
+            Error::new(0, ErrorKind::Io(message)).with_location(at, JsonPath::default(), self.counts.line as usize, 1);
+        EntryError::at_line(self.counts.line, error).fatal()
+    }
+
+    /// Reads the remaining lines, parsing each window of input on `threads` threads (`0`: one
+    /// per core): `map` turns each resource (as a Bundle entry) into a `T` (on any thread), and
+    /// `each` gets the results in line order (on this thread). Memory stays bounded by the
+    /// window, which should hold many lines (a few MiB). With lenient parsing, the paths of
+    /// unknown properties are not reported in this mode.
+    pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    where
+        T: Send,
+        F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
+        G: FnMut(Result<T, EntryError>),
+    {
+        let threads = thread_count(threads);
+        for item in self.pending.drain(..) {
+            each(item.map(|entry| map(entry.entry)));
+        }
+        while !self.stopped {
+            // Fill the window unless most of it is still to be read.
+            if !self.eof && self.len - self.start < self.buf.len() / 4 * 3 {
+                if let Err(e) = self.fill(true) {
+                    each(Err(e));
+                    return;
+                }
+            }
+            let whole = if self.eof {
+                Some(self.len)
+            } else {
+                memrchr(b'\n', &self.buf[self.start..self.len]).map(|i| self.start + i + 1)
+            };
+            match whole {
+                Some(end) if end > self.start => {
+                    let bytes = &self.buf[self.start..end];
+                    let base = self.base + self.start as u64;
+                    let parsed = par_lines(bytes, base, self.counts, self.options.parse, threads, &map);
+                    self.counts = parsed.counts;
+                    self.start = end;
+                    parsed.items.into_iter().for_each(&mut each);
+                }
+                // The input has been read.
+                Some(_) => return,
+                // A line longer than the window: one by one, which grows it.
+                None => match self.next_entry() {
+                    Some(Ok(entry)) => each(Ok(map(entry.entry))),
+                    Some(Err(e)) => each(Err(e)),
+                    None => return,
+                },
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for NdjsonStream<R> {
+    type Item = Result<Entry<'static>, EntryError>;
+
+    /// The next resource, owned (its strings copied out of the window).
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_entry().map(|r| r.map(IntoOwned::into_owned))
+    }
+}
+
+/// Writes resources as NDJSON: each as compact JSON on one line, ended by `\n`.
+///
+/// Wrap a file in a [`BufWriter`](std::io::BufWriter) (or a gzip encoder): each resource is one
+/// `write_all`.
+#[derive(Debug)]
+pub struct NdjsonWriter<W> {
+    out: W,
+    written: usize,
+}
+
+impl<W: Write> NdjsonWriter<W> {
+    /// Writes to `out`.
+    pub fn new(out: W) -> Self {
+        NdjsonWriter { out, written: 0 }
+    }
+
+    /// Writes `value` (a [`Resource`], or any typed resource) as one line.
+    pub fn write<T: ToJson + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let mut line = Writer::compact();
+        value.write_json(&mut line);
+        let mut line = line.into_bytes();
+        line.push(b'\n');
+        self.out.write_all(&line)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// The number of lines written.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Flushes the output.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// The output, flushed.
+    pub fn into_inner(mut self) -> W {
+        // Flushing an in-memory or buffered writer here cannot report its error; call `flush`
+        // first to see it.
+        let _ = self.out.flush();
+        self.out
+    }
+}
+
+/// Writes `resources` to `out` as NDJSON and returns how many were written.
+///
+/// ```
+/// use bluebutton_model::{json, stream::write_ndjson, Resource};
+/// let patient: Resource = json::from_str(r#"{"resourceType": "Patient", "id": "p1"}"#)?;
+/// let mut out = Vec::new();
+/// assert_eq!(write_ndjson(&mut out, [&patient, &patient])?, 2);
+/// assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_ndjson<'r, W, T, I>(out: W, resources: I) -> io::Result<usize>
+where
+    W: Write,
+    T: ToJson + ?Sized + 'r,
+    I: IntoIterator<Item = &'r T>,
+{
+    let mut writer = NdjsonWriter::new(out);
+    for resource in resources {
+        writer.write(resource)?;
+    }
+    writer.flush()?;
+    Ok(writer.written())
+}

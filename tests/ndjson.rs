@@ -1,0 +1,296 @@
+//! NDJSON, as bulk exports deliver the same resources: every recorded Bundle, written one
+//! resource per line, reads back as the Bundle's entries (plain, gzip, CRLF, blank lines, a few
+//! bytes at a time, in parallel); a bad line is reported by its line number and JSON path and
+//! the others are read; the kind of an input is told from its first bytes.
+mod samples;
+#[path = "support/trickle.rs"]
+mod trickle;
+
+use std::io::{self, Write};
+
+use bluebutton::json::{self, IntoOwned, ParseOptions, ToJson, Value};
+use bluebutton::resources::BundleEntry;
+use bluebutton::stream::{
+    BundleReader, Entry, EntryError, InputKind, NdjsonReader, NdjsonStream, NdjsonWriter, Resources, StreamOptions,
+};
+use bluebutton::summary::{ResourceDigest, Totals};
+use bluebutton::synth::{self, Layout, Options};
+use bluebutton::Resource;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use proptest::prelude::*;
+use trickle::Trickle;
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// The resources of a Bundle's entries as compact JSON lines, written through the generic
+/// (lossless) JSON tree, not the typed model: an independent way to make NDJSON of them.
+fn lines_of(bundle: &[u8]) -> Vec<String> {
+    let tree: Value = json::from_slice(bundle).unwrap();
+    let Value::Object(members) = tree else { panic!("a Bundle is an object") };
+    let Some((_, Value::Array(entries))) = members.iter().find(|(k, _)| k == "entry") else { return Vec::new() };
+    entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Value::Object(m) => m.iter().find(|(k, _)| k == "resource").map(|(_, r)| r.to_json_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What a reader yielded, comparably: each resource (owned) with its index, or each error's
+/// text, index and line.
+#[derive(Debug, Clone, PartialEq)]
+enum Item {
+    Resource(usize, Box<Resource<'static>>),
+    Error { text: String, index: Option<usize>, line: Option<u64>, fatal: bool },
+}
+
+fn item(r: Result<Entry<'_>, EntryError>) -> Item {
+    match r {
+        Ok(e) => Item::Resource(e.index, Box::new(e.into_resource().expect("a resource").into_owned())),
+        Err(e) => Item::Error { text: e.to_string(), index: e.index(), line: e.line(), fatal: e.is_fatal() },
+    }
+}
+
+/// What a parallel reader yielded, comparably (indexes counted in order).
+fn par_items(items: Vec<Result<BundleEntry<'static>, EntryError>>) -> Vec<Item> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| match r {
+            Ok(entry) => Item::Resource(i, Box::new(entry.resource.expect("a resource"))),
+            Err(e) => Item::Error { text: e.to_string(), index: e.index(), line: e.line(), fatal: e.is_fatal() },
+        })
+        .collect()
+}
+
+fn owned(entry: BundleEntry<'_>) -> BundleEntry<'static> {
+    entry.into_owned()
+}
+
+/// Every way of reading `ndjson` gives `expected`.
+fn check_every_reader(name: &str, ndjson: &[u8], expected: &[Item]) {
+    let from_slice: Vec<Item> = NdjsonReader::new(ndjson).map(item).collect();
+    assert_eq!(from_slice, expected, "{name}: slice");
+    let small = StreamOptions { buffer_size: 64, ..StreamOptions::default() };
+    let mut stream = NdjsonStream::with_options(Trickle { data: ndjson, step: 7, n: 0 }, small);
+    let mut streamed = Vec::new();
+    while let Some(r) = stream.next_entry() {
+        streamed.push(item(r));
+    }
+    assert_eq!(streamed, expected, "{name}: stream");
+    for threads in [1, 2, 5] {
+        let out = NdjsonReader::new(ndjson).par_map(threads, IntoOwned::into_owned);
+        assert_eq!(par_items(out.items), expected, "{name}: slice, {threads} threads");
+        let window = StreamOptions { buffer_size: 4096, ..StreamOptions::default() };
+        let mut items = Vec::new();
+        NdjsonStream::with_options(ndjson, window).par_for_each(threads, owned, |r| items.push(r));
+        assert_eq!(par_items(items), expected, "{name}: stream, {threads} threads");
+    }
+    let detected: Vec<Item> = Resources::open(ndjson).unwrap().map(item).collect();
+    assert_eq!(detected, expected, "{name}: detected");
+    let compressed = gzip(ndjson);
+    let resources = Resources::open(&compressed[..]).unwrap();
+    assert!(resources.is_gzip(), "{name}");
+    assert_eq!(resources.map(item).collect::<Vec<_>>(), expected, "{name}: gzip");
+}
+
+#[test]
+fn every_recorded_bundle_reads_the_same_as_ndjson() {
+    let mut bundles = 0;
+    for (name, bytes) in samples::all_recorded() {
+        let lines = lines_of(&bytes);
+        if lines.len() < 2 {
+            continue;
+        }
+        bundles += 1;
+        let expected: Vec<Item> = BundleReader::new(&bytes).unwrap().map(item).collect();
+        assert!(expected.iter().all(|i| matches!(i, Item::Resource(..))), "{name}");
+        let plain = lines.join("\n") + "\n";
+        check_every_reader(&name, plain.as_bytes(), &expected);
+        // Windows line ends, blank lines, no final line end: the same resources.
+        let crlf = String::from("\r\n") + &lines.join("\r\n\r\n   \r\n");
+        check_every_reader(&name, crlf.as_bytes(), &expected);
+        // Sums over the Bundle and over its NDJSON agree.
+        let totals = |r: Resources<'_>| {
+            let mut totals = Totals::default();
+            for entry in r {
+                totals.add(&ResourceDigest::of(entry.unwrap().resource()));
+            }
+            format!("{totals:?}")
+        };
+        assert_eq!(totals(Resources::open(&bytes[..]).unwrap()), totals(Resources::open(plain.as_bytes()).unwrap()));
+    }
+    if samples::shared_data().is_some() {
+        assert!(bundles >= 15, "only {bundles} recorded Bundles with two entries or more");
+    }
+}
+
+#[test]
+fn a_bad_line_is_reported_by_line_and_path_and_the_others_are_read() {
+    let Some(bundle) = samples::normalized("eobByPatientIdAll.json") else { return };
+    let mut lines = lines_of(&bundle);
+    assert!(lines.len() >= 4);
+    // Line 2: an unknown property deep in a claim; line 4: not JSON; line 5: a blank line.
+    lines[1] = lines[1].replacen("\"item\":[{", "\"item\":[{\"bogus\":true,", 1);
+    assert!(lines[1].contains("bogus"), "the claim on line 2 has items");
+    lines.insert(3, "{\"resourceType\": \"Patient\", \"id\": ".to_string());
+    lines.insert(4, String::new());
+    let ndjson = lines.join("\n");
+    let items: Vec<Item> = NdjsonReader::new(ndjson.as_bytes()).map(item).collect();
+    assert_eq!(items.len(), lines.len() - 1, "every non-blank line gives one item");
+    let errors: Vec<(Option<usize>, Option<u64>, &str)> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Error { text, index, line, fatal } => {
+                assert!(!fatal);
+                Some((*index, *line, text.as_str()))
+            }
+            Item::Resource(..) => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!((errors[0].0, errors[0].1), (Some(1), Some(2)));
+    assert!(errors[0].2.starts_with("line 2: item[0].bogus: unknown property `bogus`"), "{}", errors[0].2);
+    assert_eq!((errors[1].0, errors[1].1), (Some(3), Some(4)));
+    assert!(errors[1].2.starts_with("line 4: $: unexpected end of input"), "{}", errors[1].2);
+    // The lines after the bad ones are read, with their own line numbers.
+    let last = NdjsonReader::new(ndjson.as_bytes()).last().unwrap().unwrap();
+    assert_eq!((last.index, last.line), (lines.len() - 2, Some(lines.len() as u64)));
+    // The error's offset and column point into the input.
+    let e = NdjsonReader::new(ndjson.as_bytes()).nth(1).unwrap().unwrap_err();
+    let at = e.error().offset();
+    assert_eq!(&ndjson.as_bytes()[at..at + 7], b"\"bogus\"");
+    let line_start = ndjson[..at].rfind('\n').map_or(0, |i| i + 1);
+    assert_eq!(e.error().line_column(), (2, at - line_start + 1));
+    check_every_reader("mutated", ndjson.as_bytes(), &items);
+}
+
+#[test]
+fn a_line_longer_than_allowed_ends_the_stream_with_an_error() {
+    let input = format!(
+        "{{\"resourceType\":\"Patient\",\"id\":\"p1\"}}\n{{\"resourceType\":\"Patient\",\"id\":\"{}\"}}\n",
+        "x".repeat(500)
+    );
+    let options = StreamOptions { buffer_size: 64, max_entry_len: 256, ..StreamOptions::default() };
+    let items: Vec<Item> = NdjsonStream::with_options(input.as_bytes(), options).map(item).collect();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(matches!(&items[0], Item::Resource(0, _)));
+    let Item::Error { text, line, fatal, .. } = &items[1] else { panic!("{items:?}") };
+    assert_eq!((*line, *fatal), (Some(2), true));
+    assert!(text.contains("longer than 256 bytes"), "{text}");
+}
+
+#[test]
+fn the_kind_of_an_input_is_told_from_its_first_bytes() {
+    let demo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/demo-bundle.json")).unwrap();
+    let bundle: bluebutton::resources::Bundle = json::from_slice(&demo).unwrap();
+    let minified = bundle.to_json_string();
+    let patient = lines_of(&demo).remove(0);
+    let pretty_patient = json::to_string_pretty(&json::from_str::<Resource>(&patient).unwrap());
+    let cases: [(&str, Vec<u8>, InputKind, usize); 8] = [
+        ("pretty Bundle", demo.clone(), InputKind::Bundle, 7),
+        ("minified Bundle", minified.clone().into_bytes(), InputKind::Bundle, 7),
+        ("minified Bundle and a line end", format!("{minified}\n").into_bytes(), InputKind::Bundle, 7),
+        ("pretty resource", pretty_patient.into_bytes(), InputKind::Resource, 1),
+        ("minified resource", patient.clone().into_bytes(), InputKind::Resource, 1),
+        ("NDJSON", lines_of(&demo).join("\n").into_bytes(), InputKind::Ndjson, 7),
+        // Pages of search results, one per line: their entries.
+        ("NDJSON of Bundles", format!("{minified}\n{patient}\n{minified}\n").into_bytes(), InputKind::Ndjson, 15),
+        ("white space first", format!("\n\n  {patient}\n{patient}").into_bytes(), InputKind::Ndjson, 2),
+    ];
+    for (name, bytes, kind, count) in cases {
+        for (how, input) in [("plain", bytes.clone()), ("gzip", gzip(&bytes))] {
+            let resources = Resources::open(&input[..]).unwrap();
+            assert_eq!(resources.kind(), kind, "{name}, {how}");
+            let items: Vec<Item> = resources.map(item).collect();
+            assert_eq!(items.len(), count, "{name}, {how}: {items:?}");
+            assert!(items.iter().all(|i| matches!(i, Item::Resource(..))), "{name}, {how}: {items:?}");
+        }
+    }
+    // A long first line: read until it ends (here, beyond the 64 KiB first look).
+    let long =
+        format!("{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{{\"text\":\"{}\"}}]}}", "y".repeat(100_000));
+    let two = format!("{long}\n{long}\n");
+    let resources = Resources::open(Trickle { data: two.as_bytes(), step: 4093, n: 0 }).unwrap();
+    assert_eq!(resources.kind(), InputKind::Ndjson);
+    assert_eq!(resources.filter(Result::is_ok).count(), 2);
+    // Not JSON at all: one error, naming what was expected.
+    let mut resources = Resources::open(&b"hello"[..]).unwrap();
+    let e = resources.next_entry().unwrap().unwrap_err();
+    assert!(e.to_string().contains("expected"), "{e}");
+    assert!(resources.next_entry().is_none());
+}
+
+/// A writer that fails after `left` bytes.
+struct Failing {
+    left: usize,
+}
+
+impl Write for Failing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.left < buf.len() {
+            return Err(io::Error::other("disk full"));
+        }
+        self.left -= buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_writer_writes_one_resource_per_line_and_reports_write_errors() {
+    let demo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/demo-bundle.json")).unwrap();
+    let mut out = NdjsonWriter::new(Vec::new());
+    for entry in BundleReader::new(&demo).unwrap() {
+        out.write(entry.unwrap().resource().unwrap()).unwrap();
+    }
+    assert_eq!(out.written(), 7);
+    let written = String::from_utf8(out.into_inner()).unwrap();
+    // Exactly the compact JSON of each resource, through the generic tree too.
+    assert_eq!(written, lines_of(&demo).join("\n") + "\n");
+    let mut failing = NdjsonWriter::new(Failing { left: 100 });
+    let first = lines_of(&demo).remove(0);
+    let patient: Resource = json::from_str(&first).unwrap();
+    assert_eq!(failing.write(&patient).unwrap_err().to_string(), "disk full");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Generated data written as NDJSON and as a Bundle reads back as the same resources,
+    /// whatever the window, the read sizes and the threads.
+    #[test]
+    fn generated_ndjson_and_bundle_hold_the_same_resources(
+        seed in 0u64..1000,
+        window in 64usize..20_000,
+        step in 1usize..5000,
+        threads in 1usize..4,
+    ) {
+        let options = Options { seed, patients: 2, ..Options::default() };
+        let mut ndjson = Vec::new();
+        let stats = synth::write_ndjson(&mut ndjson, &options).unwrap();
+        let mut bundle = Vec::new();
+        synth::write_searchset(&mut bundle, &options, Layout::Compact).unwrap();
+        let expected: Vec<Item> = BundleReader::new(&bundle).unwrap().map(item).collect();
+        prop_assert_eq!(expected.len() as u64, stats.entries);
+        let small = StreamOptions { buffer_size: window, parse: ParseOptions::strict(), ..StreamOptions::default() };
+        let mut streamed = Vec::new();
+        let mut stream = NdjsonStream::with_options(Trickle { data: &ndjson, step, n: 0 }, small);
+        while let Some(r) = stream.next_entry() {
+            streamed.push(item(r));
+        }
+        prop_assert_eq!(&streamed, &expected);
+        let mut items = Vec::new();
+        NdjsonStream::with_options(Trickle { data: &ndjson, step, n: 0 }, small)
+            .par_for_each(threads, owned, |r| items.push(r));
+        prop_assert_eq!(par_items(items), expected);
+    }
+}
