@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use bluebutton::api::{DateParam, ExplanationOfBenefitSearch};
 use bluebutton::claim_type::ClaimType;
-use bluebutton::json::{self, ParseOptions, ToJson, Value};
+use bluebutton::json::{self, ParseOptions, ToJson, Value, Writer};
+use bluebutton::stream::NdjsonWriter;
 use bluebutton::Resource;
 use bluebutton_client::{blocking, Config, Error, FileTokenStore, Page};
 use clap::{Args, ValueEnum};
@@ -93,37 +94,43 @@ fn since(text: &str) -> Result<DateParam, String> {
     DateParam::ge(text).map_err(|e| format!("`{text}` is not a FHIR date or dateTime: {e}"))
 }
 
-/// Where the resources go: NDJSON lines or a Bundle's entries, each resource once.
+/// Where the resources go: NDJSON lines (the model's [`NdjsonWriter`]) or a Bundle's entries.
+enum Sink<'w> {
+    Ndjson(NdjsonWriter<&'w mut dyn Write>),
+    Bundle(&'w mut dyn Write),
+}
+
+/// The output, writing each resource once (by type and id).
 struct Output<'w> {
-    out: &'w mut dyn Write,
-    format: FetchFormat,
+    sink: Sink<'w>,
     seen: HashSet<String>,
     written: u64,
 }
 
-impl Output<'_> {
-    fn begin(&mut self) -> io::Result<()> {
-        if self.format == FetchFormat::Bundle {
-            self.out.write_all(br#"{"resourceType":"Bundle","type":"collection","entry":["#)?;
-        }
-        Ok(())
+impl<'w> Output<'w> {
+    fn new(out: &'w mut dyn Write, format: FetchFormat) -> io::Result<Self> {
+        let sink = match format {
+            FetchFormat::Ndjson => Sink::Ndjson(NdjsonWriter::new(out)),
+            FetchFormat::Bundle => {
+                out.write_all(br#"{"resourceType":"Bundle","type":"collection","entry":["#)?;
+                Sink::Bundle(out)
+            }
+        };
+        Ok(Output { sink, seen: HashSet::new(), written: 0 })
     }
 
-    /// Writes a resource's compact JSON unless a resource with its type and id was written.
-    fn resource(&mut self, key: String, json: &str) -> io::Result<()> {
+    /// Writes a resource as compact JSON unless a resource with its type and id was written.
+    fn resource(&mut self, key: String, resource: &dyn ToJson) -> io::Result<()> {
         if !self.seen.insert(key) {
             return Ok(());
         }
-        match self.format {
-            FetchFormat::Ndjson => {
-                self.out.write_all(json.as_bytes())?;
-                self.out.write_all(b"\n")?;
-            }
-            FetchFormat::Bundle => {
+        match &mut self.sink {
+            Sink::Ndjson(writer) => writer.write(resource)?,
+            Sink::Bundle(out) => {
                 if self.written > 0 {
-                    self.out.write_all(b",")?;
+                    out.write_all(b",")?;
                 }
-                write!(self.out, r#"{{"resource":{json}}}"#)?;
+                write!(out, r#"{{"resource":{}}}"#, resource.to_json_string())?;
             }
         }
         self.written += 1;
@@ -131,10 +138,13 @@ impl Output<'_> {
     }
 
     fn end(&mut self) -> io::Result<()> {
-        if self.format == FetchFormat::Bundle {
-            self.out.write_all(b"]}\n")?;
+        match &mut self.sink {
+            Sink::Ndjson(writer) => writer.flush(),
+            Sink::Bundle(out) => {
+                out.write_all(b"]}\n")?;
+                out.flush()
+            }
         }
-        self.out.flush()
     }
 }
 
@@ -142,17 +152,54 @@ fn key(resource: &Resource<'_>) -> String {
     format!("{}/{}", resource.resource_type(), resource.id().map(|i| i.as_str()).unwrap_or_default())
 }
 
-/// A page's resources as (key, compact JSON): typed, through the streaming reader; where an
-/// entry does not read as the model, every resource of the page as the generic JSON tree
-/// (which keeps each byte of meaning), with a warning naming the entry's JSON path.
-fn page_resources(page: &Page, stderr: &mut dyn Write) -> Result<Vec<(String, String)>, Error> {
+/// A resource of a page: typed, or (where the model refuses it) the generic JSON tree.
+enum PageResource<'p> {
+    Typed(Resource<'p>),
+    Tree(Value<'p>),
+}
+
+impl ToJson for PageResource<'_> {
+    fn write_json(&self, w: &mut Writer) {
+        match self {
+            PageResource::Typed(resource) => resource.write_json(w),
+            PageResource::Tree(tree) => tree.write_json(w),
+        }
+    }
+}
+
+/// The member `name` of an object, taken out of it.
+fn take_member<'p>(value: &mut Value<'p>, name: &str) -> Option<Value<'p>> {
+    match value {
+        Value::Object(members) => {
+            let i = members.iter().position(|(k, _)| k == name)?;
+            Some(members.swap_remove(i).1)
+        }
+        _ => None,
+    }
+}
+
+/// The text of the string member `name`.
+fn text_member(value: &Value<'_>, name: &str) -> String {
+    match value {
+        Value::Object(members) => match members.iter().find(|(k, _)| k == name) {
+            Some((_, Value::String(s))) => s.to_string(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// A page's resources with their keys: typed, through the streaming reader; where an entry does
+/// not read as the model, every resource of the page as the generic JSON tree (which keeps
+/// each byte of meaning), with a warning naming the entry's JSON path.
+fn page_resources<'p>(page: &'p Page, stderr: &mut dyn Write) -> Result<Vec<(String, PageResource<'p>)>, Error> {
     let mut resources = Vec::new();
     let mut bad = None;
     for entry in page.entries()? {
         match entry {
             Ok(entry) => {
-                if let Some(resource) = entry.resource() {
-                    resources.push((key(resource), resource.to_json_string()));
+                if let Some(resource) = entry.into_resource() {
+                    resources.push((key(&resource), PageResource::Typed(resource)));
                 }
             }
             Err(e) => {
@@ -163,28 +210,18 @@ fn page_resources(page: &Page, stderr: &mut dyn Write) -> Result<Vec<(String, St
     }
     let Some(bad) = bad else { return Ok(resources) };
     let _ = writeln!(stderr, "warning: {}: {bad}; the page's resources are written as received", page.url());
-    let tree: Value<'_> = json::from_slice_with(page.body(), ParseOptions::lenient())
+    let mut tree: Value<'p> = json::from_slice_with(page.body(), ParseOptions::lenient())
         .map_err(|e| Error::Body { url: page.url().to_owned(), message: e.to_string() })?;
-    fn member<'v, 'a>(v: &'v Value<'a>, name: &str) -> Option<&'v Value<'a>> {
-        match v {
-            Value::Object(members) => members.iter().find(|(k, _)| k == name).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-    let text = |v: Option<&Value<'_>>| match v {
-        Some(Value::String(s)) => s.to_string(),
-        _ => String::new(),
-    };
-    let entries = match member(&tree, "entry") {
-        Some(Value::Array(entries)) => entries.as_slice(),
-        _ => &[],
+    let entries = match take_member(&mut tree, "entry") {
+        Some(Value::Array(entries)) => entries,
+        _ => Vec::new(),
     };
     Ok(entries
-        .iter()
-        .filter_map(|e| member(e, "resource"))
+        .into_iter()
+        .filter_map(|mut e| take_member(&mut e, "resource"))
         .map(|r| {
-            let key = format!("{}/{}", text(member(r, "resourceType")), text(member(r, "id")));
-            (key, r.to_json_string())
+            let key = format!("{}/{}", text_member(&r, "resourceType"), text_member(&r, "id"));
+            (key, PageResource::Tree(r))
         })
         .collect())
 }
@@ -280,14 +317,16 @@ fn fetch_into(
     stderr: &mut dyn Write,
     progress: bool,
 ) -> Outcome {
-    let mut output = Output { out, format, seen: HashSet::new(), written: 0 };
+    let mut output = match Output::new(out, format) {
+        Ok(output) => output,
+        Err(e) => return Outcome::Output(e),
+    };
     let result = (|| -> Result<Result<(), Error>, io::Error> {
-        output.begin()?;
         let resource = match client.patient(patient) {
             Ok(p) => Resource::Patient(Box::new(p)),
             Err(e) => return Ok(Err(e)),
         };
-        output.resource(key(&resource), &resource.to_json_string())?;
+        output.resource(key(&resource), &resource)?;
         let searches = [client.coverage(patient), client.explanation_of_benefit(search)];
         for pages in searches {
             let pages = match pages {
@@ -295,12 +334,16 @@ fn fetch_into(
                 Err(e) => return Ok(Err(e)),
             };
             for page in pages {
-                let resources = match page.and_then(|p| page_resources(&p, stderr)) {
+                let page = match page {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let resources = match page_resources(&page, stderr) {
                     Ok(r) => r,
                     Err(e) => return Ok(Err(e)),
                 };
-                for (key, json) in resources {
-                    output.resource(key, &json)?;
+                for (key, resource) in resources {
+                    output.resource(key, &resource)?;
                 }
                 if progress {
                     let _ = write!(stderr, "\r{} resources", output.written);
