@@ -17,6 +17,7 @@ pub mod errata;
 pub mod inline_vec;
 pub mod json;
 pub mod primitives;
+mod serde_support;
 pub mod stream;
 pub mod summary;
 #[cfg(feature = "synth")]

@@ -31,13 +31,7 @@ pub fn raw_sample(name: &str) -> Option<Vec<u8>> {
 /// Every file of `samples/v1-normalized/`, sorted by name.
 pub fn all_normalized() -> Vec<(String, Vec<u8>)> {
     let Some(dir) = shared_data() else { return Vec::new() };
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("samples/v1-normalized"))
-        .expect("samples/v1-normalized is readable")
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    names.sort();
-    names
+    json_files(&dir.join("samples/v1-normalized"))
         .into_iter()
         .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
         .collect()
@@ -47,30 +41,46 @@ pub fn all_normalized() -> Vec<(String, Vec<u8>)> {
 /// `current/<file>`) and `samples/history-normalized/<yyyy-mm>/` (`<yyyy-mm>/<file>`), sorted by
 /// version (current first) and name.
 pub fn all_recorded() -> Vec<(String, Vec<u8>)> {
+    recorded("v1-normalized", "history-normalized")
+}
+
+/// [`all_recorded`] as the server's tests recorded them, placeholders and all: `samples/v1/`
+/// and `samples/history/`.
+pub fn all_recorded_raw() -> Vec<(String, Vec<u8>)> {
+    recorded("v1", "history")
+}
+
+/// The files of `samples/<current>/` (named `current/<file>`) and of each version folder of
+/// `samples/<history>/` (`<yyyy-mm>/<file>`), sorted by version (current first) and name.
+fn recorded(current: &str, history: &str) -> Vec<(String, Vec<u8>)> {
     let Some(dir) = shared_data() else { return Vec::new() };
-    let mut out: Vec<(String, Vec<u8>)> =
-        all_normalized().into_iter().map(|(name, bytes)| (format!("current/{name}"), bytes)).collect();
-    let history = dir.join("samples/history-normalized");
-    let mut versions: Vec<PathBuf> = std::fs::read_dir(&history)
-        .expect("samples/history-normalized is readable")
+    let mut folders = vec![("current".to_owned(), dir.join("samples").join(current))];
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(dir.join("samples").join(history))
+        .expect("the history samples are readable")
         .map(|e| e.expect("directory entry").path())
         .filter(|p| p.is_dir())
         .collect();
     versions.sort();
-    for version in versions {
-        let label = version.file_name().unwrap().to_string_lossy().into_owned();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&version)
-            .expect("a history version is readable")
-            .map(|e| e.expect("directory entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        for p in files {
+    folders.extend(versions.into_iter().map(|v| (v.file_name().unwrap().to_string_lossy().into_owned(), v)));
+    let mut out = Vec::new();
+    for (label, folder) in folders {
+        for p in json_files(&folder) {
             let name = format!("{label}/{}", p.file_name().unwrap().to_string_lossy());
             out.push((name, std::fs::read(&p).unwrap()));
         }
     }
     out
+}
+
+/// The `.json` files of `dir`, sorted by name.
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    names
 }
 
 fn read(path: &Path) -> Option<Vec<u8>> {

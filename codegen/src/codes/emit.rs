@@ -68,6 +68,8 @@ fn emit_enum(var: &Variable) -> TokenStream {
             #[inline]
             fn index(self) -> usize { self as usize }
         }
+
+        crate::serde_support::code_serde!(#name);
     }
 }
 

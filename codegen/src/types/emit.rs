@@ -2,7 +2,8 @@
 //!
 //! Each struct gets its definition, getters for its singular fields, `rt::ReadInto` (reading in
 //! place) and `FromJson`, `ToJson`, `IntoOwned` and (for datatypes and resources)
-//! `FromJsonOwned`. The JSON rules themselves live in the model's runtime (`json::rt`); the
+//! `FromJsonOwned`, and a `fhir_serde!` line (serde through that JSON, with the `serde`
+//! feature). The JSON rules themselves live in the model's runtime (`json::rt`); the
 //! generated code only says which rule applies to which property.
 use std::collections::BTreeMap;
 
@@ -221,6 +222,7 @@ fn emit_struct(s: &Struct) -> TokenStream {
         #to_json
         #into_owned
         #owned
+        crate::serde_support::fhir_serde!(#name);
     }
 }
 
@@ -581,5 +583,7 @@ fn emit_resource_enum(resources: &[String]) -> TokenStream {
                 crate::json::from_slice_with::<Resource<'_>>(input, options).map(IntoOwned::into_owned)
             }
         }
+
+        crate::serde_support::fhir_serde!(Resource);
     }
 }

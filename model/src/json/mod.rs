@@ -4,6 +4,13 @@
 //! Parsing is strict by default: an unknown property, a wrong JSON type, an invalid primitive, a
 //! duplicate key or a missing `resourceType` is an error naming the JSON path. Lenient parsing
 //! keeps unknown properties in the value (they are written back out) and lists them.
+//!
+//! With the `serde` feature, every generated type, primitive and code enum (and [`Value`])
+//! also implements `serde::Serialize` and `serde::Deserialize` through this writer and this
+//! strict reader: decimals keep their text through serde_json (as its `RawValue`, not
+//! `arbitrary_precision`), and a deserialization error names the JSON path inside the value.
+//! The owned forms (`Patient<'static>`) are `DeserializeOwned`. The README's "serde" section
+//! says how other formats fare.
 mod error;
 mod lexer;
 mod locate;

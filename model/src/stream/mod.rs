@@ -73,7 +73,6 @@ use crate::Resource;
 pub use crate::json::ParseOptions;
 pub use input::{decompress, decompressing, is_gzip, sniff, InputKind, Resources, Sniffed};
 pub use ndjson::{write_ndjson, Line, NdjsonReader, NdjsonStream, NdjsonWriter};
-use parallel::thread_count;
 pub use parallel::ParallelOutput;
 pub use read::{BundleStream, StreamOptions};
 pub use slice::BundleReader;

@@ -46,7 +46,8 @@ use crate::Resource;
 
 use super::read::StreamOptions;
 use super::slice::BundleReader;
-use super::{thread_count, Entry, EntryError, ParallelOutput};
+use super::parallel::thread_count;
+use super::{Entry, EntryError, ParallelOutput};
 
 /// Whether a line holds only white space (a blank line, skipped).
 fn is_blank(line: &[u8]) -> bool {
