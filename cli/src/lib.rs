@@ -39,6 +39,9 @@ Examples:
   bluebutton generate --seed 7 --patients 10 --out small.json.gz
   bluebutton export --to tables bundle.json   # Parquet tables for SQL engines
   bluebutton query --each \"ExplanationOfBenefit.payment.amount.value\" bundle.json
+  bluebutton login --base https://sandbox.bluebutton.cms.gov --client-id ID --client-secret S
+  bluebutton fetch --base https://sandbox.bluebutton.cms.gov --token-file bluebutton-token.json \\
+      --client-id ID --client-secret S --out claims.ndjson.gz
 
   A session on generated data (a 470 MB Bundle, read as a stream):
   bluebutton generate --seed 1 --patients 1000 > bundle.json
@@ -68,6 +71,10 @@ enum Command {
     #[cfg(feature = "export")]
     Schema(commands::export::SchemaArgs),
     Query(commands::query::QueryArgs),
+    #[cfg(feature = "client")]
+    Login(commands::login::LoginArgs),
+    #[cfg(feature = "client")]
+    Fetch(commands::fetch::FetchArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name, as from
@@ -102,6 +109,10 @@ where
         #[cfg(feature = "export")]
         Command::Schema(_) => commands::export::run_schema(stdout),
         Command::Query(args) => commands::query::run(&args, stdin, stdout, stderr),
+        #[cfg(feature = "client")]
+        Command::Login(args) => commands::login::run(&args, stdout, stderr),
+        #[cfg(feature = "client")]
+        Command::Fetch(args) => commands::fetch::run(&args, stdout, stderr),
     };
     match result.and_then(|code| stdout.flush().map(|()| code)) {
         Ok(code) => code,

@@ -78,7 +78,7 @@ pub enum OutputFormat {
 }
 
 /// A claim type named as in the API's `type` parameter (`carrier`, `pde`, ...), any case.
-fn claim_type(name: &str) -> Result<ClaimType, String> {
+pub(crate) fn claim_type(name: &str) -> Result<ClaimType, String> {
     ClaimType::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(name)).ok_or_else(|| {
         let names: Vec<&str> = ClaimType::ALL.iter().map(|t| t.as_str()).collect();
         format!("unknown claim type `{name}` (expected one of {})", names.join(", "))

@@ -1,8 +1,12 @@
 //! The subcommands, one module each.
 #[cfg(feature = "export")]
 pub mod export;
+#[cfg(feature = "client")]
+pub mod fetch;
 pub mod fields;
 pub mod generate;
+#[cfg(feature = "client")]
+pub mod login;
 pub mod parse;
 pub mod query;
 pub mod summary;
