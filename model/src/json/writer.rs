@@ -165,6 +165,13 @@ impl Writer {
     fn write_escaped(&mut self, s: &str) {
         self.out.push(b'"');
         let bytes = s.as_bytes();
+        // Most texts need no escape: copied at once (the check has no early exit, so it
+        // runs on whole words).
+        if !bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\')) {
+            self.out.extend_from_slice(bytes);
+            self.out.push(b'"');
+            return;
+        }
         let mut run = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let escape: &[u8] = match b {

@@ -44,9 +44,9 @@ use crate::json::{path_at, rt, Error, ErrorKind, FromJson, IntoOwned, JsonPath, 
 use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
+use super::parallel::thread_count;
 use super::read::StreamOptions;
 use super::slice::BundleReader;
-use super::parallel::thread_count;
 use super::{Entry, EntryError, ParallelOutput};
 
 /// Whether a line holds only white space (a blank line, skipped).
