@@ -159,15 +159,18 @@ impl<'t> Scan<'t> {
         let start = self.pos + 1;
         let mut i = start;
         // Jumps from quote or backslash to the next one (most strings have neither inside).
-        while let Some(at) = self.b.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
-            i += at;
-            if self.b[i] == b'"' {
-                break;
+        loop {
+            match self.b.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+                Some(at) if self.b[i + at] == b'"' => {
+                    i += at;
+                    break;
+                }
+                Some(at) => i += at + 2,
+                None => {
+                    i = self.b.len();
+                    break;
+                }
             }
-            i += 2;
-        }
-        if i > self.b.len() || !self.b.get(i).is_some_and(|&c| c == b'"') {
-            i = self.b.len();
         }
         self.pos = (i + 1).min(self.b.len());
         &self.b[start..i.min(self.b.len())]
