@@ -40,7 +40,8 @@ pub fn unmapped<T: ToJson + ?Sized>(resource: &T, fields: &[LocatedField]) -> Ve
         .into_iter()
         .filter_map(|(level, url)| {
             let url = std::str::from_utf8(url).ok()?;
-            let present_at = |f: &&FieldInfo| present.binary_search(&place(level, address(f))).is_ok();
+            let (element, entry, _) = place(level, 0);
+            let present_at = |f: &&FieldInfo| present.binary_search(&(element, entry, address(f))).is_ok();
             // A field listed under the URL itself covers it; one listed under a form with a
             // `<year>` covers it when that form's year is where the field's URL has it.
             let covered = by_url.get(url).is_some_and(|candidates| candidates.iter().any(present_at))

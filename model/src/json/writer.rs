@@ -165,9 +165,8 @@ impl Writer {
     fn write_escaped(&mut self, s: &str) {
         self.out.push(b'"');
         let bytes = s.as_bytes();
-        // Most texts need no escape: copied at once (the check has no early exit, so it
-        // runs on whole words).
-        if !bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\')) {
+        // Most texts need no escape: copied at once.
+        if !needs_escape(bytes) {
             self.out.extend_from_slice(bytes);
             self.out.push(b'"');
             return;
@@ -202,9 +201,33 @@ impl Writer {
     }
 }
 
+/// Whether `bytes` has a quote, a backslash or a control character. The check has no early
+/// exit, so that it runs on whole vectors of bytes (faster than stopping at the first one on
+/// the short texts that most are).
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_needing_an_escape_are_found_in_any_position() {
+        for len in 0..20 {
+            let plain = "a\u{e9}z0123456789abcdefghij".chars().take(len).collect::<String>();
+            assert!(!needs_escape(plain.as_bytes()), "{plain:?}");
+            for special in ['"', '\\', '\n', '\u{1f}', '\u{0}'] {
+                for at in 0..=plain.chars().count() {
+                    let mut text: Vec<char> = plain.chars().collect();
+                    text.insert(at, special);
+                    let text: String = text.into_iter().collect();
+                    assert!(needs_escape(text.as_bytes()), "{text:?}");
+                }
+            }
+        }
+        assert!(!needs_escape("\u{7f}\u{80}~ \u{10ffff}".as_bytes()));
+    }
 
     #[test]
     fn compact_and_pretty() {
