@@ -4,6 +4,7 @@
 //! [`views::unmapped`](bluebutton::views::unmapped), found without building a JSON tree: one
 //! pass over the resource's JSON text, and the catalog's fields looked up by URL once per
 //! occurrence (rather than each occurrence compared with each field).
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
@@ -23,11 +24,22 @@ type Level = Option<(&'static str, usize)>;
 
 /// The bluebutton URLs of `resource` that none of its `fields` accounts for.
 pub fn unmapped<T: ToJson + ?Sized>(resource: &T, fields: &[LocatedField]) -> Vec<String> {
+    thread_local! {
+        /// The buffer of the resources' JSON, kept for the next resource of the thread.
+        static TEXT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    }
     // The bytes as written (the scan needs no UTF-8 check of the whole text, only of its URLs).
-    let mut writer = json::Writer::compact();
+    let mut writer = json::Writer::compact_into(TEXT.take());
     resource.write_json(&mut writer);
     let text = writer.into_bytes();
-    let mut scan = Scan { b: &text, pos: 0, out: Vec::new() };
+    let found = unmapped_in(&text, fields);
+    TEXT.set(text);
+    found
+}
+
+/// The bluebutton URLs of a resource's JSON `text` that none of its `fields` accounts for.
+fn unmapped_in(text: &[u8], fields: &[LocatedField]) -> Vec<String> {
+    let mut scan = Scan { b: text, pos: 0, out: Vec::new() };
     scan.value(0, None, b"");
     if scan.out.is_empty() {
         return Vec::new();

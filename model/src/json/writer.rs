@@ -13,7 +13,14 @@ pub struct Writer {
 impl Writer {
     /// Compact output.
     pub fn compact() -> Self {
-        Writer { out: Vec::with_capacity(4096), indent: None, depth: 0, need_comma: false, after_key: false }
+        Self::compact_into(Vec::with_capacity(4096))
+    }
+
+    /// Compact output into `buffer`, emptied first: a buffer kept from one document to the
+    /// next saves growing a new one for each ([`into_bytes`](Self::into_bytes) gives it back).
+    pub fn compact_into(mut buffer: Vec<u8>) -> Self {
+        buffer.clear();
+        Writer { out: buffer, indent: None, depth: 0, need_comma: false, after_key: false }
     }
 
     /// Pretty output, `indent` spaces per level.
