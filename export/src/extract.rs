@@ -89,9 +89,21 @@ impl<'s> RowBuilder<'s> {
     }
 
     /// Sets the column of `field` from its text; `Ok(false)` when the table has no column for it.
-    fn field(&mut self, f: &LocatedField, resource: &str) -> Result<bool, FieldError> {
+    /// A text or code is moved into its cell (the field keeps its place, for the unmapped check).
+    fn field(&mut self, f: &mut LocatedField, resource: &str) -> Result<bool, FieldError> {
         let Some(column) = self.table.column_of(f.field.info) else { return Ok(false) };
-        self.typed(column, &f.field.value, f.field.display.as_deref(), resource, || f.location())?;
+        match self.table.columns[column].ty {
+            _ if f.field.value.is_empty() => {}
+            ColumnType::Text => self.cells[column] = Some(Cell::Text(std::mem::take(&mut f.field.value))),
+            ColumnType::Code => {
+                let code = std::mem::take(&mut f.field.value);
+                self.cells[column] = Some(Cell::Code(code, f.field.display.take()));
+            }
+            _ => {
+                let f = &*f;
+                self.typed(column, &f.field.value, f.field.display.as_deref(), resource, || f.location())?
+            }
+        }
         Ok(true)
     }
 
@@ -169,8 +181,8 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
             let name = format!("Patient/{}", p.id().map_or("", |i| i.as_str()));
             let mut row = RowBuilder::new(schema, TableKind::Patients, ClaimKind::Unknown);
             row.text(0, p.id().map(|i| i.as_str()));
-            let fields = BeneficiaryPatient(p).all_fields();
-            fill(&mut row, &fields, &name, &mut out.unmapped)?;
+            let mut fields = BeneficiaryPatient(p).all_fields();
+            fill(&mut row, &mut fields, &name, &mut out.unmapped)?;
             out.rows.push(row.finish());
             fields
         }
@@ -191,8 +203,8 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
             let (start, end) = period_dates(c.period.as_deref());
             row.date(4, start, &name, "Coverage.period.start")?;
             row.date(5, end, &name, "Coverage.period.end")?;
-            let fields = view.all_fields();
-            fill(&mut row, &fields, &name, &mut out.unmapped)?;
+            let mut fields = view.all_fields();
+            fill(&mut row, &mut fields, &name, &mut out.unmapped)?;
             out.rows.push(row.finish());
             fields
         }
@@ -209,7 +221,7 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
 /// Sets the columns of `fields` on `row`; a field without a column is listed in `unmapped`.
 fn fill(
     row: &mut RowBuilder<'_>,
-    fields: &[LocatedField],
+    fields: &mut [LocatedField],
     name: &str,
     unmapped: &mut Vec<String>,
 ) -> Result<(), FieldError> {
@@ -327,8 +339,8 @@ fn claim(
         care_team.push(r);
     }
 
-    let fields = view.all_fields();
-    for f in &fields {
+    let mut fields = view.all_fields();
+    for f in &mut fields {
         let target = match f.level {
             None => Some(&mut row),
             Some(("item", i)) => lines.get_mut(i),

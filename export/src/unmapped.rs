@@ -4,7 +4,9 @@
 //! [`views::unmapped`](bluebutton::views::unmapped), found without building a JSON tree: one
 //! pass over the resource's JSON text, and the catalog's fields looked up by URL once per
 //! occurrence (rather than each occurrence compared with each field).
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 use bluebutton::claim_type::ClaimType;
@@ -22,26 +24,44 @@ type Level = Option<(&'static str, usize)>;
 
 /// The bluebutton URLs of `resource` that none of its `fields` accounts for.
 pub fn unmapped<T: ToJson + ?Sized>(resource: &T, fields: &[LocatedField]) -> Vec<String> {
-    let text = json::to_string(resource);
-    let mut scan = Scan { b: text.as_bytes(), pos: 0, out: Vec::new() };
+    thread_local! {
+        /// The buffer of the resources' JSON, kept for the next resource of the thread.
+        static TEXT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    }
+    // The bytes as written (the scan needs no UTF-8 check of the whole text, only of its URLs).
+    let mut writer = json::Writer::compact_into(TEXT.take());
+    resource.write_json(&mut writer);
+    let text = writer.into_bytes();
+    let found = unmapped_in(&text, fields);
+    TEXT.set(text);
+    found
+}
+
+/// The bluebutton URLs of a resource's JSON `text` that none of its `fields` accounts for.
+fn unmapped_in(text: &[u8], fields: &[LocatedField]) -> Vec<String> {
+    let mut scan = Scan { b: text, pos: 0, out: Vec::new() };
     scan.value(0, None, b"");
     if scan.out.is_empty() {
         return Vec::new();
     }
     // The present fields, by level and address, sorted for lookups.
-    let mut present: Vec<(Level, usize)> = fields.iter().map(|f| (f.level, address(f.field.info))).collect();
+    let mut present: Vec<(u8, usize, usize)> = fields.iter().map(|f| place(f.level, address(f.field.info))).collect();
     present.sort_unstable();
     let by_url = fields_by_url();
     scan.out
         .into_iter()
         .filter_map(|(level, url)| {
             let url = std::str::from_utf8(url).ok()?;
-            let covered_by = |key: &str| {
-                by_url.get(key).is_some_and(|candidates| {
-                    candidates.iter().any(|f| present.binary_search(&(level, address(f))).is_ok() && f.covers(url))
-                })
-            };
-            let covered = covered_by(url) || with_year_placeholders(url).iter().any(|form| covered_by(form));
+            let (element, entry, _) = place(level, 0);
+            let present_at = |f: &&FieldInfo| present.binary_search(&(element, entry, address(f))).is_ok();
+            // A field listed under the URL itself covers it; one listed under a form with a
+            // `<year>` covers it when that form's year is where the field's URL has it.
+            let covered = by_url.get(url).is_some_and(|candidates| candidates.iter().any(present_at))
+                || with_year_placeholders(url).iter().any(|form| {
+                    by_url
+                        .get(form.as_str())
+                        .is_some_and(|candidates| candidates.iter().any(|f| present_at(f) && f.covers(url)))
+                });
             (!covered).then(|| url.to_string())
         })
         .collect()
@@ -51,12 +71,55 @@ fn address(f: &FieldInfo) -> usize {
     f as *const FieldInfo as usize
 }
 
+/// A field at a level as numbers (compared without comparing the level names): the level's
+/// place in [`LEVELS`] (0 for the resource itself, `LEVELS.len() + 1` for another element),
+/// the entry index and the field's address.
+fn place(level: Level, address: usize) -> (u8, usize, usize) {
+    match level {
+        None => (0, 0, address),
+        Some((name, i)) => {
+            let element = LEVELS.iter().position(|l| *l == name).unwrap_or(LEVELS.len());
+            (element as u8 + 1, i, address)
+        }
+    }
+}
+
+/// The hasher of the URL table: eight bytes at a time (the URLs share a long prefix, and a
+/// lookup per occurrence is on the export's hot path; the default hasher, resistant to
+/// chosen keys, is not needed for the catalog's own URLs).
+#[derive(Default)]
+struct UrlHasher(u64);
+
+impl std::hash::Hasher for UrlHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.mix(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        for &b in chunks.remainder() {
+            self.mix(u64::from(b));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl UrlHasher {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type UrlMap = HashMap<&'static str, Vec<&'static FieldInfo>, BuildHasherDefault<UrlHasher>>;
+
 /// Every field of the catalog (claim types at every level, Patient, Coverage) by each of its
 /// URLs (a `<year>` in them as written).
-fn fields_by_url() -> &'static HashMap<&'static str, Vec<&'static FieldInfo>> {
-    static MAP: OnceLock<HashMap<&'static str, Vec<&'static FieldInfo>>> = OnceLock::new();
+fn fields_by_url() -> &'static UrlMap {
+    static MAP: OnceLock<UrlMap> = OnceLock::new();
     MAP.get_or_init(|| {
-        let mut map: HashMap<&'static str, Vec<&'static FieldInfo>> = HashMap::new();
+        let mut map = UrlMap::default();
         let claim_fields = ClaimType::ALL.into_iter().flat_map(|t| {
             let f = t.fields();
             [f.root, f.line, f.care_team, f.diagnosis, f.procedure]
@@ -108,8 +171,19 @@ impl<'t> Scan<'t> {
     fn string(&mut self) -> &'t [u8] {
         let start = self.pos + 1;
         let mut i = start;
-        while i < self.b.len() && self.b[i] != b'"' {
-            i += if self.b[i] == b'\\' { 2 } else { 1 };
+        // Jumps from quote or backslash to the next one (most strings have neither inside).
+        loop {
+            match self.b.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+                Some(at) if self.b[i + at] == b'"' => {
+                    i += at;
+                    break;
+                }
+                Some(at) => i += at + 2,
+                None => {
+                    i = self.b.len();
+                    break;
+                }
+            }
         }
         self.pos = (i + 1).min(self.b.len());
         &self.b[start..i.min(self.b.len())]

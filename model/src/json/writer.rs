@@ -13,7 +13,14 @@ pub struct Writer {
 impl Writer {
     /// Compact output.
     pub fn compact() -> Self {
-        Writer { out: Vec::with_capacity(4096), indent: None, depth: 0, need_comma: false, after_key: false }
+        Self::compact_into(Vec::with_capacity(4096))
+    }
+
+    /// Compact output into `buffer`, emptied first: a buffer kept from one document to the
+    /// next saves growing a new one for each ([`into_bytes`](Self::into_bytes) gives it back).
+    pub fn compact_into(mut buffer: Vec<u8>) -> Self {
+        buffer.clear();
+        Writer { out: buffer, indent: None, depth: 0, need_comma: false, after_key: false }
     }
 
     /// Pretty output, `indent` spaces per level.
@@ -165,6 +172,12 @@ impl Writer {
     fn write_escaped(&mut self, s: &str) {
         self.out.push(b'"');
         let bytes = s.as_bytes();
+        // Most texts need no escape: copied at once.
+        if !needs_escape(bytes) {
+            self.out.extend_from_slice(bytes);
+            self.out.push(b'"');
+            return;
+        }
         let mut run = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let escape: &[u8] = match b {
@@ -195,9 +208,33 @@ impl Writer {
     }
 }
 
+/// Whether `bytes` has a quote, a backslash or a control character. The check has no early
+/// exit, so that it runs on whole vectors of bytes (faster than stopping at the first one on
+/// the short texts that most are).
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_needing_an_escape_are_found_in_any_position() {
+        for len in 0..20 {
+            let plain = "a\u{e9}z0123456789abcdefghij".chars().take(len).collect::<String>();
+            assert!(!needs_escape(plain.as_bytes()), "{plain:?}");
+            for special in ['"', '\\', '\n', '\u{1f}', '\u{0}'] {
+                for at in 0..=plain.chars().count() {
+                    let mut text: Vec<char> = plain.chars().collect();
+                    text.insert(at, special);
+                    let text: String = text.into_iter().collect();
+                    assert!(needs_escape(text.as_bytes()), "{text:?}");
+                }
+            }
+        }
+        assert!(!needs_escape("\u{7f}\u{80}~ \u{10ffff}".as_bytes()));
+    }
 
     #[test]
     fn compact_and_pretty() {
