@@ -1,5 +1,4 @@
 //! Reading the command's inputs: files or standard input (`-`), gzip-compressed or not.
-use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read};
@@ -17,17 +16,12 @@ pub const STDIN: &str = "-";
 pub struct Inputs<'s> {
     stdin: &'s mut dyn Read,
     stdin_bytes: Option<Vec<u8>>,
-    /// Standard input is named once: [`Inputs::open`] reads it as a stream, keeping nothing.
+    /// Standard input is named once: it is read as a stream, keeping nothing.
     stream_stdin: bool,
 }
 
 impl<'s> Inputs<'s> {
-    /// Inputs read whole ([`Inputs::read`]).
-    pub fn new(stdin: &'s mut dyn Read) -> Self {
-        Inputs { stdin, stdin_bytes: None, stream_stdin: false }
-    }
-
-    /// Inputs for the command-line `names`, read as streams ([`Inputs::open`]): standard input
+    /// Inputs for the command-line `names`, read as streams: standard input
     /// too when it is named once (when it is named more than once, its bytes are kept for the
     /// next `-`).
     pub fn for_names(stdin: &'s mut dyn Read, names: &[OsString]) -> Self {
@@ -35,20 +29,8 @@ impl<'s> Inputs<'s> {
         Inputs { stdin, stdin_bytes: None, stream_stdin }
     }
 
-    /// The bytes of `name` (a path, or `-` for standard input), decompressed when they are
-    /// gzip data.
-    pub fn read(&mut self, name: &OsStr) -> io::Result<Vec<u8>> {
-        let raw = if name == STDIN { self.stdin_bytes()?.to_vec() } else { std::fs::read(name)? };
-        decompress(raw)
-    }
-
-    /// A reader of `name` (a path, or `-` for standard input) that decompresses as it reads
-    /// when the input starts like gzip data: nothing is read whole.
-    pub fn open(&mut self, name: &OsStr) -> io::Result<Box<dyn Read + '_>> {
-        decompressing(self.open_raw(name)?.reader)
-    }
-
-    /// A reader of the bytes of `name` as they are (not decompressed: see [`decompressing`]),
+    /// A reader of the bytes of `name` as they are (not decompressed: see
+    /// [`stream::decompressing`]),
     /// and their number when `name` is a regular file.
     pub fn open_raw(&mut self, name: &OsStr) -> io::Result<RawInput<'_>> {
         if name != STDIN {
@@ -128,19 +110,6 @@ pub struct RawInput<'r> {
     pub reader: Box<dyn Read + 'r>,
     /// Their number, when it is known before reading (a regular file).
     pub size: Option<u64>,
-}
-
-/// `raw`, decompressed as it is read when it starts with the gzip magic bytes.
-pub fn decompressing<'r>(raw: Box<dyn Read + 'r>) -> io::Result<Box<dyn Read + 'r>> {
-    stream::decompressing(raw).map(|(reader, _)| reader)
-}
-
-/// `bytes` decompressed when they start with the gzip magic bytes, else unchanged.
-pub fn decompress(bytes: Vec<u8>) -> io::Result<Vec<u8>> {
-    if !stream::is_gzip(&bytes) {
-        return Ok(bytes);
-    }
-    stream::decompress(&bytes).map(Cow::into_owned)
 }
 
 /// How an input is named in messages.

@@ -92,7 +92,7 @@ impl Line<'_> {
 
 /// Runs `fields` and returns the exit status. `Err` only when writing `stdout` fails.
 pub fn run(args: &FieldsArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
-    let mut inputs = Inputs::new(stdin);
+    let mut inputs = Inputs::for_names(stdin, &args.files);
     let (mut any_unmapped, mut any_invalid, mut any_unreadable) = (false, false, false);
     for name in &args.files {
         let shown = input::display_name(name);

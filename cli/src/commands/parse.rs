@@ -70,7 +70,7 @@ enum Problem {
 
 /// Runs `parse` and returns the exit status. `Err` only when writing `stdout` fails.
 pub fn run(args: &ParseArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> io::Result<i32> {
-    let mut inputs = Inputs::new(stdin);
+    let mut inputs = Inputs::for_names(stdin, &args.files);
     let mut any_invalid = false;
     let mut any_unreadable = false;
     for name in &args.files {
