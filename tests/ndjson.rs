@@ -253,7 +253,9 @@ fn the_writer_writes_one_resource_per_line_and_reports_write_errors() {
         out.write(entry.unwrap().resource().unwrap()).unwrap();
     }
     assert_eq!(out.written(), 7);
+    let bytes = out.bytes();
     let written = String::from_utf8(out.into_inner()).unwrap();
+    assert_eq!(bytes, written.len() as u64);
     // Exactly the compact JSON of each resource, through the generic tree too.
     assert_eq!(written, lines_of(&demo).join("\n") + "\n");
     let mut failing = NdjsonWriter::new(Failing { left: 100 });

@@ -121,7 +121,8 @@ impl Counts {
     }
 
     /// Parses the line `bytes[start..end]` (without its `\n`), which starts at absolute offset
-    /// `base + start`, into `out`; nothing when it is blank.
+    /// `base + start`, handing `sink` each resource (or error) it holds; nothing when it is
+    /// blank.
     fn record<'b>(
         &mut self,
         bytes: &'b [u8],
@@ -129,7 +130,7 @@ impl Counts {
         start: usize,
         end: usize,
         options: ParseOptions,
-        out: &mut VecDeque<Result<Entry<'b>, EntryError>>,
+        mut sink: impl FnMut(Result<Entry<'b>, EntryError>),
     ) {
         let number = self.line;
         self.line += 1;
@@ -141,7 +142,7 @@ impl Counts {
         each_in_line(line, options, |found| {
             let index = self.records;
             self.records += 1;
-            out.push_back(match found {
+            sink(match found {
                 Ok(f) => Ok(Entry {
                     index,
                     line: Some(number),
@@ -198,7 +199,8 @@ impl<'a> NdjsonReader<'a> {
             let start = self.pos;
             let end = memchr(b'\n', &self.input[start..]).map_or(self.input.len(), |i| start + i);
             self.pos = (end + 1).min(self.input.len());
-            self.counts.record(self.input, 0, start, end, self.options, &mut self.pending);
+            let pending = &mut self.pending;
+            self.counts.record(self.input, 0, start, end, self.options, |item| pending.push_back(item));
         }
         self.pending.pop_front()
     }
@@ -493,12 +495,14 @@ impl<R: Read> NdjsonStream<R> {
             }
         };
         let mut at = counts;
-        let mut found = VecDeque::new();
-        at.record(&self.buf[..self.len], self.base, start, end, self.options.parse, &mut found);
+        let mut first = None;
+        let pending = &mut self.pending;
+        at.record(&self.buf[..self.len], self.base, start, end, self.options.parse, |item| match first {
+            None => first = Some(item),
+            // A Bundle line: its other entries wait, owned, for the next calls.
+            Some(_) => pending.push_back(item.map(IntoOwned::into_owned)),
+        });
         self.counts = at;
-        let first = found.pop_front();
-        // A Bundle line: its other entries wait, owned, for the next calls.
-        self.pending.extend(found.into_iter().map(|item| item.map(IntoOwned::into_owned)));
         first
     }
 
@@ -674,12 +678,13 @@ impl<R: Read> Iterator for NdjsonStream<R> {
 pub struct NdjsonWriter<W> {
     out: W,
     written: usize,
+    bytes: u64,
 }
 
 impl<W: Write> NdjsonWriter<W> {
     /// Writes to `out`.
     pub fn new(out: W) -> Self {
-        NdjsonWriter { out, written: 0 }
+        NdjsonWriter { out, written: 0, bytes: 0 }
     }
 
     /// Writes `value` (a [`Resource`], or any typed resource) as one line.
@@ -690,12 +695,18 @@ impl<W: Write> NdjsonWriter<W> {
         line.push(b'\n');
         self.out.write_all(&line)?;
         self.written += 1;
+        self.bytes += line.len() as u64;
         Ok(())
     }
 
     /// The number of lines written.
     pub fn written(&self) -> usize {
         self.written
+    }
+
+    /// The number of bytes written (line ends included).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// Flushes the output.

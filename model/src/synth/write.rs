@@ -89,37 +89,16 @@ pub fn write_searchset<W: Write>(mut out: W, options: &Options, layout: Layout) 
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write_ndjson<W: Write>(out: W, options: &Options) -> io::Result<WriteStats> {
-    let mut out = Counted { inner: io::BufWriter::with_capacity(FLUSH_AT, out), bytes: 0 };
+    let mut lines = crate::stream::NdjsonWriter::new(io::BufWriter::with_capacity(FLUSH_AT, out));
     let mut stats = WriteStats::default();
-    {
-        let mut lines = crate::stream::NdjsonWriter::new(&mut out);
-        for i in 0..options.patients {
-            for resource in beneficiary(options, i).resources() {
-                lines.write(resource)?;
-                stats.entries += 1;
-            }
-            stats.patients += 1;
+    for i in 0..options.patients {
+        for resource in beneficiary(options, i).resources() {
+            lines.write(resource)?;
+            stats.entries += 1;
         }
-        lines.flush()?;
+        stats.patients += 1;
     }
-    stats.bytes = out.bytes;
+    lines.flush()?;
+    stats.bytes = lines.bytes();
     Ok(stats)
-}
-
-/// Counts the bytes written through it.
-struct Counted<W> {
-    inner: W,
-    bytes: u64,
-}
-
-impl<W: Write> Write for Counted<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
