@@ -6,8 +6,14 @@
 //! BLUEBUTTON_BENCH_100MB=1 cargo bench --bench parse # also 100 MB
 //! cargo bench --bench parse -- 10MB/pretty           # one group
 //! cargo bench --bench parse -- 10MB/ndjson           # NDJSON
+//! cargo bench --bench parse -- 10MB/recorded         # the server's claims, all three forms
 //! ```
-//! The inputs are built at start-up by `support::input` from the project's example data.
+//! The inputs are built at start-up by `support::input`: generated claims with every field
+//! filled (groups `SIZE/pretty`, `SIZE/minified`, `SIZE/ndjson`), and the server's recorded
+//! claims of every type, repeated, with their real field density (groups
+//! `SIZE/recorded-pretty`, `SIZE/recorded-minified`, `SIZE/recorded-ndjson`, from 10 MB; they
+//! need `../shared` beside the repository). The parallel readers run on 1, 2 and all threads
+//! (`parallel/1threads`…), so one run gives the speed-up.
 use std::hint::black_box;
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,7 +27,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 #[path = "support/input.rs"]
 mod input;
 
-use input::{Layout, Templates};
+use input::{Layout, Shape, Templates};
 
 const MB: u64 = 1_000_000;
 
@@ -50,6 +56,33 @@ impl Drop for InputFile {
     }
 }
 
+/// The thread counts of the parallel readers: 1, 2 and all (each once).
+fn thread_counts() -> Vec<usize> {
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut counts = vec![1, 2, all];
+    counts.retain(|&n| n <= all);
+    counts.dedup();
+    counts
+}
+
+/// The group of a size, shape and form: `10MB/minified`, `10MB/recorded-ndjson`.
+fn group_name(size_name: &str, shape: Shape, form: &str) -> String {
+    match shape {
+        Shape::Generated => format!("{size_name}/{form}"),
+        Shape::Recorded => format!("{size_name}/{}-{form}", shape.name()),
+    }
+}
+
+/// The sizes at which `shape` is measured, with its templates (none where `../shared` is
+/// absent for the recorded shape).
+fn inputs(shape: Shape, layout: Layout) -> Vec<(u64, &'static str, Templates)> {
+    sizes()
+        .into_iter()
+        .filter(|&(size, _)| shape == Shape::Generated || size >= 10 * MB)
+        .filter_map(|(size, name)| Some((size, name, Templates::of(shape, layout)?)))
+        .collect()
+}
+
 fn count_slice(input: &[u8]) -> usize {
     let mut n = 0;
     for entry in BundleReader::new(input).expect("a bundle") {
@@ -71,47 +104,49 @@ fn count_file(path: &PathBuf) -> usize {
 }
 
 fn bench_parse(c: &mut Criterion) {
-    for layout in [Layout::Pretty, Layout::Minified] {
-        let templates = Templates::load(layout);
-        for (size, size_name) in sizes() {
-            let input = templates.bundle(size);
-            let file = InputFile::new(&format!("{size_name}-{}", layout.name()), &input);
-            let entries = count_slice(&input);
-            assert_eq!(count_file(&file.0), entries);
+    for shape in [Shape::Generated, Shape::Recorded] {
+        for layout in [Layout::Pretty, Layout::Minified] {
+            for (size, size_name, templates) in inputs(shape, layout) {
+                let input = templates.bundle(size);
+                let file = InputFile::new(&format!("{size_name}-{}-{}", shape.name(), layout.name()), &input);
+                let entries = count_slice(&input);
+                assert_eq!(count_file(&file.0), entries);
 
-            let mut group = c.benchmark_group(format!("{size_name}/{}", layout.name()));
-            group.throughput(Throughput::BytesDecimal(input.len() as u64));
-            group.sample_size(if size >= 100 * MB { 10 } else { 20 });
-            group.measurement_time(Duration::from_secs(if size >= 100 * MB { 20 } else { 8 }));
-            group.warm_up_time(Duration::from_secs(2));
+                let mut group = c.benchmark_group(group_name(size_name, shape, layout.name()));
+                group.throughput(Throughput::BytesDecimal(input.len() as u64));
+                group.sample_size(if size >= 100 * MB { 10 } else { 20 });
+                group.measurement_time(Duration::from_secs(if size >= 100 * MB { 20 } else { 8 }));
+                group.warm_up_time(Duration::from_secs(2));
 
-            group.bench_function("typed_owned", |b| {
-                b.iter(|| Bundle::parse_owned(black_box(&input), ParseOptions::strict()).unwrap())
-            });
-            group.bench_function("typed_borrowed", |b| {
-                b.iter(|| json::from_slice::<Bundle>(black_box(&input)).unwrap())
-            });
-            group.bench_function("stream_slice", |b| b.iter(|| count_slice(black_box(&input))));
-            group.bench_function("stream_file", |b| b.iter(|| count_file(&file.0)));
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            group.bench_function(BenchmarkId::new("parallel", format!("{threads}threads")), |b| {
-                b.iter(|| {
-                    let out = BundleReader::new(black_box(&input)).unwrap().par_map(0, |entry| {
-                        black_box(entry);
+                group.bench_function("typed_owned", |b| {
+                    b.iter(|| Bundle::parse_owned(black_box(&input), ParseOptions::strict()).unwrap())
+                });
+                group.bench_function("typed_borrowed", |b| {
+                    b.iter(|| json::from_slice::<Bundle>(black_box(&input)).unwrap())
+                });
+                group.bench_function("stream_slice", |b| b.iter(|| count_slice(black_box(&input))));
+                group.bench_function("stream_file", |b| b.iter(|| count_file(&file.0)));
+                for threads in thread_counts() {
+                    group.bench_function(BenchmarkId::new("parallel", format!("{threads}threads")), |b| {
+                        b.iter(|| {
+                            let out = BundleReader::new(black_box(&input)).unwrap().par_map(threads, |entry| {
+                                black_box(entry);
+                            });
+                            assert_eq!(out.items.len(), entries);
+                        })
                     });
-                    assert_eq!(out.items.len(), entries);
-                })
-            });
-            group.bench_function("serde_json_value", |b| {
-                b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&input)).unwrap())
-            });
-            group.bench_function("serde_json_ignored_any", |b| {
-                b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&input)).unwrap())
-            });
-            group.bench_function("sonic_rs_value", |b| {
-                b.iter(|| sonic_rs::from_slice::<sonic_rs::Value>(black_box(&input)).unwrap())
-            });
-            group.finish();
+                }
+                group.bench_function("serde_json_value", |b| {
+                    b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&input)).unwrap())
+                });
+                group.bench_function("serde_json_ignored_any", |b| {
+                    b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&input)).unwrap())
+                });
+                group.bench_function("sonic_rs_value", |b| {
+                    b.iter(|| sonic_rs::from_slice::<sonic_rs::Value>(black_box(&input)).unwrap())
+                });
+                group.finish();
+            }
         }
     }
 }
@@ -139,43 +174,45 @@ fn count_ndjson_file(path: &PathBuf) -> usize {
 /// NDJSON, as bulk exports deliver it (minified, one resource per line): the readers, and
 /// sonic-rs parsing each line into a `Value`, on the same bytes.
 fn bench_ndjson(c: &mut Criterion) {
-    let templates = Templates::load(Layout::Minified);
-    for (size, size_name) in sizes() {
-        let input = ndjson_of(&templates.bundle(size));
-        let file = InputFile::new(&format!("{size_name}-ndjson"), &input);
-        let lines = NdjsonReader::new(&input).count();
-        assert_eq!(count_ndjson_file(&file.0), lines);
+    for shape in [Shape::Generated, Shape::Recorded] {
+        for (size, size_name, templates) in inputs(shape, Layout::Minified) {
+            let input = ndjson_of(&templates.bundle(size));
+            let file = InputFile::new(&format!("{size_name}-{}-ndjson", shape.name()), &input);
+            let lines = NdjsonReader::new(&input).count();
+            assert_eq!(count_ndjson_file(&file.0), lines);
 
-        let mut group = c.benchmark_group(format!("{size_name}/ndjson"));
-        group.throughput(Throughput::BytesDecimal(input.len() as u64));
-        group.sample_size(if size >= 100 * MB { 10 } else { 20 });
-        group.measurement_time(Duration::from_secs(if size >= 100 * MB { 20 } else { 8 }));
-        group.warm_up_time(Duration::from_secs(2));
-        group.bench_function("ndjson_slice", |b| {
-            b.iter(|| {
-                for entry in NdjsonReader::new(black_box(&input)) {
-                    black_box(entry.expect("a good line"));
-                }
-            })
-        });
-        group.bench_function("ndjson_file", |b| b.iter(|| count_ndjson_file(&file.0)));
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        group.bench_function(BenchmarkId::new("ndjson_parallel", format!("{threads}threads")), |b| {
-            b.iter(|| {
-                let out = NdjsonReader::new(black_box(&input)).par_map(0, |entry| {
-                    black_box(entry);
+            let mut group = c.benchmark_group(group_name(size_name, shape, "ndjson"));
+            group.throughput(Throughput::BytesDecimal(input.len() as u64));
+            group.sample_size(if size >= 100 * MB { 10 } else { 20 });
+            group.measurement_time(Duration::from_secs(if size >= 100 * MB { 20 } else { 8 }));
+            group.warm_up_time(Duration::from_secs(2));
+            group.bench_function("ndjson_slice", |b| {
+                b.iter(|| {
+                    for entry in NdjsonReader::new(black_box(&input)) {
+                        black_box(entry.expect("a good line"));
+                    }
+                })
+            });
+            group.bench_function("ndjson_file", |b| b.iter(|| count_ndjson_file(&file.0)));
+            for threads in thread_counts() {
+                group.bench_function(BenchmarkId::new("ndjson_parallel", format!("{threads}threads")), |b| {
+                    b.iter(|| {
+                        let out = NdjsonReader::new(black_box(&input)).par_map(threads, |entry| {
+                            black_box(entry);
+                        });
+                        assert_eq!(out.items.len(), lines);
+                    })
                 });
-                assert_eq!(out.items.len(), lines);
-            })
-        });
-        group.bench_function("sonic_rs_value_per_line", |b| {
-            b.iter(|| {
-                for line in black_box(&input).split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                    black_box(sonic_rs::from_slice::<sonic_rs::Value>(line).unwrap());
-                }
-            })
-        });
-        group.finish();
+            }
+            group.bench_function("sonic_rs_value_per_line", |b| {
+                b.iter(|| {
+                    for line in black_box(&input).split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                        black_box(sonic_rs::from_slice::<sonic_rs::Value>(line).unwrap());
+                    }
+                })
+            });
+            group.finish();
+        }
     }
 }
 

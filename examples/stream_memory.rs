@@ -11,7 +11,8 @@
 //! [`BundleReader`]), `whole` (the file read into memory, then parsed as one typed `Bundle`).
 //!
 //! When no file is named (or it does not exist yet), a Bundle of `--size` bytes is written first
-//! from the project's example entries (`benches/support/input.rs`); a file made in the temp dir
+//! (`benches/support/input.rs`): generated claims, or with `--recorded` the server's recorded
+//! claims repeated (they need `../shared` beside the repository); a file made in the temp dir
 //! is removed afterwards unless `--keep` (a kept one is used again by the next run). The peak is the kernel's `VmHWM`, reset after writing
 //! the file (`/proc/self/clear_refs`), so it covers the reading alone (Linux only).
 use std::fs::File;
@@ -27,7 +28,7 @@ use bluebutton::stream::{BundleReader, BundleStream};
 mod input;
 
 fn usage() -> ! {
-    eprintln!("usage: stream_memory [--size BYTES[kB|MB|GB]] [--mode stream|parallel|slice|whole] [--pretty|--minified] [--keep] [FILE]");
+    eprintln!("usage: stream_memory [--size BYTES[kB|MB|GB]] [--mode stream|parallel|slice|whole] [--pretty|--minified] [--recorded] [--keep] [FILE]");
     std::process::exit(2)
 }
 
@@ -65,6 +66,7 @@ fn main() {
     let mut size = 1_000_000_000;
     let mut mode = "stream".to_string();
     let mut layout = input::Layout::Pretty;
+    let mut shape = input::Shape::Generated;
     let mut keep = false;
     let mut file = None;
     let mut args = std::env::args().skip(1);
@@ -74,6 +76,7 @@ fn main() {
             "--mode" => mode = args.next().unwrap_or_else(|| usage()),
             "--pretty" => layout = input::Layout::Pretty,
             "--minified" => layout = input::Layout::Minified,
+            "--recorded" => shape = input::Shape::Recorded,
             "--keep" => keep = true,
             "-h" | "--help" => usage(),
             _ if arg.starts_with('-') => usage(),
@@ -81,12 +84,15 @@ fn main() {
         }
     }
     let temp = file.is_none();
-    let path = file.unwrap_or_else(|| std::env::temp_dir().join(format!("bluebutton-{}-{}.json", layout.name(), size)));
+    let path = file.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("bluebutton-{}-{}-{}.json", shape.name(), layout.name(), size))
+    });
     let made_here = !path.exists();
     if made_here {
         let started = Instant::now();
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&path).expect("creating the bundle file"));
-        let (entries, bytes) = input::Templates::load(layout).write_bundle(size, &mut out).expect("writing the bundle");
+        let templates = input::Templates::of(shape, layout).unwrap_or_else(|| std::process::exit(2));
+        let (entries, bytes) = templates.write_bundle(size, &mut out).expect("writing the bundle");
         out.flush().expect("writing the bundle");
         eprintln!(
             "wrote {} ({} entries, {}) in {:.1} s",

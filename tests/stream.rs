@@ -489,3 +489,32 @@ fn the_parallel_mode_reads_large_bundles_as_one_thread_does() {
     assert!(errors.len() > 20, "{} errors", errors.len());
     assert!(errors.iter().all(|e| e.contains(".resource.gender: expected a string")), "{errors:?}");
 }
+
+#[test]
+fn the_recorded_bench_input_repeats_the_servers_claims_with_distinct_ids() {
+    if samples::shared_data().is_none() {
+        return;
+    }
+    for layout in [input::Layout::Minified, input::Layout::Pretty] {
+        let templates = input::Templates::recorded(layout).unwrap();
+        let bundle = templates.bundle(400_000);
+        assert!((400_000..500_000).contains(&bundle.len()), "{}", bundle.len());
+        let mut ids = std::collections::HashSet::new();
+        let mut claim_types = std::collections::BTreeSet::new();
+        let mut copied = 0;
+        for entry in BundleReader::new(&bundle).unwrap() {
+            let entry = entry.unwrap();
+            let resource = entry.resource().unwrap();
+            let id = resource.id().unwrap().as_str().to_string();
+            copied += usize::from(id.ends_with("-2"));
+            assert!(ids.insert((resource.resource_type(), id.clone())), "{id} twice");
+            if let Resource::ExplanationOfBenefit(eob) = resource {
+                claim_types.insert(bluebutton::claim_type::ClaimType::of(eob).unwrap());
+            }
+        }
+        assert_eq!(claim_types.len(), 8, "{claim_types:?}");
+        assert!(copied > 0, "the second copy has suffixed ids");
+        let report = bluebutton::validate_json(&bundle, bluebutton::Target::Served).unwrap();
+        assert_eq!(report.errors().count(), 0, "{report}");
+    }
+}
