@@ -1,0 +1,84 @@
+//! Arbitrary bytes through the streaming readers: a Bundle read from a slice, from a reader that
+//! hands out a few bytes at a time through a small window, and in parallel; the same bytes as
+//! NDJSON, from a slice, from a reader and in parallel; and the detection of what an input is.
+//! Nothing may panic, and where the slice reader reads every entry without an error, the other
+//! readers give the same entries.
+#![no_main]
+
+use std::io::{self, Read};
+
+use bluebutton::json::IntoOwned;
+use bluebutton::stream::{BundleReader, BundleStream, Entry, NdjsonReader, NdjsonStream, Resources, StreamOptions};
+use libfuzzer_sys::fuzz_target;
+
+/// Hands out at most `step` bytes a read.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.data.len()).min(self.step);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// A small window, so that entries cross window ends and the window grows.
+fn small_window() -> StreamOptions {
+    StreamOptions { buffer_size: 64, max_entry_len: 1 << 20, ..StreamOptions::default() }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let step = usize::from(data.first().copied().unwrap_or(1) % 7) + 1;
+
+    // A Bundle.
+    let from_slice: Option<Vec<_>> = BundleReader::new(data).ok().map(|reader| reader.collect());
+    let mut streamed = Vec::new();
+    if let Ok(mut stream) = BundleStream::with_options(Trickle { data, step }, small_window()) {
+        while let Some(entry) = stream.next_entry() {
+            streamed.push(entry.map(Entry::into_owned));
+        }
+    }
+    let parallel = BundleReader::new(data).ok().map(|reader| reader.par_map(2, |entry| entry.into_owned()));
+    if let Some(entries) = from_slice.as_ref().filter(|entries| entries.iter().all(Result::is_ok)) {
+        let entries: Vec<Entry<'static>> = entries.iter().map(|e| e.clone().unwrap().into_owned()).collect();
+        let streamed: Vec<_> = streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
+        assert_eq!(streamed, entries, "the stream reads other entries");
+        let parallel: Vec<_> = parallel
+            .expect("the parallel reader starts where the slice reader does")
+            .items
+            .into_iter()
+            .map(|e| e.expect("the parallel reader fails where the slice does not"))
+            .collect();
+        let bundle_entries: Vec<_> = entries.iter().map(|e| e.entry.clone()).collect();
+        assert_eq!(parallel, bundle_entries, "the parallel reader reads other entries");
+    }
+
+    // NDJSON.
+    let lines: Vec<_> = NdjsonReader::new(data).collect();
+    let mut streamed = Vec::new();
+    let mut stream = NdjsonStream::with_options(Trickle { data, step }, small_window());
+    while let Some(entry) = stream.next_entry() {
+        streamed.push(entry.map(Entry::into_owned));
+    }
+    let parallel = NdjsonReader::new(data).par_map(2, |entry| entry.into_owned());
+    if lines.iter().all(Result::is_ok) {
+        let lines: Vec<Entry<'static>> = lines.into_iter().map(|e| e.unwrap().into_owned()).collect();
+        let streamed: Vec<_> = streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
+        assert_eq!(streamed, lines, "the NDJSON stream reads other lines");
+        let parallel: Vec<_> =
+            parallel.items.into_iter().map(|e| e.expect("the parallel reader fails where the slice does not")).collect();
+        let bundle_entries: Vec<_> = lines.iter().map(|e| e.entry.clone()).collect();
+        assert_eq!(parallel, bundle_entries, "the parallel NDJSON reader reads other lines");
+    }
+
+    // Whatever the input is.
+    if let Ok(mut resources) = Resources::open(Trickle { data, step }) {
+        while let Some(entry) = resources.next_entry() {
+            let _ = entry.map(|e| e.index);
+        }
+    }
+});
