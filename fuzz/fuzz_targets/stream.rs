@@ -45,7 +45,8 @@ fuzz_target!(|data: &[u8]| {
     let parallel = BundleReader::new(data).ok().map(|reader| reader.par_map(2, |entry| entry.into_owned()));
     if let Some(entries) = from_slice.as_ref().filter(|entries| entries.iter().all(Result::is_ok)) {
         let entries: Vec<Entry<'static>> = entries.iter().map(|e| e.clone().unwrap().into_owned()).collect();
-        let streamed: Vec<_> = streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
+        let streamed: Vec<_> =
+            streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
         assert_eq!(streamed, entries, "the stream reads other entries");
         let parallel: Vec<_> = parallel
             .expect("the parallel reader starts where the slice reader does")
@@ -67,10 +68,14 @@ fuzz_target!(|data: &[u8]| {
     let parallel = NdjsonReader::new(data).par_map(2, |entry| entry.into_owned());
     if lines.iter().all(Result::is_ok) {
         let lines: Vec<Entry<'static>> = lines.into_iter().map(|e| e.unwrap().into_owned()).collect();
-        let streamed: Vec<_> = streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
+        let streamed: Vec<_> =
+            streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
         assert_eq!(streamed, lines, "the NDJSON stream reads other lines");
-        let parallel: Vec<_> =
-            parallel.items.into_iter().map(|e| e.expect("the parallel reader fails where the slice does not")).collect();
+        let parallel: Vec<_> = parallel
+            .items
+            .into_iter()
+            .map(|e| e.expect("the parallel reader fails where the slice does not"))
+            .collect();
         let bundle_entries: Vec<_> = lines.iter().map(|e| e.entry.clone()).collect();
         assert_eq!(parallel, bundle_entries, "the parallel NDJSON reader reads other lines");
     }
