@@ -27,7 +27,7 @@ pub type Level = Option<(&'static str, usize)>;
 
 /// Every bluebutton URL of `value` (a resource), with its level, in the order of the
 /// resource's JSON.
-pub fn bluebutton_urls<'r, T: WalkUrls + ?Sized>(value: &'r T) -> Vec<(Level, &'r str)> {
+pub fn bluebutton_urls<T: WalkUrls + ?Sized>(value: &T) -> Vec<(Level, &str)> {
     let mut walker = UrlWalker::new();
     value.walk_urls(&mut walker);
     walker.into_found()
