@@ -10,6 +10,8 @@ use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 use bluebutton::claim_type::ClaimType;
+
+use crate::hashing::{KeyHasher, KeyMap};
 use bluebutton::urls::{self, Level, WalkUrls, LEVELS};
 use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, FieldInfo, LocatedField};
 
@@ -123,31 +125,6 @@ impl UrlHasher {
 
 type UrlMap<V> = HashMap<&'static str, V, BuildHasherDefault<UrlHasher>>;
 
-/// A hasher of integer keys: one multiplication, its high bits folded in.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, key: u64) {
-        let h = (self.0 ^ key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = h ^ (h >> 29);
-    }
-
-    fn write_usize(&mut self, key: usize) {
-        self.write_u64(key as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 type KeySet = HashSet<u64, BuildHasherDefault<KeyHasher>>;
 
 /// The catalog's fields (claim types at every level, Patient, Coverage) by each of their URLs
@@ -155,7 +132,7 @@ type KeySet = HashSet<u64, BuildHasherDefault<KeyHasher>>;
 struct Catalog {
     by_url: UrlMap<Vec<&'static FieldInfo>>,
     ids: UrlMap<u32>,
-    field_urls: HashMap<usize, Vec<u32>, BuildHasherDefault<KeyHasher>>,
+    field_urls: KeyMap<usize, Vec<u32>>,
 }
 
 fn catalog() -> &'static Catalog {
