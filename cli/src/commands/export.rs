@@ -49,7 +49,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Parquet)]
     pub format: TableFormat,
 
-    /// Threads that parse and convert (0: one per core).
+    /// Threads that parse and convert; with more than one, another writes the tables (0: one
+    /// per core in all, the writer included).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
@@ -126,8 +127,8 @@ enum Sink {
 }
 
 impl Sink {
-    fn new(exporter: Exporter, threads: usize) -> Sink {
-        if threads <= 1 {
+    fn new(exporter: Exporter, writer: bool) -> Sink {
+        if !writer {
             return Sink::Here(Box::new(exporter), None);
         }
         let (send, receive) = mpsc::sync_channel::<Vec<Extracted>>(BATCHES_AHEAD);
@@ -219,11 +220,14 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
     let parse = if args.lenient { ParseOptions::lenient() } else { ParseOptions::strict() };
     let convert = |r: &Resource<'_>| extract(&schema, r);
     let (mut rejected, mut unreadable) = (0u64, false);
-    let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
+    // On N > 1 threads, N convert and one more writes; by default, one per core in all.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (threads, writer) = match args.threads {
+        0 if cores > 1 => (cores - 1, true),
+        0 | 1 => (1, false),
+        n => (n, true),
     };
-    let mut sink = Sink::new(exporter, threads);
+    let mut sink = Sink::new(exporter, writer);
     let mut inputs = Inputs::for_names(stdin, &args.files);
     for file in &args.files {
         let name = input::display_name(file);
