@@ -52,19 +52,21 @@ impl std::fmt::Display for FieldError {
 struct RowBuilder<'s> {
     table: &'s Table,
     index: usize,
-    cells: Vec<Option<Cell>>,
+    /// The cells set so far, by column, in the order they were set (a row holds a few of its
+    /// table's hundreds of columns: no slot per column is made).
+    cells: Vec<(u16, Cell)>,
 }
 
 impl<'s> RowBuilder<'s> {
     fn new(schema: &'s Schema, kind: TableKind, claim_kind: ClaimKind) -> Self {
         let index = schema.index(kind, claim_kind);
         let table = &schema.tables[index];
-        RowBuilder { table, index, cells: vec![None; table.columns.len()] }
+        RowBuilder { table, index, cells: Vec::new() }
     }
 
     fn set(&mut self, column: usize, cell: Option<Cell>) {
         if let Some(cell) = cell {
-            self.cells[column] = Some(cell);
+            self.cells.push((column as u16, cell));
         }
     }
 
@@ -94,10 +96,10 @@ impl<'s> RowBuilder<'s> {
         let Some(column) = self.table.column_of(f.field.info) else { return Ok(false) };
         match self.table.columns[column].ty {
             _ if f.field.value.is_empty() => {}
-            ColumnType::Text => self.cells[column] = Some(Cell::Text(std::mem::take(&mut f.field.value))),
+            ColumnType::Text => self.set(column, Some(Cell::Text(std::mem::take(&mut f.field.value)))),
             ColumnType::Code => {
                 let code = std::mem::take(&mut f.field.value);
-                self.cells[column] = Some(Cell::Code(code, f.field.display.take()));
+                self.set(column, Some(Cell::Code(code, f.field.display.take())));
             }
             _ => {
                 let f = &*f;
@@ -140,7 +142,15 @@ impl<'s> RowBuilder<'s> {
     }
 
     fn finish(self) -> (usize, Row) {
-        let row = self.cells.into_iter().enumerate().filter_map(|(i, c)| c.map(|c| (i as u16, c))).collect();
+        // In column order; of two cells set in one column, the later.
+        let mut row = self.cells;
+        row.sort_by_key(|(c, _)| *c);
+        if row.windows(2).any(|w| w[0].0 == w[1].0) {
+            // Backwards, the later of a column's cells comes first and is the one kept.
+            row.reverse();
+            row.dedup_by_key(|(c, _)| *c);
+            row.reverse();
+        }
         (self.index, row)
     }
 }
