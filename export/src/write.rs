@@ -224,25 +224,35 @@ impl Builder {
         }
     }
 
-    /// Appends `cell` (`None`: null). The extraction typed every cell for its column.
-    fn append(&mut self, cell: Option<&Cell>) {
+    /// Appends `cell`. The extraction typed every cell for its column.
+    fn append(&mut self, cell: &Cell) {
         match (self, cell) {
-            (Builder::Text(b), Some(Cell::Text(s))) => b.append_value(s),
-            (Builder::Code(c, d), Some(Cell::Code(code, display))) => {
+            (Builder::Text(b), Cell::Text(s)) => b.append_value(s),
+            (Builder::Code(c, d), Cell::Code(code, display)) => {
                 c.append_value(code);
                 d.append_option(display.as_deref());
             }
-            (Builder::Decimal(b, ..), Some(Cell::Decimal(v))) => b.append_value(*v),
-            (Builder::Date(b), Some(Cell::Date(v))) => b.append_value(*v),
-            (Builder::Int(b), Some(Cell::Int(v))) => b.append_value(*v),
-            (Builder::Text(b), _) => b.append_null(),
-            (Builder::Code(c, d), _) => {
-                c.append_null();
-                d.append_null();
+            (Builder::Decimal(b, ..), Cell::Decimal(v)) => b.append_value(*v),
+            (Builder::Date(b), Cell::Date(v)) => b.append_value(*v),
+            (Builder::Int(b), Cell::Int(v)) => b.append_value(*v),
+            (b, _) => b.append_nulls(1),
+        }
+    }
+
+    /// Appends `n` nulls.
+    fn append_nulls(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        match self {
+            Builder::Text(b) => b.append_nulls(n),
+            Builder::Code(c, d) => {
+                c.append_nulls(n);
+                d.append_nulls(n);
             }
-            (Builder::Decimal(b, ..), _) => b.append_null(),
-            (Builder::Date(b), _) => b.append_null(),
-            (Builder::Int(b), _) => b.append_null(),
+            Builder::Decimal(b, ..) => b.append_nulls(n),
+            Builder::Date(b) => b.append_nulls(n),
+            Builder::Int(b) => b.append_nulls(n),
         }
     }
 
@@ -261,18 +271,24 @@ impl Builder {
     }
 }
 
-/// The rows as one Arrow record batch of `table`'s schema.
+/// The rows as one Arrow record batch of `table`'s schema. A row has a few of its table's
+/// columns: each column gets the nulls before its next cell at once (work by cell and column,
+/// not by row and column).
 fn batch(table: &Table, rows: &[Row]) -> Result<RecordBatch, arrow_schema::ArrowError> {
     let mut builders: Vec<Builder> = table.columns.iter().map(|c| Builder::new(c.ty)).collect();
-    for row in rows {
-        let mut cells = row.iter().peekable();
-        for (i, b) in builders.iter_mut().enumerate() {
-            let cell = cells.next_if(|(c, _)| usize::from(*c) == i).map(|(_, cell)| cell);
-            b.append(cell);
+    // The rows each column has so far.
+    let mut filled = vec![0; builders.len()];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row {
+            let c = usize::from(*c);
+            builders[c].append_nulls(r.saturating_sub(filled[c]));
+            builders[c].append(cell);
+            filled[c] = r + 1;
         }
     }
     let mut arrays = Vec::with_capacity(table.arrow_schema().fields().len());
-    for b in builders {
+    for (mut b, filled) in builders.into_iter().zip(filled) {
+        b.append_nulls(rows.len().saturating_sub(filled));
         b.finish(&mut arrays)?;
     }
     RecordBatch::try_new(table.arrow_schema(), arrays)
