@@ -8,11 +8,27 @@
 # The inputs are written by `bluebutton generate` (1000 patients: about 270 MB as a compact
 # Bundle). Each command runs RUNS times after a warm-up (the file is then in the page cache); the
 # median wall-clock time counts. The issue's target: export at least half as fast as summary.
-# For the memory bound, run it with more patients than memory holds: the peak stays the same.
+#
+#   benches/export_vs_summary.sh memory [PATIENTS] [CAP_MB]    # defaults: 10000 patients, 256 MB
+#
+# The memory mode: an input ten times larger than the memory the export is allowed. Generated
+# NDJSON is piped through standard input (`bluebutton generate ... --format ndjson | bluebutton
+# export --to DIR -`, never on disk) into an export run under a cap on its address space
+# (`ulimit -v`) of CAP_MB; it prints the input size and, on one thread and on all threads, the
+# time, the peak memory (maximum resident set) and the exit status. The cap is on address
+# space, more than the memory used (thread stacks and malloc arenas are reserved whole): the
+# runs set MALLOC_ARENA_MAX=2 so that each thread's arena reservation does not count against
+# it. Pick PATIENTS so that the input is at least ten times CAP_MB (a patient is about 0.27 MB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-patients=${1:-1000}
+mode=throughput
+if [ "${1:-}" = memory ]; then
+    mode=memory
+    shift
+fi
+patients=${1:-$([ "$mode" = memory ] && echo 10000 || echo 1000)}
 runs=${2:-3}
+cap_mb=${2:-256}
 target=${CARGO_TARGET_DIR:-target}/release
 
 cargo build --release -q -p bluebutton-cli
@@ -53,6 +69,34 @@ report() {
 }
 
 echo "cpu:    $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
+if [ "$mode" = memory ]; then
+    for threads in 1 0; do
+        rm -rf "$dir/tables"
+        start=$(date +%s%N)
+        set +e
+        (
+            ulimit -v $((cap_mb * 1024))
+            "$bin" generate --seed 1 --patients "$patients" --format ndjson \
+                | tee >(wc -c > "$dir/bytes") \
+                | MALLOC_ARENA_MAX=2 /usr/bin/time -f "%M" -o "$dir/rss" \
+                    "$bin" export --threads "$threads" --to "$dir/tables" - > "$dir/out" 2> "$dir/err"
+        )
+        status=$?
+        set -e
+        end=$(date +%s%N)
+        sleep 1 # for `wc` to write the count
+        label=$([ "$threads" = 1 ] && echo "1 thread" || echo "all threads")
+        awk -v l="$label" -v ms="$(((end - start) / 1000000))" -v b="$(cat "$dir/bytes")" \
+            -v k="$(tail -1 "$dir/rss")" -v cap="$cap_mb" -v s="$status" \
+            'BEGIN { printf "export, %-12s input %7.1f MB (%4.1fx the cap of %d MB)  %7d ms  %6.1f MB/s  peak %6.1f MB  exit %d\n",
+                     l, b / 1e6, b / 1e6 / cap, cap, ms, b / 1e6 / (ms / 1000), k / 1024, s }'
+        if [ "$status" != 0 ]; then
+            tail -5 "$dir/err"
+        fi
+        head -1 "$dir/out"
+    done
+    exit 0
+fi
 for format in bundle ndjson; do
     file=$dir/input.$format
     "$bin" generate --seed 1 --patients "$patients" --compact --format "$format" --out "$file"

@@ -52,19 +52,21 @@ impl std::fmt::Display for FieldError {
 struct RowBuilder<'s> {
     table: &'s Table,
     index: usize,
-    cells: Vec<Option<Cell>>,
+    /// The cells set so far, by column, in the order they were set (a row holds a few of its
+    /// table's hundreds of columns: no slot per column is made).
+    cells: Vec<(u16, Cell)>,
 }
 
 impl<'s> RowBuilder<'s> {
     fn new(schema: &'s Schema, kind: TableKind, claim_kind: ClaimKind) -> Self {
         let index = schema.index(kind, claim_kind);
         let table = &schema.tables[index];
-        RowBuilder { table, index, cells: vec![None; table.columns.len()] }
+        RowBuilder { table, index, cells: Vec::new() }
     }
 
     fn set(&mut self, column: usize, cell: Option<Cell>) {
         if let Some(cell) = cell {
-            self.cells[column] = Some(cell);
+            self.cells.push((column as u16, cell));
         }
     }
 
@@ -94,10 +96,10 @@ impl<'s> RowBuilder<'s> {
         let Some(column) = self.table.column_of(f.field.info) else { return Ok(false) };
         match self.table.columns[column].ty {
             _ if f.field.value.is_empty() => {}
-            ColumnType::Text => self.cells[column] = Some(Cell::Text(std::mem::take(&mut f.field.value))),
+            ColumnType::Text => self.set(column, Some(Cell::Text(std::mem::take(&mut f.field.value)))),
             ColumnType::Code => {
                 let code = std::mem::take(&mut f.field.value);
-                self.cells[column] = Some(Cell::Code(code, f.field.display.take()));
+                self.set(column, Some(Cell::Code(code, f.field.display.take())));
             }
             _ => {
                 let f = &*f;
@@ -113,18 +115,24 @@ impl<'s> RowBuilder<'s> {
         column: usize,
         value: Option<&Money<'_>>,
         resource: &str,
-        path: &str,
+        path: impl FnOnce() -> String,
     ) -> Result<(), FieldError> {
         match value.and_then(|m| m.value()) {
-            Some(text) => self.typed(column, text.as_str(), None, resource, || path.to_string()),
+            Some(text) => self.typed(column, text.as_str(), None, resource, path),
             None => Ok(()),
         }
     }
 
     /// Sets a date column; a date that names no day is an error at `path`.
-    fn date(&mut self, column: usize, text: Option<&str>, resource: &str, path: &str) -> Result<(), FieldError> {
+    fn date(
+        &mut self,
+        column: usize,
+        text: Option<&str>,
+        resource: &str,
+        path: impl FnOnce() -> String,
+    ) -> Result<(), FieldError> {
         match text {
-            Some(text) => self.typed(column, text, None, resource, || path.to_string()),
+            Some(text) => self.typed(column, text, None, resource, path),
             None => Ok(()),
         }
     }
@@ -134,7 +142,15 @@ impl<'s> RowBuilder<'s> {
     }
 
     fn finish(self) -> (usize, Row) {
-        let row = self.cells.into_iter().enumerate().filter_map(|(i, c)| c.map(|c| (i as u16, c))).collect();
+        // In column order; of two cells set in one column, the later.
+        let mut row = self.cells;
+        row.sort_by_key(|(c, _)| *c);
+        if row.windows(2).any(|w| w[0].0 == w[1].0) {
+            // Backwards, the later of a column's cells comes first and is the one kept.
+            row.reverse();
+            row.dedup_by_key(|(c, _)| *c);
+            row.reverse();
+        }
         (self.index, row)
     }
 }
@@ -201,8 +217,8 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
             row.text(2, part);
             row.text(3, c.status().map(|s| s.as_str()));
             let (start, end) = period_dates(c.period.as_deref());
-            row.date(4, start, &name, "Coverage.period.start")?;
-            row.date(5, end, &name, "Coverage.period.end")?;
+            row.date(4, start, &name, || "Coverage.period.start".to_string())?;
+            row.date(5, end, &name, || "Coverage.period.end".to_string())?;
             let mut fields = view.all_fields();
             fill(&mut row, &mut fields, &name, &mut out.unmapped)?;
             out.rows.push(row.finish());
@@ -262,10 +278,10 @@ fn claim(
         },
     );
     let (start, end) = period_dates(eob.billable_period.as_deref());
-    row.date(2, start, &name, "ExplanationOfBenefit.billablePeriod.start")?;
-    row.date(3, end, &name, "ExplanationOfBenefit.billablePeriod.end")?;
+    row.date(2, start, &name, || "ExplanationOfBenefit.billablePeriod.start".to_string())?;
+    row.date(3, end, &name, || "ExplanationOfBenefit.billablePeriod.end".to_string())?;
     let payment = eob.payment.as_ref().and_then(|p| p.amount.as_deref());
-    row.money(4, payment, &name, "ExplanationOfBenefit.payment.amount.value")?;
+    row.money(4, payment, &name, || "ExplanationOfBenefit.payment.amount.value".to_string())?;
     // The claim's totals, role by role: its own variable, else the exact sum of its lines'.
     let first_cost = TableKind::Claims.key_count();
     if let Some(view) = &view {
@@ -290,20 +306,20 @@ fn claim(
         match &item.serviced {
             Some(ExplanationOfBenefitItemServiced::Date(d)) => {
                 let d = d.value().map(|d| d.as_str());
-                line.date(2, d, &name, &path("servicedDate"))?;
-                line.date(3, d, &name, &path("servicedDate"))?;
+                line.date(2, d, &name, || path("servicedDate"))?;
+                line.date(3, d, &name, || path("servicedDate"))?;
             }
             Some(ExplanationOfBenefitItemServiced::Period(p)) => {
                 let (start, end) = period_dates(Some(p));
-                line.date(2, start, &name, &path("servicedPeriod.start"))?;
-                line.date(3, end, &name, &path("servicedPeriod.end"))?;
+                line.date(2, start, &name, || path("servicedPeriod.start"))?;
+                line.date(3, end, &name, || path("servicedPeriod.end"))?;
             }
             None => {}
         }
         if let Some(l) = view_lines.get(i) {
             let first = TableKind::ClaimLines.key_count();
             for (c, role) in line.table.costs.clone().into_iter().enumerate() {
-                line.money(first + c, l.cost(role), &name, &path(&format!("adjudication ({role:?} amount)")))?;
+                line.money(first + c, l.cost(role), &name, || path(&format!("adjudication ({role:?} amount)")))?;
             }
         }
         lines.push(line);
@@ -325,7 +341,7 @@ fn claim(
     let mut procedures = Vec::new();
     for (i, p) in view.procedures().into_iter().enumerate() {
         let mut r = coded_row(schema, TableKind::Procedures, kind, id, p.sequence, p.code, p.version);
-        r.date(6, p.date.map(|d| d.as_str()), &name, &format!("ExplanationOfBenefit.procedure[{i}].date"))?;
+        r.date(6, p.date.map(|d| d.as_str()), &name, || format!("ExplanationOfBenefit.procedure[{i}].date"))?;
         procedures.push(r);
     }
     let mut care_team = Vec::new();

@@ -27,6 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 pub mod extract;
+mod hashing;
 pub mod schema;
 pub mod unmapped;
 pub mod values;

@@ -12,6 +12,8 @@ use bluebutton::claim_type::ClaimType;
 use bluebutton::summary::ClaimKind;
 use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, CostRole, FieldInfo};
 
+use crate::hashing::KeyMap;
+
 /// Precision and scale of money columns: cents, up to 10<sup>16</sup> dollars.
 pub const MONEY: ColumnType = ColumnType::Decimal { precision: 18, scale: 2 };
 /// Precision and scale of the other decimal columns (units, quantities, rates).
@@ -231,7 +233,7 @@ pub struct Table {
     /// the role, else the exact sum of its lines'), a line's amounts.
     pub costs: Vec<CostRole>,
     /// Column of each field, by the field's address (the catalog's fields are statics).
-    fields: HashMap<usize, usize>,
+    fields: KeyMap<usize, usize>,
     arrow: SchemaRef,
 }
 
@@ -277,7 +279,7 @@ impl Table {
                 }
             }
         }
-        let mut fields = HashMap::new();
+        let mut fields = KeyMap::default();
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for list in field_lists {
             // The n-th field of one list with the same variable is `<variable>_<n>`.

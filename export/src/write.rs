@@ -12,6 +12,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::extract::Row;
 use crate::schema::{ColumnType, Schema, Table};
@@ -178,17 +179,29 @@ fn open(table: &Table, path: &Path) -> Result<ArrowWriter<File>, WriteError> {
         fs::create_dir_all(dir).map_err(|e| WriteError::Io(dir.to_path_buf(), e))?;
     }
     let file = File::create(path).map_err(|e| WriteError::Io(path.to_path_buf(), e))?;
-    let props = WriterProperties::builder()
+    ArrowWriter::try_new(file, table.arrow_schema(), Some(properties(table)))
+        .map_err(|e| WriteError::Parquet(path.to_path_buf(), e))
+}
+
+/// How a table's files are written. Snappy (fast, and what every engine reads). Dictionary
+/// encoding only for the code columns and their displays, where few values repeat over many
+/// rows; ids, amounts and dates are mostly distinct, and the dictionary only costs (a hash per
+/// value, then a fallback to plain encoding). Statistics per row group (what engines prune
+/// with), not per page: no page index held in memory until the file is closed.
+fn properties(table: &Table) -> WriterProperties {
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .set_created_by(format!("bluebutton-export {}", env!("CARGO_PKG_VERSION")))
-        // Statistics per row group (what engines prune with), not per page: no page index
-        // held in memory until the file is closed.
         .set_statistics_enabled(EnabledStatistics::Chunk)
-        .build();
-    ArrowWriter::try_new(file, table.arrow_schema(), Some(props))
-        .map_err(|e| WriteError::Parquet(path.to_path_buf(), e))
+        .set_dictionary_enabled(false);
+    for c in table.columns.iter().filter(|c| c.ty == ColumnType::Code) {
+        props = props
+            .set_column_dictionary_enabled(ColumnPath::from(c.name.as_str()), true)
+            .set_column_dictionary_enabled(ColumnPath::from(format!("{}_display", c.name)), true);
+    }
+    props.build()
 }
 
 /// A column being built.
@@ -211,25 +224,35 @@ impl Builder {
         }
     }
 
-    /// Appends `cell` (`None`: null). The extraction typed every cell for its column.
-    fn append(&mut self, cell: Option<&Cell>) {
+    /// Appends `cell`. The extraction typed every cell for its column.
+    fn append(&mut self, cell: &Cell) {
         match (self, cell) {
-            (Builder::Text(b), Some(Cell::Text(s))) => b.append_value(s),
-            (Builder::Code(c, d), Some(Cell::Code(code, display))) => {
+            (Builder::Text(b), Cell::Text(s)) => b.append_value(s),
+            (Builder::Code(c, d), Cell::Code(code, display)) => {
                 c.append_value(code);
                 d.append_option(display.as_deref());
             }
-            (Builder::Decimal(b, ..), Some(Cell::Decimal(v))) => b.append_value(*v),
-            (Builder::Date(b), Some(Cell::Date(v))) => b.append_value(*v),
-            (Builder::Int(b), Some(Cell::Int(v))) => b.append_value(*v),
-            (Builder::Text(b), _) => b.append_null(),
-            (Builder::Code(c, d), _) => {
-                c.append_null();
-                d.append_null();
+            (Builder::Decimal(b, ..), Cell::Decimal(v)) => b.append_value(*v),
+            (Builder::Date(b), Cell::Date(v)) => b.append_value(*v),
+            (Builder::Int(b), Cell::Int(v)) => b.append_value(*v),
+            (b, _) => b.append_nulls(1),
+        }
+    }
+
+    /// Appends `n` nulls.
+    fn append_nulls(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        match self {
+            Builder::Text(b) => b.append_nulls(n),
+            Builder::Code(c, d) => {
+                c.append_nulls(n);
+                d.append_nulls(n);
             }
-            (Builder::Decimal(b, ..), _) => b.append_null(),
-            (Builder::Date(b), _) => b.append_null(),
-            (Builder::Int(b), _) => b.append_null(),
+            Builder::Decimal(b, ..) => b.append_nulls(n),
+            Builder::Date(b) => b.append_nulls(n),
+            Builder::Int(b) => b.append_nulls(n),
         }
     }
 
@@ -248,18 +271,24 @@ impl Builder {
     }
 }
 
-/// The rows as one Arrow record batch of `table`'s schema.
+/// The rows as one Arrow record batch of `table`'s schema. A row has a few of its table's
+/// columns: each column gets the nulls before its next cell at once (work by cell and column,
+/// not by row and column).
 fn batch(table: &Table, rows: &[Row]) -> Result<RecordBatch, arrow_schema::ArrowError> {
     let mut builders: Vec<Builder> = table.columns.iter().map(|c| Builder::new(c.ty)).collect();
-    for row in rows {
-        let mut cells = row.iter().peekable();
-        for (i, b) in builders.iter_mut().enumerate() {
-            let cell = cells.next_if(|(c, _)| usize::from(*c) == i).map(|(_, cell)| cell);
-            b.append(cell);
+    // The rows each column has so far.
+    let mut filled = vec![0; builders.len()];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row {
+            let c = usize::from(*c);
+            builders[c].append_nulls(r.saturating_sub(filled[c]));
+            builders[c].append(cell);
+            filled[c] = r + 1;
         }
     }
     let mut arrays = Vec::with_capacity(table.arrow_schema().fields().len());
-    for b in builders {
+    for (mut b, filled) in builders.into_iter().zip(filled) {
+        b.append_nulls(rows.len().saturating_sub(filled));
         b.finish(&mut arrays)?;
     }
     RecordBatch::try_new(table.arrow_schema(), arrays)

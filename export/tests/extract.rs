@@ -89,3 +89,30 @@ fn a_billable_period_without_a_day_is_an_error_at_its_path() {
     assert_eq!(e.column, "billable_period_start");
     assert_eq!(e.message, "expected a full date (YYYY-MM-DD), found `2013-12`");
 }
+
+/// An element no column holds, in a line and in a diagnosis of a real claim: each is counted
+/// once, by its URL, while the same URLs at the claim's own level would be someone's field.
+#[test]
+fn unmapped_elements_in_a_line_and_a_diagnosis_are_reported() {
+    let Some(text) = sample("unmapped_elements_in_a_line_and_a_diagnosis_are_reported", "eobReadCarrier.json") else {
+        return;
+    };
+    let schema = Schema::new();
+    let resource: Resource = json::from_str(&text).unwrap();
+    assert!(extract(&schema, &resource).unwrap().unmapped.is_empty());
+    let line = "https://bluebutton.cms.gov/resources/variables/no_such_line_variable";
+    let system = "https://bluebutton.cms.gov/resources/codesystem/no-such-diagnosis-system";
+    let mutated = text
+        .replacen("\"item\" : [ {\n    \"extension\" : [ {", &format!("\"item\" : [ {{\n    \"extension\" : [ {{\"url\": \"{line}\", \"valueString\": \"x\"}}, {{"), 1)
+        .replacen(
+            "\"diagnosis\" : [ {\n    \"sequence\" : 1,\n    \"diagnosisCodeableConcept\" : {\n      \"coding\" : [ {",
+            &format!("\"diagnosis\" : [ {{\n    \"sequence\" : 1,\n    \"diagnosisCodeableConcept\" : {{\n      \"coding\" : [ {{\"system\": \"{system}\", \"code\": \"1\"}}, {{"),
+            1,
+        );
+    let resource: Resource = json::from_str(&mutated).unwrap();
+    let Resource::ExplanationOfBenefit(eob) = &resource else { panic!() };
+    assert!(eob.item[0].extension.iter().any(|e| e.url.as_deref() == Some(line)), "the line has the extension");
+    let mut unmapped = extract(&schema, &resource).unwrap().unmapped;
+    unmapped.sort();
+    assert_eq!(unmapped, [system, line]);
+}

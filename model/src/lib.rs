@@ -24,6 +24,7 @@ pub mod stream;
 pub mod summary;
 #[cfg(feature = "synth")]
 pub mod synth;
+pub mod urls;
 #[cfg(feature = "validate")]
 pub mod validate;
 pub mod views;

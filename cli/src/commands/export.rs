@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use bluebutton::json::ParseOptions;
 use bluebutton::stream::{EntryError, Resources, StreamOptions};
 use bluebutton::Resource;
-use bluebutton_export::{extract, Exporter, Extracted, FieldError, Schema};
+use bluebutton_export::{extract, Exporter, Extracted, FieldError, Report, Schema, WriteError};
 use clap::{Args, ValueEnum};
 
 use crate::input::{self, Inputs, STDIN};
@@ -49,7 +49,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Parquet)]
     pub format: TableFormat,
 
-    /// Threads that parse and convert (0: one per core).
+    /// Threads that parse and convert; with more than one, another writes the tables (0: one
+    /// per core in all, the writer included).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
@@ -109,6 +110,92 @@ fn read_resources(
     });
 }
 
+/// Resources handed to the writing thread at a time, and the batches that may wait for it:
+/// what the converting threads can be ahead of the writer by (memory stays bounded).
+const BATCH: usize = 256;
+const BATCHES_AHEAD: usize = 4;
+
+/// Where converted resources go: the exporter on this thread (one thread), or a thread of its
+/// own that encodes and writes the tables while the next entries are parsed and converted.
+enum Sink {
+    Here(Box<Exporter>, Option<WriteError>),
+    Thread {
+        batch: Vec<Extracted>,
+        send: Option<mpsc::SyncSender<Vec<Extracted>>>,
+        writer: std::thread::JoinHandle<Result<Report, WriteError>>,
+    },
+}
+
+impl Sink {
+    fn new(exporter: Exporter, writer: bool) -> Sink {
+        if !writer {
+            return Sink::Here(Box::new(exporter), None);
+        }
+        let (send, receive) = mpsc::sync_channel::<Vec<Extracted>>(BATCHES_AHEAD);
+        let writer = std::thread::spawn(move || {
+            let mut exporter = exporter;
+            for batch in receive {
+                for rows in batch {
+                    // On an error the receiver goes: the next send fails, and `finish` says why.
+                    exporter.add(rows)?;
+                }
+            }
+            exporter.finish()
+        });
+        Sink::Thread { batch: Vec::with_capacity(BATCH), send: Some(send), writer }
+    }
+
+    /// Whether writing has failed (the export stops).
+    fn failed(&self) -> bool {
+        match self {
+            Sink::Here(_, error) => error.is_some(),
+            Sink::Thread { send, .. } => send.is_none(),
+        }
+    }
+
+    fn add(&mut self, rows: Extracted) {
+        match self {
+            Sink::Here(exporter, error) => {
+                if error.is_none() {
+                    if let Err(e) = exporter.add(rows) {
+                        *error = Some(e);
+                    }
+                }
+            }
+            Sink::Thread { batch, send, .. } => {
+                batch.push(rows);
+                if batch.len() >= BATCH {
+                    Self::send(batch, send);
+                }
+            }
+        }
+    }
+
+    fn send(batch: &mut Vec<Extracted>, send: &mut Option<mpsc::SyncSender<Vec<Extracted>>>) {
+        let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        if let Some(s) = send {
+            if s.send(full).is_err() {
+                *send = None;
+            }
+        }
+    }
+
+    /// Writes what is pending and closes the files.
+    fn finish(self) -> Result<Report, WriteError> {
+        match self {
+            Sink::Here(exporter, None) => exporter.finish(),
+            Sink::Here(_, Some(e)) => Err(e),
+            Sink::Thread { mut batch, mut send, writer } => {
+                if !batch.is_empty() {
+                    Self::send(&mut batch, &mut send);
+                }
+                drop(send);
+                writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }
+        }
+    }
+}
+
 /// Runs `export` and returns the exit status. `Err` only when writing `stdout` fails.
 pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
     if args.schema {
@@ -123,7 +210,7 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
         return Ok(EXIT_USAGE);
     }
     let schema = Arc::new(Schema::new());
-    let mut exporter = match Exporter::with_schema(schema.clone(), dir) {
+    let exporter = match Exporter::with_schema(schema.clone(), dir) {
         Ok(e) => e,
         Err(e) => {
             writeln!(stderr, "error: {e}")?;
@@ -133,7 +220,14 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
     let parse = if args.lenient { ParseOptions::lenient() } else { ParseOptions::strict() };
     let convert = |r: &Resource<'_>| extract(&schema, r);
     let (mut rejected, mut unreadable) = (0u64, false);
-    let mut fatal = None;
+    // On N > 1 threads, N convert and one more writes; by default, one per core in all.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (threads, writer) = match args.threads {
+        0 if cores > 1 => (cores - 1, true),
+        0 | 1 => (1, false),
+        n => (n, true),
+    };
+    let mut sink = Sink::new(exporter, writer);
     let mut inputs = Inputs::for_names(stdin, &args.files);
     for file in &args.files {
         let name = input::display_name(file);
@@ -146,14 +240,8 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
             }
         };
         let mut lines = Vec::new();
-        read_resources(raw.reader, parse, args.threads, &convert, &mut |r| match r {
-            Ok(Ok(rows)) => {
-                if fatal.is_none() {
-                    if let Err(e) = exporter.add(rows) {
-                        fatal = Some(e);
-                    }
-                }
-            }
+        read_resources(raw.reader, parse, threads, &convert, &mut |r| match r {
+            Ok(Ok(rows)) => sink.add(rows),
             Ok(Err(e)) => {
                 rejected += 1;
                 lines.push(format!("ERROR {name}: {e}"));
@@ -171,12 +259,11 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
         for line in lines {
             writeln!(stderr, "{line}")?;
         }
-        if let Some(e) = &fatal {
-            writeln!(stderr, "error: cannot write the tables: {e}")?;
-            return Ok(EXIT_USAGE);
+        if sink.failed() {
+            break;
         }
     }
-    let report = match exporter.finish() {
+    let report = match sink.finish() {
         Ok(report) => report,
         Err(e) => {
             writeln!(stderr, "error: cannot write the tables: {e}")?;
@@ -193,12 +280,7 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
     })
 }
 
-fn write_report(
-    out: &mut dyn Write,
-    dir: &std::path::Path,
-    report: &bluebutton_export::Report,
-    rejected: u64,
-) -> io::Result<()> {
+fn write_report(out: &mut dyn Write, dir: &std::path::Path, report: &Report, rejected: u64) -> io::Result<()> {
     let count = |m: &BTreeMap<&str, u64>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
     writeln!(
         out,

@@ -199,6 +199,7 @@ fn emit_struct(s: &Struct) -> TokenStream {
     let from_json = emit_from_json(s);
     let to_json = emit_to_json(s);
     let into_owned = emit_into_owned(s);
+    let walk = emit_walk_urls(s);
     let owned = (s.kind != StructKind::Backbone).then(|| {
         quote! {
             impl FromJsonOwned for #name<'static> {
@@ -221,6 +222,7 @@ fn emit_struct(s: &Struct) -> TokenStream {
         #from_json
         #to_json
         #into_owned
+        #walk
         #owned
         crate::serde_support::fhir_serde!(#name);
     }
@@ -487,6 +489,84 @@ fn emit_to_json(s: &Struct) -> TokenStream {
     }
 }
 
+/// The primitives whose values are JSON strings (the others are numbers and booleans).
+fn is_text_primitive(rust: &str) -> bool {
+    !matches!(rust, "bool" | "Integer" | "UnsignedInt" | "PositiveInt" | "Decimal")
+}
+
+/// `WalkUrls` (`crate::urls`): the members as `ToJson` writes them, each string member named
+/// `url`, `system` or `code` handed to the walker, the `item`, `careTeam`, `diagnosis` and
+/// `procedure` entries of a resource's own object at their levels.
+fn emit_walk_urls(s: &Struct) -> TokenStream {
+    let name = ident(&s.name);
+    let is_resource = s.kind == StructKind::Resource;
+    let walks = s.fields.iter().map(|f| {
+        let fname = ident(&f.rust_name);
+        let url_key = matches!(f.json_name.as_str(), "url" | "system" | "code");
+        match (&f.ty, f.max) {
+            (FieldType::Single(TypeRef::Primitive { rust, plain: true, .. }), Max::One) => {
+                if url_key && is_text_primitive(rust) {
+                    quote! { w.string(self.#fname.as_ref().map(|v| v.as_str())); }
+                } else {
+                    TokenStream::new()
+                }
+            }
+            (FieldType::Single(TypeRef::Primitive { rust, .. }), Max::One) => {
+                let value = (url_key && is_text_primitive(rust))
+                    .then(|| quote! { w.string(p.value.as_ref().map(|v| v.as_str())); });
+                quote! { if let Some(p) = &self.#fname { #value w.element(p.element.as_deref()); } }
+            }
+            (FieldType::Single(TypeRef::Primitive { plain: true, .. }), Max::Many) => TokenStream::new(),
+            // Strings in arrays are no members: only their `_name` objects.
+            (FieldType::Single(TypeRef::Primitive { .. }), Max::Many) => {
+                quote! { for p in self.#fname.iter() { w.element(p.element.as_deref()); } }
+            }
+            (FieldType::Single(_), Max::One) => quote! { if let Some(v) = &self.#fname { v.walk_urls(w); } },
+            (FieldType::Single(_), Max::Many) => {
+                let key = &f.json_name;
+                if is_resource && matches!(key.as_str(), "item" | "careTeam" | "diagnosis" | "procedure") {
+                    quote! {
+                        if w.at_root() { w.levels(#key, &self.#fname); }
+                        else { for v in self.#fname.iter() { v.walk_urls(w); } }
+                    }
+                } else {
+                    quote! { for v in self.#fname.iter() { v.walk_urls(w); } }
+                }
+            }
+            (FieldType::Choice { enum_name, variants }, max) => {
+                let en = ident(enum_name);
+                let arms = variants.iter().map(|v| {
+                    let var = ident(&v.variant);
+                    match &v.ty {
+                        TypeRef::Primitive { plain: false, .. } => {
+                            quote! { #en::#var(p) => w.element(p.element.as_deref()), }
+                        }
+                        TypeRef::Primitive { .. } => quote! { #en::#var(_) => {} },
+                        _ => quote! { #en::#var(v) => v.walk_urls(w), },
+                    }
+                });
+                let each = quote! { match choice { #(#arms)* } };
+                match max {
+                    Max::One => quote! { if let Some(choice) = &self.#fname { #each } },
+                    Max::Many => quote! { for choice in self.#fname.iter() { #each } },
+                }
+            }
+        }
+    });
+    quote! {
+        impl crate::urls::WalkUrls for #name<'_> {
+            fn walk_urls<'r>(&'r self, w: &mut crate::urls::UrlWalker<'r>) {
+                #[allow(unused_imports)]
+                use crate::urls::WalkUrls as _;
+                w.enter();
+                #(#walks)*
+                w.unknown(&self.unknown);
+                w.leave();
+            }
+        }
+    }
+}
+
 fn emit_into_owned(s: &Struct) -> TokenStream {
     let name = ident(&s.name);
     let fields = s.fields.iter().map(|f| {
@@ -568,6 +648,12 @@ fn emit_resource_enum(resources: &[String]) -> TokenStream {
         impl ToJson for Resource<'_> {
             fn write_json(&self, w: &mut Writer) {
                 match self { #(Resource::#variants(r) => r.write_json(w),)* }
+            }
+        }
+
+        impl crate::urls::WalkUrls for Resource<'_> {
+            fn walk_urls<'r>(&'r self, w: &mut crate::urls::UrlWalker<'r>) {
+                match self { #(Resource::#variants(r) => r.walk_urls(w),)* }
             }
         }
 

@@ -19,9 +19,12 @@ pub fn has_coding<'x, 'a: 'x>(
 /// Whether `url` is `<prefix><4-digit year><suffix>`: the server's monthly Part D URLs
 /// (`…/ptdcntrct01/2018-1`).
 pub fn url_with_year(url: &str, prefix: &str, suffix: &str) -> bool {
-    url.strip_prefix(prefix)
-        .and_then(|rest| rest.strip_suffix(suffix))
-        .is_some_and(|year| year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+    // Most URLs are not that long, which settles it without comparing text.
+    url.len() == prefix.len() + 4 + suffix.len()
+        && url
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .is_some_and(|year| year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A Medicare field of a view: its variable, label and where it lives.
@@ -264,13 +267,30 @@ pub fn has_extension(extensions: &[crate::types::Extension<'_>], url: &str, code
 /// Whether `extension` has this `url`.
 #[inline]
 pub fn url_is(extension: &crate::types::Extension<'_>, url: &str) -> bool {
-    extension.url.as_ref().is_some_and(|u| u.as_str() == url)
+    extension.url.as_ref().is_some_and(|u| same_text(u.as_str(), url))
 }
 
 /// Whether `value` is present and reads `text`.
 #[inline]
 pub fn text_is<T: std::ops::Deref<Target = str>>(value: Option<&T>, text: &str) -> bool {
-    value.is_some_and(|v| &**v == text)
+    value.is_some_and(|v| same_text(v, text))
+}
+
+/// Whether `a` and `b` are the same text, their last eight bytes compared first: the URLs an
+/// accessor looks for share long prefixes (`https://bluebutton.cms.gov/resources/variables/`)
+/// and differ at their ends, where most comparisons are settled without a `memcmp`.
+#[inline]
+pub fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if let (Some(x), Some(y)) = (a.last_chunk::<8>(), b.last_chunk::<8>()) {
+        if u64::from_ne_bytes(*x) != u64::from_ne_bytes(*y) {
+            return false;
+        }
+    }
+    a == b
 }
 
 /// A present field and the entry of its level it was found in (`Some(("item", 2))`), or
