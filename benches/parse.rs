@@ -6,6 +6,7 @@
 //! BLUEBUTTON_BENCH_100MB=1 cargo bench --bench parse # also 100 MB
 //! cargo bench --bench parse -- 10MB/pretty           # one group
 //! cargo bench --bench parse -- 10MB/ndjson           # NDJSON
+//! cargo bench --bench parse -- 'parallel'            # the parallel readers on 1, 2 and all threads
 //! ```
 //! The inputs are built at start-up by `support::input` from the project's example data.
 use std::hint::black_box;
@@ -31,6 +32,16 @@ fn sizes() -> Vec<(u64, &'static str)> {
         sizes.push((100 * MB, "100MB"));
     }
     sizes
+}
+
+/// The thread counts of the parallel readers' points: 1, 2 and all the machine has, so that
+/// one run shows the speed-up (and the cost of the parallel machinery on one thread).
+fn thread_counts() -> Vec<usize> {
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut counts = vec![1, 2, all];
+    counts.sort_unstable();
+    counts.dedup();
+    counts
 }
 
 /// The input also as a file, for the file reader (read from the page cache).
@@ -93,15 +104,16 @@ fn bench_parse(c: &mut Criterion) {
             });
             group.bench_function("stream_slice", |b| b.iter(|| count_slice(black_box(&input))));
             group.bench_function("stream_file", |b| b.iter(|| count_file(&file.0)));
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            group.bench_function(BenchmarkId::new("parallel", format!("{threads}threads")), |b| {
-                b.iter(|| {
-                    let out = BundleReader::new(black_box(&input)).unwrap().par_map(0, |entry| {
-                        black_box(entry);
-                    });
-                    assert_eq!(out.items.len(), entries);
-                })
-            });
+            for threads in thread_counts() {
+                group.bench_function(BenchmarkId::new("parallel", format!("{threads}threads")), |b| {
+                    b.iter(|| {
+                        let out = BundleReader::new(black_box(&input)).unwrap().par_map(threads, |entry| {
+                            black_box(entry);
+                        });
+                        assert_eq!(out.items.len(), entries);
+                    })
+                });
+            }
             group.bench_function("serde_json_value", |b| {
                 b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&input)).unwrap())
             });
@@ -159,15 +171,16 @@ fn bench_ndjson(c: &mut Criterion) {
             })
         });
         group.bench_function("ndjson_file", |b| b.iter(|| count_ndjson_file(&file.0)));
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        group.bench_function(BenchmarkId::new("ndjson_parallel", format!("{threads}threads")), |b| {
-            b.iter(|| {
-                let out = NdjsonReader::new(black_box(&input)).par_map(0, |entry| {
-                    black_box(entry);
-                });
-                assert_eq!(out.items.len(), lines);
-            })
-        });
+        for threads in thread_counts() {
+            group.bench_function(BenchmarkId::new("ndjson_parallel", format!("{threads}threads")), |b| {
+                b.iter(|| {
+                    let out = NdjsonReader::new(black_box(&input)).par_map(threads, |entry| {
+                        black_box(entry);
+                    });
+                    assert_eq!(out.items.len(), lines);
+                })
+            });
+        }
         group.bench_function("sonic_rs_value_per_line", |b| {
             b.iter(|| {
                 for line in black_box(&input).split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
