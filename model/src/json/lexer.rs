@@ -831,7 +831,7 @@ mod tests {
             let expected = (start + CHUNK <= b.len()).then(|| {
                 b[start..start + CHUNK]
                     .iter()
-                    .position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80)
+                    .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))
                     .unwrap_or(CHUNK)
             });
             assert_eq!(first_special(b, start), expected, "{b:?} from {start}");
