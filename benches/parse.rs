@@ -7,6 +7,7 @@
 //! cargo bench --bench parse -- 10MB/pretty           # one group
 //! cargo bench --bench parse -- 10MB/ndjson           # NDJSON
 //! cargo bench --bench parse -- 10MB/recorded         # the server's claims, all three forms
+//! cargo bench --bench parse -- 'parallel'            # the parallel readers on 1, 2 and all threads
 //! ```
 //! The inputs are built at start-up by `support::input`: generated claims with every field
 //! filled (groups `SIZE/pretty`, `SIZE/minified`, `SIZE/ndjson`), and the server's recorded

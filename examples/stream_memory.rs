@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release --example stream_memory                        # builds a 1 GB bundle in the temp dir
 //! cargo run --release --example stream_memory -- --size 200MB --mode whole
+//! cargo run --release --example stream_memory -- --size 64MB --minified --mode whole   # in-memory typed parse
 //! cargo run --release --example stream_memory -- /data/eob-bundle.json --mode parallel
 //! ```
 //! Modes: `stream` (default: [`BundleStream`] over the file, one entry at a time), `parallel`
@@ -159,14 +160,18 @@ fn main() {
             };
             let peak = status_kb("VmHWM:").unwrap_or(0) * 1024;
             let parsed = peak.saturating_sub(after_read);
+            // What reading took in all: the input buffer and the parse (the process's
+            // memory before reading left out).
+            let with_input = peak.saturating_sub(rss_before);
             (
                 entries,
                 errors,
                 format!(
-                    "input buffer {}, parsing added {} ({:.2}x the input)",
+                    "input buffer {}, parsing added {} ({:.2}x the input); with the input buffer {:.2}x the input",
                     mb(bytes.len() as u64),
                     mb(parsed),
-                    parsed as f64 / bytes.len() as f64
+                    parsed as f64 / bytes.len() as f64,
+                    with_input as f64 / bytes.len() as f64
                 ),
             )
         }

@@ -86,3 +86,31 @@ fn a_claim_entry_takes_about_a_hundred_allocations() {
     assert!(entries >= 8);
     assert!(n / entries <= 100, "{n} allocations for {entries} entries");
 }
+
+/// Arrays get the room the last array of their field had (a hint, to grow once rather than
+/// double), and are trimmed to their length: read after longer and after shorter arrays of the
+/// same field, each ends with its capacity equal to its length, and a long array read after
+/// one as long makes fewer allocations than after a short one.
+#[test]
+fn arrays_end_with_no_room_to_spare_whatever_came_before() {
+    let extension = |n: usize| {
+        let one =
+            r#"{"url":"https://bluebutton.cms.gov/resources/variables/carr_line_mtus_cd","valueCoding":{"code":"3"}}"#;
+        format!(r#"{{"url":"https://example.org/outer","extension":[{}]}}"#, vec![one; n].join(","))
+    };
+    for n in [12, 3, 1, 40, 2, 70, 5] {
+        let text = extension(n);
+        let ext = json::from_slice::<Extension>(text.as_bytes()).unwrap();
+        assert_eq!(ext.extension.len(), n);
+        assert_eq!(ext.extension.capacity(), n, "after reading {n}");
+    }
+    // After a short array of the field, a long one grows step by step; after a long one, it
+    // gets its room at once. (No other test here reads an extension's own extensions.)
+    let text = extension(30);
+    json::from_slice::<Extension>(extension(2).as_bytes()).unwrap();
+    let (ext, growing) = allocations(|| json::from_slice::<Extension>(text.as_bytes()).unwrap());
+    let (again, hinted) = allocations(|| json::from_slice::<Extension>(text.as_bytes()).unwrap());
+    assert_eq!(ext, again);
+    assert!(hinted < growing, "{hinted} allocations with the hint, {growing} growing");
+    assert!(hinted <= 2, "one allocation and one reservation, got {hinted}");
+}

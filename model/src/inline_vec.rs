@@ -83,7 +83,13 @@ impl<T> InlineVec<T> {
     where
         T: Default,
     {
-        self.push(T::default());
+        // The first element, the usual case, is made where it stays (`push` would build it
+        // aside and move it in, and move the empty array out first).
+        if let Repr::Empty = self.0 {
+            self.0 = Repr::One(T::default());
+        } else {
+            self.push(T::default());
+        }
         let slice = self.as_mut_slice();
         let last = slice.len() - 1;
         &mut slice[last]

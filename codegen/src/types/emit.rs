@@ -359,7 +359,12 @@ fn emit_from_json(s: &Struct) -> TokenStream {
                 arms.push(quote! { #key_lit => rt::read_struct(lx, &key, &mut out.#fname)?, });
             }
             (FieldType::Single(TypeRef::Struct { .. }), Max::Many) => {
-                arms.push(quote! { #key_lit => rt::read_struct_vec(lx, &key, &mut out.#fname)?, });
+                arms.push(quote! {
+                    #key_lit => {
+                        static HINT: rt::LengthHint = rt::LengthHint::new();
+                        rt::read_struct_vec(lx, &key, &mut out.#fname, &HINT)?
+                    }
+                });
             }
             (FieldType::Single(_), Max::One) => {
                 arms.push(quote! { #key_lit => rt::read_one(lx, &key, &mut out.#fname)?, });

@@ -229,6 +229,16 @@ impl<'a> Lexer<'a> {
     // call itself (a store-to-load stall on each key).
     #[inline(always)]
     pub fn next_key(&mut self, cursor: &mut ObjectCursor) -> Result<Option<Key<'a>>, Error> {
+        // Compact JSON: `,"` and, after the name, `:` with no white space between.
+        if !cursor.first && self.buf.get(self.pos..self.pos + 2) == Some(b",\"") {
+            let offset = self.pos + 1;
+            let text = self.read_string_token_at(offset)?;
+            if self.buf.get(self.pos) != Some(&b':') && self.peek_byte() != Some(b':') {
+                return Err(self.unexpected("':'"));
+            }
+            self.pos += 1;
+            return Ok(Some(Key { text, offset }));
+        }
         match self.peek_byte() {
             Some(b'"') if cursor.first => {}
             Some(b',') if !cursor.first => {
@@ -310,7 +320,9 @@ impl<'a> Lexer<'a> {
     }
 
     /// Reads a string value (borrowed when it has no escapes) and its offset.
-    #[inline]
+    // Always inlined: its callers are the few primitive readers (one per string type), and a
+    // call here passed every string value back through memory once more.
+    #[inline(always)]
     pub fn string(&mut self, expected: &'static str) -> Result<(Cow<'a, str>, usize), Error> {
         if self.peek_byte() != Some(b'"') {
             return Err(self.wrong_type(expected));
@@ -469,15 +481,41 @@ impl<'a> Lexer<'a> {
     /// Reads a string token at the cursor (which stands on `"`).
     #[inline]
     fn read_string_token(&mut self) -> Result<Cow<'a, str>, Error> {
-        let quote = self.pos;
+        self.read_string_token_at(self.pos)
+    }
+
+    /// Reads the string token whose `"` is at `quote`.
+    #[inline(always)]
+    fn read_string_token_at(&mut self, quote: usize) -> Result<Cow<'a, str>, Error> {
         self.read_string_body(quote).map_err(|e| at_string(e, quote))
     }
 
-    #[inline]
+    // Always inlined, for the first chunk: most keys and many values (codes, dates, amounts'
+    // currencies) end within it, and then a string costs no call and no result passed through
+    // memory. Longer strings go on out of line.
+    #[inline(always)]
     fn read_string_body(&mut self, quote: usize) -> Result<Cow<'a, str>, Error> {
         let start = quote + 1;
         let b = self.buf;
-        let (i, ascii) = scan_string(b, start);
+        match first_special(b, start) {
+            Some(i) if i < CHUNK => {
+                let i = start + i;
+                if b[i] == b'"' {
+                    self.pos = i + 1;
+                    return Ok(Cow::Borrowed(ascii_str(&b[start..i])));
+                }
+                self.read_string_rest(start, i)
+            }
+            Some(_) => self.read_string_from(start, start + CHUNK),
+            None => self.read_string_from(start, start),
+        }
+    }
+
+    /// A string body from `start` whose bytes up to `from` are plain ASCII.
+    #[inline(never)]
+    fn read_string_from(&mut self, start: usize, from: usize) -> Result<Cow<'a, str>, Error> {
+        let b = self.buf;
+        let (i, ascii) = scan_string(b, from);
         if ascii && b.get(i) == Some(&b'"') {
             self.pos = i + 1;
             return Ok(Cow::Borrowed(ascii_str(&b[start..i])));
@@ -612,6 +650,46 @@ fn zero_bytes(word: u64) -> u64 {
     word.wrapping_sub(splat(0x01)) & !word & splat(0x80)
 }
 
+/// How many bytes [`first_special`] looks at.
+#[cfg(target_arch = "x86_64")]
+const CHUNK: usize = 16;
+#[cfg(not(target_arch = "x86_64"))]
+const CHUNK: usize = 8;
+
+/// The offset from `start` of the first `"`, `\\`, control character or non-ASCII byte among
+/// the [`CHUNK`] bytes from `start` (`CHUNK` when there is none), or `None` when fewer than
+/// `CHUNK` bytes are left. One vector compare (SSE2, which every x86-64 has) or one word.
+#[inline(always)]
+fn first_special(b: &[u8], start: usize) -> Option<usize> {
+    let chunk = b.get(start..start.checked_add(CHUNK)?)?;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of x86-64, and `chunk` holds the sixteen bytes the unaligned
+        // load reads.
+        let mask = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, quote), backslash)) as u32
+        };
+        // Bit 16 stands for "none": `trailing_zeros` is then CHUNK.
+        Some((mask | 1 << CHUNK).trailing_zeros() as usize)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let special = zero_bytes(word ^ splat(b'"'))
+            | zero_bytes(word ^ splat(b'\\'))
+            | (word.wrapping_sub(splat(0x20)) & !word & splat(0x80))
+            | (word & splat(0x80));
+        Some(if special == 0 { CHUNK } else { (special.trailing_zeros() / 8) as usize })
+    }
+}
+
 /// Finds the end of a string body from `start`: the offset of the first `"`, `\`, control
 /// character or end of input, and whether every byte before it is ASCII. Sixteen bytes at a
 /// time (SSE2, which every x86-64 has) or eight (elsewhere) while the string is ASCII; after a
@@ -720,9 +798,9 @@ mod tests {
         (b.len(), true)
     }
 
-    #[test]
-    fn scan_string_agrees_with_a_bytewise_scan() {
-        // Every special byte at every offset of the 16- and 8-byte steps and of the tail.
+    /// Calls `check(bytes, start)` for every special byte at every offset of the 16- and
+    /// 8-byte steps and of the tail, from a few starts.
+    fn each_special_placement(check: impl Fn(&[u8], usize)) {
         for len in 0..48 {
             for special in [None, Some(b'"'), Some(b'\\'), Some(0x00), Some(0x1f), Some(0x7f), Some(0x80), Some(0xff)] {
                 for at in 0..len.max(1) {
@@ -732,12 +810,32 @@ mod tests {
                     }
                     for start in [0, 1, 3] {
                         if start <= len {
-                            assert_eq!(scan_string(&b, start), reference(&b, start), "{b:?} from {start}");
+                            check(&b, start);
                         }
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn scan_string_agrees_with_a_bytewise_scan() {
+        each_special_placement(|b, start| {
+            assert_eq!(scan_string(b, start), reference(b, start), "{b:?} from {start}");
+        });
+    }
+
+    #[test]
+    fn first_special_agrees_with_a_bytewise_scan() {
+        each_special_placement(|b, start| {
+            let expected = (start + CHUNK <= b.len()).then(|| {
+                b[start..start + CHUNK]
+                    .iter()
+                    .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))
+                    .unwrap_or(CHUNK)
+            });
+            assert_eq!(first_special(b, start), expected, "{b:?} from {start}");
+        });
     }
 
     #[test]
@@ -759,6 +857,48 @@ mod tests {
                 (format!("ü{long}"), format!("{long}ü")),
             ]
         );
+    }
+
+    /// The keys of the object in `text`, or the first error (offset and kind).
+    fn keys(text: &str) -> Result<Vec<String>, (usize, ErrorKind)> {
+        let mut lx = Lexer::new(text.as_bytes(), ParseOptions::default());
+        let mut cursor = lx.begin_object().map_err(|e| (e.offset(), e.kind().clone()))?;
+        let mut out = Vec::new();
+        let mut next = || -> Result<bool, Error> {
+            match lx.next_key(&mut cursor)? {
+                Some(key) => {
+                    out.push(key.text.into_owned());
+                    lx.skip_value()?;
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        };
+        loop {
+            match next() {
+                Ok(true) => {}
+                Ok(false) => return Ok(out),
+                Err(e) => return Err((e.offset(), e.kind().clone())),
+            }
+        }
+    }
+
+    #[test]
+    fn compact_keys_read_and_fail_as_spaced_ones_do() {
+        let long = "k".repeat(30);
+        assert_eq!(keys(&format!(r#"{{"a":1,"b":2,"{long}":3,"\u0063":4}}"#)).unwrap(), ["a", "b", &long, "c"]);
+        // The same errors, at the same offsets, with white space or without.
+        for (compact, spaced) in [
+            (r#"{"a":1,"b"}"#, r#"{"a":1, "b"}"#),
+            (r#"{"a":1,"b"#, r#"{"a":1, "b"#),
+            ("{\"a\":1,\"b\u{1}\":2}", "{\"a\":1, \"b\u{1}\":2}"),
+            (r#"{"a":1,"b\x":2}"#, r#"{"a":1, "b\x":2}"#),
+        ] {
+            let (at, kind) = keys(compact).unwrap_err();
+            let (spaced_at, spaced_kind) = keys(spaced).unwrap_err();
+            assert_eq!((at + 1, kind), (spaced_at, spaced_kind), "{compact}");
+        }
+        assert_eq!(keys(r#"{"a":1,"b" :2}"#).unwrap(), ["a", "b"]);
     }
 
     #[test]

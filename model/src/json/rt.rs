@@ -1,6 +1,7 @@
 //! Small, non-generic-where-possible helpers that the generated `FromJson`/`ToJson` impls call,
 //! so the generated code stays short and each rule (duplicates, nulls, `_` arrays) lives once.
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::error::{Error, ErrorKind};
 use super::lexer::{Key, Lexer};
@@ -100,8 +101,41 @@ pub fn read_vec<'a, T: FromJson<'a>>(lx: &mut Lexer<'a>, key: &Key<'a>, slot: &m
 pub trait StructArray<T: Default>: std::ops::Deref<Target = [T]> {
     /// Appends `T::default()` and returns it, to be read in place.
     fn push_default(&mut self) -> &mut T;
+    /// Makes room for `total` elements in all (a hint; nothing when there is room already).
+    fn reserve_total(&mut self, total: usize);
     /// Gives back unused room once the array is complete.
     fn fit(&mut self);
+}
+
+/// The length of the last array of two or more elements read for one field of the generated
+/// types (each such field has its own, a `static` in its reader): the room the next array of
+/// that field gets once it has a second element, so that it grows once instead of doubling its
+/// way up (a copy each time) before [`StructArray::fit`] trims it. Only a hint, shared by the
+/// threads, and at most 64 elements (a huge array does not make the next ones reserve as much).
+#[derive(Debug)]
+pub struct LengthHint(AtomicU32);
+
+impl LengthHint {
+    const MAX: u32 = 64;
+
+    /// No hint yet.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        LengthHint(AtomicU32::new(0))
+    }
+
+    #[inline]
+    fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed) as usize
+    }
+
+    #[inline]
+    fn set(&self, len: usize) {
+        let len = len.min(Self::MAX as usize) as u32;
+        if self.0.load(Ordering::Relaxed) != len {
+            self.0.store(len, Ordering::Relaxed);
+        }
+    }
 }
 
 impl<T: Default> StructArray<T> for Vec<T> {
@@ -118,6 +152,13 @@ impl<T: Default> StructArray<T> for Vec<T> {
     }
 
     #[inline]
+    fn reserve_total(&mut self, total: usize) {
+        if let Some(more) = total.checked_sub(self.len()) {
+            self.reserve_exact(more);
+        }
+    }
+
+    #[inline]
     fn fit(&mut self) {
         fit(self);
     }
@@ -130,18 +171,24 @@ impl<T: Default> StructArray<T> for crate::InlineVec<T> {
     }
 
     #[inline]
+    fn reserve_total(&mut self, _total: usize) {
+        // Nearly always one element, held inline: no room to make.
+    }
+
+    #[inline]
     fn fit(&mut self) {
         self.shrink_to_fit();
     }
 }
 
 /// Reads a non-empty array of structs into an empty array, each in place, with no more room
-/// than it needs (see [`read_vec`]).
+/// than it needs (see [`read_vec`]). `hint` is the field's [`LengthHint`].
 #[inline]
 pub fn read_struct_vec<'a, T: ReadInto<'a>, A: StructArray<T>>(
     lx: &mut Lexer<'a>,
     key: &Key<'a>,
     slot: &mut A,
+    hint: &LengthHint,
 ) -> Result<(), Error> {
     if !slot.is_empty() {
         return Err(duplicate(key));
@@ -150,13 +197,18 @@ pub fn read_struct_vec<'a, T: ReadInto<'a>, A: StructArray<T>>(
     if !lx.next_element(&mut cursor)? {
         return Err(Error::new(cursor.start, ErrorKind::EmptyArray));
     }
-    loop {
-        slot.push_default().read_into(lx)?;
-        if !lx.next_element(&mut cursor)? {
-            break;
+    slot.push_default().read_into(lx)?;
+    if lx.next_element(&mut cursor)? {
+        slot.reserve_total(hint.get());
+        loop {
+            slot.push_default().read_into(lx)?;
+            if !lx.next_element(&mut cursor)? {
+                break;
+            }
         }
+        hint.set(slot.len());
+        slot.fit();
     }
-    slot.fit();
     Ok(())
 }
 
