@@ -251,6 +251,20 @@ impl E {
         CONSTRAINT_LISTS[self.constraints as usize].iter().map(|&i| &CONSTRAINTS[i as usize])
     }
 
+    /// Whether any of its constraints is one the walk does not check itself (one evaluated
+    /// from its expression): worked out once per constraint list.
+    pub fn has_evaluated_constraints(&self) -> bool {
+        static EVALUATED: OnceLock<Vec<bool>> = OnceLock::new();
+        EVALUATED.get_or_init(|| {
+            CONSTRAINT_LISTS
+                .iter()
+                .map(|list| {
+                    list.iter().any(|&i| !super::invariants::BY_THE_WALK.contains(&CONSTRAINTS[i as usize].key))
+                })
+                .collect()
+        })[self.constraints as usize]
+    }
+
     /// (strength, value set url) of the binding under `target`.
     pub fn binding(&self, target: Target) -> Option<(&'static str, &'static str)> {
         let x = self.extra();

@@ -202,8 +202,13 @@ impl Engine {
     }
 
     pub(super) fn invariants(&mut self, members: &Members<'_>, e: &'static E, ty: Option<&'static TypeRef>) {
+        let root = ty.and_then(|t| t.root()).filter(|r| !std::ptr::eq(*r, e));
+        // Most elements have only invariants the walk checks itself (ele-1).
+        if !e.has_evaluated_constraints() && !root.is_some_and(E::has_evaluated_constraints) {
+            return;
+        }
         let own = e.constraints();
-        let inherited = ty.and_then(|t| t.root()).filter(|r| !std::ptr::eq(*r, e)).into_iter().flat_map(E::constraints);
+        let inherited = root.into_iter().flat_map(E::constraints);
         let chain = || own.clone().chain(inherited.clone());
         let is_resource = ty.is_none() && get(members, "resourceType").is_some();
         let type_name = ty.map_or("", |t| t.code);
