@@ -1,11 +1,14 @@
 //! Validation throughput, in MB/s of input: the typed parse alone (`json::from_slice::<Resource>`)
 //! against parse + validate (`validate_json(.., Target::Served)`), on the normalized Bundle
-//! samples of `../shared/data` (when present) and on a larger Bundle built from the project's
-//! example data by `support::input`.
+//! samples of `../shared/data` (when present); and on a 10 MB Bundle of generated claims
+//! (`support::input`), pretty and minified, the streaming typed parse from a slice
+//! (`stream_slice`, as in `benches/parse.rs`) against validation of the same bytes, whole
+//! (`parse_validate`) and streamed (`validate_reader`, what `bluebutton validate` does), so
+//! that the ratio reads directly from one run.
 //!
 //! ```sh
 //! cargo bench --bench validate
-//! cargo bench --bench validate -- 'validate/10MB'   # one group
+//! cargo bench --bench validate -- 'validate/10MB/minified'   # one group
 //! ```
 //!
 //! The invariants are evaluated from the definitions' FHIRPath expressions; to compare with a
@@ -20,6 +23,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use bluebutton::json;
+use bluebutton::stream::BundleReader;
+use bluebutton::validate::validate_reader;
 use bluebutton::{validate_json, Resource, Target};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -98,16 +103,35 @@ fn bench_validate(c: &mut Criterion) {
         group.finish();
     }
 
-    // A large Bundle of the project's example entries.
-    let input = Templates::load(Layout::Pretty).bundle(10 * MB);
-    summarize("10MB", &input);
-    let mut group = c.benchmark_group("validate/10MB");
-    group.throughput(Throughput::BytesDecimal(input.len() as u64));
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(10));
-    group.bench_function("parse", |b| b.iter(|| json::from_slice::<Resource>(black_box(&input)).unwrap()));
-    group.bench_function("parse_validate", |b| b.iter(|| validate_json(black_box(&input), Target::Served).unwrap()));
-    group.finish();
+    // A large Bundle of generated claims, pretty and minified: the streaming typed parse (what
+    // `bluebutton summary` does) against validation of the same bytes, whole and streamed.
+    for layout in [Layout::Pretty, Layout::Minified] {
+        let input = Templates::load(layout).bundle(10 * MB);
+        let name = format!("10MB/{}", layout.name());
+        summarize(&name, &input);
+        let mut group = c.benchmark_group(format!("validate/{name}"));
+        group.throughput(Throughput::BytesDecimal(input.len() as u64));
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(8));
+        group.bench_function("stream_slice", |b| b.iter(|| count_slice(black_box(&input))));
+        group.bench_function("parse", |b| b.iter(|| json::from_slice::<Resource>(black_box(&input)).unwrap()));
+        group
+            .bench_function("parse_validate", |b| b.iter(|| validate_json(black_box(&input), Target::Served).unwrap()));
+        group.bench_function("validate_reader", |b| {
+            b.iter(|| validate_reader(black_box(&input[..]), Target::Served).unwrap())
+        });
+        group.finish();
+    }
+}
+
+/// The streaming typed parse from a slice, as `benches/parse.rs` measures it: every entry read.
+fn count_slice(input: &[u8]) -> usize {
+    let mut n = 0;
+    for entry in BundleReader::new(input).expect("a bundle") {
+        black_box(entry.expect("a good entry"));
+        n += 1;
+    }
+    n
 }
 
 criterion_group!(benches, bench_validate);

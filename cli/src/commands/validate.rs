@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bluebutton::json::{ErrorKind, ToJson};
 use bluebutton::stream::{self, InputKind, NdjsonStream, Sniffed};
-use bluebutton::validate::{Finding, Options, Outline, ProfileChoice, Report, Target};
+use bluebutton::validate::{short_location, Finding, Options, Outline, ProfileChoice, Report, Target};
 use clap::Args;
 
 use super::Format;
@@ -176,6 +176,19 @@ fn validate_input(reader: impl Read, options: Options, format: Format) -> Result
     }
 }
 
+/// `  <finding>\n`, the finding as its `Display` writes it, put together without the formatting
+/// machinery (a large input has a finding per kilobyte).
+fn text_line(finding: &Finding) -> String {
+    let location = short_location(&finding.location);
+    let severity = finding.severity.as_str();
+    let mut line =
+        String::with_capacity(8 + severity.len() + finding.rule.len() + location.len() + finding.message.len());
+    for part in ["  ", severity, " [", finding.rule, "] ", &location, ": ", &finding.message, "\n"] {
+        line.push_str(part);
+    }
+    line
+}
+
 fn write_summary_line(shown: &str, outline: &Outline, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{shown}: {outline}")
 }
@@ -219,7 +232,7 @@ impl Findings {
     /// How finding number `index` is printed.
     fn render(format: Format, index: usize, finding: &Finding) -> String {
         match format {
-            Format::Text => format!("  {finding}\n"),
+            Format::Text => text_line(finding),
             Format::Json if index == 0 => finding.to_issue_json(),
             Format::Json => format!(",{}", finding.to_issue_json()),
         }

@@ -166,6 +166,29 @@ fn truth(items: &[Item<'_>], pos: usize) -> Result<Option<bool>, Error> {
     }
 }
 
+/// `and`, `or`, `xor` (and, for any other operator, `implies`) on two truth values, `None` for
+/// empty: FHIRPath's three-valued truth tables.
+pub(super) fn logic(op: Op, x: Option<bool>, y: Option<bool>) -> Option<bool> {
+    match op {
+        Op::And => match (x, y) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Op::Or => match (x, y) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Op::Xor => x.zip(y).map(|(x, y)| x != y),
+        _ => match (x, y) {
+            (Some(false), _) | (_, Some(true)) => Some(true),
+            (Some(true), Some(false)) => Some(false),
+            _ => None,
+        },
+    }
+}
+
 fn single<'a, 'v>(items: &'a [Item<'v>], pos: usize, what: &str) -> Result<Option<&'a Item<'v>>, Error> {
     match items {
         [] => Ok(None),
@@ -434,24 +457,7 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                     truth(v, pos)
                 };
                 let (x, y) = (presence(a, &left)?, presence(b, &right)?);
-                Ok(boolean(match op {
-                    Op::And => match (x, y) {
-                        (Some(false), _) | (_, Some(false)) => Some(false),
-                        (Some(true), Some(true)) => Some(true),
-                        _ => None,
-                    },
-                    Op::Or => match (x, y) {
-                        (Some(true), _) | (_, Some(true)) => Some(true),
-                        (Some(false), Some(false)) => Some(false),
-                        _ => None,
-                    },
-                    Op::Xor => x.zip(y).map(|(x, y)| x != y),
-                    _ => match (x, y) {
-                        (Some(false), _) | (_, Some(true)) => Some(true),
-                        (Some(true), Some(false)) => Some(false),
-                        _ => None,
-                    },
-                }))
+                Ok(boolean(logic(op, x, y)))
             }
             Op::Union => {
                 let mut out = Vec::new();

@@ -28,6 +28,7 @@ mod eval;
 mod nav;
 mod output;
 mod parser;
+mod quick;
 mod value;
 
 pub use context::Context;
@@ -42,12 +43,15 @@ use crate::json::Value;
 pub struct Expression {
     text: String,
     ast: parser::Expr,
+    /// The quick path may answer it (`quick`).
+    quick: bool,
 }
 
 impl Expression {
     /// Parses `text`; the error names the byte offset of the problem.
     pub fn parse(text: &str) -> Result<Expression, Error> {
-        Ok(Expression { text: text.to_string(), ast: parser::parse(text)? })
+        let ast = parser::parse(text)?;
+        Ok(Expression { text: text.to_string(), quick: quick::applies(&ast), ast })
     }
 
     /// The expression's text.
@@ -64,6 +68,17 @@ impl Expression {
     pub fn evaluate_in<'v>(&self, ctx: &Context<'v>) -> Result<Vec<Item<'v>>, Error> {
         let e = eval::Evaluator { ctx, traces: Default::default(), depth: Default::default() };
         e.run(&self.ast)
+    }
+
+    /// What [`Expression::evaluate_boolean`] gives, when the quick path for the simplest
+    /// invariants (presence and string equality of the focus's members) is sure of it; `None`
+    /// when the evaluator is needed.
+    pub(crate) fn quick_boolean(&self, ctx: &Context<'_>) -> Option<Option<bool>> {
+        if !self.quick || !ctx.presence_as_boolean {
+            return None;
+        }
+        let Item::Node(node) = &ctx.focus else { return None };
+        quick::Focus::of(node)?.boolean(&self.ast)
     }
 
     /// Evaluates to a single boolean as an invariant is read: `Some(true)` or `Some(false)`, or

@@ -9,7 +9,7 @@ use crate::validate::tables::{self, CHOICE, E, NONE};
 pub(crate) use super::value::{resource_node, resource_type};
 
 /// The element definitions of a node's members.
-fn member_defs(node: &Node<'_>) -> &'static [E] {
+pub(super) fn member_defs(node: &Node<'_>) -> &'static [E] {
     if let Some(d) = node.def {
         if d.children_len > 0 {
             return d.children();

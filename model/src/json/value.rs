@@ -21,6 +21,13 @@ pub enum Value<'a> {
 impl<'a> Value<'a> {
     /// Reads one value of any kind (recursion is bounded by the lexer's depth limit).
     pub fn read(lx: &mut Lexer<'a>) -> Result<Self, Error> {
+        Value::read_with(lx, &mut Scratch::default())
+    }
+
+    /// [`Value::read`] with the members and items of the objects and arrays being read kept in
+    /// `scratch` until each is complete, so that each gets one allocation of its exact size
+    /// (rather than a vector grown a push at a time).
+    fn read_with(lx: &mut Lexer<'a>, scratch: &mut Scratch<'a>) -> Result<Self, Error> {
         Ok(match lx.peek_kind()? {
             JsonKind::Null => {
                 lx.null()?;
@@ -31,19 +38,21 @@ impl<'a> Value<'a> {
             JsonKind::String => Value::String(lx.string("a string")?.0),
             JsonKind::Array => {
                 let mut cursor = lx.begin_array()?;
-                let mut items = Vec::new();
+                let base = scratch.items.len();
                 while lx.next_element(&mut cursor)? {
-                    items.push(Value::read(lx)?);
+                    let item = Value::read_with(lx, scratch);
+                    scratch.items.push(item?);
                 }
-                Value::Array(items)
+                Value::Array(scratch.items.drain(base..).collect())
             }
             JsonKind::Object => {
                 let mut cursor = lx.begin_object()?;
-                let mut members = Vec::new();
+                let base = scratch.members.len();
                 while let Some(key) = lx.next_key(&mut cursor)? {
-                    members.push((key.text, Value::read(lx)?));
+                    let value = Value::read_with(lx, scratch);
+                    scratch.members.push((key.text, value?));
                 }
-                Value::Object(members)
+                Value::Object(scratch.members.drain(base..).collect())
             }
         })
     }
@@ -105,6 +114,14 @@ impl<'a> Value<'a> {
         let mut path = Vec::new();
         diff(self, other, &mut path)
     }
+}
+
+/// The members and items of the objects and arrays [`Value::read_with`] is reading, innermost
+/// last.
+#[derive(Default)]
+struct Scratch<'a> {
+    members: Vec<(Cow<'a, str>, Value<'a>)>,
+    items: Vec<Value<'a>>,
 }
 
 /// Where and how two JSON documents differ.

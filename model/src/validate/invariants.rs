@@ -28,6 +28,12 @@ pub(crate) enum Outcome {
 /// The invariants the walk checks itself.
 pub(crate) const BY_THE_WALK: [&str; 7] = ["ele-1", "ext-1", "ref-1", "dom-1", "dom-2", "dom-3", "dom-4"];
 
+/// Whether the walk checks constraint `c` itself (its key is one of [`BY_THE_WALK`]).
+pub(crate) fn by_the_walk(c: &'static Constraint) -> bool {
+    static WALK: OnceLock<Vec<bool>> = OnceLock::new();
+    WALK.get_or_init(|| CONSTRAINTS.iter().map(|c| BY_THE_WALK.contains(&c.key)).collect())[c.index()]
+}
+
 /// The parsed expression of every constraint, by index in `CONSTRAINTS`.
 fn parsed() -> &'static [Result<Expression, crate::fhirpath::Error>] {
     static PARSED: OnceLock<Vec<Result<Expression, crate::fhirpath::Error>>> = OnceLock::new();
@@ -35,9 +41,8 @@ fn parsed() -> &'static [Result<Expression, crate::fhirpath::Error>] {
 }
 
 /// The parsed expression of constraint `c`.
-pub(crate) fn expression(c: &Constraint) -> &'static Result<Expression, crate::fhirpath::Error> {
-    let i = CONSTRAINTS.binary_search_by(|x| x.key.cmp(c.key)).expect("a constraint of the tables");
-    &parsed()[i]
+pub(crate) fn expression(c: &'static Constraint) -> &'static Result<Expression, crate::fhirpath::Error> {
+    &parsed()[c.index()]
 }
 
 /// How the validator checks one invariant of the definitions.
@@ -84,8 +89,17 @@ pub fn invariants() -> Vec<Invariant> {
 /// `resolve()` of a `#id` reference). The walk then gives it the resource as far as the
 /// definitions' invariants read it there: its contained resources' types and ids (a test holds
 /// every such expression to `resolve() is T` and `resolve().empty()`).
-pub(crate) fn reads_the_resource(c: &Constraint) -> bool {
-    !BY_THE_WALK.contains(&c.key) && (c.expression.contains("resolve()") || c.expression.contains("%resource"))
+pub(crate) fn reads_the_resource(c: &'static Constraint) -> bool {
+    static READS: OnceLock<Vec<bool>> = OnceLock::new();
+    READS.get_or_init(|| {
+        CONSTRAINTS
+            .iter()
+            .map(|c| {
+                !BY_THE_WALK.contains(&c.key)
+                    && (c.expression.contains("resolve()") || c.expression.contains("%resource"))
+            })
+            .collect()
+    })[c.index()]
 }
 
 /// `%resource` as [`reads_the_resource`] describes it: the contained resources' (id, type).
@@ -105,13 +119,13 @@ pub(crate) fn resource_summary(contained: &[(String, String, String)]) -> Value<
 /// Evaluates invariant `c` on an element with these members, of FHIR type `ty` under definition
 /// `def`: a resource itself (`%resource`) when `resource` is `None`, else inside it.
 pub(crate) fn evaluate<'v>(
-    c: &Constraint,
+    c: &'static Constraint,
     members: &'v Members<'v>,
     ty: &'v str,
     def: &'static E,
     resource: Option<&'v Value<'v>>,
 ) -> Outcome {
-    if BY_THE_WALK.contains(&c.key) {
+    if by_the_walk(c) {
         return Outcome::Elsewhere;
     }
     let expression = match expression(c) {
@@ -124,7 +138,11 @@ pub(crate) fn evaluate<'v>(
     };
     let ctx = Context::members(members, ty, Some(def), resource.map(crate::fhirpath::Node::resource));
     let ctx = if resource.is_none() { ctx.focus_as_resource() } else { ctx }.presence_as_boolean();
-    match expression.evaluate_boolean(&ctx) {
+    let result = match expression.quick_boolean(&ctx) {
+        Some(answer) => Ok(answer),
+        None => expression.evaluate_boolean(&ctx),
+    };
+    match result {
         Ok(Some(false)) => Outcome::Fails("the invariant is false".into()),
         // Empty is unknown (dates of different precision, a comparison with nothing): the
         // definitions' authors write invariants that are empty where nothing is wrong.

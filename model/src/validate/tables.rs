@@ -79,6 +79,22 @@ pub(crate) struct Constraint {
     pub expression: &'static str,
 }
 
+impl Constraint {
+    /// Its index in `CONSTRAINTS` (every constraint the walk sees is a row of it).
+    pub fn index(&'static self) -> usize {
+        row_of(CONSTRAINTS, self)
+    }
+}
+
+/// The index of `row` in `table`, of which it is an element (checked: a row from elsewhere
+/// panics, by the index out of bounds or the assertion).
+fn row_of<T>(table: &'static [T], row: &'static T) -> usize {
+    let offset = (row as *const T as usize).wrapping_sub(table.as_ptr() as usize);
+    let i = offset / std::mem::size_of::<T>();
+    assert!(std::ptr::eq(&table[i], row), "a row of the table");
+    i
+}
+
 /// Facts few elements have.
 #[derive(Debug)]
 pub(crate) struct Extra {
@@ -231,8 +247,22 @@ impl E {
         &elements()[start..start + self.slices_len as usize]
     }
 
-    pub fn constraints(&self) -> impl Iterator<Item = &'static Constraint> {
+    pub fn constraints(&self) -> impl Iterator<Item = &'static Constraint> + Clone {
         CONSTRAINT_LISTS[self.constraints as usize].iter().map(|&i| &CONSTRAINTS[i as usize])
+    }
+
+    /// Whether any of its constraints is one the walk does not check itself (one evaluated
+    /// from its expression): worked out once per constraint list.
+    pub fn has_evaluated_constraints(&self) -> bool {
+        static EVALUATED: OnceLock<Vec<bool>> = OnceLock::new();
+        EVALUATED.get_or_init(|| {
+            CONSTRAINT_LISTS
+                .iter()
+                .map(|list| {
+                    list.iter().any(|&i| !super::invariants::BY_THE_WALK.contains(&CONSTRAINTS[i as usize].key))
+                })
+                .collect()
+        })[self.constraints as usize]
     }
 
     /// (strength, value set url) of the binding under `target`.
@@ -275,7 +305,38 @@ impl E {
     }
 }
 
+/// What a type's values are, as the walk treats them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TypeKind {
+    /// A primitive (a JSON string, number or boolean, with its `_name` part).
+    Primitive,
+    /// A resource (`Resource`, or an STU3 resource type): walked as a nested resource.
+    Resource,
+    /// Any other: an object walked against its children.
+    Complex,
+}
+
 impl TypeRef {
+    /// What the values of this type are (worked out once per row of `TYPES`).
+    pub fn kind(&'static self) -> TypeKind {
+        static KINDS: OnceLock<Vec<TypeKind>> = OnceLock::new();
+        let kinds = KINDS.get_or_init(|| {
+            TYPES
+                .iter()
+                .map(|t| {
+                    if super::engine::is_primitive(t.code) {
+                        TypeKind::Primitive
+                    } else if t.code == "Resource" || core(t.code).is_some_and(|d| d.kind == "resource" && !d.ig) {
+                        TypeKind::Resource
+                    } else {
+                        TypeKind::Complex
+                    }
+                })
+                .collect()
+        });
+        kinds[row_of(TYPES, self)]
+    }
+
     pub fn targets(&self) -> &'static [&'static str] {
         let start = self.targets as usize;
         &TARGETS[start..start + self.targets_len as usize]
@@ -304,11 +365,37 @@ pub(crate) fn structure(url: &str) -> Option<&'static Structure> {
 /// URL-sorted definitions.
 pub(crate) fn core(type_name: &str) -> Option<&'static Structure> {
     const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
-    static BY_NAME: OnceLock<HashMap<&'static str, &'static Structure>> = OnceLock::new();
+    static BY_NAME: OnceLock<HashMap<&'static str, &'static Structure, Fnv>> = OnceLock::new();
     BY_NAME
         .get_or_init(|| STRUCTURES.iter().filter_map(|s| Some((s.url.strip_prefix(CORE)?, s))).collect())
         .get(type_name)
         .copied()
+}
+
+/// FNV-1a, for the short type names [`core`] is asked for: faster than the default hasher on
+/// them. The table is fixed; input only looks names up, so no input can make it degrade.
+#[derive(Default, Clone, Copy)]
+struct Fnv;
+
+struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 pub(crate) fn root_of(s: &Structure) -> &'static E {

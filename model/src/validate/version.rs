@@ -88,7 +88,7 @@ pub(crate) fn r4_evidence(members: &Members<'_>, resource_type: &str) -> Option<
         .iter()
         .filter(|(t, _)| *t == resource_type)
         .flat_map(|(_, names)| names.iter())
-        .filter(|name| get(members, name).is_some() || get(members, &format!("_{name}")).is_some())
+        .filter(|name| members.iter().any(|(k, _)| k == **name || k.strip_prefix('_') == Some(**name)))
         // Only what STU3 really lacks is evidence.
         .filter(|name| !stu3.is_some_and(|root| root.children().iter().any(|c| c.name == **name)))
         .map(|name| name.to_string())

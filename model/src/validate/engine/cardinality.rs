@@ -4,7 +4,7 @@
 use super::primitives::is_primitive;
 use super::Engine;
 use crate::json::Value;
-use crate::validate::object::{get, Members};
+use crate::validate::object::Members;
 use crate::validate::tables::{self, TypeRef, E};
 
 impl Engine {
@@ -28,7 +28,7 @@ impl Engine {
                 if max == 0 {
                     return self.prohibited(e, items.len() as u32);
                 }
-                let extensions = match get(siblings, &format!("_{key}")) {
+                let extensions = match siblings.iter().find(|(k, _)| k.strip_prefix('_') == Some(key)).map(|(_, v)| v) {
                     Some(Value::Array(x)) => Some(x.as_slice()),
                     _ => None,
                 };

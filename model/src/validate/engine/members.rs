@@ -20,13 +20,17 @@ pub(super) struct ObjectWalk {
 }
 
 impl ObjectWalk {
+    /// A walk whose counts are `counts` (of any length and content: they are reset).
     pub(super) fn new(
         parent: &'static E,
         children: &'static [E],
         resource_root: bool,
         def: Option<&'static Structure>,
+        mut counts: Vec<u32>,
     ) -> Self {
-        ObjectWalk { parent, children, resource_root, def, counts: vec![0; children.len()] }
+        counts.clear();
+        counts.resize(children.len(), 0);
+        ObjectWalk { parent, children, resource_root, def, counts }
     }
 }
 
@@ -71,11 +75,14 @@ impl Engine {
         resource_root: bool,
         def: Option<&'static Structure>,
     ) {
-        let mut walk = ObjectWalk::new(parent, children, resource_root, def);
+        // The counts of one object are reused by the next (an object per element).
+        let counts = self.spare_counts.pop().unwrap_or_default();
+        let mut walk = ObjectWalk::new(parent, children, resource_root, def, counts);
         for i in 0..members.len() {
             self.member(&mut walk, members, i);
         }
         self.end_object(&walk);
+        self.spare_counts.push(walk.counts);
     }
 
     /// Checks `members[i]`, the `i`th member of the object `walk` is walking (the members are

@@ -30,6 +30,10 @@ mod slices;
 mod values;
 mod walk;
 
+pub(crate) use primitives::is_primitive;
+
+use std::collections::HashMap;
+
 use super::finding::{Finding, Severity, Target};
 use super::options::{Options, ProfileChoice};
 use super::tables::{Erratum, E};
@@ -75,6 +79,11 @@ pub(crate) struct Engine {
     notes: Vec<(&'static str, String, Note)>,
     /// The notes have their final counts.
     notes_final: bool,
+    /// The `extension-outside-ig` message of the extension URLs seen ("" for one a definition
+    /// here describes).
+    outside_ig_messages: HashMap<String, String>,
+    /// Counts of objects walked, for the next objects to reuse (one per level of nesting).
+    spare_counts: Vec<Vec<u32>>,
 }
 
 impl Engine {
@@ -91,6 +100,8 @@ impl Engine {
             content_deviation: None,
             notes: Vec::new(),
             notes_final: false,
+            outside_ig_messages: HashMap::new(),
+            spare_counts: Vec::new(),
         }
     }
 
@@ -204,9 +215,8 @@ impl Engine {
     /// Runs `f` with `[i]` appended to the location.
     pub(crate) fn at_index<R>(&mut self, i: usize, f: impl FnOnce(&mut Self) -> R) -> R {
         let len = self.path.len();
-        self.path.push('[');
-        self.path.push_str(&i.to_string());
-        self.path.push(']');
+        use std::fmt::Write;
+        let _ = write!(self.path, "[{i}]");
         let r = f(self);
         self.path.truncate(len);
         r

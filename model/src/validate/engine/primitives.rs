@@ -9,29 +9,29 @@ use crate::primitives::{
 use crate::validate::object::Members;
 use crate::validate::tables::{self, TypeRef, E};
 
-const PRIMITIVES: &[&str] = &[
-    "base64Binary",
-    "boolean",
-    "code",
-    "date",
-    "dateTime",
-    "decimal",
-    "id",
-    "instant",
-    "integer",
-    "markdown",
-    "oid",
-    "positiveInt",
-    "string",
-    "time",
-    "unsignedInt",
-    "uri",
-    "uuid",
-    "xhtml",
-];
-
-pub(super) fn is_primitive(code: &str) -> bool {
-    PRIMITIVES.contains(&code)
+/// Whether `code` is an STU3 primitive type.
+pub(crate) fn is_primitive(code: &str) -> bool {
+    matches!(
+        code,
+        "base64Binary"
+            | "boolean"
+            | "code"
+            | "date"
+            | "dateTime"
+            | "decimal"
+            | "id"
+            | "instant"
+            | "integer"
+            | "markdown"
+            | "oid"
+            | "positiveInt"
+            | "string"
+            | "time"
+            | "unsignedInt"
+            | "uri"
+            | "uuid"
+            | "xhtml"
+    )
 }
 
 fn json_kind_of(code: &str) -> &'static str {

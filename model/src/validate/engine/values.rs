@@ -3,7 +3,7 @@
 //! (`ext-1`, extensions outside the IG) and the invariants evaluated here.
 use super::bindings::{check_binding, check_code};
 use super::members::children_of;
-use super::primitives::{is_primitive, short};
+use super::primitives::short;
 use super::Engine;
 use crate::json::Value;
 use crate::validate::finding::{Severity, Target};
@@ -37,6 +37,30 @@ fn contains_pattern(pattern: &Value<'_>, instance: &Value<'_>) -> bool {
     }
 }
 
+/// How many extension URLs an [`Engine`] keeps the `extension-outside-ig` message of.
+const OUTSIDE_IG_KEPT: usize = 4096;
+
+/// The message of `extension-outside-ig` for an extension of this url, or "" when a definition
+/// here describes it.
+fn outside_ig_message(url: &str, target: Target) -> String {
+    if tables::structure(url).is_some() {
+        return String::new();
+    }
+    let what = match url.strip_prefix(VARIABLES) {
+        Some(variable) => match (tables::known_field(variable), crate::codes::variable(variable)) {
+            (Some(source), _) => format!("CCW variable `{variable}` ({source})"),
+            (None, Some(v)) => format!("CCW variable `{variable}` (codebook: {})", v.label),
+            (None, None) => format!("`{variable}`, which no codebook or data-dictionary entry names"),
+        },
+        None => "an extension that no definition here describes".to_string(),
+    };
+    let target = match target {
+        Target::Served => "the IG and its served errata",
+        Target::Published => "the IG",
+    };
+    format!("extension {url}: {what}; not defined by {target}, checked as a plain Extension")
+}
+
 impl Engine {
     /// One value of an element, of type `ty` (`slice` when it matched one). Inside an element
     /// whose erratum is a content deviation, errors are served-deviation warnings.
@@ -65,7 +89,8 @@ impl Engine {
         slice: Option<&'static E>,
     ) {
         let code = ty.map_or("", |t| t.code);
-        if is_primitive(code) {
+        let kind = ty.map_or(tables::TypeKind::Complex, TypeRef::kind);
+        if kind == tables::TypeKind::Primitive {
             self.primitive(code, value);
             if let Some(fixed) = e.fixed(self.target) {
                 self.fixed(fixed, value, "fixed");
@@ -90,7 +115,7 @@ impl Engine {
             );
             return;
         };
-        if code == "Resource" || tables::core(code).is_some_and(|d| d.kind == "resource" && !d.ig) {
+        if kind == tables::TypeKind::Resource {
             self.nested_resource(e, members);
             return;
         }
@@ -159,48 +184,47 @@ impl Engine {
             return;
         }
         let Some(url) = get_str(members, "url") else { return };
-        if tables::structure(url).is_some() {
+        // The same few URLs come again and again: the message of each is made once.
+        let message = match self.outside_ig_messages.get(url) {
+            Some(message) => message.clone(),
+            None => {
+                let message = outside_ig_message(url, self.target);
+                if self.outside_ig_messages.len() < OUTSIDE_IG_KEPT {
+                    self.outside_ig_messages.insert(url.to_string(), message.clone());
+                }
+                message
+            }
+        };
+        if message.is_empty() {
             return;
         }
-        let what = match url.strip_prefix(VARIABLES) {
-            Some(variable) => match (tables::known_field(variable), crate::codes::variable(variable)) {
-                (Some(source), _) => format!("CCW variable `{variable}` ({source})"),
-                (None, Some(v)) => format!("CCW variable `{variable}` (codebook: {})", v.label),
-                (None, None) => format!("`{variable}`, which no codebook or data-dictionary entry names"),
-            },
-            None => "an extension that no definition here describes".to_string(),
-        };
-        let target = match self.target {
-            Target::Served => "the IG and its served errata",
-            Target::Published => "the IG",
-        };
-        self.push(
-            Severity::Information,
-            "extension-outside-ig",
-            format!("extension {url}: {what}; not defined by {target}, checked as a plain Extension"),
-            None,
-            Some(url.to_string()),
-        );
+        self.push(Severity::Information, "extension-outside-ig", message, None, Some(url.to_string()));
     }
 
     pub(super) fn invariants(&mut self, members: &Members<'_>, e: &'static E, ty: Option<&'static TypeRef>) {
+        let root = ty.and_then(|t| t.root()).filter(|r| !std::ptr::eq(*r, e));
+        // Most elements have only invariants the walk checks itself (ele-1).
+        if !e.has_evaluated_constraints() && !root.is_some_and(E::has_evaluated_constraints) {
+            return;
+        }
         let own = e.constraints();
-        let inherited = ty.and_then(|t| t.root()).filter(|r| !std::ptr::eq(*r, e)).into_iter().flat_map(E::constraints);
-        let mut seen: Vec<&str> = Vec::new();
-        for c in own.chain(inherited) {
-            if seen.contains(&c.key) {
+        let inherited = root.into_iter().flat_map(E::constraints);
+        let chain = || own.clone().chain(inherited.clone());
+        let is_resource = ty.is_none() && get(members, "resourceType").is_some();
+        let type_name = ty.map_or("", |t| t.code);
+        let empty = Value::Object(Vec::new());
+        for (i, c) in chain().enumerate() {
+            // Those the walk checks itself give nothing here.
+            if invariants::by_the_walk(c) || chain().take(i).any(|earlier| std::ptr::eq(earlier, c)) {
                 continue;
             }
-            seen.push(c.key);
-            let is_resource = ty.is_none() && get(members, "resourceType").is_some();
-            let type_name = ty.map_or("", |t| t.code);
             let summary = match self.scopes.last() {
                 Some(scope) if !is_resource && invariants::reads_the_resource(c) => {
-                    invariants::resource_summary(&scope.contained)
+                    Some(invariants::resource_summary(&scope.contained))
                 }
-                _ => Value::Object(Vec::new()),
+                _ => None,
             };
-            let resource = (!is_resource).then_some(&summary);
+            let resource = (!is_resource).then_some(summary.as_ref().unwrap_or(&empty));
             match invariants::evaluate(c, members, type_name, e, resource) {
                 invariants::Outcome::Holds | invariants::Outcome::Elsewhere => {}
                 invariants::Outcome::Fails(message) => {

@@ -89,7 +89,7 @@ impl Engine {
         self.path.push_str(resource_type);
         let root = self
             .begin_resource(head, resource_type, Reached::Root)
-            .map(|(def, root)| (def, ObjectWalk::new(root, root.children(), true, Some(def))));
+            .map(|(def, root)| (def, ObjectWalk::new(root, root.children(), true, Some(def), Vec::new())));
         let mut document = StreamedDocument { resource_type: resource_type.to_string(), root, array: None };
         for i in 0..head.len() {
             self.streamed_member(&mut document, head, i);

@@ -1,0 +1,213 @@
+//! A quick path for the shape most invariants of claims have: element presence and string
+//! equality joined by `and`, `or`, `xor` and `implies`, on the focus's own members
+//! (`code.empty() or system.exists()` of every Money and Quantity, `comparator.empty()`,
+//! `(code or value.empty()) and (system.empty() or system = 'urn:iso:std:iso:4217')`).
+//!
+//! It answers exactly what the evaluator answers, or nothing: whatever it is not sure of (a
+//! `_name` part, an array compared, a date, a name that is not a plain element of the focus's
+//! definition) it leaves to the evaluator. `tests` hold it to the evaluator on every invariant
+//! of the tables that has this shape.
+use super::parser::{Expr, Literal, Op};
+use super::value::Node;
+use super::{eval, nav};
+use crate::json::Value;
+use crate::validate::object::Members;
+use crate::validate::tables::{CHOICE, E};
+
+/// Whether `e` has the shape the quick path knows (it may still leave a given element to the
+/// evaluator).
+pub(super) fn applies(e: &Expr) -> bool {
+    match e {
+        Expr::Binary(Op::And | Op::Or | Op::Xor | Op::Implies, a, b, _) => operand(a) && operand(b),
+        Expr::Call { .. } => presence_call(e).is_some(),
+        Expr::Binary(Op::Eq, ..) => string_equality(e).is_some(),
+        _ => false,
+    }
+}
+
+fn operand(e: &Expr) -> bool {
+    matches!(e, Expr::Ident(..)) && element_name(e).is_some() || applies(e)
+}
+
+/// `name.empty()` or `name.exists()`: (name, whether it asks for `exists`).
+fn presence_call(e: &Expr) -> Option<(&str, bool)> {
+    let Expr::Call { target: Some(target), name, args, .. } = e else { return None };
+    let exists = match name.as_str() {
+        "empty" => false,
+        "exists" => true,
+        _ => return None,
+    };
+    (args.is_empty()).then_some(())?;
+    Some((element_name(target)?, exists))
+}
+
+/// `name = 'text'`.
+fn string_equality(e: &Expr) -> Option<(&str, &str)> {
+    let Expr::Binary(Op::Eq, a, b, _) = e else { return None };
+    let Expr::Literal(Literal::String(text)) = &**b else { return None };
+    Some((element_name(a)?, text))
+}
+
+/// The element a bare name reads (not a type name: those start with a capital).
+fn element_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Ident(name, _) if !name.starts_with(|c: char| c.is_ascii_uppercase()) => Some(name),
+        _ => None,
+    }
+}
+
+/// The focus the quick path reads: its members and the definitions of its members.
+pub(super) struct Focus<'m, 'v> {
+    members: &'m Members<'v>,
+    defs: &'static [E],
+}
+
+impl<'m, 'v> Focus<'m, 'v> {
+    /// The focus of an invariant: an element's members (`None` for any other focus).
+    pub(super) fn of(node: &Node<'v>) -> Option<Focus<'v, 'v>> {
+        let members = node.obj?;
+        Some(Focus { members, defs: nav::member_defs(node) })
+    }
+
+    /// The values of member `name`, as the evaluator finds them: `None` when not sure.
+    fn values(&self, name: &str) -> Option<Values<'m, 'v>> {
+        let mut found = None;
+        for (k, v) in self.members {
+            if k == name {
+                found.get_or_insert(v);
+            } else if k.strip_prefix('_') == Some(name) {
+                return None; // its id and extensions are nodes too
+            }
+        }
+        let Some(value) = found else {
+            // Absent: nothing, when the definition has it as a plain element (else it may be
+            // a choice, `value` for `valueString`).
+            let plain =
+                self.defs.iter().any(|d| d.name == name) && !self.defs.iter().any(|d| d.name == name && d.is(CHOICE));
+            return plain.then_some(Values::None);
+        };
+        Some(match value {
+            Value::Null => Values::None,
+            Value::Array(items) => match items.iter().filter(|v| !matches!(v, Value::Null)).count() {
+                0 => Values::None,
+                _ => Values::Several,
+            },
+            Value::String(s) => Values::One(Some(s)),
+            _ => Values::One(None),
+        })
+    }
+
+    /// `Some(result)` (`None` inside for empty) when the quick path is sure of it.
+    pub(super) fn boolean(&self, e: &Expr) -> Option<Option<bool>> {
+        if let Some((name, exists)) = presence_call(e) {
+            let present = !matches!(self.values(name)?, Values::None);
+            return Some(Some(present == exists));
+        }
+        if let Some((name, text)) = string_equality(e) {
+            return match self.values(name)? {
+                Values::None => Some(None),
+                Values::One(Some(s)) if self.plain_string(name) => Some(Some(s == text)),
+                _ => None,
+            };
+        }
+        let Expr::Binary(op @ (Op::And | Op::Or | Op::Xor | Op::Implies), a, b, _) = e else { return None };
+        Some(eval::logic(*op, self.operand(a)?, self.operand(b)?))
+    }
+
+    /// An operand of a boolean operator: a bare element reads as whether it is there.
+    fn operand(&self, e: &Expr) -> Option<Option<bool>> {
+        match e {
+            Expr::Ident(name, _) => match self.values(element_name(e)?)? {
+                Values::None => Some(Some(false)),
+                // One string: not a boolean, so true.
+                Values::One(Some(_)) if self.plain_string(name) => Some(Some(true)),
+                _ => None,
+            },
+            _ => self.boolean(e),
+        }
+    }
+
+    /// Whether member `name`'s string value reads as a FHIRPath string (not a date or time):
+    /// it is a plain element of the definition, of a type that is not a date or time.
+    fn plain_string(&self, name: &str) -> bool {
+        let Some(def) = self.defs.iter().find(|d| d.name == name && d.slice.is_empty() && !d.is(CHOICE)) else {
+            return false;
+        };
+        let code = def.types(crate::validate::Target::Published).first().map_or("", |t| t.code);
+        !matches!(code, "date" | "dateTime" | "instant" | "time")
+    }
+}
+
+/// What the evaluator finds for a member, as far as the quick path needs it.
+enum Values<'m, 'v> {
+    None,
+    /// One value: its text when it is a JSON string.
+    One(Option<&'m std::borrow::Cow<'v, str>>),
+    Several,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fhirpath::{Context, Expression};
+    use crate::validate::tables::{self, CONSTRAINTS};
+
+    /// Elements of the types whose invariants have the quick shape, each way they can be
+    /// written: absent, present, null, arrays, `_name` parts, other JSON kinds.
+    const ELEMENTS: &[&str] = &[
+        r#"{}"#,
+        r#"{"value":12.5,"code":"USD","system":"urn:iso:std:iso:4217"}"#,
+        r#"{"value":12.5,"code":"USD","system":"http://unitsofmeasure.org"}"#,
+        r#"{"value":12.5,"code":"USD"}"#,
+        r#"{"value":12.5}"#,
+        r#"{"code":"USD"}"#,
+        r#"{"system":"urn:iso:std:iso:4217"}"#,
+        r#"{"value":12.5,"system":"urn:iso:std:iso:4217"}"#,
+        r#"{"value":1,"comparator":"<"}"#,
+        r#"{"value":1,"comparator":null}"#,
+        r#"{"value":1,"_comparator":{"extension":[{"url":"u","valueString":"x"}]}}"#,
+        r#"{"code":["a","b"],"system":"s"}"#,
+        r#"{"code":[null],"system":["s"]}"#,
+        r#"{"code":true,"value":false}"#,
+        r#"{"code":{"x":1},"system":3}"#,
+        r#"{"_code":{"id":"c"},"system":"s"}"#,
+        r#"{"start":"2020-01-01","end":"2019-01-01"}"#,
+        r#"{"start":"2020-01-01"}"#,
+        r#"{"resource":{"resourceType":"Patient"},"fullUrl":"x"}"#,
+        r#"{"request":{"method":"GET"}}"#,
+        r#"{"valueString":"x","url":"u"}"#,
+        r#"{"type":"document","identifier":{"system":"s"}}"#,
+        r#"{"type":"searchset"}"#,
+    ];
+
+    /// The focus types the invariants of that shape are evaluated as, and none.
+    const TYPES: &[&str] = &["", "Money", "Quantity", "SimpleQuantity", "Period", "BackboneElement", "Bundle"];
+
+    #[test]
+    fn the_quick_path_answers_as_the_evaluator() {
+        let mut checked = 0;
+        for c in CONSTRAINTS.iter() {
+            let Ok(expression) = Expression::parse(c.expression) else { continue };
+            if !applies(&expression.ast) {
+                continue;
+            }
+            let with_it = tables::elements().iter().filter(|e| e.constraints().any(|x| std::ptr::eq(x, c)));
+            for def in with_it.map(Some).chain([None]) {
+                for text in ELEMENTS {
+                    let value: Value = crate::json::from_str(text).unwrap();
+                    let Value::Object(members) = &value else { unreachable!() };
+                    for ty in TYPES {
+                        let ctx = Context::members(members, ty, def, None).presence_as_boolean();
+                        let Some(quick) = expression.quick_boolean(&ctx) else { continue };
+                        let full = expression.evaluate_boolean(&ctx).unwrap_or_else(|err| {
+                            panic!("{} on {text}: the evaluator fails ({err}), the quick path gives {quick:?}", c.key)
+                        });
+                        assert_eq!(quick, full, "{} ({}) on {text} as {ty}", c.key, c.expression);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+}
