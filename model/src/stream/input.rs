@@ -129,29 +129,34 @@ impl InputKind {
             Some("Bundle") | None => InputKind::Bundle,
             Some(_) => InputKind::Resource,
         };
-        let first_newline = memchr::memchr(b'\n', &prefix[start..]).map(|i| start + i);
-        match Scan::value_at(start as u64).run(prefix, 0, eof) {
-            Scanned::Complete(end) => {
-                let end = end as usize;
-                let on_one_line = first_newline.map_or(true, |nl| nl >= end);
-                let more = prefix[end..].iter().any(|b| !b.is_ascii_whitespace());
-                match (on_one_line, more) {
-                    (true, true) => Some(InputKind::Ndjson),
-                    // One line so far: another may follow.
-                    (true, false) if !eof => None,
-                    _ => Some(one_value()),
+        let Some(newline) = memchr::memchr(b'\n', &prefix[start..]).map(|i| start + i) else {
+            return match eof {
+                // One line and nothing after it: one value, without looking for its end (a
+                // minified Bundle can be the whole input).
+                true => Some(one_value()),
+                // A first line longer than a page of results: a minified Bundle is read as a
+                // stream; anything else must be seen to its end.
+                false
+                    if prefix.len() >= LONG_LINE
+                        && peek_resource_type(&prefix[start..]).as_deref() == Some("Bundle") =>
+                {
+                    Some(InputKind::Bundle)
                 }
-            }
+                false => None,
+            };
+        };
+        let rest_is_blank = |from: usize| prefix[from..].iter().all(u8::is_ascii_whitespace);
+        if eof && rest_is_blank(newline) {
+            // One line, then only white space: one value, again without scanning it.
+            return Some(one_value());
+        }
+        // Only the first line is scanned: does the value end on it?
+        match Scan::value_at(start as u64).run(&prefix[..newline], 0, false) {
+            Scanned::Complete(end) if !rest_is_blank(end as usize) => Some(InputKind::Ndjson),
+            // One line so far: another may follow.
+            Scanned::Complete(_) if !eof => None,
             // A value over several lines is one document.
-            Scanned::Incomplete if first_newline.is_some() => Some(one_value()),
-            // A first line longer than a page of results: a minified Bundle is read as a
-            // stream; anything else must be seen to its end.
-            Scanned::Incomplete
-                if prefix.len() >= LONG_LINE && peek_resource_type(&prefix[start..]).as_deref() == Some("Bundle") =>
-            {
-                Some(InputKind::Bundle)
-            }
-            Scanned::Incomplete => eof.then(one_value),
+            _ => Some(one_value()),
         }
     }
 }
@@ -380,5 +385,40 @@ impl Iterator for Resources<'_> {
     /// The next resource, owned.
     fn next(&mut self) -> Option<Self::Item> {
         self.next_entry().map(|r| r.map(IntoOwned::into_owned))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InputKind::{self, Bundle, Ndjson, Resource};
+
+    #[test]
+    fn one_line_and_white_space_is_one_value_whatever_its_length() {
+        let bundle =
+            format!("{{\"resourceType\":\"Bundle\",\"entry\":[{}]}}", r#"{"resource":{}},"#.repeat(5000) + "{}");
+        for tail in ["", "\n", "\r\n", "\n\n  \n"] {
+            let input = format!("{bundle}{tail}");
+            assert_eq!(InputKind::detect(input.as_bytes(), true), Some(Bundle), "{tail:?}");
+            let patient = format!("{{\"resourceType\":\"Patient\",\"id\":\"p\"}}{tail}");
+            assert_eq!(InputKind::detect(patient.as_bytes(), true), Some(Resource), "{tail:?}");
+        }
+        // Cut off before the end of its only line: more is needed.
+        assert_eq!(InputKind::detect(&bundle.as_bytes()[..1000], false), None);
+    }
+
+    #[test]
+    fn only_the_first_line_tells_ndjson() {
+        let two = b"{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Coverage\"}";
+        assert_eq!(InputKind::detect(two, true), Some(Ndjson));
+        // The second line is not there yet, or is still being read.
+        assert_eq!(InputKind::detect(&two[..27], false), None);
+        assert_eq!(InputKind::detect(&two[..30], false), Some(Ndjson));
+        // A first line that does not end the value: one document over several lines.
+        let pretty = b"{\n  \"resourceType\": \"Patient\",\n  \"id\": \"p\"\n}\n";
+        assert_eq!(InputKind::detect(pretty, true), Some(Resource));
+        assert_eq!(InputKind::detect(&pretty[..31], false), Some(Resource));
+        // A string holding what looks like the end of the value.
+        let tricky = b"{\"resourceType\":\"Patient\",\"id\":\"}\"}\n{\"resourceType\":\"Patient\"}\n";
+        assert_eq!(InputKind::detect(tricky, true), Some(Ndjson));
     }
 }

@@ -54,7 +54,7 @@ impl Scan {
         while i < n {
             if self.in_string {
                 // Find the closing quote, stepping over escapes.
-                match bytes[i..].iter().position(|&b| b == b'"' || b == b'\\') {
+                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
                     None => {
                         i = n;
                         break;
