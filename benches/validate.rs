@@ -1,7 +1,7 @@
 //! Validation throughput, in MB/s of input: the typed parse alone (`json::from_slice::<Resource>`)
 //! against parse + validate (`validate_json(.., Target::Served)`), on the normalized Bundle
-//! samples of `../shared/data` (when present); and on a 10 MB Bundle of generated claims
-//! (`support::input`), pretty and minified, the streaming typed parse from a slice
+//! samples of `../shared/data` (when present); and on 10 MB Bundles (`support::input`) of
+//! generated claims and of the server's recorded claims (`10MB/recorded-…`), pretty and minified, the streaming typed parse from a slice
 //! (`stream_slice`, as in `benches/parse.rs`) against validation of the same bytes, whole
 //! (`parse_validate`) and streamed (`validate_reader`, what `bluebutton validate` does), so
 //! that the ratio reads directly from one run.
@@ -31,7 +31,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 #[path = "support/input.rs"]
 mod input;
 
-use input::{Layout, Templates};
+use input::{Layout, Shape, Templates};
 
 const MB: u64 = 1_000_000;
 
@@ -105,9 +105,15 @@ fn bench_validate(c: &mut Criterion) {
 
     // A large Bundle of generated claims, pretty and minified: the streaming typed parse (what
     // `bluebutton summary` does) against validation of the same bytes, whole and streamed.
-    for layout in [Layout::Pretty, Layout::Minified] {
-        let input = Templates::load(layout).bundle(10 * MB);
-        let name = format!("10MB/{}", layout.name());
+    // The same with the server's recorded claims (`10MB/recorded-…`; they need `../shared`).
+    let shapes = [Shape::Generated, Shape::Recorded];
+    for (shape, layout) in shapes.into_iter().flat_map(|s| [(s, Layout::Pretty), (s, Layout::Minified)]) {
+        let Some(templates) = Templates::of(shape, layout) else { continue };
+        let input = templates.bundle(10 * MB);
+        let name = match shape {
+            Shape::Generated => format!("10MB/{}", layout.name()),
+            Shape::Recorded => format!("10MB/recorded-{}", layout.name()),
+        };
         summarize(&name, &input);
         let mut group = c.benchmark_group(format!("validate/{name}"));
         group.throughput(Throughput::BytesDecimal(input.len() as u64));
