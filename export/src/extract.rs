@@ -11,7 +11,7 @@ use bluebutton::views::{
 use bluebutton::Resource;
 
 use crate::schema::{ColumnType, Schema, Table, TableKind};
-use crate::values::{self, Cell};
+use crate::values::{self, Cell, Text};
 
 /// A row: the present cells by column index, in column order.
 pub type Row = Vec<(u16, Cell)>;
@@ -98,10 +98,13 @@ impl<'s> RowBuilder<'s> {
         let value = f.value.value_str();
         match self.table.columns[column].ty {
             _ if value.is_empty() => {}
-            ColumnType::Text => self.set(column, Some(Cell::Text(value.into_owned()))),
+            ColumnType::Text => self.set(column, Some(Cell::Text(Text::new(&value)))),
             ColumnType::Code => {
-                let display = f.value.display_str().map(|d| d.into_owned());
-                self.set(column, Some(Cell::Code(value.into_owned(), display)));
+                let display = match f.value.display_static() {
+                    Some(d) => Some(Text::from_static(d)),
+                    None => f.value.display_str().map(|d| Text::new(&d)),
+                };
+                self.set(column, Some(Cell::Code(Text::new(&value), display)));
             }
             _ => {
                 let display = f.value.display_str();
@@ -141,7 +144,7 @@ impl<'s> RowBuilder<'s> {
     }
 
     fn text(&mut self, column: usize, text: Option<&str>) {
-        self.set(column, text.map(|t| Cell::Text(t.to_string())));
+        self.set(column, text.map(|t| Cell::Text(Text::new(t))));
     }
 
     fn finish(self) -> (usize, Row) {
@@ -165,8 +168,8 @@ fn typed(ty: ColumnType, text: &str, display: Option<&str>) -> Result<Option<Cel
         return Ok(None);
     }
     Ok(Some(match ty {
-        ColumnType::Text => Cell::Text(text.to_string()),
-        ColumnType::Code => Cell::Code(text.to_string(), display.map(str::to_string)),
+        ColumnType::Text => Cell::Text(Text::new(text)),
+        ColumnType::Code => Cell::Code(Text::new(text), display.map(Text::new)),
         ColumnType::Decimal { precision, scale } => match values::amount_number(text) {
             Some(number) => Cell::Decimal(values::decimal(number, precision, scale)?),
             None => return Ok(None),
@@ -406,8 +409,8 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
 
 /// A code and its display.
 fn code_cell(coding: &Coding<'_>) -> Option<Cell> {
-    let code = coding.code()?.as_str().to_string();
-    Some(Cell::Code(code, coding.display().map(|d| d.to_string())))
+    let code = Text::new(coding.code()?.as_str());
+    Some(Cell::Code(code, coding.display().map(|d| Text::new(d))))
 }
 
 /// A row of the diagnoses or procedures: the columns they share (claim id, claim type,

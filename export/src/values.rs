@@ -4,14 +4,84 @@
 /// A value of one cell, typed for its column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
-    Text(String),
+    Text(Text),
     /// A code and its display.
-    Code(String, Option<String>),
+    Code(Text, Option<Text>),
     /// Units of 10<sup>-scale</sup> of the column.
     Decimal(i128),
     /// Days since 1970-01-01.
     Date(i32),
     Int(i64),
+}
+
+/// The text of a cell, made without an allocation where it can be: a short text (an id, a
+/// code, a date) is held in place, a code system's display by reference; only a long text read
+/// from the data is copied to the heap. Most of a row's texts are short.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+/// The longest text held in place.
+const INLINE: usize = 22;
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Static(&'static str),
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// `text` copied: in place when it is short.
+    pub fn new(text: &str) -> Text {
+        if text.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Text(Repr::Inline { len: text.len() as u8, bytes })
+        } else {
+            Text(Repr::Heap(text.into()))
+        }
+    }
+
+    /// A text that lives as long as the program (a code system's display), not copied.
+    pub fn from_static(text: &'static str) -> Text {
+        Text(Repr::Static(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // The bytes are those of a `&str`, cut at its length.
+            Repr::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default(),
+            Repr::Static(s) => s,
+            Repr::Heap(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text::new(text)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 /// `text` (a FHIR decimal) as units of 10<sup>-`scale`</sup>, exactly: trailing zeros past
@@ -125,6 +195,17 @@ mod tests {
         for bad in ["", "-", "1.", ".5", "1e3", "12a", "USD"] {
             assert!(decimal(bad, 18, 2).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn texts_read_back_as_they_were_made() {
+        let long = "a display longer than what is held in place";
+        for text in ["", "x", "0123456789012345678901", "01234567890123456789012", long, "é ü ç"] {
+            assert_eq!(Text::new(text).as_str(), text);
+        }
+        assert!(matches!(Text::new("0123456789012345678901").0, Repr::Inline { len: 22, .. }));
+        assert!(matches!(Text::new("01234567890123456789012").0, Repr::Heap(_)));
+        assert_eq!(Text::from_static(long), Text::new(long));
     }
 
     #[test]

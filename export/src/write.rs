@@ -227,9 +227,9 @@ impl Builder {
     /// Appends `cell`. The extraction typed every cell for its column.
     fn append(&mut self, cell: &Cell) {
         match (self, cell) {
-            (Builder::Text(b), Cell::Text(s)) => b.append_value(s),
+            (Builder::Text(b), Cell::Text(s)) => b.append_value(s.as_str()),
             (Builder::Code(c, d), Cell::Code(code, display)) => {
-                c.append_value(code);
+                c.append_value(code.as_str());
                 d.append_option(display.as_deref());
             }
             (Builder::Decimal(b, ..), Cell::Decimal(v)) => b.append_value(*v),

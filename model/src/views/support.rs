@@ -161,6 +161,11 @@ pub trait FieldText {
     fn display_str(&self) -> Option<Cow<'_, str>> {
         self.display_text().map(Cow::Owned)
     }
+    /// Whether the display is the code system's own text (from the CMS code systems, not the
+    /// data), and then that text, which lives as long as the program.
+    fn display_static(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 impl<T: FieldText + ?Sized> FieldText for &T {
@@ -176,6 +181,9 @@ impl<T: FieldText + ?Sized> FieldText for &T {
     fn display_str(&self) -> Option<Cow<'_, str>> {
         (**self).display_str()
     }
+    fn display_static(&self) -> Option<&'static str> {
+        (**self).display_static()
+    }
 }
 
 impl<E: CodeEnum> FieldText for Coded<'_, E> {
@@ -190,6 +198,9 @@ impl<E: CodeEnum> FieldText for Coded<'_, E> {
     }
     fn display_str(&self) -> Option<Cow<'_, str>> {
         self.display().map(Cow::Borrowed)
+    }
+    fn display_static(&self) -> Option<&'static str> {
+        self.display()
     }
 }
 
