@@ -62,7 +62,7 @@ impl<'s> RowBuilder<'s> {
     fn new(schema: &'s Schema, kind: TableKind, claim_kind: ClaimKind) -> Self {
         let index = schema.index(kind, claim_kind);
         let table = &schema.tables[index];
-        RowBuilder { table, index, cells: Vec::new() }
+        RowBuilder { table, index, cells: Vec::with_capacity(table.row_room()) }
     }
 
     fn set(&mut self, column: usize, cell: Option<Cell>) {
@@ -150,6 +150,7 @@ impl<'s> RowBuilder<'s> {
     fn finish(self) -> (usize, Row) {
         // In column order; of two cells set in one column, the later.
         let mut row = self.cells;
+        self.table.note_row(row.len());
         row.sort_by_key(|(c, _)| *c);
         if row.windows(2).any(|w| w[0].0 == w[1].0) {
             // Backwards, the later of a column's cells comes first and is the one kept.
