@@ -95,8 +95,15 @@ impl<'s> RowBuilder<'s> {
     /// has no column for it.
     fn field(&mut self, level: Level, f: FieldRef<'_>, resource: &str) -> Result<bool, FieldError> {
         let Some(column) = self.table.column_of(f.info) else { return Ok(false) };
+        let ty = self.table.columns[column].ty;
+        // An amount's number as it is, without rendering the amount with its unit.
+        if let (ColumnType::Decimal { .. }, Some(number)) = (ty, f.value.value_number()) {
+            let location = || LocatedField { level, field: f.to_value() }.location();
+            self.typed(column, number, None, resource, location)?;
+            return Ok(true);
+        }
         let value = f.value.value_str();
-        match self.table.columns[column].ty {
+        match ty {
             _ if value.is_empty() => {}
             ColumnType::Text => self.set(column, Some(Cell::Text(Text::new(&value)))),
             ColumnType::Code => {

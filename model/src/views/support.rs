@@ -166,6 +166,12 @@ pub trait FieldText {
     fn display_static(&self) -> Option<&'static str> {
         None
     }
+    /// The number of an amount (a Money, a Quantity) as written, without its unit: the first
+    /// word of [`value_text`](Self::value_text), borrowed. `None` for other values and for an
+    /// amount without a number.
+    fn value_number(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl<T: FieldText + ?Sized> FieldText for &T {
@@ -183,6 +189,9 @@ impl<T: FieldText + ?Sized> FieldText for &T {
     }
     fn display_static(&self) -> Option<&'static str> {
         (**self).display_static()
+    }
+    fn value_number(&self) -> Option<&str> {
+        (**self).value_number()
     }
 }
 
@@ -232,11 +241,17 @@ impl FieldText for Quantity<'_> {
     fn value_text(&self) -> String {
         amount_text(self.value(), self.unit().map(|u| u.as_str()).or(self.code().map(|c| c.as_str())))
     }
+    fn value_number(&self) -> Option<&str> {
+        self.value().map(|v| v.as_str())
+    }
 }
 
 impl FieldText for Money<'_> {
     fn value_text(&self) -> String {
         amount_text(self.value(), self.code().map(|c| c.as_str()))
+    }
+    fn value_number(&self) -> Option<&str> {
+        self.value().map(|v| v.as_str())
     }
     fn value_str(&self) -> Cow<'_, str> {
         match (self.value(), self.code()) {
