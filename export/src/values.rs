@@ -88,6 +88,9 @@ impl std::fmt::Debug for Text {
 /// `scale` are fine, other digits past it or more than `precision` digits are an error.
 pub fn decimal(text: &str, precision: u8, scale: i8) -> Result<i128, String> {
     let scale = scale.max(0) as usize;
+    if let Some(units) = decimal_in_one_pass(text.as_bytes(), precision, scale) {
+        return Ok(units);
+    }
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -114,6 +117,52 @@ pub fn decimal(text: &str, precision: u8, scale: i8) -> Result<i128, String> {
         units = units * 10 + i128::from(b - b'0');
     }
     Ok(if negative { -units } else { units })
+}
+
+/// [`decimal`] of a text that fits, read in one pass over its bytes; `None` for any other text
+/// (then read again by [`decimal`], which says what does not fit). Amounts are most of the
+/// typed cells.
+fn decimal_in_one_pass(b: &[u8], precision: u8, scale: usize) -> Option<i128> {
+    let (negative, start) = match b.first()? {
+        b'-' => (true, 1),
+        b'+' => (false, 1),
+        _ => (false, 0),
+    };
+    let mut units: i128 = 0;
+    let mut significant = 0;
+    let mut i = start;
+    while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+        if units != 0 || *d != b'0' {
+            significant += 1;
+            if significant + scale > usize::from(precision) {
+                return None;
+            }
+        }
+        units = units * 10 + i128::from(d - b'0');
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    let mut kept = 0;
+    if i < b.len() {
+        if b[i] != b'.' || i + 1 == b.len() {
+            return None;
+        }
+        for &d in &b[i + 1..] {
+            if !d.is_ascii_digit() || (kept == scale && d != b'0') {
+                return None;
+            }
+            if kept < scale {
+                units = units * 10 + i128::from(d - b'0');
+                kept += 1;
+            }
+        }
+    }
+    for _ in kept..scale {
+        units *= 10;
+    }
+    Some(if negative { -units } else { units })
 }
 
 /// The day of a FHIR `date` or `dateTime` text (`2020-01-03`, `2020-01-03T10:00:00Z`), as days
@@ -192,9 +241,14 @@ mod tests {
         assert_eq!(decimal("0.125", 18, 2).unwrap_err(), "`0.125` has 3 digits after the point; the column holds 2");
         assert!(decimal("1234567890123456789", 18, 2).unwrap_err().contains("the column holds 16"));
         assert_eq!(decimal("9999999999999999.99", 18, 2), Ok(999_999_999_999_999_999));
-        for bad in ["", "-", "1.", ".5", "1e3", "12a", "USD"] {
+        for bad in ["", "-", "1.", ".5", "1e3", "12a", "USD", "+", "1.2.3", "1.5x", "-.5"] {
             assert!(decimal(bad, 18, 2).is_err(), "{bad}");
         }
+        assert_eq!(decimal("+0012.50", 18, 2), Ok(1250));
+        assert_eq!(decimal("-0", 18, 2), Ok(0));
+        assert_eq!(decimal("0000000000000000000001.1", 18, 2), Ok(110));
+        assert_eq!(decimal("12", 4, 2), Ok(1200));
+        assert!(decimal("123", 4, 2).unwrap_err().contains("the column holds 2"));
     }
 
     #[test]
