@@ -47,6 +47,14 @@ impl Text {
         Text(Repr::Static(text))
     }
 
+    /// The text, when it was made [`from_static`](Self::from_static).
+    pub fn as_static(&self) -> Option<&'static str> {
+        match self.0 {
+            Repr::Static(s) => Some(s),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // The bytes are those of a `&str`, cut at its length.
