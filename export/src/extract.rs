@@ -5,12 +5,13 @@ use bluebutton::resources::{ExplanationOfBenefit, ExplanationOfBenefitItemServic
 use bluebutton::summary::ClaimKind;
 use bluebutton::types::{Coding, Money, Period, Reference};
 use bluebutton::views::{
-    BeneficiaryCoverage, BeneficiaryPatient, ClaimView, IcdVersion, LocatedField, MedicarePart, TotalSource,
+    BeneficiaryCoverage, BeneficiaryPatient, ClaimView, FieldInfo, FieldRef, IcdVersion, Level, LocatedField,
+    MedicarePart, TotalSource,
 };
 use bluebutton::Resource;
 
 use crate::schema::{ColumnType, Schema, Table, TableKind};
-use crate::values::{self, Cell};
+use crate::values::{self, Cell, Text};
 
 /// A row: the present cells by column index, in column order.
 pub type Row = Vec<(u16, Cell)>;
@@ -61,7 +62,7 @@ impl<'s> RowBuilder<'s> {
     fn new(schema: &'s Schema, kind: TableKind, claim_kind: ClaimKind) -> Self {
         let index = schema.index(kind, claim_kind);
         let table = &schema.tables[index];
-        RowBuilder { table, index, cells: Vec::new() }
+        RowBuilder { table, index, cells: Vec::with_capacity(table.row_room()) }
     }
 
     fn set(&mut self, column: usize, cell: Option<Cell>) {
@@ -90,20 +91,32 @@ impl<'s> RowBuilder<'s> {
         Ok(())
     }
 
-    /// Sets the column of `field` from its text; `Ok(false)` when the table has no column for it.
-    /// A text or code is moved into its cell (the field keeps its place, for the unmapped check).
-    fn field(&mut self, f: &mut LocatedField, resource: &str) -> Result<bool, FieldError> {
-        let Some(column) = self.table.column_of(f.field.info) else { return Ok(false) };
-        match self.table.columns[column].ty {
-            _ if f.field.value.is_empty() => {}
-            ColumnType::Text => self.set(column, Some(Cell::Text(std::mem::take(&mut f.field.value)))),
+    /// Sets the column of `field` (found at `level`) from its text; `Ok(false)` when the table
+    /// has no column for it.
+    fn field(&mut self, level: Level, f: FieldRef<'_>, resource: &str) -> Result<bool, FieldError> {
+        let Some(column) = self.table.column_of(f.info) else { return Ok(false) };
+        let ty = self.table.columns[column].ty;
+        // An amount's number as it is, without rendering the amount with its unit.
+        if let (ColumnType::Decimal { .. }, Some(number)) = (ty, f.value.value_number()) {
+            let location = || LocatedField { level, field: f.to_value() }.location();
+            self.typed(column, number, None, resource, location)?;
+            return Ok(true);
+        }
+        let value = f.value.value_str();
+        match ty {
+            _ if value.is_empty() => {}
+            ColumnType::Text => self.set(column, Some(Cell::Text(Text::new(&value)))),
             ColumnType::Code => {
-                let code = std::mem::take(&mut f.field.value);
-                self.set(column, Some(Cell::Code(code, f.field.display.take())));
+                let display = match f.value.display_static() {
+                    Some(d) => Some(Text::from_static(d)),
+                    None => f.value.display_str().map(|d| Text::new(&d)),
+                };
+                self.set(column, Some(Cell::Code(Text::new(&value), display)));
             }
             _ => {
-                let f = &*f;
-                self.typed(column, &f.field.value, f.field.display.as_deref(), resource, || f.location())?
+                let display = f.value.display_str();
+                let location = || LocatedField { level, field: f.to_value() }.location();
+                self.typed(column, &value, display.as_deref(), resource, location)?
             }
         }
         Ok(true)
@@ -138,12 +151,13 @@ impl<'s> RowBuilder<'s> {
     }
 
     fn text(&mut self, column: usize, text: Option<&str>) {
-        self.set(column, text.map(|t| Cell::Text(t.to_string())));
+        self.set(column, text.map(|t| Cell::Text(Text::new(t))));
     }
 
     fn finish(self) -> (usize, Row) {
         // In column order; of two cells set in one column, the later.
         let mut row = self.cells;
+        self.table.note_row(row.len());
         row.sort_by_key(|(c, _)| *c);
         if row.windows(2).any(|w| w[0].0 == w[1].0) {
             // Backwards, the later of a column's cells comes first and is the one kept.
@@ -162,8 +176,8 @@ fn typed(ty: ColumnType, text: &str, display: Option<&str>) -> Result<Option<Cel
         return Ok(None);
     }
     Ok(Some(match ty {
-        ColumnType::Text => Cell::Text(text.to_string()),
-        ColumnType::Code => Cell::Code(text.to_string(), display.map(str::to_string)),
+        ColumnType::Text => Cell::Text(Text::new(text)),
+        ColumnType::Code => Cell::Code(Text::new(text), display.map(Text::new)),
         ColumnType::Decimal { precision, scale } => match values::amount_number(text) {
             Some(number) => Cell::Decimal(values::decimal(number, precision, scale)?),
             None => return Ok(None),
@@ -197,8 +211,14 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
             let name = format!("Patient/{}", p.id().map_or("", |i| i.as_str()));
             let mut row = RowBuilder::new(schema, TableKind::Patients, ClaimKind::Unknown);
             row.text(0, p.id().map(|i| i.as_str()));
-            let mut fields = BeneficiaryPatient(p).all_fields();
-            fill(&mut row, &mut fields, &name, &mut out.unmapped)?;
+            let mut fields = Vec::new();
+            let mut placed = Ok(());
+            BeneficiaryPatient(p).for_each_located_field(&mut |level, f| {
+                if placed.is_ok() {
+                    placed = place(&mut row, level, f, &name, &mut fields, &mut out.unmapped);
+                }
+            });
+            placed?;
             out.rows.push(row.finish());
             fields
         }
@@ -219,8 +239,14 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
             let (start, end) = period_dates(c.period.as_deref());
             row.date(4, start, &name, || "Coverage.period.start".to_string())?;
             row.date(5, end, &name, || "Coverage.period.end".to_string())?;
-            let mut fields = view.all_fields();
-            fill(&mut row, &mut fields, &name, &mut out.unmapped)?;
+            let mut fields = Vec::new();
+            let mut placed = Ok(());
+            view.for_each_located_field(&mut |level, f| {
+                if placed.is_ok() {
+                    placed = place(&mut row, level, f, &name, &mut fields, &mut out.unmapped);
+                }
+            });
+            placed?;
             out.rows.push(row.finish());
             fields
         }
@@ -234,32 +260,33 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
     Ok(out)
 }
 
-/// Sets the columns of `fields` on `row`; a field without a column is listed in `unmapped`.
-fn fill(
+/// The fields present (their level and catalog entry), for the unmapped check.
+pub type Present = Vec<(Level, &'static FieldInfo)>;
+
+/// Sets the column of `f` on `row`; a field without a column is listed in `unmapped`. The
+/// field is noted in `fields`.
+fn place(
     row: &mut RowBuilder<'_>,
-    fields: &mut [LocatedField],
+    level: Level,
+    f: FieldRef<'_>,
     name: &str,
+    fields: &mut Present,
     unmapped: &mut Vec<String>,
 ) -> Result<(), FieldError> {
-    for f in fields {
-        if !row.field(f, name)? {
-            unmapped.push(no_column(f));
-        }
+    fields.push((level, f.info));
+    if !row.field(level, f, name)? {
+        unmapped.push(no_column(f));
     }
     Ok(())
 }
 
 /// How a field that no column holds is listed.
-fn no_column(f: &LocatedField) -> String {
-    format!("{} (no column for {})", f.field.info.variable, f.field.location)
+fn no_column(f: FieldRef<'_>) -> String {
+    format!("{} (no column for {})", f.info.variable, f.location)
 }
 
 /// The rows of a claim; returns its fields (for the unmapped elements).
-fn claim(
-    schema: &Schema,
-    eob: &ExplanationOfBenefit<'_>,
-    out: &mut Extracted,
-) -> Result<Vec<LocatedField>, FieldError> {
+fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -> Result<Present, FieldError> {
     let kind = ClaimKind::of(eob);
     let id = eob.id().map(|i| i.as_str());
     let name = format!("ExplanationOfBenefit/{}", id.unwrap_or(""));
@@ -355,9 +382,14 @@ fn claim(
         care_team.push(r);
     }
 
-    let mut fields = view.all_fields();
-    for f in &mut fields {
-        let target = match f.level {
+    let mut fields = Vec::new();
+    let mut placed = Ok(());
+    view.for_each_located_field(&mut |level, f| {
+        if placed.is_err() {
+            return;
+        }
+        fields.push((level, f.info));
+        let target = match level {
             None => Some(&mut row),
             Some(("item", i)) => lines.get_mut(i),
             Some(("diagnosis", i)) => diagnoses.get_mut(i),
@@ -365,14 +397,17 @@ fn claim(
             Some(("careTeam", i)) => care_team.get_mut(i),
             Some(_) => None,
         };
-        let placed = match target {
-            Some(target) => target.field(f, &name)?,
-            None => false,
-        };
-        if !placed {
-            out.unmapped.push(no_column(f));
+        placed = match target {
+            Some(target) => target.field(level, f, &name),
+            None => Ok(false),
         }
-    }
+        .map(|found| {
+            if !found {
+                out.unmapped.push(no_column(f));
+            }
+        });
+    });
+    placed?;
     out.rows.push(row.finish());
     for r in lines.into_iter().chain(diagnoses).chain(procedures).chain(care_team) {
         out.rows.push(r.finish());
@@ -382,8 +417,8 @@ fn claim(
 
 /// A code and its display.
 fn code_cell(coding: &Coding<'_>) -> Option<Cell> {
-    let code = coding.code()?.as_str().to_string();
-    Some(Cell::Code(code, coding.display().map(|d| d.to_string())))
+    let code = Text::new(coding.code()?.as_str());
+    Some(Cell::Code(code, coding.display().map(|d| Text::new(d))))
 }
 
 /// A row of the diagnoses or procedures: the columns they share (claim id, claim type,

@@ -5,6 +5,7 @@
 //! field, named by its CCW variable.
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
@@ -235,9 +236,24 @@ pub struct Table {
     /// Column of each field, by the field's address (the catalog's fields are statics).
     fields: KeyMap<usize, usize>,
     arrow: SchemaRef,
+    /// The most cells a row of the table has had so far: the room a new row is made with
+    /// (rather than grown cell by cell).
+    cells: AtomicUsize,
 }
 
 impl Table {
+    /// The room for the cells of a new row: the most a row has had, up to the column count.
+    pub(crate) fn row_room(&self) -> usize {
+        self.cells.load(Ordering::Relaxed)
+    }
+
+    /// Notes that a row had `n` cells.
+    pub(crate) fn note_row(&self, n: usize) {
+        if n > self.cells.load(Ordering::Relaxed) {
+            self.cells.fetch_max(n.min(self.columns.len()), Ordering::Relaxed);
+        }
+    }
+
     fn new(kind: TableKind, claim_kind: Option<ClaimKind>) -> Table {
         let mut columns: Vec<Column> = kind
             .keys()
@@ -299,7 +315,7 @@ impl Table {
             }
         }
         let arrow = Arc::new(arrow_schema(&columns));
-        Table { kind, claim_kind, columns, costs, fields, arrow }
+        Table { kind, claim_kind, columns, costs, fields, arrow, cells: AtomicUsize::new(0) }
     }
 
     /// The folder of the table (`claims/claim_type=carrier`), relative to the dataset.

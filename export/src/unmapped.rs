@@ -11,12 +11,12 @@ use std::sync::OnceLock;
 
 use bluebutton::claim_type::ClaimType;
 
-use crate::hashing::{KeyHasher, KeyMap};
+use crate::hashing::{KeyHasher, KeyMap, UrlHasher};
 use bluebutton::urls::{self, Level, WalkUrls, LEVELS};
-use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, FieldInfo, LocatedField};
+use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, FieldInfo};
 
 /// The bluebutton URLs of `resource` that none of its `fields` accounts for.
-pub fn unmapped<T: WalkUrls + ?Sized>(resource: &T, fields: &[LocatedField]) -> Vec<String> {
+pub fn unmapped<T: WalkUrls + ?Sized>(resource: &T, fields: &[(Level, &'static FieldInfo)]) -> Vec<String> {
     let found = urls::bluebutton_urls(resource);
     if found.is_empty() {
         return Vec::new();
@@ -25,7 +25,7 @@ pub fn unmapped<T: WalkUrls + ?Sized>(resource: &T, fields: &[LocatedField]) -> 
 }
 
 /// The URLs of `found` that none of `fields` accounts for at their level.
-fn verdicts(found: &[(Level, &str)], fields: &[LocatedField]) -> Vec<String> {
+fn verdicts(found: &[(Level, &str)], fields: &[(Level, &'static FieldInfo)]) -> Vec<String> {
     thread_local! {
         /// The set of the present fields' URLs at their levels, kept for the next resource.
         static COVERED: Cell<KeySet> = Cell::new(KeySet::default());
@@ -34,9 +34,9 @@ fn verdicts(found: &[(Level, &str)], fields: &[LocatedField]) -> Vec<String> {
     // Each present field's URLs (as numbers), at its level.
     let mut covered = COVERED.take();
     covered.clear();
-    for f in fields {
-        if let Some(ids) = catalog.field_urls.get(&address(f.field.info)) {
-            let level = level_key(f.level);
+    for &(level, info) in fields {
+        if let Some(ids) = catalog.field_urls.get(&address(info)) {
+            let level = level_key(level);
             covered.extend(ids.iter().map(|id| level | u64::from(*id)));
         }
     }
@@ -52,7 +52,7 @@ fn verdicts(found: &[(Level, &str)], fields: &[LocatedField]) -> Vec<String> {
         // One listed under a form with a `<year>` covers it when that form's year is where
         // the field's URL has it.
         let present = present.get_or_insert_with(|| {
-            let mut p: Vec<_> = fields.iter().map(|f| place(f.level, address(f.field.info))).collect();
+            let mut p: Vec<_> = fields.iter().map(|&(level, info)| place(level, address(info))).collect();
             p.sort_unstable();
             p
         });
@@ -92,34 +92,6 @@ fn place(level: Level, address: usize) -> (u8, usize, usize) {
             let element = LEVELS.iter().position(|l| *l == name).unwrap_or(LEVELS.len());
             (element as u8 + 1, i, address)
         }
-    }
-}
-
-/// The hasher of the URL table: eight bytes at a time (the URLs share a long prefix, and a
-/// lookup per occurrence is on the export's hot path; the default hasher, resistant to
-/// chosen keys, is not needed for the catalog's own URLs).
-#[derive(Default)]
-struct UrlHasher(u64);
-
-impl std::hash::Hasher for UrlHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.mix(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        }
-        for &b in chunks.remainder() {
-            self.mix(u64::from(b));
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl UrlHasher {
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
@@ -210,7 +182,8 @@ mod tests {
                     let written = json::to_string(r);
                     let tree: Value = json::from_str(&written).unwrap();
                     let expected: Vec<String> = views::unmapped(&tree, &fields).into_iter().map(|u| u.url).collect();
-                    assert_eq!(unmapped(r, &fields), expected);
+                    let present: Vec<_> = fields.iter().map(|f| (f.level, f.field.info)).collect();
+                    assert_eq!(unmapped(r, &present), expected);
                     found_unmapped += expected.len();
                 }
             }

@@ -4,9 +4,9 @@
 /// A value of one cell, typed for its column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
-    Text(String),
+    Text(Text),
     /// A code and its display.
-    Code(String, Option<String>),
+    Code(Text, Option<Text>),
     /// Units of 10<sup>-scale</sup> of the column.
     Decimal(i128),
     /// Days since 1970-01-01.
@@ -14,10 +14,91 @@ pub enum Cell {
     Int(i64),
 }
 
+/// The text of a cell, made without an allocation where it can be: a short text (an id, a
+/// code, a date) is held in place, a code system's display by reference; only a long text read
+/// from the data is copied to the heap. Most of a row's texts are short.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+/// The longest text held in place.
+const INLINE: usize = 22;
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Static(&'static str),
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// `text` copied: in place when it is short.
+    pub fn new(text: &str) -> Text {
+        if text.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Text(Repr::Inline { len: text.len() as u8, bytes })
+        } else {
+            Text(Repr::Heap(text.into()))
+        }
+    }
+
+    /// A text that lives as long as the program (a code system's display), not copied.
+    pub fn from_static(text: &'static str) -> Text {
+        Text(Repr::Static(text))
+    }
+
+    /// The text, when it was made [`from_static`](Self::from_static).
+    pub fn as_static(&self) -> Option<&'static str> {
+        match self.0 {
+            Repr::Static(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // The bytes are those of a `&str`, cut at its length.
+            Repr::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default(),
+            Repr::Static(s) => s,
+            Repr::Heap(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text::new(text)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// `text` (a FHIR decimal) as units of 10<sup>-`scale`</sup>, exactly: trailing zeros past
 /// `scale` are fine, other digits past it or more than `precision` digits are an error.
 pub fn decimal(text: &str, precision: u8, scale: i8) -> Result<i128, String> {
     let scale = scale.max(0) as usize;
+    if let Some(units) = decimal_in_one_pass(text.as_bytes(), precision, scale) {
+        return Ok(units);
+    }
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -44,6 +125,52 @@ pub fn decimal(text: &str, precision: u8, scale: i8) -> Result<i128, String> {
         units = units * 10 + i128::from(b - b'0');
     }
     Ok(if negative { -units } else { units })
+}
+
+/// [`decimal`] of a text that fits, read in one pass over its bytes; `None` for any other text
+/// (then read again by [`decimal`], which says what does not fit). Amounts are most of the
+/// typed cells.
+fn decimal_in_one_pass(b: &[u8], precision: u8, scale: usize) -> Option<i128> {
+    let (negative, start) = match b.first()? {
+        b'-' => (true, 1),
+        b'+' => (false, 1),
+        _ => (false, 0),
+    };
+    let mut units: i128 = 0;
+    let mut significant = 0;
+    let mut i = start;
+    while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+        if units != 0 || *d != b'0' {
+            significant += 1;
+            if significant + scale > usize::from(precision) {
+                return None;
+            }
+        }
+        units = units * 10 + i128::from(d - b'0');
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    let mut kept = 0;
+    if i < b.len() {
+        if b[i] != b'.' || i + 1 == b.len() {
+            return None;
+        }
+        for &d in &b[i + 1..] {
+            if !d.is_ascii_digit() || (kept == scale && d != b'0') {
+                return None;
+            }
+            if kept < scale {
+                units = units * 10 + i128::from(d - b'0');
+                kept += 1;
+            }
+        }
+    }
+    for _ in kept..scale {
+        units *= 10;
+    }
+    Some(if negative { -units } else { units })
 }
 
 /// The day of a FHIR `date` or `dateTime` text (`2020-01-03`, `2020-01-03T10:00:00Z`), as days
@@ -122,9 +249,25 @@ mod tests {
         assert_eq!(decimal("0.125", 18, 2).unwrap_err(), "`0.125` has 3 digits after the point; the column holds 2");
         assert!(decimal("1234567890123456789", 18, 2).unwrap_err().contains("the column holds 16"));
         assert_eq!(decimal("9999999999999999.99", 18, 2), Ok(999_999_999_999_999_999));
-        for bad in ["", "-", "1.", ".5", "1e3", "12a", "USD"] {
+        for bad in ["", "-", "1.", ".5", "1e3", "12a", "USD", "+", "1.2.3", "1.5x", "-.5"] {
             assert!(decimal(bad, 18, 2).is_err(), "{bad}");
         }
+        assert_eq!(decimal("+0012.50", 18, 2), Ok(1250));
+        assert_eq!(decimal("-0", 18, 2), Ok(0));
+        assert_eq!(decimal("0000000000000000000001.1", 18, 2), Ok(110));
+        assert_eq!(decimal("12", 4, 2), Ok(1200));
+        assert!(decimal("123", 4, 2).unwrap_err().contains("the column holds 2"));
+    }
+
+    #[test]
+    fn texts_read_back_as_they_were_made() {
+        let long = "a display longer than what is held in place";
+        for text in ["", "x", "0123456789012345678901", "01234567890123456789012", long, "é ü ç"] {
+            assert_eq!(Text::new(text).as_str(), text);
+        }
+        assert!(matches!(Text::new("0123456789012345678901").0, Repr::Inline { len: 22, .. }));
+        assert!(matches!(Text::new("01234567890123456789012").0, Repr::Heap(_)));
+        assert_eq!(Text::from_static(long), Text::new(long));
     }
 
     #[test]

@@ -5,9 +5,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{Date32Builder, Decimal128Builder, Int64Builder, StringBuilder, StringDictionaryBuilder};
+use arrow_array::builder::{Date32Builder, Decimal128Builder, Int32Builder, Int64Builder, StringBuilder};
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
@@ -15,8 +15,9 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use crate::extract::Row;
+use crate::hashing::{KeyMap, TextMap};
 use crate::schema::{ColumnType, Schema, Table};
-use crate::values::Cell;
+use crate::values::{Cell, Text};
 
 /// Rows kept per table before they are handed to its Parquet writer as one batch.
 const BATCH_ROWS: usize = 1024;
@@ -207,7 +208,7 @@ fn properties(table: &Table) -> WriterProperties {
 /// A column being built.
 enum Builder {
     Text(StringBuilder),
-    Code(StringBuilder, Box<StringDictionaryBuilder<Int32Type>>),
+    Code(StringBuilder, Box<Displays>),
     Decimal(Decimal128Builder, u8, i8),
     Date(Date32Builder),
     Int(Int64Builder),
@@ -227,10 +228,10 @@ impl Builder {
     /// Appends `cell`. The extraction typed every cell for its column.
     fn append(&mut self, cell: &Cell) {
         match (self, cell) {
-            (Builder::Text(b), Cell::Text(s)) => b.append_value(s),
+            (Builder::Text(b), Cell::Text(s)) => b.append_value(s.as_str()),
             (Builder::Code(c, d), Cell::Code(code, display)) => {
-                c.append_value(code);
-                d.append_option(display.as_deref());
+                c.append_value(code.as_str());
+                d.append(display.as_ref());
             }
             (Builder::Decimal(b, ..), Cell::Decimal(v)) => b.append_value(*v),
             (Builder::Date(b), Cell::Date(v)) => b.append_value(*v),
@@ -259,15 +260,57 @@ impl Builder {
     fn finish(self, out: &mut Vec<ArrayRef>) -> Result<(), arrow_schema::ArrowError> {
         match self {
             Builder::Text(mut b) => out.push(Arc::new(b.finish())),
-            Builder::Code(mut c, mut d) => {
+            Builder::Code(mut c, d) => {
                 out.push(Arc::new(c.finish()));
-                out.push(Arc::new(d.finish()));
+                out.push(Arc::new(d.finish()?));
             }
             Builder::Decimal(mut b, p, s) => out.push(Arc::new(b.finish().with_precision_and_scale(p, s)?)),
             Builder::Date(mut b) => out.push(Arc::new(b.finish())),
             Builder::Int(mut b) => out.push(Arc::new(b.finish())),
         }
         Ok(())
+    }
+}
+
+/// The display column of a code column, dictionary-encoded as Arrow's dictionary builder makes
+/// it (keys in the order the texts first come), where a code system's display (the same text at
+/// the same address, row after row) is found by its address instead of hashing its text again.
+#[derive(Default)]
+struct Displays {
+    keys: Int32Builder,
+    values: StringBuilder,
+    by_text: TextMap<i32>,
+    by_address: KeyMap<(usize, usize), i32>,
+}
+
+impl Displays {
+    fn append(&mut self, display: Option<&Text>) {
+        let Some(display) = display else { return self.keys.append_null() };
+        let address = display.as_static().map(|s| (s.as_ptr() as usize, s.len()));
+        if let Some(key) = address.and_then(|a| self.by_address.get(&a)) {
+            return self.keys.append_value(*key);
+        }
+        let key = match self.by_text.get(display.as_str()) {
+            Some(key) => *key,
+            None => {
+                let key = i32::try_from(self.by_text.len()).expect("fewer displays than rows in a batch");
+                self.values.append_value(display.as_str());
+                self.by_text.insert(display.as_str().into(), key);
+                key
+            }
+        };
+        if let Some(address) = address {
+            self.by_address.insert(address, key);
+        }
+        self.keys.append_value(key);
+    }
+
+    fn append_nulls(&mut self, n: usize) {
+        self.keys.append_nulls(n);
+    }
+
+    fn finish(mut self) -> Result<DictionaryArray<Int32Type>, arrow_schema::ArrowError> {
+        DictionaryArray::try_new(self.keys.finish(), Arc::new(self.values.finish()))
     }
 }
 

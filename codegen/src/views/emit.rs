@@ -447,13 +447,12 @@ fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream
     let doc = &level.doc;
     let methods = level.accessors.iter().map(accessor);
     let all_fields = level.lists_all.then(|| {
-        let mutable = (!level.children.is_empty()).then(|| quote! { mut });
         let children = level.children.iter().map(|c| {
             let fname = ident(&c.method);
             let element = &c.element;
             quote! {
                 for (i, v) in self.#fname().enumerate() {
-                    out.extend(v.fields().into_iter().map(|field| LocatedField { level: Some((#element, i)), field }));
+                    v.for_each_field(&mut |field| visit(Some((#element, i)), field));
                 }
             }
         });
@@ -461,29 +460,48 @@ fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream
         quote! {
             #(#[doc = #doc])*
             pub fn all_fields(&self) -> Vec<LocatedField> {
-                let #mutable out: Vec<LocatedField> =
-                    self.fields().into_iter().map(|field| LocatedField { level: None, field }).collect();
-                #(#children)*
+                let mut out = Vec::new();
+                self.for_each_located_field(&mut |level, field| out.push(LocatedField { level, field: field.to_value() }));
                 out
+            }
+            /// Each Medicare field present in the resource, at every level, handed to `visit`
+            /// with its entry and its value borrowed (what [`all_fields`](Self::all_fields)
+            /// lists, in the same order, without rendering a value).
+            pub fn for_each_located_field(&self, visit: &mut dyn FnMut(#support::Level, #support::FieldRef<'_>)) {
+                self.for_each_field(&mut |field| visit(None, field));
+                #(#children)*
             }
         }
     });
     let collects = level.accessors.iter().map(|a| {
         let (fname, info) = (ident(&a.name), info_path(&a.info));
         let placed = format_ident!("{}_placed", a.name);
+        // `location` where the placed accessor says it, else the field's own.
+        let field = |placed: bool| {
+            let location = if placed {
+                quote! { location }
+            } else {
+                quote! { location: #info.location }
+            };
+            quote! { visit(#support::FieldRef { info: &#info, #location, value: &v }) }
+        };
         if a.places.len() > 1 && a.repeats {
+            let visit = field(true);
             quote! {
                 let (location, values) = self.#placed();
-                for v in values { out.push(#support::FieldValue::at(&#info, location, &v)); }
+                for v in values { #visit; }
             }
         } else if a.places.len() > 1 {
+            let visit = field(true);
             quote! {
-                if let Some((location, v)) = self.#placed() { out.push(#support::FieldValue::at(&#info, location, &v)); }
+                if let Some((location, v)) = self.#placed() { #visit; }
             }
         } else if a.repeats {
-            quote! { for v in self.#fname() { out.push(#support::FieldValue::new(&#info, &v)); } }
+            let visit = field(false);
+            quote! { for v in self.#fname() { #visit; } }
         } else {
-            quote! { if let Some(v) = self.#fname() { out.push(#support::FieldValue::new(&#info, &v)); } }
+            let visit = field(false);
+            quote! { if let Some(v) = self.#fname() { #visit; } }
         }
     });
     let infos = level.accessors.iter().map(|a| info_path(&a.info));
@@ -524,8 +542,15 @@ fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream
             #[doc = #fields]
             pub fn fields(&self) -> Vec<FieldValue> {
                 let mut out = Vec::new();
-                #(#collects)*
+                self.for_each_field(&mut |field| out.push(field.to_value()));
                 out
+            }
+            /// Each Medicare field present at this level, handed to `visit` with its value
+            /// borrowed (what [`fields`](Self::fields) lists, in the same order, without
+            /// rendering a value).
+            #[allow(unused_variables)]
+            pub fn for_each_field(&self, visit: &mut dyn FnMut(#support::FieldRef<'_>)) {
+                #(#collects)*
             }
         }
     }
@@ -637,6 +662,7 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
     let mut of_type = Vec::new();
     let mut view_types = Vec::new();
     let mut all_fields = Vec::new();
+    let mut for_each_located = Vec::new();
     let mut inner = Vec::new();
     let mut root_costs = Vec::new();
     let mut lines = Vec::new();
@@ -653,6 +679,7 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
         of_type.push(quote! { #claim_type::#v => ClaimView::#v(#root_view(resource)) });
         view_types.push(quote! { ClaimView::#v(_) => #claim_type::#v });
         all_fields.push(quote! { ClaimView::#v(c) => c.all_fields() });
+        for_each_located.push(quote! { ClaimView::#v(c) => c.for_each_located_field(visit) });
         inner.push(quote! { ClaimView::#v(c) => c.0 });
         root_costs.push(cost_arm("ClaimView", &v, costs, all_roles));
         claim_methods.push(quote! { #claim_methods_macro!(#root_view, #v); });
@@ -779,6 +806,13 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
             #[doc = #claim_all_fields]
             pub fn all_fields(&self) -> Vec<LocatedField> {
                 match self { #(#all_fields,)* }
+            }
+
+            /// Each Medicare field present in the claim, at every level, handed to `visit`
+            /// with its entry and its value borrowed (what [`all_fields`](Self::all_fields)
+            /// lists, in the same order, without rendering a value).
+            pub fn for_each_located_field(&self, visit: &mut dyn FnMut(#views::Level, #views::FieldRef<'_>)) {
+                match self { #(#for_each_located,)* }
             }
 
             /// The underlying resource.

@@ -22,7 +22,7 @@ pub use beneficiary::{BeneficiaryName, MonthlyDual};
 pub(crate) use claim::claim_view_methods;
 pub use claim::{ClaimTotals, Total, TotalSource};
 pub use generated::*;
-pub use support::{FieldInfo, FieldValue, LocatedField, PathFilter, PathStep, Placement};
+pub use support::{FieldInfo, FieldRef, FieldValue, Level, LocatedField, PathFilter, PathStep, Placement};
 pub use tasks::{Diagnosis, Drug, IcdVersion, LineCosts, MedicarePart, Procedure, Provider};
 pub use unmapped::{bluebutton_urls, unmapped, UrlOccurrence};
 

@@ -1,5 +1,7 @@
 //! What the generated view accessors call: matching helpers and the rendering of field values
 //! for listings (`bluebutton fields`).
+use std::borrow::Cow;
+
 use crate::coded::{CodeEnum, Coded};
 use crate::primitives::*;
 use crate::types::{CodeableConcept, Coding, Identifier, Money, Period, Quantity, Reference};
@@ -150,6 +152,26 @@ pub trait FieldText {
     fn display_text(&self) -> Option<String> {
         None
     }
+    /// [`value_text`](Self::value_text), borrowed from the data where the text is there as it
+    /// is (a code, an identifier, a date), made only where it is not (an amount with its unit).
+    fn value_str(&self) -> Cow<'_, str> {
+        Cow::Owned(self.value_text())
+    }
+    /// [`display_text`](Self::display_text), borrowed where it can be.
+    fn display_str(&self) -> Option<Cow<'_, str>> {
+        self.display_text().map(Cow::Owned)
+    }
+    /// Whether the display is the code system's own text (from the CMS code systems, not the
+    /// data), and then that text, which lives as long as the program.
+    fn display_static(&self) -> Option<&'static str> {
+        None
+    }
+    /// The number of an amount (a Money, a Quantity) as written, without its unit: the first
+    /// word of [`value_text`](Self::value_text), borrowed. `None` for other values and for an
+    /// amount without a number.
+    fn value_number(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl<T: FieldText + ?Sized> FieldText for &T {
@@ -158,6 +180,18 @@ impl<T: FieldText + ?Sized> FieldText for &T {
     }
     fn display_text(&self) -> Option<String> {
         (**self).display_text()
+    }
+    fn value_str(&self) -> Cow<'_, str> {
+        (**self).value_str()
+    }
+    fn display_str(&self) -> Option<Cow<'_, str>> {
+        (**self).display_str()
+    }
+    fn display_static(&self) -> Option<&'static str> {
+        (**self).display_static()
+    }
+    fn value_number(&self) -> Option<&str> {
+        (**self).value_number()
     }
 }
 
@@ -168,6 +202,15 @@ impl<E: CodeEnum> FieldText for Coded<'_, E> {
     fn display_text(&self) -> Option<String> {
         self.display().map(str::to_string)
     }
+    fn value_str(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.code())
+    }
+    fn display_str(&self) -> Option<Cow<'_, str>> {
+        self.display().map(Cow::Borrowed)
+    }
+    fn display_static(&self) -> Option<&'static str> {
+        self.display()
+    }
 }
 
 impl FieldText for Coding<'_> {
@@ -176,6 +219,12 @@ impl FieldText for Coding<'_> {
     }
     fn display_text(&self) -> Option<String> {
         self.display().map(|d| d.as_str().to_string())
+    }
+    fn value_str(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.code().map_or("", |c| c.as_str()))
+    }
+    fn display_str(&self) -> Option<Cow<'_, str>> {
+        self.display().map(|d| Cow::Borrowed(d.as_str()))
     }
 }
 
@@ -192,17 +241,33 @@ impl FieldText for Quantity<'_> {
     fn value_text(&self) -> String {
         amount_text(self.value(), self.unit().map(|u| u.as_str()).or(self.code().map(|c| c.as_str())))
     }
+    fn value_number(&self) -> Option<&str> {
+        self.value().map(|v| v.as_str())
+    }
 }
 
 impl FieldText for Money<'_> {
     fn value_text(&self) -> String {
         amount_text(self.value(), self.code().map(|c| c.as_str()))
     }
+    fn value_number(&self) -> Option<&str> {
+        self.value().map(|v| v.as_str())
+    }
+    fn value_str(&self) -> Cow<'_, str> {
+        match (self.value(), self.code()) {
+            (Some(v), None) => Cow::Borrowed(v.as_str()),
+            (None, None) => Cow::Borrowed(""),
+            _ => Cow::Owned(self.value_text()),
+        }
+    }
 }
 
 impl FieldText for Identifier<'_> {
     fn value_text(&self) -> String {
         self.value().map(|v| v.as_str().to_string()).unwrap_or_default()
+    }
+    fn value_str(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.value().map_or("", |v| v.as_str()))
     }
 }
 
@@ -212,6 +277,12 @@ impl FieldText for Reference<'_> {
     }
     fn display_text(&self) -> Option<String> {
         self.display().map(|d| d.as_str().to_string())
+    }
+    fn value_str(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.reference().map_or("", |v| v.as_str()))
+    }
+    fn display_str(&self) -> Option<Cow<'_, str>> {
+        self.display().map(|d| Cow::Borrowed(d.as_str()))
     }
 }
 
@@ -228,6 +299,9 @@ macro_rules! text_field {
         impl FieldText for $ty<'_> {
             fn value_text(&self) -> String {
                 self.as_str().to_string()
+            }
+            fn value_str(&self) -> Cow<'_, str> {
+                Cow::Borrowed(self.as_str())
             }
         }
     )*};
@@ -292,6 +366,27 @@ pub fn same_text(a: &str, b: &str) -> bool {
     }
     a == b
 }
+
+/// A present field as the views' visitors (`for_each_field`) hand it out: its value borrowed
+/// from the resource, nothing rendered.
+#[derive(Clone, Copy)]
+pub struct FieldRef<'v> {
+    pub info: &'static FieldInfo,
+    /// Where the value was read, as [`FieldValue::location`].
+    pub location: &'static str,
+    /// The value ([`FieldText::value_str`] for its text without making one).
+    pub value: &'v dyn FieldText,
+}
+
+impl FieldRef<'_> {
+    /// The field rendered, as [`FieldValue`].
+    pub fn to_value(&self) -> FieldValue {
+        FieldValue::at(self.info, self.location, self.value)
+    }
+}
+
+/// An entry of a level (`Some(("item", 2))`), or `None` for the resource itself.
+pub use crate::urls::Level;
 
 /// A present field and the entry of its level it was found in (`Some(("item", 2))`), or
 /// `None` for the resource itself.
