@@ -95,3 +95,72 @@ impl Expression {
         }
     }
 }
+
+/// The quick path against the evaluator. Here rather than in `quick.rs`: it needs
+/// [`Expression`], and `quick` is what `Expression` uses.
+#[cfg(test)]
+mod quick_tests {
+    use super::quick::applies;
+    use super::{Context, Expression};
+    use crate::json::Value;
+    use crate::validate::tables::{self, CONSTRAINTS};
+
+    /// Elements of the types whose invariants have the quick shape, each way they can be
+    /// written: absent, present, null, arrays, `_name` parts, other JSON kinds.
+    const ELEMENTS: &[&str] = &[
+        r#"{}"#,
+        r#"{"value":12.5,"code":"USD","system":"urn:iso:std:iso:4217"}"#,
+        r#"{"value":12.5,"code":"USD","system":"http://unitsofmeasure.org"}"#,
+        r#"{"value":12.5,"code":"USD"}"#,
+        r#"{"value":12.5}"#,
+        r#"{"code":"USD"}"#,
+        r#"{"system":"urn:iso:std:iso:4217"}"#,
+        r#"{"value":12.5,"system":"urn:iso:std:iso:4217"}"#,
+        r#"{"value":1,"comparator":"<"}"#,
+        r#"{"value":1,"comparator":null}"#,
+        r#"{"value":1,"_comparator":{"extension":[{"url":"u","valueString":"x"}]}}"#,
+        r#"{"code":["a","b"],"system":"s"}"#,
+        r#"{"code":[null],"system":["s"]}"#,
+        r#"{"code":true,"value":false}"#,
+        r#"{"code":{"x":1},"system":3}"#,
+        r#"{"_code":{"id":"c"},"system":"s"}"#,
+        r#"{"start":"2020-01-01","end":"2019-01-01"}"#,
+        r#"{"start":"2020-01-01"}"#,
+        r#"{"resource":{"resourceType":"Patient"},"fullUrl":"x"}"#,
+        r#"{"request":{"method":"GET"}}"#,
+        r#"{"valueString":"x","url":"u"}"#,
+        r#"{"type":"document","identifier":{"system":"s"}}"#,
+        r#"{"type":"searchset"}"#,
+    ];
+
+    /// The focus types the invariants of that shape are evaluated as, and none.
+    const TYPES: &[&str] = &["", "Money", "Quantity", "SimpleQuantity", "Period", "BackboneElement", "Bundle"];
+
+    #[test]
+    fn the_quick_path_answers_as_the_evaluator() {
+        let mut checked = 0;
+        for c in CONSTRAINTS.iter() {
+            let Ok(expression) = Expression::parse(c.expression) else { continue };
+            if !applies(&expression.ast) {
+                continue;
+            }
+            let with_it = tables::elements().iter().filter(|e| e.constraints().any(|x| std::ptr::eq(x, c)));
+            for def in with_it.map(Some).chain([None]) {
+                for text in ELEMENTS {
+                    let value: Value = crate::json::from_str(text).unwrap();
+                    let Value::Object(members) = &value else { unreachable!() };
+                    for ty in TYPES {
+                        let ctx = Context::members(members, ty, def, None).presence_as_boolean();
+                        let Some(quick) = expression.quick_boolean(&ctx) else { continue };
+                        let full = expression.evaluate_boolean(&ctx).unwrap_or_else(|err| {
+                            panic!("{} on {text}: the evaluator fails ({err}), the quick path gives {quick:?}", c.key)
+                        });
+                        assert_eq!(quick, full, "{} ({}) on {text} as {ty}", c.key, c.expression);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+}

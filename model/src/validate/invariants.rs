@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 
 use super::object::{get, get_str, Members};
-use super::tables::{Constraint, CONSTRAINTS, E};
+use super::tables::{Constraint, CONSTRAINTS, CONSTRAINT_LISTS, E};
 use crate::fhirpath::{Context, Expression};
 use crate::json::Value;
 
@@ -32,6 +32,18 @@ pub(crate) const BY_THE_WALK: [&str; 7] = ["ele-1", "ext-1", "ref-1", "dom-1", "
 pub(crate) fn by_the_walk(c: &'static Constraint) -> bool {
     static WALK: OnceLock<Vec<bool>> = OnceLock::new();
     WALK.get_or_init(|| CONSTRAINTS.iter().map(|c| BY_THE_WALK.contains(&c.key)).collect())[c.index()]
+}
+
+/// Whether any of `e`'s constraints is one the walk does not check itself (one evaluated from
+/// its expression): worked out once per constraint list.
+pub(crate) fn has_evaluated_constraints(e: &E) -> bool {
+    static EVALUATED: OnceLock<Vec<bool>> = OnceLock::new();
+    EVALUATED.get_or_init(|| {
+        CONSTRAINT_LISTS
+            .iter()
+            .map(|list| list.iter().any(|&i| !BY_THE_WALK.contains(&CONSTRAINTS[i as usize].key)))
+            .collect()
+    })[e.constraints as usize]
 }
 
 /// The parsed expression of every constraint, by index in `CONSTRAINTS`.

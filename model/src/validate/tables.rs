@@ -251,20 +251,6 @@ impl E {
         CONSTRAINT_LISTS[self.constraints as usize].iter().map(|&i| &CONSTRAINTS[i as usize])
     }
 
-    /// Whether any of its constraints is one the walk does not check itself (one evaluated
-    /// from its expression): worked out once per constraint list.
-    pub fn has_evaluated_constraints(&self) -> bool {
-        static EVALUATED: OnceLock<Vec<bool>> = OnceLock::new();
-        EVALUATED.get_or_init(|| {
-            CONSTRAINT_LISTS
-                .iter()
-                .map(|list| {
-                    list.iter().any(|&i| !super::invariants::BY_THE_WALK.contains(&CONSTRAINTS[i as usize].key))
-                })
-                .collect()
-        })[self.constraints as usize]
-    }
-
     /// (strength, value set url) of the binding under `target`.
     pub fn binding(&self, target: Target) -> Option<(&'static str, &'static str)> {
         let x = self.extra();
@@ -305,6 +291,31 @@ impl E {
     }
 }
 
+/// Whether `code` is an STU3 primitive type.
+pub(crate) fn is_primitive(code: &str) -> bool {
+    matches!(
+        code,
+        "base64Binary"
+            | "boolean"
+            | "code"
+            | "date"
+            | "dateTime"
+            | "decimal"
+            | "id"
+            | "instant"
+            | "integer"
+            | "markdown"
+            | "oid"
+            | "positiveInt"
+            | "string"
+            | "time"
+            | "unsignedInt"
+            | "uri"
+            | "uuid"
+            | "xhtml"
+    )
+}
+
 /// What a type's values are, as the walk treats them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TypeKind {
@@ -324,7 +335,7 @@ impl TypeRef {
             TYPES
                 .iter()
                 .map(|t| {
-                    if super::engine::is_primitive(t.code) {
+                    if is_primitive(t.code) {
                         TypeKind::Primitive
                     } else if t.code == "Resource" || core(t.code).is_some_and(|d| d.kind == "resource" && !d.ig) {
                         TypeKind::Resource

@@ -30,8 +30,6 @@ mod slices;
 mod values;
 mod walk;
 
-pub(crate) use primitives::is_primitive;
-
 use std::collections::HashMap;
 
 use super::finding::{Finding, Severity, Target};

@@ -7,32 +7,8 @@ use crate::primitives::{
     PrimitiveError, Time, UnsignedInt, Uri, Uuid, Xhtml,
 };
 use crate::validate::object::Members;
+pub(crate) use crate::validate::tables::is_primitive;
 use crate::validate::tables::{self, TypeRef, E};
-
-/// Whether `code` is an STU3 primitive type.
-pub(crate) fn is_primitive(code: &str) -> bool {
-    matches!(
-        code,
-        "base64Binary"
-            | "boolean"
-            | "code"
-            | "date"
-            | "dateTime"
-            | "decimal"
-            | "id"
-            | "instant"
-            | "integer"
-            | "markdown"
-            | "oid"
-            | "positiveInt"
-            | "string"
-            | "time"
-            | "unsignedInt"
-            | "uri"
-            | "uuid"
-            | "xhtml"
-    )
-}
 
 fn json_kind_of(code: &str) -> &'static str {
     match code {

@@ -204,7 +204,7 @@ impl Engine {
     pub(super) fn invariants(&mut self, members: &Members<'_>, e: &'static E, ty: Option<&'static TypeRef>) {
         let root = ty.and_then(|t| t.root()).filter(|r| !std::ptr::eq(*r, e));
         // Most elements have only invariants the walk checks itself (ele-1).
-        if !e.has_evaluated_constraints() && !root.is_some_and(E::has_evaluated_constraints) {
+        if !invariants::has_evaluated_constraints(e) && !root.is_some_and(invariants::has_evaluated_constraints) {
             return;
         }
         let own = e.constraints();
