@@ -8,7 +8,10 @@
 use std::io::{self, Read};
 
 use bluebutton::json::IntoOwned;
-use bluebutton::stream::{BundleReader, BundleStream, Entry, NdjsonReader, NdjsonStream, Resources, StreamOptions};
+use bluebutton::resources::BundleEntry;
+use bluebutton::stream::{
+    BundleReader, BundleStream, Entry, EntryError, NdjsonReader, NdjsonStream, Resources, StreamOptions,
+};
 use libfuzzer_sys::fuzz_target;
 
 /// Hands out at most `step` bytes a read.
@@ -31,6 +34,27 @@ fn small_window() -> StreamOptions {
     StreamOptions { buffer_size: 64, max_entry_len: 1 << 20, ..StreamOptions::default() }
 }
 
+/// Where the slice reader read every entry without an error, the stream and the parallel
+/// reader give the same entries.
+fn agree(
+    what: &str,
+    slice: Vec<Result<Entry<'_>, EntryError>>,
+    streamed: Vec<Result<Entry<'static>, EntryError>>,
+    parallel: Vec<Result<BundleEntry<'static>, EntryError>>,
+) {
+    if !slice.iter().all(Result::is_ok) {
+        return;
+    }
+    let slice: Vec<Entry<'static>> = slice.into_iter().map(|e| e.unwrap().into_owned()).collect();
+    let streamed: Vec<_> =
+        streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
+    assert_eq!(streamed, slice, "{what}: the stream reads other entries");
+    let parallel: Vec<_> =
+        parallel.into_iter().map(|e| e.expect("the parallel reader fails where the slice does not")).collect();
+    let entries: Vec<_> = slice.into_iter().map(|e| e.entry).collect();
+    assert_eq!(parallel, entries, "{what}: the parallel reader reads other entries");
+}
+
 fuzz_target!(|data: &[u8]| {
     let step = usize::from(data.first().copied().unwrap_or(1) % 7) + 1;
 
@@ -43,19 +67,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let parallel = BundleReader::new(data).ok().map(|reader| reader.par_map(2, |entry| entry.into_owned()));
-    if let Some(entries) = from_slice.as_ref().filter(|entries| entries.iter().all(Result::is_ok)) {
-        let entries: Vec<Entry<'static>> = entries.iter().map(|e| e.clone().unwrap().into_owned()).collect();
-        let streamed: Vec<_> =
-            streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
-        assert_eq!(streamed, entries, "the stream reads other entries");
-        let parallel: Vec<_> = parallel
-            .expect("the parallel reader starts where the slice reader does")
-            .items
-            .into_iter()
-            .map(|e| e.expect("the parallel reader fails where the slice does not"))
-            .collect();
-        let bundle_entries: Vec<_> = entries.iter().map(|e| e.entry.clone()).collect();
-        assert_eq!(parallel, bundle_entries, "the parallel reader reads other entries");
+    if let Some(entries) = from_slice {
+        let parallel = parallel.expect("the parallel reader starts where the slice reader does");
+        agree("Bundle", entries, streamed, parallel.items);
     }
 
     // NDJSON.
@@ -66,19 +80,7 @@ fuzz_target!(|data: &[u8]| {
         streamed.push(entry.map(Entry::into_owned));
     }
     let parallel = NdjsonReader::new(data).par_map(2, |entry| entry.into_owned());
-    if lines.iter().all(Result::is_ok) {
-        let lines: Vec<Entry<'static>> = lines.into_iter().map(|e| e.unwrap().into_owned()).collect();
-        let streamed: Vec<_> =
-            streamed.into_iter().map(|e| e.expect("the stream fails where the slice does not")).collect();
-        assert_eq!(streamed, lines, "the NDJSON stream reads other lines");
-        let parallel: Vec<_> = parallel
-            .items
-            .into_iter()
-            .map(|e| e.expect("the parallel reader fails where the slice does not"))
-            .collect();
-        let bundle_entries: Vec<_> = lines.iter().map(|e| e.entry.clone()).collect();
-        assert_eq!(parallel, bundle_entries, "the parallel NDJSON reader reads other lines");
-    }
+    agree("NDJSON", lines, streamed, parallel.items);
 
     // Whatever the input is.
     if let Ok(mut resources) = Resources::open(Trickle { data, step }) {
