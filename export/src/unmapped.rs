@@ -5,13 +5,12 @@
 //! the typed resource's URLs are walked ([`bluebutton::urls`]), and the catalog's fields looked
 //! up by URL once per occurrence (rather than each occurrence compared with each field).
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use bluebutton::claim_type::ClaimType;
 
-use crate::hashing::{KeyHasher, KeyMap, UrlHasher};
+use crate::hashing::{FxBuildHasher, KeyMap, KeySet};
 use bluebutton::urls::{self, Level, WalkUrls, LEVELS};
 use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, FieldInfo};
 
@@ -28,7 +27,7 @@ pub fn unmapped<T: WalkUrls + ?Sized>(resource: &T, fields: &[(Level, &'static F
 fn verdicts(found: &[(Level, &str)], fields: &[(Level, &'static FieldInfo)]) -> Vec<String> {
     thread_local! {
         /// The set of the present fields' URLs at their levels, kept for the next resource.
-        static COVERED: Cell<KeySet> = Cell::new(KeySet::default());
+        static COVERED: Cell<KeySet<u64>> = Cell::new(KeySet::default());
     }
     let catalog = catalog();
     // Each present field's URLs (as numbers), at its level.
@@ -95,9 +94,7 @@ fn place(level: Level, address: usize) -> (u8, usize, usize) {
     }
 }
 
-type UrlMap<V> = HashMap<&'static str, V, BuildHasherDefault<UrlHasher>>;
-
-type KeySet = HashSet<u64, BuildHasherDefault<KeyHasher>>;
+type UrlMap<V> = HashMap<&'static str, V, FxBuildHasher>;
 
 /// The catalog's fields (claim types at every level, Patient, Coverage) by each of their URLs
 /// (a `<year>` in them as written); the URLs numbered, and each field's URLs as numbers.

@@ -6,7 +6,6 @@
 //! numbers, read by the column names (`column::MIN`) and flag bits the generator emits with
 //! them, so the runtime cannot read a column the generator did not write there.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::finding::Target;
@@ -376,37 +375,11 @@ pub(crate) fn structure(url: &str) -> Option<&'static Structure> {
 /// URL-sorted definitions.
 pub(crate) fn core(type_name: &str) -> Option<&'static Structure> {
     const CORE: &str = "http://hl7.org/fhir/StructureDefinition/";
-    static BY_NAME: OnceLock<HashMap<&'static str, &'static Structure, Fnv>> = OnceLock::new();
+    static BY_NAME: OnceLock<rustc_hash::FxHashMap<&'static str, &'static Structure>> = OnceLock::new();
     BY_NAME
         .get_or_init(|| STRUCTURES.iter().filter_map(|s| Some((s.url.strip_prefix(CORE)?, s))).collect())
         .get(type_name)
         .copied()
-}
-
-/// FNV-1a, for the short type names [`core`] is asked for: faster than the default hasher on
-/// them. The table is fixed; input only looks names up, so no input can make it degrade.
-#[derive(Default, Clone, Copy)]
-struct Fnv;
-
-struct FnvHasher(u64);
-
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 pub(crate) fn root_of(s: &Structure) -> &'static E {
