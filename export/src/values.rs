@@ -57,8 +57,11 @@ impl Text {
 
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // The bytes are those of a `&str`, cut at its length.
-            Repr::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default(),
+            // The bytes are those of a whole `&str` (`Text::new`): never other than UTF-8, so an
+            // empty text here would hide a bug rather than bad input.
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).expect("the bytes of a whole str")
+            }
             Repr::Static(s) => s,
             Repr::Heap(s) => s,
         }
