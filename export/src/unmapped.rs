@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use bluebutton::claim_type::ClaimType;
 
-use crate::hashing::{FxBuildHasher, KeyMap, KeySet};
+use crate::hashing::{FxBuildHasher, KeyMap};
 use bluebutton::urls::{self, Level, WalkUrls, LEVELS};
 use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, FieldInfo};
 
@@ -26,26 +26,55 @@ pub fn unmapped<T: WalkUrls + ?Sized>(resource: &T, fields: &[(Level, &'static F
 /// The URLs of `found` that none of `fields` accounts for at their level.
 fn verdicts(found: &[(Level, &str)], fields: &[(Level, &'static FieldInfo)]) -> Vec<String> {
     thread_local! {
-        /// The set of the present fields' URLs at their levels, kept for the next resource.
-        static COVERED: Cell<KeySet<u64>> = Cell::new(KeySet::default());
+        /// The work space of one resource, kept for the next.
+        static SPACE: Cell<Space> = Cell::new(Space::default());
     }
     let catalog = catalog();
-    // Each present field's URLs (as numbers), at its level.
-    let mut covered = COVERED.take();
-    covered.clear();
-    for &(level, info) in fields {
-        if let Some(ids) = catalog.field_urls.get(&address(info)) {
-            let level = level_key(level);
-            covered.extend(ids.iter().map(|id| level | u64::from(*id)));
+    let mut space = SPACE.take();
+    let Space { numbers, runs, marks, generation } = &mut space;
+    // The present fields by number, in runs of one level (the fields come level by level).
+    let mut levels = LevelKeys::default();
+    numbers.clear();
+    runs.clear();
+    for (i, &(level, info)) in fields.iter().enumerate() {
+        let key = levels.key(level);
+        numbers.push(catalog.numbers.get(&address(info)).copied().unwrap_or(u32::MAX));
+        match runs.last_mut() {
+            Some((k, _, end)) if *k == key => *end = i + 1,
+            _ => runs.push((key, i, i + 1)),
         }
     }
+    marks.resize(catalog.numbers.len(), 0);
+    // The URLs in order (they too come mostly level by level); at each change of level, its
+    // fields are marked with a number not used before, and a URL is covered when one of the
+    // fields that list it is marked. No hashing per pair of field and URL: a field can list
+    // dozens of URLs (a family such as the diagnosis codes), a URL be listed by many fields.
+    let mut marked = None;
+    let mut urls = LevelKeys::default();
     // The present fields by level and address, sorted: made only for a URL with a year in it
     // that no field lists as it is.
     let mut present: Option<Vec<(u8, usize, usize)>> = None;
     let mut out = Vec::new();
     for &(level, url) in found {
+        let key = urls.key(level);
+        if marked != Some(key) {
+            *generation = generation.wrapping_add(1);
+            if *generation == 0 {
+                marks.fill(0);
+                *generation = 1;
+            }
+            for &(_, start, end) in runs.iter().filter(|(k, _, _)| *k == key) {
+                for &n in &numbers[start..end] {
+                    if let Some(mark) = marks.get_mut(n as usize) {
+                        *mark = *generation;
+                    }
+                }
+            }
+            marked = Some(key);
+        }
         // A field listed under the URL itself covers it.
-        if catalog.ids.get(url).is_some_and(|id| covered.contains(&(level_key(level) | u64::from(*id)))) {
+        let listing = catalog.ids.get(url);
+        if listing.is_some_and(|fields| fields.iter().any(|n| marks[*n as usize] == *generation)) {
             continue;
         }
         // One listed under a form with a `<year>` covers it when that form's year is where
@@ -67,14 +96,56 @@ fn verdicts(found: &[(Level, &str)], fields: &[(Level, &'static FieldInfo)]) -> 
             out.push(url.to_string());
         }
     }
-    COVERED.set(covered);
+    SPACE.set(space);
     out
 }
 
-/// A level as the high bits of a key whose low 24 bits are a URL's number.
+/// The space [`verdicts`] works in, kept from one resource to the next.
+#[derive(Default)]
+struct Space {
+    /// The present fields' numbers (`u32::MAX` for a field the catalog does not list).
+    numbers: Vec<u32>,
+    /// Runs of `numbers` at one level: its key, start and end.
+    runs: Vec<(u64, usize, usize)>,
+    /// Per field number, the generation that last marked it present.
+    marks: Vec<u32>,
+    generation: u32,
+}
+
+/// The keys of levels ([`level_key`]), the last one remembered: fields and URLs come level
+/// by level, so most lookups are of the level before.
+#[derive(Default)]
+struct LevelKeys {
+    last: Option<(Level, u64)>,
+}
+
+impl LevelKeys {
+    fn key(&mut self, level: Level) -> u64 {
+        match self.last {
+            Some((l, key)) if same_level(l, level) => key,
+            _ => {
+                let key = level_key(level);
+                self.last = Some((level, key));
+                key
+            }
+        }
+    }
+}
+
+/// Whether two levels are the same: their element names compared by address first (static
+/// texts of the generated code), then as texts.
+fn same_level(a: Level, b: Level) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some((x, i)), Some((y, j))) => i == j && (std::ptr::eq(x, y) || x == y),
+        _ => false,
+    }
+}
+
+/// A level as a number: its element's place in the high bits, the entry's index below.
 fn level_key(level: Level) -> u64 {
     let (element, entry, _) = place(level, 0);
-    (u64::from(element) << 56) | ((entry as u64 & 0xff_ffff_ffff) << 24)
+    (u64::from(element) << 56) | (entry as u64 & 0xff_ffff_ffff_ffff)
 }
 
 fn address(f: &FieldInfo) -> usize {
@@ -97,33 +168,36 @@ fn place(level: Level, address: usize) -> (u8, usize, usize) {
 type UrlMap<V> = HashMap<&'static str, V, FxBuildHasher>;
 
 /// The catalog's fields (claim types at every level, Patient, Coverage) by each of their URLs
-/// (a `<year>` in them as written); the URLs numbered, and each field's URLs as numbers.
+/// (a `<year>` in them as written); the fields numbered, and by each URL the numbers of the
+/// fields that list it.
 struct Catalog {
     by_url: UrlMap<Vec<&'static FieldInfo>>,
-    ids: UrlMap<u32>,
-    field_urls: KeyMap<usize, Vec<u32>>,
+    ids: UrlMap<Vec<u32>>,
+    numbers: KeyMap<usize, u32>,
 }
 
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let mut catalog = Catalog { by_url: UrlMap::default(), ids: UrlMap::default(), field_urls: HashMap::default() };
+        let mut catalog = Catalog { by_url: UrlMap::default(), ids: UrlMap::default(), numbers: HashMap::default() };
         let claim_fields = ClaimType::ALL.into_iter().flat_map(|t| {
             let f = t.fields();
             [f.root, f.line, f.care_team, f.diagnosis, f.procedure]
         });
         let lists = claim_fields.chain([BeneficiaryPatient::FIELDS, BeneficiaryCoverage::FIELDS]);
         for field in lists.flatten() {
-            let mut ids = Vec::new();
+            let next = catalog.numbers.len() as u32;
+            let n = *catalog.numbers.entry(address(field)).or_insert(next);
             for url in field.urls {
                 let list = catalog.by_url.entry(*url).or_default();
                 if !list.iter().any(|f| std::ptr::eq(*f, *field)) {
                     list.push(field);
                 }
-                let next = catalog.ids.len() as u32;
-                ids.push(*catalog.ids.entry(*url).or_insert(next));
+                let listing = catalog.ids.entry(*url).or_default();
+                if !listing.contains(&n) {
+                    listing.push(n);
+                }
             }
-            catalog.field_urls.insert(address(field), ids);
         }
         catalog
     })
