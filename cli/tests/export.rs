@@ -312,3 +312,65 @@ fn the_schema_is_printed_by_both_commands() {
     assert_eq!((again.code, again.stdout), (0, schema.stdout));
     assert!(run(&["export", "--schema", "--to", "x"]).code == 2);
 }
+
+/// Reads two exports with DuckDB and prints the number of rows when each folder of one holds
+/// the same rows as the same folder of the other (in any order); fails otherwise.
+const SAME_TABLES: &str = r#"
+import glob, os, sys
+
+import duckdb
+
+con = duckdb.connect()
+
+def tables(dataset):
+    folders = {}
+    for path in sorted(glob.glob(f"{dataset}/**/*.parquet", recursive=True)):
+        folders.setdefault(os.path.relpath(os.path.dirname(path), dataset), []).append(path)
+    return {f: con.sql(f"SELECT * FROM read_parquet({paths!r}, union_by_name = true) ORDER BY ALL").fetchall()
+            for f, paths in folders.items()}
+
+a, b = tables(sys.argv[1]), tables(sys.argv[2])
+assert a.keys() == b.keys(), (sorted(a.keys()), sorted(b.keys()))
+for folder in a:
+    assert a[folder] == b[folder], folder
+print(sum(len(rows) for rows in a.values()))
+"#;
+
+#[test]
+fn files_read_side_by_side_give_the_same_tables_errors_and_report() {
+    let test = "files_read_side_by_side_give_the_same_tables_errors_and_report";
+    let Some(data) = shared_data(test) else { return };
+    if !duckdb(test) {
+        return;
+    }
+    // Many inputs, one with a value that does not fit and one missing: their errors are
+    // reported in the order of the inputs whichever file is read first.
+    let bad = mutated_carrier(&data, "199.995");
+    let mut inputs = json_files(&data.join("samples/v1-normalized"));
+    inputs.insert(3, bad.path().to_string());
+    inputs.insert(5, path_str(&data.join("samples/no-such-file.json")));
+    let run_on = |threads: &str| {
+        let dir = TempDir::new(&format!("side-by-side-{threads}"));
+        let args: Vec<&str> = ["export", "--to", dir.path(), "--threads", threads]
+            .into_iter()
+            .chain(inputs.iter().map(String::as_str))
+            .collect();
+        let out = run(&args);
+        let report = out.stdout.replacen(dir.path(), "DIR", 1);
+        (dir, out.code, report, out.stderr)
+    };
+    let (one, code, report, errors) = run_on("1");
+    let (four, code_4, report_4, errors_4) = run_on("4");
+    assert_eq!(code, 2, "a missing input is a usage error:\n{errors}");
+    assert_eq!((code_4, &report_4, &errors_4), (code, &report, &errors));
+    assert_eq!(errors.lines().count(), 2, "{errors}");
+    assert!(errors.lines().next().unwrap().contains("carrier-9991831999"), "{errors}");
+    assert!(errors.lines().nth(1).unwrap().contains("no-such-file.json"), "{errors}");
+    assert!(report.contains("Left out: 1 entries or resources"), "{report}");
+    let script = TempFile::new("same_tables.py", SAME_TABLES.as_bytes());
+    let out =
+        Command::new("python3").arg(script.path()).arg(one.path()).arg(four.path()).output().expect("python3 runs");
+    assert!(out.status.success(), "the tables differ:\n{}", String::from_utf8_lossy(&out.stderr));
+    let rows: u64 = String::from_utf8(out.stdout).unwrap().trim().parse().unwrap();
+    assert!(rows > 100, "{rows} rows");
+}

@@ -145,6 +145,20 @@ impl Sink {
         Sink::Thread { batch: Vec::with_capacity(BATCH), send: Some(send), writer }
     }
 
+    /// Another sender of batches to the writing thread (none on one thread), after the
+    /// batch pending here is sent.
+    fn sender(&mut self) -> Option<mpsc::SyncSender<Vec<Extracted>>> {
+        match self {
+            Sink::Here(..) => None,
+            Sink::Thread { batch, send, .. } => {
+                if !batch.is_empty() {
+                    Self::send(batch, send);
+                }
+                send.clone()
+            }
+        }
+    }
+
     /// Whether writing has failed (the export stops).
     fn failed(&self) -> bool {
         match self {
@@ -229,38 +243,40 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
     };
     let mut sink = Sink::new(exporter, writer);
     let mut inputs = Inputs::for_names(stdin, &args.files);
-    for file in &args.files {
+    // Several files (standard input aside) on several threads: each file on threads of its
+    // own, the files read side by side (many small files, such as pages of a search or the
+    // parts of a bulk export, are then read on every core, not one after the other).
+    let files: Vec<(usize, &OsString)> = args.files.iter().enumerate().filter(|(_, f)| *f != STDIN).collect();
+    let side_by_side = match sink.sender() {
+        Some(send) if threads > 1 && files.len() > 1 => Some(send),
+        _ => None,
+    };
+    let mut outcomes: Vec<Option<FileOutcome>> = args.files.iter().map(|_| None).collect();
+    if let Some(send) = side_by_side {
+        for (i, outcome) in read_side_by_side(&files, threads, parse, &convert, send) {
+            outcomes[i] = Some(outcome);
+        }
+    }
+    for (i, file) in args.files.iter().enumerate() {
         let name = input::display_name(file);
-        let raw = match inputs.open_raw(file) {
-            Ok(raw) => raw,
-            Err(e) => {
-                writeln!(stderr, "ERROR {name}: {e}")?;
-                unreadable = true;
-                continue;
+        let outcome = match outcomes[i].take() {
+            Some(outcome) => outcome,
+            None if sink.failed() => break,
+            None => {
+                let mut outcome = FileOutcome::default();
+                match inputs.open_raw(file) {
+                    Ok(raw) => {
+                        read_file(raw.reader, &name, parse, threads, &convert, &mut outcome, &mut |r| sink.add(r))
+                    }
+                    Err(e) => outcome.unreadable(format!("ERROR {name}: {e}")),
+                }
+                outcome
             }
         };
-        let mut lines = Vec::new();
-        read_resources(raw.reader, parse, threads, &convert, &mut |r| match r {
-            Ok(Ok(rows)) => sink.add(rows),
-            Ok(Err(e)) => {
-                rejected += 1;
-                lines.push(format!("ERROR {name}: {e}"));
-            }
-            Err(e) => {
-                // An input that cannot be read on (not JSON, an I/O error) is a usage error.
-                if e.is_fatal() && e.index().is_none() {
-                    unreadable = true;
-                } else {
-                    rejected += 1;
-                }
-                lines.push(format!("ERROR {name}: {e}"));
-            }
-        });
-        for line in lines {
+        rejected += outcome.rejected;
+        unreadable |= outcome.unreadable;
+        for line in outcome.lines {
             writeln!(stderr, "{line}")?;
-        }
-        if sink.failed() {
-            break;
         }
     }
     let report = match sink.finish() {
@@ -277,6 +293,110 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
         EXIT_INVALID
     } else {
         EXIT_OK
+    })
+}
+
+/// What reading one input gave, besides its rows: the error lines, the entries or resources
+/// left out, and whether it could not be read on.
+#[derive(Debug, Default)]
+struct FileOutcome {
+    lines: Vec<String>,
+    rejected: u64,
+    unreadable: bool,
+}
+
+impl FileOutcome {
+    fn unreadable(&mut self, line: String) {
+        self.unreadable = true;
+        self.lines.push(line);
+    }
+}
+
+/// Reads one input named `name` on `threads` threads, handing `add` the rows of each
+/// resource in order, and noting in `outcome` what was left out.
+fn read_file(
+    raw: Box<dyn Read + '_>,
+    name: &str,
+    parse: ParseOptions,
+    threads: usize,
+    convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
+    outcome: &mut FileOutcome,
+    add: &mut dyn FnMut(Extracted),
+) {
+    read_resources(raw, parse, threads, convert, &mut |r| match r {
+        Ok(Ok(rows)) => add(rows),
+        Ok(Err(e)) => {
+            outcome.rejected += 1;
+            outcome.lines.push(format!("ERROR {name}: {e}"));
+        }
+        Err(e) => {
+            // An input that cannot be read on (not JSON, an I/O error) is a usage error.
+            if e.is_fatal() && e.index().is_none() {
+                outcome.unreadable = true;
+            } else {
+                outcome.rejected += 1;
+            }
+            outcome.lines.push(format!("ERROR {name}: {e}"));
+        }
+    });
+}
+
+/// Reads `files` (their index among the inputs, and name) side by side: as many at a time
+/// as there are `threads` (each file then on `threads` divided by that number), their rows
+/// sent to the writing thread by `send` in batches. Returns each file's outcome. A file's
+/// rows stay in order; the files' rows are interleaved as they come.
+fn read_side_by_side(
+    files: &[(usize, &OsString)],
+    threads: usize,
+    parse: ParseOptions,
+    convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
+    send: mpsc::SyncSender<Vec<Extracted>>,
+) -> Vec<(usize, FileOutcome)> {
+    let readers = threads.min(files.len());
+    let each = (threads / readers).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..readers)
+            .map(|_| {
+                let send = send.clone();
+                let (next, failed) = (&next, &failed);
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    let mut batch = Vec::with_capacity(BATCH);
+                    let flush = |batch: &mut Vec<Extracted>| {
+                        let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+                        if send.send(full).is_err() {
+                            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    };
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if k >= files.len() || failed.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        let (index, file) = files[k];
+                        let name = input::display_name(file);
+                        let mut outcome = FileOutcome::default();
+                        match std::fs::File::open(file) {
+                            Ok(f) => read_file(Box::new(f), &name, parse, each, convert, &mut outcome, &mut |rows| {
+                                batch.push(rows);
+                                if batch.len() >= BATCH {
+                                    flush(&mut batch);
+                                }
+                            }),
+                            Err(e) => outcome.unreadable(format!("ERROR {name}: {e}")),
+                        }
+                        done.push((index, outcome));
+                    }
+                    if !batch.is_empty() {
+                        flush(&mut batch);
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     })
 }
 
