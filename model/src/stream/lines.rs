@@ -32,7 +32,7 @@ impl Lines {
         if from < end {
             let chunk = &bytes[from..end];
             self.newlines += count_newlines(chunk);
-            if let Some(p) = chunk.iter().rposition(|&b| b == b'\n') {
+            if let Some(p) = memchr::memrchr(b'\n', chunk) {
                 self.last_newline = Some(base + (from + p) as u64);
             }
         }
@@ -48,7 +48,7 @@ impl Lines {
             // Behind the count (rare): take back the newlines between the offset and the count.
             let (from, to) = ((offset - base) as usize, ((self.counted_to - base) as usize).min(bytes.len()));
             let before = &bytes[..from];
-            let last = before.iter().rposition(|&b| b == b'\n').map(|p| base + p as u64);
+            let last = memchr::memrchr(b'\n', before).map(|p| base + p as u64);
             (self.newlines - count_newlines(&bytes[from..to]), last.or(self.last_newline.filter(|&l| l < offset)))
         } else {
             return (0, 0);
