@@ -296,6 +296,7 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
     };
 
     let mut row = RowBuilder::new(schema, TableKind::Claims, kind);
+    let lines_table = schema.table(TableKind::ClaimLines, kind);
     row.text(0, id);
     row.text(
         1,
@@ -309,11 +310,24 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
     row.date(3, end, &name, || "ExplanationOfBenefit.billablePeriod.end".to_string())?;
     let payment = eob.payment.as_ref().and_then(|p| p.amount.as_deref());
     row.money(4, payment, &name, || "ExplanationOfBenefit.payment.amount.value".to_string())?;
+    // The lines' amounts in each cost role of the table, read once: for the line rows, and for
+    // the claim's totals.
+    let view_lines = view.as_ref().map(|v| v.lines()).unwrap_or_default();
+    let line_costs: Vec<Vec<Option<&Money<'_>>>> =
+        view_lines.iter().map(|l| lines_table.costs.iter().map(|role| l.cost(*role)).collect()).collect();
     // The claim's totals, role by role: its own variable, else the exact sum of its lines'.
     let first_cost = TableKind::Claims.key_count();
     if let Some(view) = &view {
-        for (i, role) in row.table.costs.clone().into_iter().enumerate() {
-            if let Some(total) = view.total(role) {
+        for (i, role) in row.table.costs.iter().enumerate() {
+            let lines_sum = |role| {
+                let c = lines_table.costs.iter().position(|r| *r == role)?;
+                let amounts: Vec<_> = line_costs.iter().filter_map(|l| l[c]?.value()).collect();
+                if amounts.is_empty() {
+                    return None;
+                }
+                bluebutton::primitives::Decimal::checked_sum(amounts)
+            };
+            if let Some(total) = view.total_with(*role, lines_sum) {
                 let path = || match total.source {
                     TotalSource::Claim(f) => f.location.to_string(),
                     TotalSource::Lines(f) => format!("sum of {}", f.location),
@@ -324,7 +338,6 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
     }
 
     let mut lines = Vec::with_capacity(eob.item.len());
-    let view_lines = view.as_ref().map(|v| v.lines()).unwrap_or_default();
     for (i, item) in eob.item.iter().enumerate() {
         let mut line = RowBuilder::new(schema, TableKind::ClaimLines, kind);
         let path = |p: &str| format!("ExplanationOfBenefit.item[{i}].{p}");
@@ -343,10 +356,10 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
             }
             None => {}
         }
-        if let Some(l) = view_lines.get(i) {
+        if let Some(costs) = line_costs.get(i) {
             let first = TableKind::ClaimLines.key_count();
-            for (c, role) in line.table.costs.clone().into_iter().enumerate() {
-                line.money(first + c, l.cost(role), &name, || path(&format!("adjudication ({role:?} amount)")))?;
+            for (c, (role, cost)) in lines_table.costs.iter().zip(costs).enumerate() {
+                line.money(first + c, *cost, &name, || path(&format!("adjudication ({role:?} amount)")))?;
             }
         }
         lines.push(line);

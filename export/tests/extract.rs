@@ -116,3 +116,77 @@ fn unmapped_elements_in_a_line_and_a_diagnosis_are_reported() {
     unmapped.sort();
     assert_eq!(unmapped, [system, line]);
 }
+
+/// A decimal as the cell of a money column (cents).
+fn money_cell(amount: &bluebutton::primitives::Decimal<'_>) -> Cell {
+    let exact = amount.to_exact().unwrap().with_scale_at_least(2);
+    assert_eq!(exact.scale(), 2, "{amount}");
+    Cell::Decimal(exact.units())
+}
+
+/// The claims of the real responses (every sample and recorded server version) and of
+/// generated claims of every type.
+fn claims(test: &str) -> Vec<Resource<'static>> {
+    let mut out = Vec::new();
+    if let Some(data) = shared_data::found(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"), test) {
+        let mut dirs = vec![data.join("samples/v1-normalized")];
+        for version in std::fs::read_dir(data.join("samples/history-normalized")).unwrap() {
+            dirs.push(version.unwrap().path());
+        }
+        for dir in dirs {
+            for file in std::fs::read_dir(dir).unwrap() {
+                let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+                let resource: Resource = json::from_str(&text).unwrap();
+                let resource = bluebutton::json::IntoOwned::into_owned(resource);
+                match resource {
+                    Resource::Bundle(b) => out.extend(b.entry.into_iter().filter_map(|e| e.resource)),
+                    r => out.push(r),
+                }
+            }
+        }
+    }
+    for seed in 0..12 {
+        for t in ClaimType::ALL {
+            out.push(Resource::ExplanationOfBenefit(Box::new(bluebutton::synth::claim(seed, t))));
+        }
+    }
+    out
+}
+
+/// Every claim total is the view's ([`ClaimView::total`]: its own variable, else the sum of
+/// its lines'), and every line amount the line's, on real and generated claims.
+#[test]
+fn every_total_and_line_amount_is_the_views() {
+    let schema = Schema::new();
+    let mut checked = (0, 0);
+    for resource in claims("every_total_and_line_amount_is_the_views") {
+        let Resource::ExplanationOfBenefit(eob) = &resource else { continue };
+        let Some(view) = ClaimView::of(eob) else { continue };
+        let kind = ClaimKind::of(eob);
+        let out = extract(&schema, &resource).unwrap();
+        let claims = schema.table(TableKind::Claims, kind);
+        for role in &claims.costs {
+            let column = format!("{}_amount", bluebutton_export::schema::role_name(*role));
+            let expected = view.total(*role).map(|t| money_cell(&t.amount));
+            checked.0 += usize::from(expected.is_some());
+            let found = cell(&schema, &out.rows, TableKind::Claims, kind, &column).cloned();
+            assert_eq!(found, expected, "{:?} {column}", eob.id());
+        }
+        let lines_table = schema.index(TableKind::ClaimLines, kind);
+        let line_rows: Vec<_> = out.rows.iter().filter(|(t, _)| *t == lines_table).collect();
+        let lines = view.lines();
+        assert_eq!(line_rows.len(), lines.len());
+        let table = &schema.tables[lines_table];
+        for ((_, row), line) in line_rows.iter().zip(&lines) {
+            for role in &table.costs {
+                let column = format!("{}_amount", bluebutton_export::schema::role_name(*role));
+                let at = table.columns.iter().position(|c| c.name == column).unwrap();
+                let expected = line.cost(*role).and_then(|m| m.value()).map(money_cell);
+                checked.1 += usize::from(expected.is_some());
+                let found = row.iter().find(|(c, _)| usize::from(*c) == at).map(|(_, cell)| cell.clone());
+                assert_eq!(found, expected, "{:?} line {column}", eob.id());
+            }
+        }
+    }
+    assert!(checked.0 > 300 && checked.1 > 300, "totals and line amounts checked: {checked:?}");
+}

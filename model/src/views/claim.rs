@@ -198,9 +198,20 @@ impl<'a> ClaimView<'a> {
     /// claim-type table, `coding-systems/errata/claim-types.json`). `None` when neither gives
     /// a value, or a sum goes past 38 digits.
     pub fn total(&self, role: CostRole) -> Option<Total<'a>> {
+        self.total_with(role, |role| self.lines_sum(role))
+    }
+
+    /// [`total`](Self::total), with the exact sum of the lines' amounts in a role given by
+    /// `lines_sum` (called only when the claim type's lines have a variable of the role): for
+    /// a caller that has read the lines' amounts already, so that they are not read again.
+    pub fn total_with(
+        &self,
+        role: CostRole,
+        lines_sum: impl FnOnce(CostRole) -> Option<Decimal<'static>>,
+    ) -> Option<Total<'a>> {
         let fields = self.claim_type().fields();
         let line_field = fields.cost(LINE_LEVEL, role);
-        let lines_sum = line_field.and_then(|_| self.lines_sum(role));
+        let lines_sum = line_field.and_then(|_| lines_sum(role));
         if let (Some(field), Some(amount)) = (fields.cost(CLAIM_LEVEL, role), self.cost(role).and_then(|m| m.value())) {
             return Some(Total { role, amount: amount.clone(), source: TotalSource::Claim(field), lines_sum });
         }
