@@ -549,9 +549,21 @@ fn extension_slot_fn(urls: &[&str]) -> TokenStream {
         }
     }
     let arms = by_len.iter().map(|(len, rests)| {
-        let len = Literal::usize_unsuffixed(*len);
         let (texts, slots): (Vec<&str>, Vec<&Literal>) = rests.iter().map(|(t, s)| (*t, s)).unzip();
-        quote! { #len => match rest { #(#texts => Some(#slots),)* _ => None } }
+        let by_text = quote! { match rest { #(#texts => Some(#slots),)* _ => None } };
+        // Several of one length: first on the byte that tells most of them apart (the last
+        // such), so that only the few with that byte are compared as text.
+        let distinct = |at: usize| texts.iter().map(|t| t.as_bytes()[at]).collect::<std::collections::BTreeSet<u8>>().len();
+        let at = (0..*len).max_by_key(|at| (distinct(*at), *at)).filter(|_| texts.len() > 1);
+        let len = Literal::usize_unsuffixed(*len);
+        match at {
+            Some(at) => {
+                let bytes = texts.iter().map(|t| Literal::byte_character(t.as_bytes()[at]));
+                let at = Literal::usize_unsuffixed(at);
+                quote! { #len => match (rest.as_bytes()[#at], rest) { #((#bytes, #texts) => Some(#slots),)* _ => None } }
+            }
+            None => quote! { #len => #by_text },
+        }
     });
     let (other_urls, other_slots): (Vec<&str>, Vec<&Literal>) = others.iter().map(|(u, s)| (*u, s)).unzip();
     let by_text = quote! { match url { #(#other_urls => Some(#other_slots),)* _ => None } };
