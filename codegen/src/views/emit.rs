@@ -242,7 +242,12 @@ impl Pipe {
 
 /// The pipeline after each step of `path` (the start, `self.0`, first).
 fn pipes(path: &[PathStep]) -> Vec<Pipe> {
-    let mut out = vec![Pipe { tokens: quote! { std::iter::once(self.0) }, pending: None }];
+    pipes_from(quote! { std::iter::once(self.0) }, path)
+}
+
+/// The pipeline after each step of `path` from `start` (an iterator), `start` first.
+fn pipes_from(start: TokenStream, path: &[PathStep]) -> Vec<Pipe> {
+    let mut out = vec![Pipe { tokens: start, pending: None }];
     for step in path {
         let prev = out.last().expect("at least the start").iter();
         let mut tokens = access(&prev, &step.access);
@@ -352,9 +357,12 @@ struct Ending {
 }
 
 fn ending(place: &Place) -> Ending {
-    let pipes = pipes(&place.path);
-    let stage = &pipes[place.read];
-    let convert = match &place.returns {
+    ending_of(&pipes(&place.path)[place.read], &place.returns)
+}
+
+/// The ending of a pipeline read up to `stage`, converted to what the accessor returns.
+fn ending_of(stage: &Pipe, returns: &Returns) -> Ending {
+    let convert = match returns {
         Returns::Coded { .. } => {
             let coded = path(RUNTIME.coded);
             quote! { .map(|c| #coded::from_code(c.as_str())) }
@@ -376,6 +384,9 @@ fn doc_lines(doc: &str) -> TokenStream {
 fn accessor(a: &Accessor) -> TokenStream {
     let ret = returns(&a.returns);
     let fname = ident(&a.name);
+    if let Some(one) = one_extension(a) {
+        return one_extension_accessor(a, &one, &ret);
+    }
     let placed_fname = format_ident!("{}_placed", a.name);
     let doc = doc_lines(&a.doc);
     let ends: Vec<Ending> = a.places.iter().map(ending).collect();
@@ -438,6 +449,152 @@ fn accessor(a: &Accessor) -> TokenStream {
     }
 }
 
+/// An accessor that reads one place starting at one extension of the level's element chosen
+/// by its URL (`extension(url='…')…`): what [`for_each_field`](level_view) reads in its single
+/// pass over the extensions.
+struct OneExtension<'v> {
+    /// The element's field holding the extensions (`extension`).
+    field: &'v str,
+    url: &'v str,
+    /// The step's type (`Extension`).
+    ty: &'v str,
+    place: &'v Place,
+}
+
+fn one_extension(a: &Accessor) -> Option<OneExtension<'_>> {
+    let [place] = a.places.as_slice() else { return None };
+    let first = place.path.first()?;
+    match (&first.access, first.selects.as_slice()) {
+        (Access::Each { field }, [Select::Url(url)]) if field == "extension" && place.read >= 1 => {
+            Some(OneExtension { field, url, ty: &first.ty, place })
+        }
+        _ => None,
+    }
+}
+
+/// The name of the function reading what a one-extension accessor gives from one extension.
+fn in_extension_fn(a: &Accessor) -> Ident {
+    format_ident!("{}_in", a.name)
+}
+
+/// A one-extension accessor: a function reading the value from one extension (what the single
+/// pass calls), and the accessor applying it to the extensions with the URL, first value (or
+/// every value) wins as on any other path.
+fn one_extension_accessor(a: &Accessor, one: &OneExtension, ret: &TokenStream) -> TokenStream {
+    let fname = ident(&a.name);
+    let in_fn = in_extension_fn(a);
+    let doc = doc_lines(&a.doc);
+    let ty = ident(one.ty);
+    let place = one.place;
+    let rest = pipes_from(quote! { std::iter::once(e) }, &place.path[1..]);
+    let end = ending_of(&rest[place.read - 1], &place.returns);
+    let selected = pipes(&place.path[..1])[1].iter();
+    let in_doc = format!(" [`{}`](Self::{}) read from `e`, one extension with its URL.", a.name, a.name);
+    if a.repeats {
+        let values = &end.tokens;
+        quote! {
+            #doc
+            pub fn #fname(&self) -> impl Iterator<Item = #ret> + 'a {
+                #selected.flat_map(Self::#in_fn)
+            }
+            #[doc = #in_doc]
+            fn #in_fn(e: &'a #ty<'a>) -> impl Iterator<Item = #ret> + 'a {
+                #values
+            }
+        }
+    } else {
+        let first = &end.first;
+        quote! {
+            #doc
+            pub fn #fname(&self) -> Option<#ret> {
+                #selected.find_map(Self::#in_fn)
+            }
+            #[doc = #in_doc]
+            fn #in_fn(e: &'a #ty<'a>) -> Option<#ret> {
+                #first
+            }
+        }
+    }
+}
+
+/// The URLs a level's one-extension accessors select, each once, in the accessors' order: the
+/// slots of the level's single pass.
+fn extension_urls(level: &LevelView) -> Vec<&str> {
+    let mut urls: Vec<&str> = Vec::new();
+    for one in level.accessors.iter().filter_map(one_extension) {
+        if !urls.contains(&one.url) {
+            urls.push(one.url);
+        }
+    }
+    urls
+}
+
+/// The level's `extension_slot`: the slot of a URL in `urls`. The URLs under the folder most
+/// of them share (`…/resources/variables/`) are matched on the text after it, by length first,
+/// so a URL is settled by a few integer comparisons; any others, on their whole text.
+fn extension_slot_fn(urls: &[&str]) -> TokenStream {
+    let folder = |u: &str| u.rfind('/').map_or(0, |i| i + 1);
+    let mut folders: std::collections::BTreeMap<&str, usize> = Default::default();
+    for url in urls {
+        *folders.entry(&url[..folder(url)]).or_default() += 1;
+    }
+    let shared = folders.iter().filter(|(_, n)| **n > 1).max_by_key(|(_, n)| **n).map(|(f, _)| *f);
+    let mut by_len: std::collections::BTreeMap<usize, Vec<(&str, Literal)>> = Default::default();
+    let mut others: Vec<(&str, Literal)> = Vec::new();
+    for (slot, url) in urls.iter().enumerate() {
+        let slot = Literal::usize_unsuffixed(slot);
+        match shared.and_then(|f| url.strip_prefix(f)) {
+            Some(rest) => by_len.entry(rest.len()).or_default().push((rest, slot)),
+            None => others.push((url, slot)),
+        }
+    }
+    let arms = by_len.iter().map(|(len, rests)| {
+        let (texts, slots): (Vec<&str>, Vec<&Literal>) = rests.iter().map(|(t, s)| (*t, s)).unzip();
+        let by_text = quote! { match rest { #(#texts => Some(#slots),)* _ => None } };
+        // Several of one length: first on the byte that tells most of them apart (the last
+        // such), so that only the few with that byte are compared as text.
+        let distinct = |at: usize| texts.iter().map(|t| t.as_bytes()[at]).collect::<std::collections::BTreeSet<u8>>().len();
+        let at = (0..*len).max_by_key(|at| (distinct(*at), *at)).filter(|_| texts.len() > 1);
+        let len = Literal::usize_unsuffixed(*len);
+        match at {
+            Some(at) => {
+                let bytes = texts.iter().map(|t| Literal::byte_character(t.as_bytes()[at]));
+                let at = Literal::usize_unsuffixed(at);
+                quote! { #len => match (rest.as_bytes()[#at], rest) { #((#bytes, #texts) => Some(#slots),)* _ => None } }
+            }
+            None => quote! { #len => #by_text },
+        }
+    });
+    let (other_urls, other_slots): (Vec<&str>, Vec<&Literal>) = others.iter().map(|(u, s)| (*u, s)).unzip();
+    let by_text = quote! { match url { #(#other_urls => Some(#other_slots),)* _ => None } };
+    let body = match shared {
+        Some(folder) if others.is_empty() => quote! {
+            let rest = url.strip_prefix(#folder)?;
+            match rest.len() { #(#arms,)* _ => None }
+        },
+        // The others do not start with the folder: a URL that does is one of the folder's or
+        // none.
+        Some(folder) => quote! {
+            match url.strip_prefix(#folder) {
+                Some(rest) => match rest.len() { #(#arms,)* _ => None },
+                None => #by_text,
+            }
+        },
+        None => by_text,
+    };
+    let doc = format!(
+        " The slot of `url` among the {} extension URLs this level's fields select, for \
+         [`for_each_field`](Self::for_each_field)'s single pass over the extensions.",
+        urls.len()
+    );
+    quote! {
+        #[doc = #doc]
+        fn extension_slot(url: &str) -> Option<usize> {
+            #body
+        }
+    }
+}
+
 /// One level's view type: the newtype, its field list, its levels' entries (root), its
 /// accessors and the rows of the fields present.
 fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream {
@@ -456,6 +613,23 @@ fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream
                 }
             }
         });
+        let reference_children = level.children.iter().map(|c| {
+            let (fname, element) = (ident(&c.method), &c.element);
+            quote! {
+                for (i, v) in self.#fname().enumerate() {
+                    out.extend(located(Some((#element, i)), v.fields_by_accessor()));
+                }
+            }
+        });
+        let reference_body = if level.children.is_empty() {
+            quote! { located(None, self.fields_by_accessor()).collect() }
+        } else {
+            quote! {
+                let mut out: Vec<LocatedField> = located(None, self.fields_by_accessor()).collect();
+                #(#reference_children)*
+                out
+            }
+        };
         let doc = &docs.all_fields;
         quote! {
             #(#[doc = #doc])*
@@ -471,10 +645,43 @@ fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream
                 self.for_each_field(&mut |field| visit(None, field));
                 #(#children)*
             }
+            /// What [`all_fields`](Self::all_fields) lists, each level read by
+            /// `fields_by_accessor`: what the single pass is tested against.
+            #[cfg(test)]
+            pub(crate) fn all_fields_by_accessor(&self) -> Vec<LocatedField> {
+                let located = |level: #support::Level, fields: Vec<FieldValue>| {
+                    fields.into_iter().map(move |field| LocatedField { level, field })
+                };
+                #reference_body
+            }
         }
     });
-    let collects = level.accessors.iter().map(|a| {
+    let urls = extension_urls(level);
+    let slots = (!urls.is_empty()).then(|| extension_slot_fn(&urls));
+    let scan = urls.first().map(|_| {
+        let field = level.accessors.iter().find_map(one_extension).map(|o| ident(o.field));
+        let count = Literal::usize_unsuffixed(urls.len());
+        quote! {
+            let extensions: #support::ExtensionSlots<#count> =
+                #support::ExtensionSlots::scan(&self.0.#field, Self::extension_slot);
+        }
+    });
+    // Each field's visit: through the single pass, or (`single_pass` false, the reference the
+    // tests compare it with) by calling its accessor.
+    let collect = |a: &Accessor, single_pass: bool| {
         let (fname, info) = (ident(&a.name), info_path(&a.info));
+        if let Some(one) = one_extension(a).filter(|_| single_pass) {
+            let slot = Literal::usize_unsuffixed(urls.iter().position(|u| *u == one.url).expect("a slot"));
+            let in_fn = in_extension_fn(a);
+            let visit = quote! {
+                visit(#support::FieldRef { info: &#info, location: #info.location, value: &v })
+            };
+            return if a.repeats {
+                quote! { for v in extensions.matching(#slot).flat_map(Self::#in_fn) { #visit; } }
+            } else {
+                quote! { if let Some(v) = extensions.matching(#slot).find_map(Self::#in_fn) { #visit; } }
+            };
+        }
         let placed = format_ident!("{}_placed", a.name);
         // `location` where the placed accessor says it, else the field's own.
         let field = |placed: bool| {
@@ -503,7 +710,19 @@ fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream
             let visit = field(false);
             quote! { if let Some(v) = self.#fname() { #visit; } }
         }
-    });
+    };
+    let collects = level.accessors.iter().map(|a| collect(a, true));
+    let by_accessor = if urls.is_empty() {
+        quote! { self.fields() }
+    } else {
+        let reference = level.accessors.iter().map(|a| collect(a, false));
+        quote! {
+            let mut out = Vec::new();
+            let visit = &mut |field: #support::FieldRef<'_>| out.push(field.to_value());
+            #(#reference)*
+            out
+        }
+    };
     let infos = level.accessors.iter().map(|a| info_path(&a.info));
     let children = level.children.iter().map(|c| {
         let child = ident(&c.view);
@@ -550,7 +769,15 @@ fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream
             /// rendering a value).
             #[allow(unused_variables)]
             pub fn for_each_field(&self, visit: &mut dyn FnMut(#support::FieldRef<'_>)) {
+                #scan
                 #(#collects)*
+            }
+            #slots
+            /// What [`fields`](Self::fields) lists, read by calling each accessor in turn
+            /// (each scanning the extensions itself): what the single pass is tested against.
+            #[cfg(test)]
+            pub(crate) fn fields_by_accessor(&self) -> Vec<FieldValue> {
+                #by_accessor
             }
         }
     }
@@ -662,6 +889,7 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
     let mut of_type = Vec::new();
     let mut view_types = Vec::new();
     let mut all_fields = Vec::new();
+    let mut all_fields_by_accessor = Vec::new();
     let mut for_each_located = Vec::new();
     let mut inner = Vec::new();
     let mut root_costs = Vec::new();
@@ -679,6 +907,7 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
         of_type.push(quote! { #claim_type::#v => ClaimView::#v(#root_view(resource)) });
         view_types.push(quote! { ClaimView::#v(_) => #claim_type::#v });
         all_fields.push(quote! { ClaimView::#v(c) => c.all_fields() });
+        all_fields_by_accessor.push(quote! { ClaimView::#v(c) => c.all_fields_by_accessor() });
         for_each_located.push(quote! { ClaimView::#v(c) => c.for_each_located_field(visit) });
         inner.push(quote! { ClaimView::#v(c) => c.0 });
         root_costs.push(cost_arm("ClaimView", &v, costs, all_roles));
@@ -806,6 +1035,13 @@ fn dispatch(d: &Dispatch, docs: &Docs) -> TokenStream {
             #[doc = #claim_all_fields]
             pub fn all_fields(&self) -> Vec<LocatedField> {
                 match self { #(#all_fields,)* }
+            }
+
+            /// What [`all_fields`](Self::all_fields) lists, each level read by calling each
+            /// accessor in turn: what the single pass is tested against.
+            #[cfg(test)]
+            pub(crate) fn all_fields_by_accessor(&self) -> Vec<LocatedField> {
+                match self { #(#all_fields_by_accessor,)* }
             }
 
             /// Each Medicare field present in the claim, at every level, handed to `visit`

@@ -12,6 +12,8 @@ mod beneficiary;
 mod claim;
 pub mod support;
 mod tasks;
+#[cfg(test)]
+mod tests;
 mod unmapped;
 
 mod generated {

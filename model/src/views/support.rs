@@ -344,6 +344,54 @@ pub fn url_is(extension: &crate::types::Extension<'_>, url: &str) -> bool {
     extension.url.as_ref().is_some_and(|u| same_text(u.as_str(), url))
 }
 
+/// The extensions of one element, sorted once by the URLs a view level's fields select: the
+/// single pass behind the generated `for_each_field`. Each of the level's URLs has a slot
+/// (given by the level's generated `extension_slot`); the scan records the first extension
+/// in each slot and whether another follows, so a field reads only the extensions with its
+/// URL instead of comparing every URL of the element.
+pub struct ExtensionSlots<'e, 'a, const N: usize> {
+    extensions: &'e [crate::types::Extension<'a>],
+    slot_of: fn(&str) -> Option<usize>,
+    /// The index of the first extension in each slot; `usize::MAX` when none.
+    first: [usize; N],
+    /// Whether a slot has more than one extension.
+    several: [bool; N],
+}
+
+impl<'e, 'a, const N: usize> ExtensionSlots<'e, 'a, N> {
+    /// Sorts `extensions` into the slots `slot_of` gives their URLs (`None`: a URL no field of
+    /// the level selects, or no URL).
+    #[inline]
+    pub fn scan(extensions: &'e [crate::types::Extension<'a>], slot_of: fn(&str) -> Option<usize>) -> Self {
+        let mut first = [usize::MAX; N];
+        let mut several = [false; N];
+        for (i, e) in extensions.iter().enumerate() {
+            if let Some(slot) = e.url.as_ref().and_then(|u| slot_of(u.as_str())) {
+                if first[slot] == usize::MAX {
+                    first[slot] = i;
+                } else {
+                    several[slot] = true;
+                }
+            }
+        }
+        ExtensionSlots { extensions, slot_of, first, several }
+    }
+
+    /// The extensions in `slot`, in their order: those whose URL is the slot's, as the
+    /// accessor's `url_is` filter selects them.
+    #[inline]
+    pub fn matching(&self, slot: usize) -> impl Iterator<Item = &'e crate::types::Extension<'a>> + 'e {
+        let (first, several) = (self.first[slot], self.several[slot]);
+        let from = match first {
+            usize::MAX => &[][..],
+            i if several => &self.extensions[i..],
+            i => &self.extensions[i..=i],
+        };
+        let slot_of = self.slot_of;
+        from.iter().filter(move |e| !several || e.url.as_ref().and_then(|u| slot_of(u.as_str())) == Some(slot))
+    }
+}
+
 /// Whether `value` is present and reads `text`.
 #[inline]
 pub fn text_is<T: std::ops::Deref<Target = str>>(value: Option<&T>, text: &str) -> bool {
