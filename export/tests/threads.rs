@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bluebutton::claim_type::ClaimType;
 use bluebutton::synth;
 use bluebutton_export::{extract, Exporter, Report, Schema, Threads};
 
@@ -48,4 +49,36 @@ fn writer_threads_write_the_same_files() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
     std::fs::remove_dir_all(&one_dir).unwrap();
+}
+
+#[test]
+fn a_table_that_cannot_be_written_is_an_error_naming_its_folder() {
+    for (name, threads) in [("one-failing", Threads::ONE), ("pool-failing", Threads { writers: 2, closers: 2 })] {
+        let dir = std::env::temp_dir().join(format!("bluebutton-export-threads-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let schema = Arc::new(Schema::new());
+        let mut exporter = Exporter::with_threads(schema.clone(), &dir, threads).unwrap();
+        // A file where the carrier claims' folder goes; the beneficiaries are made until the
+        // error comes.
+        std::fs::write(dir.join("claims"), b"").unwrap();
+        let options = synth::Options { patients: 2000, claim_types: vec![ClaimType::Carrier], ..Default::default() };
+        let mut first_error = None;
+        for b in synth::beneficiaries(&options) {
+            for claim in &b.claims {
+                if let Err(e) = exporter.add(extract(&schema, claim).unwrap()) {
+                    first_error = Some(e);
+                    break;
+                }
+            }
+            if first_error.is_some() {
+                break;
+            }
+        }
+        // The rows go to the writer 1,024 at a time: the error comes while they are added
+        // (from the writer thread, once it has stopped), and the export can still be ended.
+        let error = first_error.unwrap_or_else(|| panic!("{name}: no error while adding")).to_string();
+        assert!(error.contains(&dir.join("claims").display().to_string()), "{name}: {error}");
+        let _ = exporter.finish();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
