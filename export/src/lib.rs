@@ -79,8 +79,10 @@ struct Pool {
     pending: Vec<Rows>,
     /// The threads and their channels; `None` once a thread has failed (its error returned).
     sends: Vec<Option<mpsc::SyncSender<Rows>>>,
-    threads: Vec<Option<std::thread::JoinHandle<Result<Written, WriteError>>>>,
+    threads: Vec<Option<std::thread::JoinHandle<Result<DatasetWriter, WriteError>>>>,
     dir: PathBuf,
+    /// The threads that close the tables at the end.
+    closers: usize,
 }
 
 /// Rows, each with the index of its table.
@@ -100,8 +102,8 @@ pub struct Threads {
     /// Threads that encode and write the tables while rows are added, each with its share of
     /// the tables (0: on the thread that adds them).
     pub writers: usize,
-    /// Threads that close the tables at the end (encoding their last row groups), shared
-    /// out among the writers (at least one each).
+    /// Threads that close the tables at the end (encoding their last row groups), the tables
+    /// of all writers together, the largest first.
     pub closers: usize,
 }
 
@@ -176,10 +178,7 @@ impl Exporter {
     pub fn finish(self) -> Result<Report, WriteError> {
         let mut report = self.report;
         let (written, files) = match self.writers {
-            Writers::Here(writer, closers) => {
-                let written: Vec<_> = writer.written().map(|(_, n)| n).enumerate().collect();
-                (written, writer.finish(closers)?)
-            }
+            Writers::Here(writer, closers) => (writer.written_here(), writer.finish(closers)?),
             Writers::Pool(pool) => pool.finish()?,
         };
         for (t, n) in written {
@@ -196,7 +195,6 @@ impl Exporter {
 impl Pool {
     fn new(schema: &Arc<Schema>, dir: &Path, writers: usize, closers: usize) -> Pool {
         let owner: Vec<usize> = (0..schema.tables.len()).map(|t| t % writers).collect();
-        let closers = closers.div_ceil(writers).max(1);
         let (mut sends, mut threads) = (Vec::new(), Vec::new());
         for w in 0..writers {
             let tables: Vec<usize> = (0..owner.len()).filter(|t| owner[*t] == w).collect();
@@ -211,13 +209,11 @@ impl Pool {
                         writer.push(table, row)?;
                     }
                 }
-                let written =
-                    writer.written().map(|(_, n)| n).enumerate().filter(|(t, _)| tables.contains(t)).collect();
-                Ok((written, writer.finish(closers)?))
+                Ok(writer)
             })));
         }
         let pending = (0..writers).map(|_| Vec::with_capacity(POOL_BATCH)).collect();
-        Pool { owner, pending, sends, threads, dir: dir.to_path_buf() }
+        Pool { owner, pending, sends, threads, dir: dir.to_path_buf(), closers }
     }
 
     /// Adds a row; the rows of a failed writer are dropped (its error was returned).
@@ -238,13 +234,15 @@ impl Pool {
         Ok(())
     }
 
+    /// Ends the writer threads (once they have written all rows), and closes all their
+    /// tables on one pool of threads.
     fn finish(self) -> Result<Written, WriteError> {
-        let Pool { pending, sends, threads, dir, .. } = self;
+        let Pool { pending, sends, threads, dir, closers, .. } = self;
         for (rows, send) in pending.into_iter().zip(sends) {
             // A writer that has failed says why when joined.
             let _ = send.map(|s| s.send(rows));
         }
-        let (mut written, mut files) = (Vec::new(), Vec::new());
+        let mut writers = Vec::new();
         let mut first_error = None;
         for thread in threads {
             let Some(thread) = thread else {
@@ -253,17 +251,15 @@ impl Pool {
                 continue;
             };
             match join(thread) {
-                Ok((w, f)) => {
-                    written.extend(w);
-                    files.extend(f);
-                }
+                Ok(writer) => writers.push(writer),
                 Err(e) => first_error = first_error.or(Some(e)),
             }
         }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok((written, files)),
+        if let Some(e) = first_error {
+            return Err(e);
         }
+        let written = writers.iter().flat_map(DatasetWriter::written_here).collect();
+        Ok((written, DatasetWriter::finish_all(writers, closers)?))
     }
 }
 

@@ -193,9 +193,23 @@ impl DatasetWriter {
     /// written. A table that is not partitioned gets a file even when it has no rows, so that
     /// it can be queried.
     pub fn finish(self, threads: usize) -> Result<Vec<PathBuf>, WriteError> {
-        let DatasetWriter { schema, mut files, tables, mut closed, .. } = self;
-        let mut work: Vec<(usize, &mut TableFile)> =
-            files.iter_mut().enumerate().filter(|(i, _)| tables.contains(i)).collect();
+        Self::finish_all(vec![self], threads)
+    }
+
+    /// [`finish`](Self::finish) for the writers of several threads' shares of a dataset
+    /// together: their tables closed on one pool of `threads` threads.
+    pub(crate) fn finish_all(writers: Vec<DatasetWriter>, threads: usize) -> Result<Vec<PathBuf>, WriteError> {
+        let Some(schema) = writers.first().map(|w| w.schema.clone()) else { return Ok(Vec::new()) };
+        let mut closed = Vec::new();
+        let mut shares = Vec::new();
+        for w in writers {
+            closed.extend(w.closed);
+            shares.push((w.files, w.tables));
+        }
+        let mut work: Vec<(usize, &mut TableFile)> = Vec::new();
+        for (files, tables) in &mut shares {
+            work.extend(files.iter_mut().enumerate().filter(|(i, _)| tables.contains(i)));
+        }
         work.sort_by_key(|(i, f)| (std::cmp::Reverse(f.pending_work()), *i));
         let threads = threads.clamp(1, work.len().max(1));
         let queue = std::sync::Mutex::new(work.into_iter());
@@ -229,6 +243,11 @@ impl DatasetWriter {
         }
         closed.sort();
         Ok(closed)
+    }
+
+    /// Rows written so far of the tables this writer writes, by table index.
+    pub(crate) fn written_here(&self) -> Vec<(usize, u64)> {
+        self.tables.iter().map(|&t| (t, self.files[t].written + self.files[t].rows.len() as u64)).collect()
     }
 }
 
