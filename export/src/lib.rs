@@ -125,8 +125,8 @@ impl Exporter {
         Self::with_threads(schema, dir, Threads::ONE)
     }
 
-    /// An export with the tables of `schema`, encoded and written on `threads`. The files are
-    /// the same whatever the threads (the row groups may be cut at other rows).
+    /// An export with the tables of `schema`, encoded and written on `threads`. The rows and
+    /// values are the same whatever the threads (the row groups may be cut at other rows).
     pub fn with_threads(schema: Arc<Schema>, dir: &Path, threads: Threads) -> Result<Exporter, WriteError> {
         if let Ok(mut entries) = std::fs::read_dir(dir) {
             if entries.next().is_some() {
