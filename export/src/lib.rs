@@ -35,7 +35,7 @@ pub mod write;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 pub use extract::{extract, Extracted, FieldError, Row};
 pub use schema::{Column, ColumnType, Schema, Table, TableKind};
@@ -61,8 +61,55 @@ pub struct Report {
 /// Writes the tables of an export.
 pub struct Exporter {
     schema: Arc<Schema>,
-    writer: DatasetWriter,
+    writers: Writers,
     report: Report,
+}
+
+/// Where rows are encoded and written: on the thread that adds them, or on threads of their
+/// own, each with its share of the tables (a table's rows stay in order, on one thread).
+enum Writers {
+    Here(DatasetWriter, usize),
+    Pool(Pool),
+}
+
+/// Writer threads, and the rows on their way to each.
+struct Pool {
+    /// The thread of each table.
+    owner: Vec<usize>,
+    pending: Vec<Rows>,
+    /// The threads and their channels; `None` once a thread has failed (its error returned).
+    sends: Vec<Option<mpsc::SyncSender<Rows>>>,
+    threads: Vec<Option<std::thread::JoinHandle<Result<DatasetWriter, WriteError>>>>,
+    dir: PathBuf,
+    /// The threads that close the tables at the end.
+    closers: usize,
+}
+
+/// Rows, each with the index of its table.
+type Rows = Vec<(usize, Row)>;
+
+/// What a writer thread wrote: rows per table, and the files.
+type Written = (Vec<(usize, u64)>, Vec<PathBuf>);
+
+/// Rows handed to a writer thread at a time, and the batches that may wait for each: what
+/// the threads that add rows can be ahead of the writers by (memory stays bounded).
+const POOL_BATCH: usize = 1024;
+const POOL_BATCHES_AHEAD: usize = 4;
+
+/// How an export spreads its work over threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Threads {
+    /// Threads that encode and write the tables while rows are added, each with its share of
+    /// the tables (0: on the thread that adds them).
+    pub writers: usize,
+    /// Threads that close the tables at the end (encoding their last row groups), the tables
+    /// of all writers together, the largest first.
+    pub closers: usize,
+}
+
+impl Threads {
+    /// Everything on the thread that adds the rows.
+    pub const ONE: Threads = Threads { writers: 0, closers: 1 };
 }
 
 impl Exporter {
@@ -75,6 +122,12 @@ impl Exporter {
     /// An export with the tables of `schema` (the same for every exporter: made once, shared
     /// with the threads that [`extract()`]).
     pub fn with_schema(schema: Arc<Schema>, dir: &Path) -> Result<Exporter, WriteError> {
+        Self::with_threads(schema, dir, Threads::ONE)
+    }
+
+    /// An export with the tables of `schema`, encoded and written on `threads`. The rows and
+    /// values are the same whatever the threads (the row groups may be cut at other rows).
+    pub fn with_threads(schema: Arc<Schema>, dir: &Path, threads: Threads) -> Result<Exporter, WriteError> {
         if let Ok(mut entries) = std::fs::read_dir(dir) {
             if entries.next().is_some() {
                 let e = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the export folder is not empty");
@@ -82,8 +135,11 @@ impl Exporter {
             }
         }
         std::fs::create_dir_all(dir).map_err(|e| WriteError::Io(dir.to_path_buf(), e))?;
-        let writer = DatasetWriter::new(schema.clone(), dir);
-        Ok(Exporter { schema, writer, report: Report::default() })
+        let writers = match threads.writers {
+            0 => Writers::Here(DatasetWriter::new(schema.clone(), dir), threads.closers),
+            n => Writers::Pool(Pool::new(&schema, dir, n, threads.closers)),
+        };
+        Ok(Exporter { schema, writers, report: Report::default() })
     }
 
     /// The tables.
@@ -91,7 +147,8 @@ impl Exporter {
         &self.schema
     }
 
-    /// Writes what a resource contributes.
+    /// Writes what a resource contributes. With writer threads, an error of theirs comes at a
+    /// later call, or from [`finish`](Self::finish).
     pub fn add(&mut self, extracted: Extracted) -> Result<(), WriteError> {
         if let Some(t) = extracted.exported {
             *self.report.exported.entry(t).or_default() += 1;
@@ -102,8 +159,17 @@ impl Exporter {
         for u in extracted.unmapped {
             *self.report.unmapped.entry(u).or_default() += 1;
         }
-        for (table, row) in extracted.rows {
-            self.writer.push(table, row)?;
+        match &mut self.writers {
+            Writers::Here(writer, _) => {
+                for (table, row) in extracted.rows {
+                    writer.push(table, row)?;
+                }
+            }
+            Writers::Pool(pool) => {
+                for (table, row) in extracted.rows {
+                    pool.push(table, row)?;
+                }
+            }
         }
         Ok(())
     }
@@ -111,12 +177,92 @@ impl Exporter {
     /// Writes the rows still pending, closes the files, and reports.
     pub fn finish(self) -> Result<Report, WriteError> {
         let mut report = self.report;
-        for (t, n) in self.writer.written() {
+        let (written, files) = match self.writers {
+            Writers::Here(writer, closers) => (writer.written_here(), writer.finish(closers)?),
+            Writers::Pool(pool) => pool.finish()?,
+        };
+        for (t, n) in written {
             if n > 0 {
-                report.rows.insert(t.dir(), n);
+                report.rows.insert(self.schema.tables[t].dir(), n);
             }
         }
-        report.files = self.writer.finish()?;
+        report.files = files;
+        report.files.sort();
         Ok(report)
     }
+}
+
+impl Pool {
+    fn new(schema: &Arc<Schema>, dir: &Path, writers: usize, closers: usize) -> Pool {
+        let owner: Vec<usize> = (0..schema.tables.len()).map(|t| t % writers).collect();
+        let (mut sends, mut threads) = (Vec::new(), Vec::new());
+        for w in 0..writers {
+            let tables: Vec<usize> = (0..owner.len()).filter(|t| owner[*t] == w).collect();
+            let mut writer =
+                DatasetWriter::for_tables(schema.clone(), dir, tables.clone(), write::MEMORY_BUDGET / writers);
+            let (send, receive) = mpsc::sync_channel::<Rows>(POOL_BATCHES_AHEAD);
+            sends.push(Some(send));
+            threads.push(Some(std::thread::spawn(move || {
+                for rows in receive {
+                    for (table, row) in rows {
+                        // On an error the receiver goes: the next send fails, and the join says why.
+                        writer.push(table, row)?;
+                    }
+                }
+                Ok(writer)
+            })));
+        }
+        let pending = (0..writers).map(|_| Vec::with_capacity(POOL_BATCH)).collect();
+        Pool { owner, pending, sends, threads, dir: dir.to_path_buf(), closers }
+    }
+
+    /// Adds a row; the rows of a failed writer are dropped (its error was returned).
+    fn push(&mut self, table: usize, row: Row) -> Result<(), WriteError> {
+        let w = self.owner[table];
+        let Some(send) = &self.sends[w] else { return Ok(()) };
+        self.pending[w].push((table, row));
+        if self.pending[w].len() >= POOL_BATCH {
+            let rows = std::mem::replace(&mut self.pending[w], Vec::with_capacity(POOL_BATCH));
+            if send.send(rows).is_err() {
+                // The thread has ended on an error: it says which.
+                self.sends[w] = None;
+                if let Some(Err(e)) = self.threads[w].take().map(join) {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the writer threads (once they have written all rows), and closes all their
+    /// tables on one pool of threads.
+    fn finish(self) -> Result<Written, WriteError> {
+        let Pool { pending, sends, threads, dir, closers, .. } = self;
+        for (rows, send) in pending.into_iter().zip(sends) {
+            // A writer that has failed says why when joined.
+            let _ = send.map(|s| s.send(rows));
+        }
+        let mut writers = Vec::new();
+        let mut first_error = None;
+        for thread in threads {
+            let Some(thread) = thread else {
+                let e = std::io::Error::other("a table writer failed earlier");
+                first_error = first_error.or(Some(WriteError::Io(dir.clone(), e)));
+                continue;
+            };
+            match join(thread) {
+                Ok(writer) => writers.push(writer),
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        let written = writers.iter().flat_map(DatasetWriter::written_here).collect();
+        Ok((written, DatasetWriter::finish_all(writers, closers)?))
+    }
+}
+
+fn join<T>(thread: std::thread::JoinHandle<T>) -> T {
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

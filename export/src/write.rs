@@ -28,7 +28,7 @@ const ROW_GROUP_BYTES: usize = 16 << 20;
 /// What the writers of all tables may hold together (their in-progress row groups, as
 /// [`ArrowWriter::memory_size`] estimates): past it, the largest is flushed as a row group.
 /// Memory stays bounded whatever the input size, with many tables or few.
-const MEMORY_BUDGET: usize = 32 << 20;
+pub(crate) const MEMORY_BUDGET: usize = 32 << 20;
 
 /// Rows and row groups per file: past either, a table's next rows go to a new file
 /// (`part-1.parquet`, ...), so that the footer a writer keeps until the end (the metadata of
@@ -68,10 +68,61 @@ struct TableFile {
     in_file: u64,
 }
 
-/// The writers of every table of a dataset.
+impl TableFile {
+    /// Hands the pending rows to the table's writer as one batch (opening its file, or its
+    /// next file when the current one is full); files closed on the way go to `closed`.
+    fn write_rows(&mut self, table: &Table, closed: &mut Vec<PathBuf>) -> Result<(), WriteError> {
+        let rows = std::mem::take(&mut self.rows);
+        let row_groups = self.writer.as_ref().map_or(0, |w| w.flushed_row_groups().len());
+        if self.in_file >= FILE_ROWS || row_groups >= FILE_ROW_GROUPS {
+            if let Some(w) = self.writer.take() {
+                w.close().map_err(|e| WriteError::Parquet(self.path.clone(), e))?;
+                closed.push(self.path.clone());
+            }
+            (self.part, self.in_file) = (self.part + 1, 0);
+        }
+        if self.writer.is_none() {
+            self.path = self.dir.join(format!("part-{}.parquet", self.part));
+            self.writer = Some(open(table, &self.path)?);
+        }
+        let Some(writer) = self.writer.as_mut() else { unreachable!("opened above") };
+        if !rows.is_empty() {
+            let batch = batch(table, &rows).map_err(|e| WriteError::Parquet(self.path.clone(), e.into()))?;
+            writer.write(&batch).map_err(|e| WriteError::Parquet(self.path.clone(), e))?;
+            self.written += rows.len() as u64;
+            self.in_file += rows.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending rows and closes the file; a table that is not partitioned gets a
+    /// file even when it has no rows, so that it can be queried.
+    fn close(&mut self, table: &Table, closed: &mut Vec<PathBuf>) -> Result<(), WriteError> {
+        if !self.rows.is_empty() || (!table.kind.partitioned() && self.writer.is_none()) {
+            self.write_rows(table, closed)?;
+        }
+        if let Some(w) = self.writer.take() {
+            w.close().map_err(|e| WriteError::Parquet(self.path.clone(), e))?;
+            closed.push(self.path.clone());
+        }
+        Ok(())
+    }
+
+    /// What closing the table will encode: its in-progress row group and pending rows
+    /// (an estimate, to close the largest tables first).
+    fn pending_work(&self) -> usize {
+        self.writer.as_ref().map_or(0, ArrowWriter::memory_size) + self.rows.len() * 256
+    }
+}
+
+/// The writers of the tables of a dataset (all of them, or the share of one thread).
 pub struct DatasetWriter {
     schema: Arc<Schema>,
     files: Vec<TableFile>,
+    /// The tables this writer writes (by index in the schema).
+    tables: Vec<usize>,
+    /// What the in-progress row groups of its tables may hold together.
+    budget: usize,
     /// The files closed so far.
     closed: Vec<PathBuf>,
 }
@@ -80,6 +131,13 @@ impl DatasetWriter {
     /// Writers for the tables of `schema` under `dir`, each table's rows in
     /// `<table>/part-<n>.parquet`.
     pub fn new(schema: Arc<Schema>, dir: &Path) -> Self {
+        let tables = (0..schema.tables.len()).collect();
+        Self::for_tables(schema, dir, tables, MEMORY_BUDGET)
+    }
+
+    /// Writers for the tables numbered `tables` only, whose in-progress row groups may hold
+    /// `budget` bytes together (one share of an export written by several threads).
+    pub(crate) fn for_tables(schema: Arc<Schema>, dir: &Path, tables: Vec<usize>, budget: usize) -> Self {
         let files = schema
             .tables
             .iter()
@@ -93,7 +151,7 @@ impl DatasetWriter {
                 in_file: 0,
             })
             .collect();
-        DatasetWriter { schema, files, closed: Vec::new() }
+        DatasetWriter { schema, files, tables, budget, closed: Vec::new() }
     }
 
     /// Adds a row to table `table`.
@@ -101,7 +159,8 @@ impl DatasetWriter {
         let f = &mut self.files[table];
         f.rows.push(row);
         if f.rows.len() >= BATCH_ROWS {
-            self.flush_rows(table)?;
+            f.write_rows(&self.schema.tables[table], &mut self.closed)?;
+            self.keep_to_budget()?;
         }
         Ok(())
     }
@@ -111,42 +170,15 @@ impl DatasetWriter {
         self.schema.tables.iter().zip(&self.files).map(|(t, f)| (t, f.written + f.rows.len() as u64))
     }
 
-    fn flush_rows(&mut self, table: usize) -> Result<(), WriteError> {
-        let t = &self.schema.tables[table];
-        let f = &mut self.files[table];
-        let rows = std::mem::take(&mut f.rows);
-        let row_groups = f.writer.as_ref().map_or(0, |w| w.flushed_row_groups().len());
-        if f.in_file >= FILE_ROWS || row_groups >= FILE_ROW_GROUPS {
-            if let Some(w) = f.writer.take() {
-                w.close().map_err(|e| WriteError::Parquet(f.path.clone(), e))?;
-                self.closed.push(f.path.clone());
-            }
-            (f.part, f.in_file) = (f.part + 1, 0);
-        }
-        if f.writer.is_none() {
-            f.path = f.dir.join(format!("part-{}.parquet", f.part));
-            f.writer = Some(open(t, &f.path)?);
-        }
-        let Some(writer) = f.writer.as_mut() else { unreachable!("opened above") };
-        if !rows.is_empty() {
-            let batch = batch(t, &rows).map_err(|e| WriteError::Parquet(f.path.clone(), e.into()))?;
-            writer.write(&batch).map_err(|e| WriteError::Parquet(f.path.clone(), e))?;
-            f.written += rows.len() as u64;
-            f.in_file += rows.len() as u64;
-            self.keep_to_budget()?;
-        }
-        Ok(())
-    }
-
-    /// Flushes the largest in-progress row groups until the writers hold at most
-    /// [`MEMORY_BUDGET`].
+    /// Flushes the largest in-progress row groups until the writers hold at most their budget
+    /// ([`MEMORY_BUDGET`] for a whole dataset).
     fn keep_to_budget(&mut self) -> Result<(), WriteError> {
         loop {
             let sizes = self.files.iter().map(|f| f.writer.as_ref().map_or(0, ArrowWriter::memory_size));
             let (total, largest) = sizes.enumerate().fold((0, (0, 0)), |(total, largest), (i, size)| {
                 (total + size, if size > largest.1 { (i, size) } else { largest })
             });
-            if total <= MEMORY_BUDGET || largest.1 == 0 {
+            if total <= self.budget || largest.1 == 0 {
                 return Ok(());
             }
             let f = &mut self.files[largest.0];
@@ -156,22 +188,66 @@ impl DatasetWriter {
         }
     }
 
-    /// Writes the pending rows and closes the files. A table that is not partitioned gets a
-    /// file even when it has no rows, so that it can be queried.
-    pub fn finish(mut self) -> Result<Vec<PathBuf>, WriteError> {
-        let mut paths = std::mem::take(&mut self.closed);
-        for i in 0..self.files.len() {
-            let keep_empty = !self.schema.tables[i].kind.partitioned();
-            if !self.files[i].rows.is_empty() || (keep_empty && self.files[i].writer.is_none()) {
-                self.flush_rows(i)?;
-            }
-            let f = &mut self.files[i];
-            if let Some(w) = f.writer.take() {
-                w.close().map_err(|e| WriteError::Parquet(f.path.clone(), e))?;
-                paths.push(f.path.clone());
-            }
+    /// Writes the pending rows and closes the files, on `threads` threads (tables are
+    /// independent: each is closed by one thread, the largest first), and returns the files
+    /// written. A table that is not partitioned gets a file even when it has no rows, so that
+    /// it can be queried.
+    pub fn finish(self, threads: usize) -> Result<Vec<PathBuf>, WriteError> {
+        Self::finish_all(vec![self], threads)
+    }
+
+    /// [`finish`](Self::finish) for the writers of several threads' shares of a dataset
+    /// together: their tables closed on one pool of `threads` threads.
+    pub(crate) fn finish_all(writers: Vec<DatasetWriter>, threads: usize) -> Result<Vec<PathBuf>, WriteError> {
+        let Some(schema) = writers.first().map(|w| w.schema.clone()) else { return Ok(Vec::new()) };
+        let mut closed = Vec::new();
+        let mut shares = Vec::new();
+        for w in writers {
+            closed.extend(w.closed);
+            shares.push((w.files, w.tables));
         }
-        Ok(paths)
+        let mut work: Vec<(usize, &mut TableFile)> = Vec::new();
+        for (files, tables) in &mut shares {
+            work.extend(files.iter_mut().enumerate().filter(|(i, _)| tables.contains(i)));
+        }
+        work.sort_by_key(|(i, f)| (std::cmp::Reverse(f.pending_work()), *i));
+        let threads = threads.clamp(1, work.len().max(1));
+        let queue = std::sync::Mutex::new(work.into_iter());
+        let close_some = || {
+            let (mut paths, mut errors) = (Vec::new(), Vec::new());
+            loop {
+                let next = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next();
+                let Some((i, f)) = next else { break };
+                if let Err(e) = f.close(&schema.tables[i], &mut paths) {
+                    errors.push((i, e));
+                }
+            }
+            (paths, errors)
+        };
+        let results: Vec<_> = if threads == 1 {
+            vec![close_some()]
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads).map(|_| s.spawn(close_some)).collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+            })
+        };
+        let mut errors = Vec::new();
+        for (paths, e) in results {
+            closed.extend(paths);
+            errors.extend(e);
+        }
+        // The first table's error, whatever the thread that met it.
+        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
+            return Err(e);
+        }
+        closed.sort();
+        Ok(closed)
+    }
+
+    /// Rows written so far of the tables this writer writes, by table index.
+    pub(crate) fn written_here(&self) -> Vec<(usize, u64)> {
+        self.tables.iter().map(|&t| (t, self.files[t].written + self.files[t].rows.len() as u64)).collect()
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::{mpsc, Arc};
 use bluebutton::json::ParseOptions;
 use bluebutton::stream::{EntryError, Resources, StreamOptions};
 use bluebutton::Resource;
-use bluebutton_export::{extract, Exporter, Extracted, FieldError, Report, Schema, WriteError};
+use bluebutton_export::{extract, Exporter, Extracted, FieldError, Report, Schema, Threads, WriteError};
 use clap::{Args, ValueEnum};
 
 use crate::input::{self, Inputs, STDIN};
@@ -49,8 +49,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Parquet)]
     pub format: TableFormat,
 
-    /// Threads that parse and convert; with more than one, another writes the tables (0: one
-    /// per core in all, the writer included).
+    /// Threads that parse and convert (0: one per core); with more than one, a quarter as many
+    /// more (at least one) encode and write the tables meanwhile.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
@@ -110,104 +110,49 @@ fn read_resources(
     });
 }
 
-/// Resources handed to the writing thread at a time, and the batches that may wait for it:
-/// what the converting threads can be ahead of the writer by (memory stays bounded).
-const BATCH: usize = 256;
-const BATCHES_AHEAD: usize = 4;
-
-/// Where converted resources go: the exporter on this thread (one thread), or a thread of its
-/// own that encodes and writes the tables while the next entries are parsed and converted.
-enum Sink {
-    Here(Box<Exporter>, Option<WriteError>),
-    Thread {
-        batch: Vec<Extracted>,
-        send: Option<mpsc::SyncSender<Vec<Extracted>>>,
-        writer: std::thread::JoinHandle<Result<Report, WriteError>>,
-    },
+/// Where converted resources go: the exporter (which encodes and writes on this thread or on
+/// writer threads of its own), and the error that stopped it.
+struct Sink {
+    exporter: Exporter,
+    error: Option<WriteError>,
 }
 
 impl Sink {
-    fn new(exporter: Exporter, writer: bool) -> Sink {
-        if !writer {
-            return Sink::Here(Box::new(exporter), None);
-        }
-        let (send, receive) = mpsc::sync_channel::<Vec<Extracted>>(BATCHES_AHEAD);
-        let writer = std::thread::spawn(move || {
-            let mut exporter = exporter;
-            for batch in receive {
-                for rows in batch {
-                    // On an error the receiver goes: the next send fails, and `finish` says why.
-                    exporter.add(rows)?;
-                }
-            }
-            exporter.finish()
-        });
-        Sink::Thread { batch: Vec::with_capacity(BATCH), send: Some(send), writer }
-    }
-
-    /// Another sender of batches to the writing thread (none on one thread), after the
-    /// batch pending here is sent.
-    fn sender(&mut self) -> Option<mpsc::SyncSender<Vec<Extracted>>> {
-        match self {
-            Sink::Here(..) => None,
-            Sink::Thread { batch, send, .. } => {
-                if !batch.is_empty() {
-                    Self::send(batch, send);
-                }
-                send.clone()
-            }
-        }
-    }
-
     /// Whether writing has failed (the export stops).
     fn failed(&self) -> bool {
-        match self {
-            Sink::Here(_, error) => error.is_some(),
-            Sink::Thread { send, .. } => send.is_none(),
-        }
+        self.error.is_some()
     }
 
     fn add(&mut self, rows: Extracted) {
-        match self {
-            Sink::Here(exporter, error) => {
-                if error.is_none() {
-                    if let Err(e) = exporter.add(rows) {
-                        *error = Some(e);
-                    }
-                }
-            }
-            Sink::Thread { batch, send, .. } => {
-                batch.push(rows);
-                if batch.len() >= BATCH {
-                    Self::send(batch, send);
-                }
-            }
-        }
-    }
-
-    fn send(batch: &mut Vec<Extracted>, send: &mut Option<mpsc::SyncSender<Vec<Extracted>>>) {
-        let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
-        if let Some(s) = send {
-            if s.send(full).is_err() {
-                *send = None;
+        if self.error.is_none() {
+            if let Err(e) = self.exporter.add(rows) {
+                self.error = Some(e);
             }
         }
     }
 
     /// Writes what is pending and closes the files.
     fn finish(self) -> Result<Report, WriteError> {
-        match self {
-            Sink::Here(exporter, None) => exporter.finish(),
-            Sink::Here(_, Some(e)) => Err(e),
-            Sink::Thread { mut batch, mut send, writer } => {
-                if !batch.is_empty() {
-                    Self::send(&mut batch, &mut send);
-                }
-                drop(send);
-                writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            }
+        match self.error {
+            None => self.exporter.finish(),
+            Some(e) => Err(e),
         }
     }
+}
+
+/// The threads of an export: `threads` (`--threads`, 0: one per core) convert resources; with
+/// more than one, a quarter as many more (at least one) encode and write the tables while the
+/// next resources are parsed (each with its share of the tables), and at the end the tables'
+/// last row groups are encoded on as many threads as convert.
+fn thread_split(threads: usize) -> (usize, Threads) {
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    if threads == 1 {
+        return (1, Threads::ONE);
+    }
+    (threads, Threads { writers: (threads / 4).max(1), closers: threads })
 }
 
 /// Runs `export` and returns the exit status. `Err` only when writing `stdout` fails.
@@ -224,7 +169,8 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
         return Ok(EXIT_USAGE);
     }
     let schema = Arc::new(Schema::new());
-    let exporter = match Exporter::with_schema(schema.clone(), dir) {
+    let (threads, split) = thread_split(args.threads);
+    let exporter = match Exporter::with_threads(schema.clone(), dir, split) {
         Ok(e) => e,
         Err(e) => {
             writeln!(stderr, "error: {e}")?;
@@ -234,26 +180,15 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
     let parse = if args.lenient { ParseOptions::lenient() } else { ParseOptions::strict() };
     let convert = |r: &Resource<'_>| extract(&schema, r);
     let (mut rejected, mut unreadable) = (0u64, false);
-    // On N > 1 threads, N convert and one more writes; by default, one per core in all.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (threads, writer) = match args.threads {
-        0 if cores > 1 => (cores - 1, true),
-        0 | 1 => (1, false),
-        n => (n, true),
-    };
-    let mut sink = Sink::new(exporter, writer);
+    let mut sink = Sink { exporter, error: None };
     let mut inputs = Inputs::for_names(stdin, &args.files);
     // Several files (standard input aside) on several threads: each file on threads of its
     // own, the files read side by side (many small files, such as pages of a search or the
     // parts of a bulk export, are then read on every core, not one after the other).
     let files: Vec<(usize, &OsString)> = args.files.iter().enumerate().filter(|(_, f)| *f != STDIN).collect();
-    let side_by_side = match sink.sender() {
-        Some(send) if threads > 1 && files.len() > 1 => Some(send),
-        _ => None,
-    };
     let mut outcomes: Vec<Option<FileOutcome>> = args.files.iter().map(|_| None).collect();
-    if let Some(send) = side_by_side {
-        for (i, outcome) in read_side_by_side(&files, threads, parse, &convert, send) {
+    if threads > 1 && files.len() > 1 {
+        for (i, outcome) in read_side_by_side(&files, threads, parse, &convert, &mut sink) {
             outcomes[i] = Some(outcome);
         }
     }
@@ -341,38 +276,45 @@ fn read_file(
     });
 }
 
+/// Resources whose rows a file's reader hands over at a time, and the batches that may wait:
+/// what the readers can be ahead of the exporter by (memory stays bounded).
+const BATCH: usize = 256;
+const BATCHES_AHEAD: usize = 4;
+
 /// Reads `files` (their index among the inputs, and name) side by side: as many at a time
 /// as there are `threads` (each file then on `threads` divided by that number), their rows
-/// sent to the writing thread by `send` in batches. Returns each file's outcome. A file's
-/// rows stay in order; the files' rows are interleaved as they come.
+/// handed in batches to `sink` on this thread. Returns each file's outcome. A file's rows
+/// stay in order; the files' rows are interleaved as they come.
 fn read_side_by_side(
     files: &[(usize, &OsString)],
     threads: usize,
     parse: ParseOptions,
     convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
-    send: mpsc::SyncSender<Vec<Extracted>>,
+    sink: &mut Sink,
 ) -> Vec<(usize, FileOutcome)> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let readers = threads.min(files.len());
     let each = (threads / readers).max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failed = std::sync::atomic::AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (send, receive) = mpsc::sync_channel::<Vec<Extracted>>(BATCHES_AHEAD * readers);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..readers)
             .map(|_| {
                 let send = send.clone();
-                let (next, failed) = (&next, &failed);
+                let (next, stop) = (&next, &stop);
                 scope.spawn(move || {
                     let mut done = Vec::new();
                     let mut batch = Vec::with_capacity(BATCH);
                     let flush = |batch: &mut Vec<Extracted>| {
                         let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
                         if send.send(full).is_err() {
-                            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                            stop.store(true, Ordering::Relaxed);
                         }
                     };
                     loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if k >= files.len() || failed.load(std::sync::atomic::Ordering::Relaxed) {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= files.len() || stop.load(Ordering::Relaxed) {
                             break;
                         }
                         let (index, file) = files[k];
@@ -396,6 +338,19 @@ fn read_side_by_side(
                 })
             })
             .collect();
+        // The readers hold the only senders now: the batches end when the last reader does.
+        drop(send);
+        for batch in receive {
+            for rows in batch {
+                sink.add(rows);
+            }
+            if sink.failed() {
+                // Writing failed: the readers stop at their next file (the batches on their
+                // way are dropped with the receiver).
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     })
 }
