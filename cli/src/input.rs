@@ -34,9 +34,7 @@ impl<'s> Inputs<'s> {
     /// and their number when `name` is a regular file.
     pub fn open_raw(&mut self, name: &OsStr) -> io::Result<RawInput<'_>> {
         if name != STDIN {
-            let file = File::open(name)?;
-            let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-            return Ok(RawInput { reader: Box::new(file), size });
+            return open_file(name);
         }
         let reader: Box<dyn Read + '_> =
             if self.stream_stdin { Box::new(&mut *self.stdin) } else { Box::new(self.stdin_bytes()?) };
@@ -102,6 +100,14 @@ impl Document<'_> {
             None => input.to_string(),
         }
     }
+}
+
+/// The file `name` (not standard input) as a raw input, with its size when it is a regular
+/// file: what [`Inputs::open_raw`] opens, for threads that open files of their own.
+pub fn open_file(name: &OsStr) -> io::Result<RawInput<'static>> {
+    let file = File::open(name)?;
+    let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    Ok(RawInput { reader: Box::new(file), size })
 }
 
 /// An input opened by [`Inputs::open_raw`].

@@ -321,11 +321,7 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
         for (i, role) in row.table.costs.iter().enumerate() {
             let lines_sum = |role| {
                 let c = lines_table.costs.iter().position(|r| *r == role)?;
-                let amounts: Vec<_> = line_costs.iter().filter_map(|l| l[c]?.value()).collect();
-                if amounts.is_empty() {
-                    return None;
-                }
-                bluebutton::primitives::Decimal::checked_sum(amounts)
+                ClaimView::sum_of_lines(line_costs.iter().map(|l| l[c].and_then(|m| m.value())))
             };
             if let Some(total) = view.total_with(*role, lines_sum) {
                 let path = || match total.source {

@@ -320,8 +320,8 @@ fn read_side_by_side(
                         let (index, file) = files[k];
                         let name = input::display_name(file);
                         let mut outcome = FileOutcome::default();
-                        match std::fs::File::open(file) {
-                            Ok(f) => read_file(Box::new(f), &name, parse, each, convert, &mut outcome, &mut |rows| {
+                        match input::open_file(file) {
+                            Ok(raw) => read_file(raw.reader, &name, parse, each, convert, &mut outcome, &mut |rows| {
                                 batch.push(rows);
                                 if batch.len() >= BATCH {
                                     flush(&mut batch);

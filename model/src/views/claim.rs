@@ -222,7 +222,16 @@ impl<'a> ClaimView<'a> {
     /// The exact sum of the lines' amounts in `role`, if some line has one.
     fn lines_sum(&self, role: CostRole) -> Option<Decimal<'static>> {
         let lines = self.lines();
-        let amounts: Vec<&Decimal<'_>> = lines.iter().filter_map(|l| l.cost(role)?.value()).collect();
+        Self::sum_of_lines(lines.iter().map(|l| l.cost(role).and_then(|m| m.value())))
+    }
+
+    /// The exact sum of the lines' amounts that are present (what [`total`](Self::total) sums,
+    /// for [`total_with`](Self::total_with)): `None` when no line has one, or the sum goes past
+    /// 38 digits.
+    pub fn sum_of_lines<'d, 'x: 'd>(
+        amounts: impl IntoIterator<Item = Option<&'d Decimal<'x>>>,
+    ) -> Option<Decimal<'static>> {
+        let amounts: Vec<&Decimal<'_>> = amounts.into_iter().flatten().collect();
         if amounts.is_empty() {
             return None;
         }
