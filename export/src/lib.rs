@@ -178,7 +178,7 @@ impl Exporter {
     pub fn finish(self) -> Result<Report, WriteError> {
         let mut report = self.report;
         let (written, files) = match self.writers {
-            Writers::Here(writer, closers) => (writer.written_here(), writer.finish(closers)?),
+            Writers::Here(writer, closers) => (writer.written(), writer.finish(closers)?),
             Writers::Pool(pool) => pool.finish()?,
         };
         for (t, n) in written {
@@ -187,7 +187,6 @@ impl Exporter {
             }
         }
         report.files = files;
-        report.files.sort();
         Ok(report)
     }
 }
@@ -258,7 +257,7 @@ impl Pool {
         if let Some(e) = first_error {
             return Err(e);
         }
-        let written = writers.iter().flat_map(DatasetWriter::written_here).collect();
+        let written = writers.iter().flat_map(DatasetWriter::written).collect();
         Ok((written, DatasetWriter::finish_all(writers, closers)?))
     }
 }

@@ -165,11 +165,6 @@ impl DatasetWriter {
         Ok(())
     }
 
-    /// Rows written so far (handed to the writers), per table.
-    pub fn written(&self) -> impl Iterator<Item = (&Table, u64)> + '_ {
-        self.schema.tables.iter().zip(&self.files).map(|(t, f)| (t, f.written + f.rows.len() as u64))
-    }
-
     /// Flushes the largest in-progress row groups until the writers hold at most their budget
     /// ([`MEMORY_BUDGET`] for a whole dataset).
     fn keep_to_budget(&mut self) -> Result<(), WriteError> {
@@ -245,8 +240,9 @@ impl DatasetWriter {
         Ok(closed)
     }
 
-    /// Rows written so far of the tables this writer writes, by table index.
-    pub(crate) fn written_here(&self) -> Vec<(usize, u64)> {
+    /// Rows written so far (handed to the writer) of the tables this writer writes, by table
+    /// index in the schema.
+    pub fn written(&self) -> Vec<(usize, u64)> {
         self.tables.iter().map(|&t| (t, self.files[t].written + self.files[t].rows.len() as u64)).collect()
     }
 }
