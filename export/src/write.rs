@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::{Date32Builder, Decimal128Builder, Int32Builder, Int64Builder, StringBuilder};
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, RecordBatch};
+use arrow_array::{new_null_array, ArrayRef, DictionaryArray, RecordBatch};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
@@ -56,7 +56,8 @@ impl std::error::Error for WriteError {}
 
 /// One table's pending rows and its current file.
 struct TableFile {
-    rows: Vec<Row>,
+    /// The rows not yet handed to the writer, already in columns.
+    pending: Option<Batch>,
     writer: Option<ArrowWriter<File>>,
     /// The table's folder.
     dir: PathBuf,
@@ -72,7 +73,7 @@ impl TableFile {
     /// Hands the pending rows to the table's writer as one batch (opening its file, or its
     /// next file when the current one is full); files closed on the way go to `closed`.
     fn write_rows(&mut self, table: &Table, closed: &mut Vec<PathBuf>) -> Result<(), WriteError> {
-        let rows = std::mem::take(&mut self.rows);
+        let pending = self.pending.take();
         let row_groups = self.writer.as_ref().map_or(0, |w| w.flushed_row_groups().len());
         if self.in_file >= FILE_ROWS || row_groups >= FILE_ROW_GROUPS {
             if let Some(w) = self.writer.take() {
@@ -86,11 +87,12 @@ impl TableFile {
             self.writer = Some(open(table, &self.path)?);
         }
         let Some(writer) = self.writer.as_mut() else { unreachable!("opened above") };
-        if !rows.is_empty() {
-            let batch = batch(table, &rows).map_err(|e| WriteError::Parquet(self.path.clone(), e.into()))?;
+        if let Some(pending) = pending {
+            let rows = pending.rows as u64;
+            let batch = pending.finish(table).map_err(|e| WriteError::Parquet(self.path.clone(), e.into()))?;
             writer.write(&batch).map_err(|e| WriteError::Parquet(self.path.clone(), e))?;
-            self.written += rows.len() as u64;
-            self.in_file += rows.len() as u64;
+            self.written += rows;
+            self.in_file += rows;
         }
         Ok(())
     }
@@ -98,7 +100,7 @@ impl TableFile {
     /// Writes the pending rows and closes the file; a table that is not partitioned gets a
     /// file even when it has no rows, so that it can be queried.
     fn close(&mut self, table: &Table, closed: &mut Vec<PathBuf>) -> Result<(), WriteError> {
-        if !self.rows.is_empty() || (!table.kind.partitioned() && self.writer.is_none()) {
+        if self.pending.is_some() || (!table.kind.partitioned() && self.writer.is_none()) {
             self.write_rows(table, closed)?;
         }
         if let Some(w) = self.writer.take() {
@@ -111,7 +113,11 @@ impl TableFile {
     /// What closing the table will encode: its in-progress row group and pending rows
     /// (an estimate, to close the largest tables first).
     fn pending_work(&self) -> usize {
-        self.writer.as_ref().map_or(0, ArrowWriter::memory_size) + self.rows.len() * 256
+        self.writer.as_ref().map_or(0, ArrowWriter::memory_size) + self.pending_rows() * 256
+    }
+
+    fn pending_rows(&self) -> usize {
+        self.pending.as_ref().map_or(0, |b| b.rows)
     }
 }
 
@@ -142,7 +148,7 @@ impl DatasetWriter {
             .tables
             .iter()
             .map(|t| TableFile {
-                rows: Vec::new(),
+                pending: None,
                 writer: None,
                 dir: dir.join(t.dir()),
                 part: 0,
@@ -157,8 +163,9 @@ impl DatasetWriter {
     /// Adds a row to table `table`.
     pub fn push(&mut self, table: usize, row: Row) -> Result<(), WriteError> {
         let f = &mut self.files[table];
-        f.rows.push(row);
-        if f.rows.len() >= BATCH_ROWS {
+        let pending = f.pending.get_or_insert_with(|| Batch::new(&self.schema.tables[table]));
+        pending.push(&self.schema.tables[table], row);
+        if pending.rows >= BATCH_ROWS {
             f.write_rows(&self.schema.tables[table], &mut self.closed)?;
             self.keep_to_budget()?;
         }
@@ -243,7 +250,7 @@ impl DatasetWriter {
     /// Rows written so far (handed to the writer) of the tables this writer writes, by table
     /// index in the schema.
     pub fn written(&self) -> Vec<(usize, u64)> {
-        self.tables.iter().map(|&t| (t, self.files[t].written + self.files[t].rows.len() as u64)).collect()
+        self.tables.iter().map(|&t| (t, self.files[t].written + self.files[t].pending_rows() as u64)).collect()
     }
 }
 
@@ -386,25 +393,53 @@ impl Displays {
     }
 }
 
-/// The rows as one Arrow record batch of `table`'s schema. A row has a few of its table's
-/// columns: each column gets the nulls before its next cell at once (work by cell and column,
-/// not by row and column).
-fn batch(table: &Table, rows: &[Row]) -> Result<RecordBatch, arrow_schema::ArrowError> {
-    let mut builders: Vec<Builder> = table.columns.iter().map(|c| Builder::new(c.ty)).collect();
-    // The rows each column has so far.
-    let mut filled = vec![0; builders.len()];
-    for (r, row) in rows.iter().enumerate() {
+/// A table's pending rows in columns, each cell appended to its column as its row comes (the
+/// row is then dropped): a row has a few of its table's hundreds of columns, so a column gets
+/// the nulls before its next cell at once, and a column no row has a cell in is made only at
+/// the end, as nulls.
+struct Batch {
+    columns: Vec<Option<Builder>>,
+    /// The rows each column has so far.
+    filled: Vec<usize>,
+    rows: usize,
+}
+
+impl Batch {
+    fn new(table: &Table) -> Batch {
+        Batch { columns: table.columns.iter().map(|_| None).collect(), filled: vec![0; table.columns.len()], rows: 0 }
+    }
+
+    fn push(&mut self, table: &Table, row: Row) {
+        let r = self.rows;
         for (c, cell) in row {
-            let c = usize::from(*c);
-            builders[c].append_nulls(r.saturating_sub(filled[c]));
-            builders[c].append(cell);
-            filled[c] = r + 1;
+            let c = usize::from(c);
+            let b = self.columns[c].get_or_insert_with(|| Builder::new(table.columns[c].ty));
+            b.append_nulls(r.saturating_sub(self.filled[c]));
+            b.append(&cell);
+            self.filled[c] = r + 1;
         }
+        self.rows += 1;
     }
-    let mut arrays = Vec::with_capacity(table.arrow_schema().fields().len());
-    for (mut b, filled) in builders.into_iter().zip(filled) {
-        b.append_nulls(rows.len().saturating_sub(filled));
-        b.finish(&mut arrays)?;
+
+    /// The rows as one Arrow record batch of `table`'s schema.
+    fn finish(self, table: &Table) -> Result<RecordBatch, arrow_schema::ArrowError> {
+        let schema = table.arrow_schema();
+        let mut arrays = Vec::with_capacity(schema.fields().len());
+        for ((column, b), filled) in table.columns.iter().zip(self.columns).zip(self.filled) {
+            match b {
+                Some(mut b) => {
+                    b.append_nulls(self.rows.saturating_sub(filled));
+                    b.finish(&mut arrays)?;
+                }
+                None => {
+                    let fields = if column.ty == ColumnType::Code { 2 } else { 1 };
+                    for _ in 0..fields {
+                        let field = &schema.fields()[arrays.len()];
+                        arrays.push(new_null_array(field.data_type(), self.rows));
+                    }
+                }
+            }
+        }
+        RecordBatch::try_new(schema, arrays)
     }
-    RecordBatch::try_new(table.arrow_schema(), arrays)
 }
