@@ -122,6 +122,16 @@ fn totals_match_the_raw_claims_in_every_recorded_response() {
             let eob: ExplanationOfBenefit = json::from_slice(&bytes).unwrap();
             let Some(claim) = ClaimView::of(&eob) else { continue };
             for role in CostRole::ALL {
+                // The amount alone, its lines' sum asked for only when the claim has none.
+                let mut asked = false;
+                let amount = claim.total_amount_with(role, |r| {
+                    asked = true;
+                    claim.total(r).and_then(|t| t.lines_sum)
+                });
+                assert_eq!(amount, claim.total(role).map(|t| (t.amount, t.source)), "{name}: {role:?}");
+                if matches!(amount, Some((_, TotalSource::Claim(_)))) {
+                    assert!(!asked, "{name}: {role:?}: the lines' sum is not needed beside a claim-level amount");
+                }
                 let Some(total) = claim.total(role) else {
                     // No total: neither the claim nor a line has a value of the role.
                     let fields = claim.claim_type().fields();

@@ -323,12 +323,12 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
                 let c = lines_table.costs.iter().position(|r| *r == role)?;
                 ClaimView::sum_of_lines(line_costs.iter().map(|l| l[c].and_then(|m| m.value())))
             };
-            if let Some(total) = view.total_with(*role, lines_sum) {
-                let path = || match total.source {
+            if let Some((amount, source)) = view.total_amount_with(*role, lines_sum) {
+                let path = || match source {
                     TotalSource::Claim(f) => f.location.to_string(),
                     TotalSource::Lines(f) => format!("sum of {}", f.location),
                 };
-                row.typed(first_cost + i, total.amount.as_str(), None, &name, path)?;
+                row.typed(first_cost + i, amount.as_str(), None, &name, path)?;
             }
         }
     }

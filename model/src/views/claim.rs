@@ -209,14 +209,27 @@ impl<'a> ClaimView<'a> {
         role: CostRole,
         lines_sum: impl FnOnce(CostRole) -> Option<Decimal<'static>>,
     ) -> Option<Total<'a>> {
-        let fields = self.claim_type().fields();
-        let line_field = fields.cost(LINE_LEVEL, role);
+        let line_field = self.claim_type().fields().cost(LINE_LEVEL, role);
         let lines_sum = line_field.and_then(|_| lines_sum(role));
+        let (amount, source) = self.total_amount_with(role, |_| lines_sum.clone())?;
+        Some(Total { role, amount, source, lines_sum })
+    }
+
+    /// The amount of [`total_with`](Self::total_with) and where it comes from, without the
+    /// lines' sum beside a claim-level amount: `lines_sum` is called only when the claim has
+    /// no amount of its own in the role and its lines have a variable of the role (for a
+    /// caller that wants the totals, not their check).
+    pub fn total_amount_with(
+        &self,
+        role: CostRole,
+        lines_sum: impl FnOnce(CostRole) -> Option<Decimal<'static>>,
+    ) -> Option<(Decimal<'a>, TotalSource)> {
+        let fields = self.claim_type().fields();
         if let (Some(field), Some(amount)) = (fields.cost(CLAIM_LEVEL, role), self.cost(role).and_then(|m| m.value())) {
-            return Some(Total { role, amount: amount.clone(), source: TotalSource::Claim(field), lines_sum });
+            return Some((amount.clone(), TotalSource::Claim(field)));
         }
-        let amount = lines_sum?;
-        Some(Total { role, amount: amount.clone(), source: TotalSource::Lines(line_field?), lines_sum: Some(amount) })
+        let line_field = fields.cost(LINE_LEVEL, role)?;
+        Some((lines_sum(role)?, TotalSource::Lines(line_field)))
     }
 
     /// The exact sum of the lines' amounts in `role`, if some line has one.
