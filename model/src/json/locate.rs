@@ -119,13 +119,16 @@ pub fn path_at(input: &[u8], offset: usize) -> JsonPath {
     build(&stack[..stack.len().saturating_sub(1)])
 }
 
-/// The decoded text of the string at `start` (on `"`) and the offset after it; lossy on bad input.
+/// The decoded text of the string at `start` (on `"`) and the offset after it; `None` when the
+/// input ends first or the string is not valid JSON (a broken key is not named in a path: where
+/// it ends is only a guess, and a stream that holds part of the input must give the path the
+/// whole input gives).
 fn read_string(input: &[u8], start: usize) -> Option<(String, usize)> {
     let mut i = start + 1;
     let mut raw = Vec::new();
     while i < input.len() {
         match input[i] {
-            b'"' => return Some((decode(&raw), i + 1)),
+            b'"' => return decode(&raw).map(|text| (text, i + 1)),
             b'\\' => {
                 raw.extend_from_slice(&input[i..(i + 2).min(input.len())]);
                 i += 2;
@@ -139,16 +142,13 @@ fn read_string(input: &[u8], start: usize) -> Option<(String, usize)> {
     None
 }
 
-fn decode(raw: &[u8]) -> String {
+fn decode(raw: &[u8]) -> Option<String> {
     let mut quoted = Vec::with_capacity(raw.len() + 2);
     quoted.push(b'"');
     quoted.extend_from_slice(raw);
     quoted.push(b'"');
     let mut lexer = Lexer::new(&quoted, ParseOptions::default());
-    match lexer.string("a string") {
-        Ok((s, _)) => s.into_owned(),
-        Err(_) => String::from_utf8_lossy(raw).into_owned(),
-    }
+    lexer.string("a string").ok().map(|(s, _)| s.into_owned())
 }
 
 #[cfg(test)]
@@ -174,5 +174,14 @@ mod tests {
     fn escaped_keys_are_decoded() {
         let json = r#"{"a\u0062": [true]}"#;
         assert_eq!(at(json, "true"), "ab[0]");
+    }
+
+    #[test]
+    fn a_broken_key_is_not_named() {
+        // A bad escape, and an escaped closing quote that runs the key on to the next line.
+        assert_eq!(at(r#"{"x": {"a\q": 1}}"#, r#""a\q""#), "x");
+        assert_eq!(at("{\"x\": {\"a\\\": 1,\n\"b\": 2}}", "\"a"), "x");
+        // Cut off: the end of the key is not there.
+        assert_eq!(at(r#"{"x": {"abc"#, r#""abc"#), "x");
     }
 }
