@@ -54,15 +54,17 @@ enum State {
     Done,
 }
 
-/// Where the unit being read starts: what an error in it needs for its JSON path.
+/// Where the unit being read starts: what an error in it needs for its JSON path, and what
+/// the stream goes back to when the window ends inside the unit.
 #[derive(Debug, Clone, Copy)]
 struct UnitStart {
     pos: u64,
     state: State,
     entries: usize,
+    seen_entry: bool,
 }
 
-/// A unit found complete in the window, before its value is parsed.
+/// A unit found in the window, before its value is parsed.
 enum Found {
     Member { key: String, start: u64 },
     EntriesStart,
@@ -92,6 +94,16 @@ enum Step {
     End,
 }
 
+/// What parsing a unit's value gave.
+enum Parsed<'w> {
+    Unit(Unit<'w>),
+    /// The error that ends the stream, located in the whole input.
+    Error(Error),
+    /// The window ends inside the value (or too soon after an error in it): read more and
+    /// parse it again.
+    NeedMore,
+}
+
 /// The members (and entries) of a JSON document, read from a [`Read`] one at a time.
 ///
 /// Until [`release`](ValueStream::release) is called the stream keeps every byte it has read,
@@ -117,8 +129,6 @@ pub(crate) struct ValueStream<R> {
     entries: usize,
     /// Keep every byte read (nothing let go yet).
     keep: bool,
-    /// The scan of the value being looked at, when the window ended inside it.
-    scan: Option<Scan>,
     unit: UnitStart,
     lines: Lines,
     options: ParseOptions,
@@ -145,8 +155,7 @@ impl<R: Read> ValueStream<R> {
             last_key: None,
             entries: 0,
             keep: true,
-            scan: None,
-            unit: UnitStart { pos: 0, state: State::Start, entries: 0 },
+            unit: UnitStart { pos: 0, state: State::Start, entries: 0, seen_entry: false },
             lines: Lines::default(),
             options: ParseOptions::strict(),
         }
@@ -173,9 +182,32 @@ impl<R: Read> ValueStream<R> {
     /// from there on, or the input could not be read: [`ErrorKind::Io`]).
     pub fn next_unit(&mut self) -> Option<Result<Unit<'_>, Error>> {
         loop {
-            self.unit = UnitStart { pos: self.pos, state: self.state, entries: self.entries };
+            self.unit =
+                UnitStart { pos: self.pos, state: self.state, entries: self.entries, seen_entry: self.seen_entry };
             match self.step() {
-                Step::Found(found) => return Some(self.parse(found)),
+                Step::Found(found) => {
+                    // SAFETY: `window` is the window `self.buf[..self.len]`. The only value that
+                    // borrows it beyond this iteration is the returned unit, whose lifetime is
+                    // that of `&mut self`, so the buffer cannot change while it lives. The
+                    // window does change (in `fill`) only on the `NeedMore` path, where nothing
+                    // borrows it (the unit's value was dropped). This is the "conditional return
+                    // of a borrow from a loop" that the borrow checker cannot yet prove (NLL
+                    // problem case 3), as in `BundleStream::next_entry`.
+                    let window: &[u8] = unsafe { std::slice::from_raw_parts(self.buf.as_ptr(), self.len) };
+                    match self.parse(found, window) {
+                        Parsed::Unit(unit) => return Some(Ok(unit)),
+                        Parsed::Error(e) => return Some(Err(e)),
+                        Parsed::NeedMore => {
+                            // Back to the unit's start, and read on.
+                            (self.state, self.entries, self.seen_entry) =
+                                (self.unit.state, self.unit.entries, self.unit.seen_entry);
+                            if let Err(e) = self.fill() {
+                                self.state = State::Done;
+                                return Some(Err(e));
+                            }
+                        }
+                    }
+                }
                 Step::Continue => {}
                 Step::More => {
                     if let Err(e) = self.fill() {
@@ -217,21 +249,6 @@ impl<R: Read> ValueStream<R> {
         }
     }
 
-    /// Where the value starting at absolute `start` ends, once the window holds it and the
-    /// bytes an error in it may quote; `None` when more input is needed first.
-    fn value_end(&mut self, start: u64) -> Option<u64> {
-        let mut scan = self.scan.take().unwrap_or_else(|| Scan::value_at(start));
-        match scan.run(&self.buf[..self.len], self.base, self.eof) {
-            Scanned::Complete(end) if self.eof || self.rel(end) + QUOTED <= self.len => Some(end),
-            // Complete, but too close to the end of the window: scanned again with more.
-            Scanned::Complete(_) => None,
-            Scanned::Incomplete => {
-                self.scan = Some(scan);
-                None
-            }
-        }
-    }
-
     /// One look at the window from `pos`.
     fn step(&mut self) -> Step {
         let buf = std::mem::take(&mut self.buf);
@@ -241,8 +258,7 @@ impl<R: Read> ValueStream<R> {
             Look::Step(step) => return step,
             Look::Value { key, start } => (key, start),
         };
-        let Some(end) = self.value_end(start) else { return Step::More };
-        self.pos = end;
+        // The value is parsed next, which finds its end (or that the window ends first).
         match key {
             Some(key) => {
                 self.seen_entry |= key == ENTRY;
@@ -337,30 +353,47 @@ impl<R: Read> ValueStream<R> {
         })
     }
 
-    /// Parses the value of a unit found whole in the window.
-    fn parse(&mut self, found: Found) -> Result<Unit<'_>, Error> {
+    /// Parses the value of a unit found in `window` (the window `self.buf[..self.len]`), which
+    /// it moves the stream past; or finds that the window ends inside the value, or too close
+    /// after an error in it for the error's message to quote what follows.
+    fn parse<'w>(&mut self, found: Found, window: &'w [u8]) -> Parsed<'w> {
         let (key, index, start, depth) = match found {
-            Found::EntriesStart => return Ok(Unit::EntriesStart),
-            Found::EntriesEnd => return Ok(Unit::EntriesEnd),
+            Found::EntriesStart => return Parsed::Unit(Unit::EntriesStart),
+            Found::EntriesEnd => return Parsed::Unit(Unit::EntriesEnd),
             Found::Entry { index, start } => (None, index, start, 2),
             Found::Member { key, start } => (Some(key), 0, start, 1),
         };
-        let ValueStream { buf, len, base, lines, unit, last_key, options, state, .. } = self;
-        let window = &buf[..*len];
-        let mut lx = Lexer::new(window, *options);
-        lx.restore((start - *base) as usize, depth);
+        let mut lx = Lexer::new(window, self.options);
+        lx.restore((start - self.base) as usize, depth);
         match Value::read(&mut lx) {
-            Ok(value) => Ok(match key {
-                Some(key) => {
-                    *last_key = Some(key.clone());
-                    Unit::Member { key, value }
-                }
-                None => Unit::Entry { index, value },
-            }),
-            Err(e) => {
-                *state = State::Done;
-                Err(locate(e, window, *base, lines, *unit, last_key.as_deref()))
+            // A value that reaches the end of the window may go on after it (a number).
+            Ok(_) if !self.eof && lx.offset() >= window.len() => Parsed::NeedMore,
+            Ok(value) => {
+                self.pos = self.abs(lx.offset());
+                Parsed::Unit(match key {
+                    Some(key) => {
+                        self.last_key = Some(key.clone());
+                        Unit::Member { key, value }
+                    }
+                    None => Unit::Entry { index, value },
+                })
             }
+            // The error is located once the window holds the whole unit and what an error
+            // message may quote after it: its JSON path may name a key that goes on past it.
+            Err(_) if !self.eof && !self.holds_whole_value(start, window) => Parsed::NeedMore,
+            Err(e) => {
+                self.state = State::Done;
+                Parsed::Error(locate(e, window, self.base, &mut self.lines, self.unit, self.last_key.as_deref()))
+            }
+        }
+    }
+
+    /// Whether `window` holds the whole value that starts at absolute `start`, and the bytes
+    /// an error in it may quote after it (a scan, made only for a value that has an error).
+    fn holds_whole_value(&self, start: u64, window: &[u8]) -> bool {
+        match Scan::value_at(start).run(window, self.base, false) {
+            Scanned::Complete(end) => self.rel(end) + QUOTED <= window.len(),
+            Scanned::Incomplete => false,
         }
     }
 
@@ -524,6 +557,34 @@ mod tests {
                 let got = units(input, window, 3).map(|_| ());
                 assert_eq!(got, expected, "window {window}: {}", String::from_utf8_lossy(input));
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The document with a byte changed, added or taken out anywhere after its `{` (the
+        /// stream reads a document object, where the whole parse takes any value), read
+        /// through any window and reads of any size: the same units, or the same error, as the
+        /// whole parse (a value the window ends inside is parsed again with more input, and an
+        /// error is located once the window holds the whole unit).
+        #[test]
+        fn any_edit_reads_as_the_whole_parse(
+            at in 1usize..DOC.len(),
+            edit in 0u8..3,
+            byte in proptest::sample::select(b"{}[]\",:\\ \n0123456789.-etrunlfax".to_vec()),
+            window in 1usize..48,
+            chunk in 1usize..9,
+        ) {
+            let mut input = DOC.as_bytes().to_vec();
+            match edit {
+                0 => input[at] = byte,
+                1 => input.insert(at, byte),
+                _ => {
+                    input.remove(at);
+                }
+            }
+            let expected = whole(&input);
+            let got = units(&input, window, chunk);
+            proptest::prop_assert_eq!(got.as_ref().map(|_| ()).map_err(String::clone), expected);
         }
     }
 
