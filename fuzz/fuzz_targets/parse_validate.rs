@@ -1,9 +1,11 @@
 //! Arbitrary bytes through the whole read path: strict and lenient parsing as any `Resource`,
 //! the writer (anything that parses must write out text that parses back to an equal value), and
-//! the validator on the bytes and on the parsed value. Nothing may panic.
+//! the validator on the bytes (whole, and streamed from a reader) and on the parsed value.
+//! Nothing may panic.
 #![no_main]
 
 use bluebutton::json::{self, IntoOwned, ToJson};
+use bluebutton::validate::validate_reader;
 use bluebutton::{validate, validate_json, Resource, Target};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,6 +50,9 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(report) = validate_json(data, target) {
             let _ = report.to_string();
             let _ = report.to_operation_outcome();
+        }
+        if let Ok(report) = validate_reader(data, target) {
+            let _ = report.to_string();
         }
     }
 });
