@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::{Date32Builder, Decimal128Builder, Int32Builder, Int64Builder, StringBuilder};
 use arrow_array::types::Int32Type;
-use arrow_array::{new_null_array, ArrayRef, DictionaryArray, RecordBatch};
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
@@ -395,8 +395,8 @@ impl Displays {
 
 /// A table's pending rows in columns, each cell appended to its column as its row comes (the
 /// row is then dropped): a row has a few of its table's hundreds of columns, so a column gets
-/// the nulls before its next cell at once, and a column no row has a cell in is made only at
-/// the end, as nulls.
+/// the nulls before its next cell at once, and a column no row has a cell in gets its builder
+/// only at the end, for its nulls.
 struct Batch {
     columns: Vec<Option<Builder>>,
     /// The rows each column has so far.
@@ -423,23 +423,12 @@ impl Batch {
 
     /// The rows as one Arrow record batch of `table`'s schema.
     fn finish(self, table: &Table) -> Result<RecordBatch, arrow_schema::ArrowError> {
-        let schema = table.arrow_schema();
-        let mut arrays = Vec::with_capacity(schema.fields().len());
+        let mut arrays = Vec::with_capacity(table.arrow_schema().fields().len());
         for ((column, b), filled) in table.columns.iter().zip(self.columns).zip(self.filled) {
-            match b {
-                Some(mut b) => {
-                    b.append_nulls(self.rows.saturating_sub(filled));
-                    b.finish(&mut arrays)?;
-                }
-                None => {
-                    let fields = if column.ty == ColumnType::Code { 2 } else { 1 };
-                    for _ in 0..fields {
-                        let field = &schema.fields()[arrays.len()];
-                        arrays.push(new_null_array(field.data_type(), self.rows));
-                    }
-                }
-            }
+            let mut b = b.unwrap_or_else(|| Builder::new(column.ty));
+            b.append_nulls(self.rows.saturating_sub(filled));
+            b.finish(&mut arrays)?;
         }
-        RecordBatch::try_new(schema, arrays)
+        RecordBatch::try_new(table.arrow_schema(), arrays)
     }
 }
