@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::recorded::{Recorded, RECORDED_FILE};
+
 /// A StructureDefinition (datatype, resource, profile or extension definition).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,6 +138,9 @@ pub struct Definitions {
     pub validation: BTreeMap<String, StructureDefinition>,
     /// IG profiles and extension definitions (`profiles/bb2ig/`).
     pub ig: BTreeMap<String, StructureDefinition>,
+    /// What the recorded server versions sent (`profiles/recorded/elements.json`; none in
+    /// small test sets).
+    pub recorded: Recorded,
 }
 
 /// Where the core definitions only the validator reads live, relative to the workspace root.
@@ -172,6 +177,8 @@ impl Definitions {
             let sd = read_sd(&file)?;
             defs.ig.insert(sd.url.clone(), sd);
         }
+        defs.recorded =
+            Recorded::load(root).map_err(|message| LoadError { path: root.join(RECORDED_FILE), message })?;
         Ok(defs)
     }
 
@@ -179,6 +186,7 @@ impl Definitions {
     pub fn input_files(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
         let mut files = json_files(&root.join("profiles/fhir-stu3"))?;
         files.extend(json_files(&root.join("profiles/bb2ig"))?);
+        files.push(root.join(RECORDED_FILE));
         Ok(files)
     }
 }

@@ -17,6 +17,7 @@ pub mod codes;
 pub mod definitions;
 pub mod errata;
 pub mod generate;
+pub mod recorded;
 pub mod types;
 pub mod validation;
 pub mod views;

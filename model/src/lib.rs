@@ -19,6 +19,7 @@ pub mod fhirpath;
 pub mod inline_vec;
 pub mod json;
 pub mod primitives;
+pub mod rare;
 mod serde_support;
 pub mod stream;
 pub mod summary;
@@ -33,6 +34,7 @@ include!(concat!(env!("OUT_DIR"), "/mod.rs"));
 
 pub use coded::{CodeEnum, Coded};
 pub use inline_vec::InlineVec;
+pub use rare::{Rare, RareMembers};
 pub use resources::{Resource, RESOURCE_TYPES};
 #[cfg(feature = "validate")]
 pub use validate::{validate, validate_json, Finding, Report, Severity, Target};

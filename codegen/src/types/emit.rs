@@ -11,7 +11,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::types::ir::{
-    primitive_has_lifetime, ChoiceVariant, Field, FieldType, Max, Model, Struct, StructKind, TypeRef,
+    primitive_has_lifetime, ChoiceVariant, Field, FieldType, Max, Model, Struct, StructKind, TypeRef, RARE_FIELD,
 };
 
 /// Generated source files, by file name (relative to the output directory).
@@ -73,7 +73,7 @@ fn header(place: Place) -> TokenStream {
         #[allow(unused_imports)]
         use crate::primitives::*;
         #[allow(unused_imports)]
-        use crate::InlineVec;
+        use crate::{InlineVec, Rare};
         #types
         #resources
     }
@@ -185,11 +185,13 @@ fn emit_struct(s: &Struct) -> TokenStream {
         StructKind::Datatype => format!(" The FHIR STU3 `{}` datatype.", s.path),
         StructKind::Backbone => format!(" The `{}` backbone element.", s.path),
     };
-    let fields = s.fields.iter().map(|f| {
-        let fname = ident(&f.rust_name);
-        let ty = field_type(f);
-        let doc = field_doc(f);
-        quote! { #[doc = #doc] pub #fname: #ty, }
+    let fields = s.fields.iter().filter(|f| !f.rare).map(field_def);
+    let rare = s.has_rare().then(|| emit_rare_part(s));
+    let rare_field = s.has_rare().then(|| {
+        let (field, part) = (ident(RARE_FIELD), ident(&s.rare_name()));
+        let doc =
+            format!(" The members the server rarely sends (`{}`), allocated when one is present.", rare_members(s));
+        quote! { #[doc = #doc] pub #field: Rare<#part<'a>>, }
     });
     let choice_enums = s.fields.iter().filter_map(|f| match &f.ty {
         FieldType::Choice { enum_name, variants } => Some(emit_choice_enum(f, enum_name, variants)),
@@ -214,9 +216,11 @@ fn emit_struct(s: &Struct) -> TokenStream {
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct #name<'a> {
             #(#fields)*
+            #rare_field
             /// Properties kept by lenient parsing that this element does not define.
             pub unknown: UnknownProperties<'a>,
         }
+        #rare
         #getters
         #(#choice_enums)*
         #from_json
@@ -237,25 +241,25 @@ fn emit_getters(s: &Struct) -> TokenStream {
         .iter()
         .filter_map(|f| match (&f.ty, f.max) {
             (FieldType::Single(TypeRef::Primitive { rust, plain, .. }), Max::One) => {
-                let fname = ident(&f.rust_name);
+                let (fname, field) = (ident(&f.rust_name), member(f));
                 let ty = primitive_type(rust);
                 let doc = format!(" The value of `{}`, if present.", f.path);
                 let body = if *plain {
-                    quote! { self.#fname.as_ref() }
+                    quote! { self.#field.as_ref() }
                 } else {
-                    quote! { self.#fname.as_ref().and_then(|p| p.value.as_ref()) }
+                    quote! { self.#field.as_ref().and_then(|p| p.value.as_ref()) }
                 };
                 Some(quote! { #[doc = #doc] pub fn #fname(&self) -> Option<&#ty> { #body } })
             }
             // Some of these are boxed (`Model::box_large_optionals`); the getter hides that.
             (FieldType::Single(TypeRef::Struct { rust, boxed }), Max::One) => {
-                let fname = ident(&f.rust_name);
+                let (fname, field) = (ident(&f.rust_name), member(f));
                 let ty = ident(rust);
                 let doc = format!(" `{}`, if present.", f.path);
                 let body = if *boxed {
-                    quote! { self.#fname.as_deref() }
+                    quote! { self.#field.as_deref() }
                 } else {
-                    quote! { self.#fname.as_ref() }
+                    quote! { self.#field.as_ref() }
                 };
                 Some(quote! { #[doc = #doc] pub fn #fname(&self) -> Option<&#ty<'a>> { #body } })
             }
@@ -330,7 +334,7 @@ fn emit_from_json(s: &Struct) -> TokenStream {
         });
     }
     for f in &s.fields {
-        let fname = ident(&f.rust_name);
+        let fname = member(f);
         let json = f.json_name.as_bytes();
         let key_lit = syn::LitByteStr::new(json, Span::call_site());
         match (&f.ty, f.max) {
@@ -450,7 +454,7 @@ fn emit_to_json(s: &Struct) -> TokenStream {
         writes.push(quote! { w.key("resourceType"); w.string(#rt_name); });
     }
     for f in &s.fields {
-        let fname = ident(&f.rust_name);
+        let fname = member(f);
         let key = &f.json_name;
         let ext = format!("_{}", f.json_name);
         writes.push(match (&f.ty, f.max) {
@@ -506,7 +510,7 @@ fn emit_walk_urls(s: &Struct) -> TokenStream {
     let name = ident(&s.name);
     let is_resource = s.kind == StructKind::Resource;
     let walks = s.fields.iter().map(|f| {
-        let fname = ident(&f.rust_name);
+        let fname = member(f);
         let url_key = matches!(f.json_name.as_str(), "url" | "system" | "code");
         match (&f.ty, f.max) {
             (FieldType::Single(TypeRef::Primitive { rust, plain: true, .. }), Max::One) => {
@@ -574,17 +578,78 @@ fn emit_walk_urls(s: &Struct) -> TokenStream {
 
 fn emit_into_owned(s: &Struct) -> TokenStream {
     let name = ident(&s.name);
-    let fields = s.fields.iter().map(|f| {
-        let fname = ident(&f.rust_name);
-        quote! { #fname: IntoOwned::into_owned(self.#fname), }
-    });
+    let mut fields: Vec<Ident> = s.fields.iter().filter(|f| !f.rare).map(|f| ident(&f.rust_name)).collect();
+    if s.has_rare() {
+        fields.push(ident(RARE_FIELD));
+    }
+    into_owned_impl(&name, &fields, true)
+}
+
+/// `IntoOwned` for a struct: each of `fields` made owned, and its `unknown` when it has one.
+fn into_owned_impl(name: &Ident, fields: &[Ident], unknown: bool) -> TokenStream {
+    let unknown = unknown.then(|| quote! { unknown: IntoOwned::into_owned(self.unknown), });
     quote! {
         impl<'a> IntoOwned for #name<'a> {
             type Owned = #name<'static>;
             fn into_owned(self) -> #name<'static> {
-                #name { #(#fields)* unknown: IntoOwned::into_owned(self.unknown) }
+                #name { #(#fields: IntoOwned::into_owned(self.#fields),)* #unknown }
             }
         }
+    }
+}
+
+/// A struct's field definition, with its documentation.
+fn field_def(f: &Field) -> TokenStream {
+    let fname = ident(&f.rust_name);
+    let ty = field_type(f);
+    let doc = field_doc(f);
+    quote! { #[doc = #doc] pub #fname: #ty, }
+}
+
+/// The field as reached from its struct's `self`: `version`, or `rare.version`.
+fn member(f: &Field) -> TokenStream {
+    let name = ident(&f.rust_name);
+    if f.rare {
+        let rare = ident(RARE_FIELD);
+        quote! { #rare.#name }
+    } else {
+        quote! { #name }
+    }
+}
+
+/// The JSON names of a struct's rare members, for its documentation.
+fn rare_members(s: &Struct) -> String {
+    s.fields.iter().filter(|f| f.rare).map(|f| f.json_name.as_str()).collect::<Vec<_>>().join("`, `")
+}
+
+/// A struct's rare part (`CodingRare`): its rare fields, and the empty part every struct
+/// without one reads (`RareMembers::none`, a static: every field is an empty `Option` or
+/// array).
+fn emit_rare_part(s: &Struct) -> TokenStream {
+    let part = ident(&s.rare_name());
+    let doc = format!(" The members of `{}` the server rarely sends.", s.path);
+    let rare: Vec<&Field> = s.fields.iter().filter(|f| f.rare).collect();
+    let defs = rare.iter().map(|f| field_def(f));
+    let names: Vec<Ident> = rare.iter().map(|f| ident(&f.rust_name)).collect();
+    let empty = rare.iter().map(|f| match f.max {
+        Max::One => quote! { None },
+        Max::Many if f.inline_first => quote! { InlineVec::new() },
+        Max::Many => quote! { Vec::new() },
+    });
+    let into_owned = into_owned_impl(&part, &names, false);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct #part<'a> {
+            #(#defs)*
+        }
+        impl<'a> crate::RareMembers for #part<'a> {
+            fn none<'s>() -> &'s Self where Self: 's {
+                static NONE: #part<'static> = #part { #(#names: #empty,)* };
+                &NONE
+            }
+        }
+        #into_owned
     }
 }
 

@@ -133,6 +133,34 @@ pub struct Field {
     /// An array of structs that holds a single element inline (`InlineVec<T>`), for the arrays
     /// that nearly always hold exactly one ([`INLINE_FIRST_ARRAYS`]).
     pub inline_first: bool,
+    /// Held in the struct's rare part (its [`RARE_FIELD`]), allocated only when one of its
+    /// members is present: the server sends it in fewer than one instance in
+    /// [`RARE_ONE_IN`](super::layout::RARE_ONE_IN) (`Model::hold_rare_members`).
+    pub rare: bool,
+}
+
+impl Field {
+    /// The field as reached from its struct: `version`, or `rare.version` when it is held in
+    /// the rare part.
+    pub fn member(&self) -> String {
+        if self.rare {
+            format!("{RARE_FIELD}.{}", self.rust_name)
+        } else {
+            self.rust_name.clone()
+        }
+    }
+}
+
+impl Struct {
+    /// Whether some of its fields are held in a rare part.
+    pub fn has_rare(&self) -> bool {
+        self.fields.iter().any(|f| f.rare)
+    }
+
+    /// The name of its rare part's struct (`CodingRare`).
+    pub fn rare_name(&self) -> String {
+        format!("{}Rare", self.name)
+    }
 }
 
 /// The terminology binding of a field.
@@ -195,8 +223,11 @@ const KEYWORDS: &[&str] = &[
     "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
+/// The field of a struct that holds its rare part.
+pub const RARE_FIELD: &str = "rare";
+
 /// Field names the generator itself uses in every struct.
-pub const RESERVED_FIELDS: &[&str] = &["unknown"];
+pub const RESERVED_FIELDS: &[&str] = &["unknown", RARE_FIELD];
 
 /// The Rust field name for a FHIR element name.
 pub fn rust_field_name(json: &str) -> String {
@@ -249,7 +280,8 @@ impl fmt::Display for Model {
                     .as_ref()
                     .map(|b| format!(" [{} {}]", b.strength, b.value_set.as_deref().unwrap_or("-")))
                     .unwrap_or_default();
-                writeln!(f, "  {} {} {card} {ty}{binding}", field.json_name, field.rust_name)?;
+                let rare = if field.rare { " (rare)" } else { "" };
+                writeln!(f, "  {} {} {card} {ty}{binding}{rare}", field.json_name, field.rust_name)?;
             }
         }
         for p in &self.profiles {

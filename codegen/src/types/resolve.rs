@@ -45,6 +45,7 @@ impl Model {
         model.resources.sort();
         model.aliases.sort_by(|a, b| a.name.cmp(&b.name));
         model.box_cycles();
+        model.hold_rare_members(&defs.recorded);
         model.box_large_optionals(BOX_ABOVE_BYTES);
         model.inline_small_choices(INLINE_CHOICE_MAX_BYTES);
         // The holders of the choices just grew: box those that are now too large.
@@ -209,5 +210,6 @@ fn build_field(
         is_modifier: e.is_modifier,
         is_summary: e.is_summary,
         inline_first: max == Max::Many && INLINE_FIRST_ARRAYS.contains(&e.path.as_str()),
+        rare: false,
     }))
 }

@@ -60,10 +60,10 @@ pub struct Inputs<'a> {
     pub blank_of: &'a dyn Fn(&str) -> Option<String>,
 }
 
-/// The files the tables are built from, beyond the definitions (for `rerun-if-changed`).
+/// The files the tables are built from, beyond the definitions and the recorded facts (for
+/// `rerun-if-changed`).
 pub fn input_files(root: &Path) -> Vec<PathBuf> {
     let mut files = value_sets::input_files(root);
     files.push(root.join(errata::FILE));
-    files.push(root.join(served::RECORDED_FILE));
     files
 }

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use super::errata;
 use super::ir::{Structure, Tables, ValueSetEntry};
-use super::served;
 use super::value_sets;
 use super::Inputs;
 use crate::definitions::StructureDefinition;
+use crate::recorded::RECORDED_FILE;
 
 impl Tables {
     /// Builds the tables from the definitions under `root` (`profiles/`, `coding-systems/`, the
@@ -37,9 +37,12 @@ impl Tables {
             tables.bound_value_sets().into_iter().filter(|u| tables.value_set(u).is_none()).collect();
         tables.errata = errata::load(root)?;
         tables.apply_errata(inputs)?;
-        let recorded = served::Recorded::load(root)?;
-        tables.recorded_sources = recorded.sources.clone();
-        tables.verdicts = tables.derive_served(inputs, &recorded);
+        // The served target rests on the recorded facts: with the IG, they must be there.
+        if inputs.defs.recorded.is_empty() && root.join("profiles/bb2ig").is_dir() {
+            return Err(format!("{}: missing (run `bluebutton-codegen import`)", root.join(RECORDED_FILE).display()));
+        }
+        tables.recorded_sources = inputs.defs.recorded.sources.clone();
+        tables.verdicts = tables.derive_served(inputs, &inputs.defs.recorded);
         tables.prune();
         Ok(tables)
     }

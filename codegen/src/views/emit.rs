@@ -75,6 +75,13 @@ fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
 }
 
+/// A struct field as the type IR reaches it (`Field::member`): `version`, or `rare.version`
+/// for one held in the struct's rare part.
+fn member(s: &str) -> TokenStream {
+    let steps = s.split('.').map(ident);
+    quote! { #(#steps).* }
+}
+
 /// `Some(#s)` or `None`.
 fn option(s: &Option<String>) -> TokenStream {
     match s {
@@ -266,7 +273,7 @@ fn pipes_from(start: TokenStream, path: &[PathStep]) -> Vec<Pipe> {
 fn access(prev: &TokenStream, access: &Access) -> TokenStream {
     match access {
         Access::One { field, boxed } => {
-            let f = ident(field);
+            let f = member(field);
             if *boxed {
                 quote! { #prev.filter_map(|x| x.#f.as_deref()) }
             } else {
@@ -274,23 +281,23 @@ fn access(prev: &TokenStream, access: &Access) -> TokenStream {
             }
         }
         Access::Each { field } => {
-            let f = ident(field);
+            let f = member(field);
             quote! { #prev.flat_map(|x| x.#f.iter()) }
         }
         Access::Value { field } => {
-            let f = ident(field);
+            let f = member(field);
             quote! { #prev.filter_map(|x| x.#f.as_ref()?.value.as_ref()) }
         }
         Access::EachValue { field } => {
-            let f = ident(field);
+            let f = member(field);
             quote! { #prev.flat_map(|x| x.#f.iter().filter_map(|p| p.value.as_ref())) }
         }
         Access::Resource { field, as_fn } => {
-            let (f, as_fn) = (ident(field), ident(as_fn));
+            let (f, as_fn) = (member(field), ident(as_fn));
             quote! { #prev.flat_map(|x| x.#f.iter()).filter_map(|r| r.#as_fn()) }
         }
         Access::Choice { field, enum_name, variant, boxed } => {
-            let (f, en, var) = (ident(field), ident(enum_name), ident(variant));
+            let (f, en, var) = (member(field), ident(enum_name), ident(variant));
             let v = if *boxed {
                 quote! { &**v }
             } else {
@@ -299,7 +306,7 @@ fn access(prev: &TokenStream, access: &Access) -> TokenStream {
             quote! { #prev.filter_map(|x| match x.#f.as_ref()? { #en::#var(v) => Some(#v), _ => None }) }
         }
         Access::ChoiceValue { field, enum_name, variant } => {
-            let (f, en, var) = (ident(field), ident(enum_name), ident(variant));
+            let (f, en, var) = (member(field), ident(enum_name), ident(variant));
             quote! { #prev.filter_map(|x| match x.#f.as_ref()? { #en::#var(p) => p.value.as_ref(), _ => None }) }
         }
     }
@@ -315,7 +322,7 @@ fn predicate(select: &Select) -> TokenStream {
         Select::Url(url) => quote! { |e| #support::url_is(e, #url) },
         Select::System(system) => quote! { |c| #support::text_is(c.system(), #system) },
         Select::Coded { field, boxed_one, code, system } => {
-            let f = ident(field);
+            let f = member(field);
             let codes = if *boxed_one {
                 quote! { x.#f.as_deref() }
             } else {
@@ -659,7 +666,7 @@ fn level_view(level: &LevelView, docs: &Docs, example: &[String]) -> TokenStream
     let urls = extension_urls(level);
     let slots = (!urls.is_empty()).then(|| extension_slot_fn(&urls));
     let scan = urls.first().map(|_| {
-        let field = level.accessors.iter().find_map(one_extension).map(|o| ident(o.field));
+        let field = level.accessors.iter().find_map(one_extension).map(|o| member(o.field));
         let count = Literal::usize_unsuffixed(urls.len());
         quote! {
             let extensions: #support::ExtensionSlots<#count> =

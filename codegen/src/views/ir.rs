@@ -162,7 +162,8 @@ pub struct PathStep {
     pub repeats: bool,
 }
 
-/// How one step reads a field of the struct before it.
+/// How one step reads a field of the struct before it. `field` is the field as reached from
+/// the struct (`Field::member`): `version`, or `rare.version` for one in its rare part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
     /// An optional field (a struct, or a primitive without an element form): borrowed, through

@@ -180,7 +180,7 @@ fn resolve_path(model: &Model, start: &str, steps: &[Step]) -> Result<(Vec<PathS
         let mut repeats = path.last().is_some_and(|p| p.repeats);
         let mut many = false;
         let (access, item) = if let Some(f) = s.fields.iter().find(|f| f.json_name == step.name) {
-            let field = f.rust_name.clone();
+            let field = f.member();
             let FieldType::Single(ty) = &f.ty else { return Err(format!("`{}` is a choice", step.name)) };
             match (ty, f.max) {
                 (TypeRef::Struct { rust, boxed }, Max::One) => {
@@ -220,7 +220,7 @@ fn resolve_path(model: &Model, start: &str, steps: &[Step]) -> Result<(Vec<PathS
             }
             _ => None,
         }) {
-            let (field, enum_name, name) = (f.rust_name.clone(), enum_name.clone(), variant.variant.clone());
+            let (field, enum_name, name) = (f.member(), enum_name.clone(), variant.variant.clone());
             match &variant.ty {
                 TypeRef::Struct { rust, boxed } => {
                     (Access::Choice { field, enum_name, variant: name, boxed: *boxed }, Item::Struct(rust.clone()))
@@ -276,7 +276,7 @@ fn selection(model: &Model, item: &Item, filters: &[Filter]) -> Result<(Vec<Path
                     system: system.clone(),
                 });
                 selects.push(Select::Coded {
-                    field: f.rust_name.clone(),
+                    field: f.member(),
                     boxed_one: matches!(f.ty, FieldType::Single(TypeRef::Struct { boxed: true, .. })),
                     code: code.clone(),
                     system: system.clone(),

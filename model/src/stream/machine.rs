@@ -87,19 +87,21 @@ pub(crate) fn read_bundle_member<'b>(lx: &mut Lexer<'b>, key: &Key<'b>, out: &mu
         b"id" => rt::read_primitive_value(lx, key, out.id.get_or_insert_with(Default::default)),
         b"_id" => rt::read_primitive_element(lx, key, out.id.get_or_insert_with(Default::default)),
         b"meta" => rt::read_one(lx, key, &mut out.meta),
-        b"implicitRules" => rt::read_primitive_value(lx, key, out.implicit_rules.get_or_insert_with(Default::default)),
-        b"_implicitRules" => {
-            rt::read_primitive_element(lx, key, out.implicit_rules.get_or_insert_with(Default::default))
+        b"implicitRules" => {
+            rt::read_primitive_value(lx, key, out.rare.implicit_rules.get_or_insert_with(Default::default))
         }
-        b"language" => rt::read_primitive_value(lx, key, out.language.get_or_insert_with(Default::default)),
-        b"_language" => rt::read_primitive_element(lx, key, out.language.get_or_insert_with(Default::default)),
-        b"identifier" => rt::read_one(lx, key, &mut out.identifier),
+        b"_implicitRules" => {
+            rt::read_primitive_element(lx, key, out.rare.implicit_rules.get_or_insert_with(Default::default))
+        }
+        b"language" => rt::read_primitive_value(lx, key, out.rare.language.get_or_insert_with(Default::default)),
+        b"_language" => rt::read_primitive_element(lx, key, out.rare.language.get_or_insert_with(Default::default)),
+        b"identifier" => rt::read_one(lx, key, &mut out.rare.identifier),
         b"type" => rt::read_primitive_value(lx, key, out.type_.get_or_insert_with(Default::default)),
         b"_type" => rt::read_primitive_element(lx, key, out.type_.get_or_insert_with(Default::default)),
         b"total" => rt::read_primitive_value(lx, key, out.total.get_or_insert_with(Default::default)),
         b"_total" => rt::read_primitive_element(lx, key, out.total.get_or_insert_with(Default::default)),
         b"link" => rt::read_vec(lx, key, &mut out.link),
-        b"signature" => rt::read_one(lx, key, &mut out.signature),
+        b"signature" => rt::read_one(lx, key, &mut out.rare.signature),
         _ => rt::unknown_property(lx, key.clone(), &mut out.unknown, "Bundle"),
     }
 }

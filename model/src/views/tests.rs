@@ -103,7 +103,7 @@ fn mutate<'a>(list: &mut Vec<Extension<'a>>, mutation: Mutation) {
                     }
                     _ => ExtensionValue::Boolean(Primitive::new(true)),
                 };
-                list.push(Extension { value: Some(value), extension: Vec::new(), ..e.clone() });
+                list.push(Extension { value: Some(value), rare: Default::default(), ..e.clone() });
                 list.push(e);
             }
             Mutation::Repeated => {
@@ -146,7 +146,7 @@ fn mutate_levels(resource: &mut Resource<'_>, mutation: Mutation) {
             eob.item.iter_mut().for_each(|x| mutate(&mut x.extension, mutation));
             eob.care_team.iter_mut().for_each(|x| mutate(&mut x.extension, mutation));
             eob.diagnosis.iter_mut().for_each(|x| mutate(&mut x.extension, mutation));
-            eob.procedure.iter_mut().for_each(|x| mutate(&mut x.extension, mutation));
+            eob.procedure.iter_mut().for_each(|x| mutate(&mut x.rare.extension, mutation));
         }
         Resource::Patient(p) => mutate(&mut p.extension, mutation),
         Resource::Coverage(c) => mutate(&mut c.extension, mutation),

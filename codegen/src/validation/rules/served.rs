@@ -23,18 +23,13 @@
 //! recorded file and location; `bluebutton-codegen check --errata` lists them all.
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::fs;
-use std::path::Path;
 
-use serde::Deserialize;
+pub use crate::recorded::{Recorded, RecordedElement, RecordedKind, RECORDED_FILE};
 
 use super::errata::{Change, Erratum};
 use crate::catalog::{Field, Filter, Level};
 use crate::validation::tree::MANY;
 use crate::validation::{ClaimProfile, Inputs, Structure, Tables};
-
-/// The recorded element facts, relative to the workspace root.
-pub const RECORDED_FILE: &str = "profiles/recorded/elements.json";
 
 /// The derived rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -76,85 +71,6 @@ pub struct Verdict {
     /// The served cardinality (`0..*`), `warning` for a deviation, or `as published`.
     pub served: String,
     pub evidence: String,
-}
-
-/// The recorded facts of one element path.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RecordedElement {
-    pub path: String,
-    pub parents: usize,
-    pub present: usize,
-    pub max: usize,
-    #[serde(default)]
-    pub max_at: Option<String>,
-    #[serde(default)]
-    pub absent_at: Option<String>,
-    pub versions: Vec<String>,
-    #[serde(default)]
-    pub max_in: Vec<String>,
-    #[serde(default)]
-    pub absent_in: Vec<String>,
-}
-
-/// The kind of resource a set of facts is about: what decides the profile it is checked against.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RecordedKind {
-    pub resource: String,
-    /// Reached as a contained resource (checked against its core definition).
-    pub contained: bool,
-    /// A claim's eob-type code (`CARRIER`).
-    #[serde(default)]
-    pub eob_type: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct RecordedProfile {
-    #[serde(flatten)]
-    kind: RecordedKind,
-    elements: Vec<RecordedElement>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordedSource {
-    version: String,
-    files: usize,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordedFile {
-    sources: Vec<RecordedSource>,
-    profiles: Vec<RecordedProfile>,
-}
-
-/// What the recorded server versions sent, by kind of resource.
-#[derive(Debug, Clone, Default)]
-pub struct Recorded {
-    /// `(version, files)`, current first.
-    pub sources: Vec<(String, usize)>,
-    pub kinds: Vec<(RecordedKind, Vec<RecordedElement>)>,
-}
-
-impl Recorded {
-    /// Reads [`RECORDED_FILE`]; a definitions set without the IG (the test fixtures) has none.
-    pub fn load(root: &Path) -> Result<Recorded, String> {
-        let path = root.join(RECORDED_FILE);
-        if !path.exists() {
-            if root.join("profiles/bb2ig").is_dir() {
-                return Err(format!("{}: missing (run `bluebutton-codegen import`)", path.display()));
-            }
-            return Ok(Recorded::default());
-        }
-        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let file: RecordedFile = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Recorded {
-            sources: file.sources.into_iter().map(|s| (s.version, s.files)).collect(),
-            kinds: file.profiles.into_iter().map(|p| (p.kind, p.elements)).collect(),
-        })
-    }
 }
 
 /// Whether a catalog field applies to the IG resource profile `s`: a claim field to the
