@@ -43,6 +43,16 @@ pub trait RareMembers: Default {
 /// let mut coding = coding;
 /// coding.rare.version = versioned.rare.version.clone();
 /// assert_eq!(coding, versioned);
+///
+/// // Built by hand: the part from its struct.
+/// use bluebutton_model::types::CodingRare;
+/// let built = Coding {
+///     system: coding.system.clone(),
+///     code: coding.code.clone(),
+///     rare: CodingRare { version: versioned.rare.version.clone(), ..Default::default() }.into(),
+///     ..Default::default()
+/// };
+/// assert_eq!(built, versioned);
 /// ```
 pub struct Rare<T>(Option<Box<T>>);
 

@@ -131,7 +131,7 @@ pub struct Field {
     pub is_modifier: bool,
     pub is_summary: bool,
     /// An array of structs that holds a single element inline (`InlineVec<T>`), for the arrays
-    /// that nearly always hold exactly one ([`INLINE_FIRST_ARRAYS`]).
+    /// that nearly always hold exactly one ([`INLINE_FIRST_ARRAYS`](super::layout::INLINE_FIRST_ARRAYS)).
     pub inline_first: bool,
     /// Held in the struct's rare part (its [`RARE_FIELD`]), allocated only when one of its
     /// members is present: the server sends it in fewer than one instance in

@@ -127,7 +127,7 @@ impl Model {
     }
 
     /// Boxes optional singular struct fields (`0..1`) whose type takes more than `threshold`
-    /// bytes inline (as estimated by [`struct_size`]), so that an absent one costs a pointer
+    /// bytes inline (as estimated by `struct_size`), so that an absent one costs a pointer
     /// instead of its whole size. Required fields (`1..1`) stay inline: they are always there.
     ///
     /// Structs are decided leaves first, so a struct's size already counts what was boxed
