@@ -6,7 +6,8 @@
 //! instance in twenty (every element's `id`, the datatypes' `extension`, `Coding.version`,
 //! `Coding.userSelected`, ...; the rule is the generator's `hold_rare_members`) are moved into
 //! a `<Type>Rare` part, and the type holds a `Rare<<Type>Rare>`: one pointer, null when none
-//! of them is present. A `Coding` takes 80 bytes instead of 160.
+//! of them is present. The part also keeps the properties a lenient parse kept (`unknown`),
+//! which valid data has none of. A `Coding` takes 80 bytes instead of 160.
 //!
 //! Reading goes through [`Deref`]: an absent part reads as the empty one, so
 //! `coding.rare.version` is `None` without an allocation. Writing goes through [`DerefMut`],
@@ -160,5 +161,17 @@ mod tests {
         assert_eq!(json::to_string(&coding), text);
         let owned: Coding<'static> = json::IntoOwned::into_owned(coding.clone());
         assert_eq!(owned, coding);
+    }
+
+    #[test]
+    fn properties_a_lenient_parse_kept_are_in_the_part() {
+        let text = r#"{"system":"s","code":"c","colour":"blue"}"#;
+        let lenient = json::from_slice_lenient::<Coding>(text.as_bytes()).unwrap();
+        let coding = lenient.value;
+        assert_eq!(lenient.unknown.len(), 1);
+        let part = coding.rare.get().expect("made for the unknown property");
+        assert_eq!(part.unknown.iter().map(|(k, _)| k.as_ref()).collect::<Vec<_>>(), ["colour"]);
+        assert_eq!(json::to_string(&coding), text);
+        assert!(json::from_slice::<Coding>(text.as_bytes()).is_err(), "strict parsing refuses it");
     }
 }

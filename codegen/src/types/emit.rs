@@ -187,6 +187,8 @@ fn emit_struct(s: &Struct) -> TokenStream {
     };
     let fields = s.fields.iter().filter(|f| !f.rare).map(field_def);
     let rare = s.has_rare().then(|| emit_rare_part(s));
+    // With a rare part, the properties lenient parsing kept are in it: valid data has none.
+    let unknown_field = (!s.has_rare()).then(unknown_def);
     let rare_field = s.has_rare().then(|| {
         let (field, part) = (ident(RARE_FIELD), ident(&s.rare_name()));
         let doc =
@@ -217,8 +219,7 @@ fn emit_struct(s: &Struct) -> TokenStream {
         pub struct #name<'a> {
             #(#fields)*
             #rare_field
-            /// Properties kept by lenient parsing that this element does not define.
-            pub unknown: UnknownProperties<'a>,
+            #unknown_field
         }
         #rare
         #getters
@@ -418,6 +419,7 @@ fn emit_from_json(s: &Struct) -> TokenStream {
         }
     }
     let of = &s.path;
+    let unknown = unknown_member(s);
     let seen = is_resource.then(|| quote! { let mut seen_resource_type = false; });
     quote! {
         impl<'a> rt::ReadInto<'a> for #name<'a> {
@@ -428,7 +430,7 @@ fn emit_from_json(s: &Struct) -> TokenStream {
                 while let Some(key) = lx.next_key(&mut cursor)? {
                     match key.as_bytes() {
                         #(#arms)*
-                        _ => rt::unknown_property(lx, key, &mut out.unknown, #of)?,
+                        _ => rt::unknown_property(lx, key, &mut out.#unknown, #of)?,
                     }
                 }
                 #(#checks)*
@@ -448,6 +450,7 @@ fn emit_from_json(s: &Struct) -> TokenStream {
 
 fn emit_to_json(s: &Struct) -> TokenStream {
     let name = ident(&s.name);
+    let unknown = unknown_member(s);
     let mut writes = Vec::new();
     if s.kind == StructKind::Resource {
         let rt_name = &s.path;
@@ -491,7 +494,7 @@ fn emit_to_json(s: &Struct) -> TokenStream {
             fn write_json(&self, w: &mut Writer) {
                 w.begin_object();
                 #(#writes)*
-                self.unknown.write(w);
+                self.#unknown.write(w);
                 w.end_object();
             }
         }
@@ -508,6 +511,7 @@ fn is_text_primitive(rust: &str) -> bool {
 /// `procedure` entries of a resource's own object at their levels.
 fn emit_walk_urls(s: &Struct) -> TokenStream {
     let name = ident(&s.name);
+    let unknown = unknown_member(s);
     let is_resource = s.kind == StructKind::Resource;
     let walks = s.fields.iter().map(|f| {
         let fname = member(f);
@@ -569,7 +573,7 @@ fn emit_walk_urls(s: &Struct) -> TokenStream {
                 use crate::urls::WalkUrls as _;
                 w.enter();
                 #(#walks)*
-                w.unknown(&self.unknown);
+                w.unknown(&self.#unknown);
                 w.leave();
             }
         }
@@ -582,7 +586,7 @@ fn emit_into_owned(s: &Struct) -> TokenStream {
     if s.has_rare() {
         fields.push(ident(RARE_FIELD));
     }
-    into_owned_impl(&name, &fields, true)
+    into_owned_impl(&name, &fields, !s.has_rare())
 }
 
 /// `IntoOwned` for a struct: each of `fields` made owned, and its `unknown` when it has one.
@@ -617,14 +621,33 @@ fn member(f: &Field) -> TokenStream {
     }
 }
 
+/// The lenient parse's `unknown` field, with its documentation.
+fn unknown_def() -> TokenStream {
+    quote! {
+        /// Properties kept by lenient parsing that this element does not define.
+        pub unknown: UnknownProperties<'a>,
+    }
+}
+
+/// Where a struct keeps the properties lenient parsing kept: `unknown`, or `rare.unknown` in
+/// its rare part.
+fn unknown_member(s: &Struct) -> TokenStream {
+    if s.has_rare() {
+        let rare = ident(RARE_FIELD);
+        quote! { #rare.unknown }
+    } else {
+        quote! { unknown }
+    }
+}
+
 /// The JSON names of a struct's rare members, for its documentation.
 fn rare_members(s: &Struct) -> String {
     s.fields.iter().filter(|f| f.rare).map(|f| f.json_name.as_str()).collect::<Vec<_>>().join("`, `")
 }
 
-/// A struct's rare part (`CodingRare`): its rare fields, and the empty part every struct
-/// without one reads (`RareMembers::none`, a static: every field is an empty `Option` or
-/// array).
+/// A struct's rare part (`CodingRare`): its rare fields and the properties lenient parsing
+/// kept, and the empty part every struct without one reads (`RareMembers::none`, a static:
+/// every field is an empty `Option` or array).
 fn emit_rare_part(s: &Struct) -> TokenStream {
     let part = ident(&s.rare_name());
     let doc = format!(" The members of `{}` the server rarely sends.", s.path);
@@ -636,16 +659,18 @@ fn emit_rare_part(s: &Struct) -> TokenStream {
         Max::Many if f.inline_first => quote! { InlineVec::new() },
         Max::Many => quote! { Vec::new() },
     });
-    let into_owned = into_owned_impl(&part, &names, false);
+    let into_owned = into_owned_impl(&part, &names, true);
+    let unknown = unknown_def();
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct #part<'a> {
             #(#defs)*
+            #unknown
         }
         impl<'a> crate::RareMembers for #part<'a> {
             fn none<'s>() -> &'s Self where Self: 's {
-                static NONE: #part<'static> = #part { #(#names: #empty,)* };
+                static NONE: #part<'static> = #part { #(#names: #empty,)* unknown: UnknownProperties::new() };
                 &NONE
             }
         }

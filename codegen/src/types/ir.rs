@@ -133,8 +133,8 @@ pub struct Field {
     /// An array of structs that holds a single element inline (`InlineVec<T>`), for the arrays
     /// that nearly always hold exactly one ([`INLINE_FIRST_ARRAYS`](super::layout::INLINE_FIRST_ARRAYS)).
     pub inline_first: bool,
-    /// Held in the struct's rare part (its [`RARE_FIELD`]), allocated only when one of its
-    /// members is present: the server sends it in fewer than one instance in
+    /// Held in the struct's rare part (its [`RARE_FIELD`], which also holds the lenient
+    /// parse's `unknown`), allocated only when one of its members is present: the server sends it in fewer than one instance in
     /// [`RARE_ONE_IN`](super::layout::RARE_ONE_IN) (`Model::hold_rare_members`).
     pub rare: bool,
 }

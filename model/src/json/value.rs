@@ -193,6 +193,11 @@ pub struct UnknownProperties<'a>(Option<Box<Properties<'a>>>);
 type Properties<'a> = Vec<(Cow<'a, str>, Value<'a>)>;
 
 impl<'a> UnknownProperties<'a> {
+    /// None kept.
+    pub const fn new() -> Self {
+        UnknownProperties(None)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_none()
     }

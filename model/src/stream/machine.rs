@@ -102,7 +102,7 @@ pub(crate) fn read_bundle_member<'b>(lx: &mut Lexer<'b>, key: &Key<'b>, out: &mu
         b"_total" => rt::read_primitive_element(lx, key, out.total.get_or_insert_with(Default::default)),
         b"link" => rt::read_vec(lx, key, &mut out.link),
         b"signature" => rt::read_one(lx, key, &mut out.rare.signature),
-        _ => rt::unknown_property(lx, key.clone(), &mut out.unknown, "Bundle"),
+        _ => rt::unknown_property(lx, key.clone(), &mut out.rare.unknown, "Bundle"),
     }
 }
 
