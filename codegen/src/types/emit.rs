@@ -610,15 +610,16 @@ fn field_def(f: &Field) -> TokenStream {
     quote! { #[doc = #doc] pub #fname: #ty, }
 }
 
-/// The field as reached from its struct's `self`: `version`, or `rare.version`.
+/// The field as reached from its struct's `self` ([`Field::member`]): `version`, or
+/// `rare.version`.
 fn member(f: &Field) -> TokenStream {
-    let name = ident(&f.rust_name);
-    if f.rare {
-        let rare = ident(RARE_FIELD);
-        quote! { #rare.#name }
-    } else {
-        quote! { #name }
-    }
+    member_path(&f.member())
+}
+
+/// A member path from a struct's `self` (`version`, `rare.version`) as tokens.
+pub(crate) fn member_path(path: &str) -> TokenStream {
+    let steps = path.split('.').map(ident);
+    quote! { #(#steps).* }
 }
 
 /// The lenient parse's `unknown` field, with its documentation.
@@ -629,15 +630,9 @@ fn unknown_def() -> TokenStream {
     }
 }
 
-/// Where a struct keeps the properties lenient parsing kept: `unknown`, or `rare.unknown` in
-/// its rare part.
+/// Where a struct keeps the properties lenient parsing kept ([`Struct::unknown_member`]).
 fn unknown_member(s: &Struct) -> TokenStream {
-    if s.has_rare() {
-        let rare = ident(RARE_FIELD);
-        quote! { #rare.unknown }
-    } else {
-        quote! { unknown }
-    }
+    member_path(&s.unknown_member())
 }
 
 /// The JSON names of a struct's rare members, for its documentation.

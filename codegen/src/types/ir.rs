@@ -161,6 +161,16 @@ impl Struct {
     pub fn rare_name(&self) -> String {
         format!("{}Rare", self.name)
     }
+
+    /// Where it keeps the properties a lenient parse kept: `unknown`, or `rare.unknown` when
+    /// it has a rare part (valid data has none).
+    pub fn unknown_member(&self) -> String {
+        if self.has_rare() {
+            format!("{RARE_FIELD}.unknown")
+        } else {
+            "unknown".into()
+        }
+    }
 }
 
 /// The terminology binding of a field.

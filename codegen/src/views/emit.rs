@@ -8,6 +8,8 @@ use std::str::FromStr;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::types::emit::member_path as member;
+
 use super::ir::{
     Access, Accessor, ClaimDispatch, Cost, Dispatch, Docs, FieldInfo, LevelView, OlderPlacement, PathFilter, PathStep,
     Place, Returns, Select, View, Views,
@@ -73,13 +75,6 @@ fn path(text: &str) -> TokenStream {
 
 fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
-}
-
-/// A struct field as the type IR reaches it (`Field::member`): `version`, or `rare.version`
-/// for one held in the struct's rare part.
-fn member(s: &str) -> TokenStream {
-    let steps = s.split('.').map(ident);
-    quote! { #(#steps).* }
 }
 
 /// `Some(#s)` or `None`.
