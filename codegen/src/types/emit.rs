@@ -327,9 +327,6 @@ fn emit_from_json(s: &Struct) -> TokenStream {
     let mut arms = Vec::new();
     let mut checks = Vec::new();
     if is_resource {
-        arms.push(quote! {
-            b"resourceType" => rt::read_resource_type(lx, &key, &mut seen_resource_type, #resource_name)?,
-        });
         checks.push(quote! {
             if !seen_resource_type { return Err(rt::missing_resource_type(cursor.start)); }
         });
@@ -420,18 +417,47 @@ fn emit_from_json(s: &Struct) -> TokenStream {
     }
     let of = &s.path;
     let unknown = unknown_member(s);
+    let members = quote! {
+        match key.as_bytes() {
+            #(#arms)*
+            _ => rt::unknown_property(lx, key, &mut out.#unknown, #of)?,
+        }
+    };
+    // A resource reads its members one at a time through `read_member`, which the streaming
+    // Bundle reader calls for the members before `entry`.
+    let (read_member, each_member) = if is_resource {
+        let read_member = quote! {
+            impl<'a> #name<'a> {
+                /// Reads its member `key` (any but `resourceType`) from `lx`, as reading the whole
+                /// object does.
+                #[inline]
+                pub(crate) fn read_member(&mut self, lx: &mut Lexer<'a>, key: crate::json::Key<'a>) -> Result<(), Error> {
+                    let out = self;
+                    #members
+                    Ok(())
+                }
+            }
+        };
+        let each = quote! {
+            match key.as_bytes() {
+                b"resourceType" => rt::read_resource_type(lx, &key, &mut seen_resource_type, #resource_name)?,
+                _ => out.read_member(lx, key)?,
+            }
+        };
+        (read_member, each)
+    } else {
+        (TokenStream::new(), members)
+    };
     let seen = is_resource.then(|| quote! { let mut seen_resource_type = false; });
     quote! {
+        #read_member
         impl<'a> rt::ReadInto<'a> for #name<'a> {
             fn read_into(&mut self, lx: &mut Lexer<'a>) -> Result<(), Error> {
                 let out = self;
                 let mut cursor = lx.begin_object()?;
                 #seen
                 while let Some(key) = lx.next_key(&mut cursor)? {
-                    match key.as_bytes() {
-                        #(#arms)*
-                        _ => rt::unknown_property(lx, key, &mut out.#unknown, #of)?,
-                    }
+                    #each_member
                 }
                 #(#checks)*
                 Ok(())

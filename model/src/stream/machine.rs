@@ -80,30 +80,10 @@ impl<'b> HeaderSink<'b> for Bundle<'b> {
     }
 }
 
-/// Reads one member of a Bundle (other than `resourceType` and `entry`) into `out`, as the
-/// generated `Bundle` parser does.
+/// Reads one member of a Bundle (other than `resourceType` and `entry`) into `out`: the
+/// generated reader of one member, which reading the whole Bundle uses too.
 pub(crate) fn read_bundle_member<'b>(lx: &mut Lexer<'b>, key: &Key<'b>, out: &mut Bundle<'b>) -> Result<(), Error> {
-    match key.as_bytes() {
-        b"id" => rt::read_primitive_value(lx, key, out.id.get_or_insert_with(Default::default)),
-        b"_id" => rt::read_primitive_element(lx, key, out.id.get_or_insert_with(Default::default)),
-        b"meta" => rt::read_one(lx, key, &mut out.meta),
-        b"implicitRules" => {
-            rt::read_primitive_value(lx, key, out.rare.implicit_rules.get_or_insert_with(Default::default))
-        }
-        b"_implicitRules" => {
-            rt::read_primitive_element(lx, key, out.rare.implicit_rules.get_or_insert_with(Default::default))
-        }
-        b"language" => rt::read_primitive_value(lx, key, out.rare.language.get_or_insert_with(Default::default)),
-        b"_language" => rt::read_primitive_element(lx, key, out.rare.language.get_or_insert_with(Default::default)),
-        b"identifier" => rt::read_one(lx, key, &mut out.rare.identifier),
-        b"type" => rt::read_primitive_value(lx, key, out.type_.get_or_insert_with(Default::default)),
-        b"_type" => rt::read_primitive_element(lx, key, out.type_.get_or_insert_with(Default::default)),
-        b"total" => rt::read_primitive_value(lx, key, out.total.get_or_insert_with(Default::default)),
-        b"_total" => rt::read_primitive_element(lx, key, out.total.get_or_insert_with(Default::default)),
-        b"link" => rt::read_vec(lx, key, &mut out.link),
-        b"signature" => rt::read_one(lx, key, &mut out.rare.signature),
-        _ => rt::unknown_property(lx, key.clone(), &mut out.rare.unknown, "Bundle"),
-    }
+    Bundle::read_member(out, lx, key.clone())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
