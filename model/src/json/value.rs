@@ -24,6 +24,20 @@ impl<'a> Value<'a> {
         Value::read_with(lx, &mut Scratch::default())
     }
 
+    /// [`Value::read`] with the working space of an earlier read ([`ReadSpace`]), for a reader
+    /// of many values one after the other (a stream's units): the space grows to the largest
+    /// value once rather than for each.
+    pub(crate) fn read_in(lx: &mut Lexer<'a>, space: &mut ReadSpace) -> Result<Self, Error> {
+        let mut scratch = Scratch {
+            members: recycle(std::mem::take(&mut space.members)),
+            items: recycle(std::mem::take(&mut space.items)),
+        };
+        let value = Value::read_with(lx, &mut scratch);
+        space.members = recycle(scratch.members);
+        space.items = recycle(scratch.items);
+        value
+    }
+
     /// [`Value::read`] with the members and items of the objects and arrays being read kept in
     /// `scratch` until each is complete, so that each gets one allocation of its exact size
     /// (rather than a vector grown a push at a time).
@@ -122,6 +136,21 @@ impl<'a> Value<'a> {
 struct Scratch<'a> {
     members: Vec<(Cow<'a, str>, Value<'a>)>,
     items: Vec<Value<'a>>,
+}
+
+/// The working space of [`Value::read_in`], kept between reads of values that borrow from
+/// different inputs (so it holds no value: only the allocations).
+#[derive(Default)]
+pub(crate) struct ReadSpace {
+    members: Vec<(Cow<'static, str>, Value<'static>)>,
+    items: Vec<Value<'static>>,
+}
+
+/// `v` emptied, as a vector of another lifetime: the same layout, so collecting the empty
+/// iterator keeps the allocation.
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("the vector was emptied")).collect()
 }
 
 /// Where and how two JSON documents differ.
@@ -224,5 +253,34 @@ impl<'a> UnknownProperties<'a> {
             self.0
                 .map(|v| Box::new(v.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned())).collect())),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::ParseOptions;
+
+    fn read_in(text: &str, space: &mut ReadSpace) -> Result<Value<'static>, Error> {
+        let mut lx = Lexer::new(text.as_bytes(), ParseOptions::strict());
+        Value::read_in(&mut lx, space).map(Value::into_owned)
+    }
+
+    #[test]
+    fn reads_in_a_kept_space_as_read_does() {
+        let texts = [
+            r#"{"a":[1,{"b":[true,null,"x"]},[]],"c":{"d":{}}}"#,
+            r#"[{"e":1.50},{"f":[[["deep"]]]}]"#,
+            r#"{"broken":[1,2"#,
+            r#"{"after":"an error"}"#,
+        ];
+        let mut space = ReadSpace::default();
+        for text in texts {
+            let expected = Value::read(&mut Lexer::new(text.as_bytes(), ParseOptions::strict())).map(Value::into_owned);
+            assert_eq!(read_in(text, &mut space), expected, "{text}");
+        }
+        // The space keeps its allocations, emptied, for the next read.
+        assert!(space.members.is_empty() && space.members.capacity() > 0);
+        assert!(space.items.is_empty() && space.items.capacity() > 0);
     }
 }

@@ -10,8 +10,8 @@
 use std::io::{self, Read};
 
 use crate::json::{
-    path_at, ArrayCursor, Error, ErrorKind, JsonKind, JsonPath, Lexer, ObjectCursor, ParseOptions, PathSegment, Value,
-    Writer,
+    path_at, ArrayCursor, Error, ErrorKind, JsonKind, JsonPath, Lexer, ObjectCursor, ParseOptions, PathSegment,
+    ReadSpace, Value, Writer,
 };
 
 use super::lines::Lines;
@@ -132,6 +132,8 @@ pub(crate) struct ValueStream<R> {
     unit: UnitStart,
     lines: Lines,
     options: ParseOptions,
+    /// The working space of the units' reads, kept from one to the next.
+    space: ReadSpace,
 }
 
 impl<R: Read> ValueStream<R> {
@@ -158,6 +160,7 @@ impl<R: Read> ValueStream<R> {
             unit: UnitStart { pos: 0, state: State::Start, entries: 0, seen_entry: false },
             lines: Lines::default(),
             options: ParseOptions::strict(),
+            space: ReadSpace::default(),
         }
     }
 
@@ -365,7 +368,7 @@ impl<R: Read> ValueStream<R> {
         };
         let mut lx = Lexer::new(window, self.options);
         lx.restore((start - self.base) as usize, depth);
-        match Value::read(&mut lx) {
+        match Value::read_in(&mut lx, &mut self.space) {
             // A value that reaches the end of the window may go on after it (a number).
             Ok(_) if !self.eof && lx.offset() >= window.len() => Parsed::NeedMore,
             Ok(value) => {

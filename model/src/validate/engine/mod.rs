@@ -213,8 +213,9 @@ impl Engine {
     /// Runs `f` with `[i]` appended to the location.
     pub(crate) fn at_index<R>(&mut self, i: usize, f: impl FnOnce(&mut Self) -> R) -> R {
         let len = self.path.len();
-        use std::fmt::Write;
-        let _ = write!(self.path, "[{i}]");
+        self.path.push('[');
+        self.path.push_str(itoa::Buffer::new().format(i));
+        self.path.push(']');
         let r = f(self);
         self.path.truncate(len);
         r
