@@ -296,3 +296,92 @@ proptest! {
         prop_assert_eq!(par_items(items), expected);
     }
 }
+
+/// One line as `next_line` gives it: (number, offset, text).
+type LineItem = (u64, u64, Vec<u8>);
+
+/// The lines of `input` one at a time, the reference for `par_map_lines`.
+fn lines_one_by_one(input: &[u8], options: StreamOptions) -> Vec<Result<LineItem, String>> {
+    let mut stream = NdjsonStream::with_options(input, options);
+    let mut lines = Vec::new();
+    while let Some(line) = stream.next_line() {
+        lines.push(line.map(|l| (l.number, l.offset, l.text.to_vec())).map_err(|e| e.to_string()));
+    }
+    lines
+}
+
+#[test]
+fn a_line_longer_than_allowed_ends_the_mapped_lines_with_the_same_error() {
+    let input = format!("{{\"a\":1}}\n\n{{\"b\":\"{}\"}}\n{{\"c\":3}}\n", "x".repeat(500));
+    let options = StreamOptions { buffer_size: 64, max_entry_len: 256, ..StreamOptions::default() };
+    let mut mapped = Vec::new();
+    NdjsonStream::with_options(input.as_bytes(), options).par_map_lines(
+        2,
+        |l| (l.number, l.offset, l.text.to_vec()),
+        |r| mapped.push(r.map_err(|e| e.to_string())),
+    );
+    let expected = lines_one_by_one(input.as_bytes(), options);
+    assert_eq!(mapped, expected);
+    assert!(matches!(&mapped[..], [Ok((1, 0, _)), Err(e)] if e.contains("longer than 256 bytes")), "{mapped:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Lines mapped in parallel are those `next_line` gives, numbered and placed the same, in
+    /// order: blank lines, CRLF, a last line without its end, lines longer than the window,
+    /// input read a few bytes at a time, any number of threads.
+    #[test]
+    fn lines_mapped_in_parallel_are_the_lines_read_one_by_one(
+        lines in proptest::collection::vec(("[ a-z{}:\"]{0,300}", any::<bool>()), 0..60),
+        last_end in any::<bool>(),
+        window in 64usize..2_000,
+        step in 1usize..700,
+        threads in 1usize..5,
+    ) {
+        let mut input = Vec::new();
+        for (i, (text, crlf)) in lines.iter().enumerate() {
+            input.extend_from_slice(text.as_bytes());
+            if i + 1 < lines.len() || last_end {
+                input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+            }
+        }
+        let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
+        let expected = lines_one_by_one(&input, options);
+        let mut mapped = Vec::new();
+        NdjsonStream::with_options(Trickle { data: &input, step, n: 0 }, options).par_map_lines(
+            threads,
+            |l| (l.number, l.offset, l.text.to_vec()),
+            |r| mapped.push(r.map_err(|e| e.to_string())),
+        );
+        prop_assert_eq!(mapped, expected);
+    }
+}
+
+#[test]
+fn lines_mapped_on_several_threads_come_in_order() {
+    // About 3 MB of lines of varied lengths (blank ones, CRLF ones), so that each window of
+    // 512 KiB is cut into pieces that the threads share.
+    let mut input = Vec::new();
+    let mut x = 12345u64;
+    for i in 0..40_000u64 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let len = (x >> 33) % 150;
+        if len % 17 != 0 {
+            input.extend(vec![b'a' + (i % 26) as u8; len as usize]);
+        }
+        input.extend_from_slice(if len % 5 == 0 { b"\r\n" } else { b"\n" });
+    }
+    let options = StreamOptions { buffer_size: 512 << 10, ..StreamOptions::default() };
+    let expected = lines_one_by_one(&input, options);
+    for threads in 1..=4 {
+        let mut mapped = Vec::new();
+        NdjsonStream::with_options(&input[..], options).par_map_lines(
+            threads,
+            |l| (l.number, l.offset, l.text.to_vec()),
+            |r| mapped.push(r.map_err(|e| e.to_string())),
+        );
+        assert_eq!(mapped.len(), expected.len(), "{threads} threads");
+        assert!(mapped == expected, "{threads} threads: the lines differ");
+    }
+}

@@ -218,3 +218,32 @@ fn generate_writes_ndjson_that_every_command_reads() {
     let validated = run(&["validate", out.path()]);
     assert_eq!(validated.code, 0, "{}", validated.stdout);
 }
+
+#[test]
+fn validate_gives_the_same_report_on_any_number_of_threads() {
+    // About 3 MB of generated NDJSON (the window's lines are shared by the threads in pieces of
+    // 64 KiB or more), with a blank line, a line that is not JSON and an invalid resource.
+    let generated = run(&["generate", "--seed", "11", "--patients", "12", "--format", "ndjson"]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let mut lines: Vec<&str> = generated.stdout.lines().collect();
+    let n = lines.len();
+    assert!(generated.stdout.len() > 2 << 20 && n > 100, "{} bytes, {n} lines", generated.stdout.len());
+    lines.insert(n / 3, "");
+    lines.insert(n / 2, "{\"resourceType\": \"Coverage\", \"status\": 7}");
+    lines.insert(2 * n / 3, "{\"resourceType\": \"Patient\",");
+    let file = TempFile::new("threads.ndjson", (lines.join("\r\n") + "\r\n").as_bytes());
+    for format in ["text", "json"] {
+        let one = run(&["validate", "--threads", "1", "--format", format, file.path()]);
+        assert_eq!(one.code, 2, "{}", one.stderr);
+        assert_eq!(
+            one.stdout.lines().filter(|l| l.contains(": INVALID Coverage")).count(),
+            usize::from(format == "text")
+        );
+        for threads in ["2", "3", "0"] {
+            let many = run(&["validate", "--threads", threads, "--format", format, file.path()]);
+            assert_eq!(many.code, one.code, "{format}, {threads} threads");
+            assert!(many.stdout == one.stdout, "{format}, {threads} threads: the reports differ");
+            assert_eq!(many.stderr, one.stderr, "{format}, {threads} threads");
+        }
+    }
+}

@@ -288,34 +288,7 @@ where
     F: Fn(BundleEntry<'b>) -> T + Sync,
 {
     let cuts = chunk_bounds(bytes, threads.max(1) * 4);
-    let chunks: Vec<Chunk<T>> = if threads <= 1 || cuts.len() <= 2 {
-        cuts.windows(2).map(|w| parse_chunk(bytes, base, w[0], w[1], options, f)).collect()
-    } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut done: Vec<Option<Chunk<T>>> = (0..cuts.len() - 1).map(|_| None).collect();
-        thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads.min(cuts.len() - 1))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            if i + 1 >= cuts.len() {
-                                return mine;
-                            }
-                            mine.push((i, parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f)));
-                        }
-                    })
-                })
-                .collect();
-            for worker in workers {
-                for (i, chunk) in worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
-                    done[i] = Some(chunk);
-                }
-            }
-        });
-        done.into_iter().flatten().collect()
-    };
+    let chunks = in_pieces(cuts.len() - 1, threads, |i| parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f));
     let mut out = Parsed { items: Vec::new(), unknown: Vec::new(), counts };
     for chunk in chunks {
         for (local, record_in_chunk) in chunk.items {
@@ -627,20 +600,10 @@ impl<R: Read> NdjsonStream<R> {
             each(item.map(|entry| map(entry.entry)));
         }
         while !self.stopped {
-            // Fill the window unless most of it is still to be read.
-            if !self.eof && self.len - self.start < self.buf.len() / 4 * 3 {
-                if let Err(e) = self.fill(true) {
-                    each(Err(e));
-                    return;
-                }
-            }
-            let whole = if self.eof {
-                Some(self.len)
-            } else {
-                memrchr(b'\n', &self.buf[self.start..self.len]).map(|i| self.start + i + 1)
-            };
-            match whole {
-                Some(end) if end > self.start => {
+            match self.next_window() {
+                Err(e) => return each(Err(e)),
+                Ok(Window::Ended) => return,
+                Ok(Window::Lines { end }) => {
                     let bytes = &self.buf[self.start..end];
                     let base = self.base + self.start as u64;
                     let parsed = par_lines(bytes, base, self.counts, self.options.parse, threads, &map);
@@ -648,10 +611,8 @@ impl<R: Read> NdjsonStream<R> {
                     self.start = end;
                     parsed.items.into_iter().for_each(&mut each);
                 }
-                // The input has been read.
-                Some(_) => return,
-                // A line longer than the window: one by one, which grows it.
-                None => match self.next_entry() {
+                // One by one, which grows the window.
+                Ok(Window::LongLine) => match self.next_entry() {
                     Some(Ok(entry)) => each(Ok(map(entry.entry))),
                     Some(Err(e)) => each(Err(e)),
                     None => return,
@@ -659,6 +620,159 @@ impl<R: Read> NdjsonStream<R> {
             }
         }
     }
+
+    /// Fills the window unless most of it is still to be read, and tells what it holds next for
+    /// a parallel reader.
+    fn next_window(&mut self) -> Result<Window, EntryError> {
+        if !self.eof && self.len - self.start < self.buf.len() / 4 * 3 {
+            self.fill(true)?;
+        }
+        let whole = if self.eof {
+            Some(self.len)
+        } else {
+            memrchr(b'\n', &self.buf[self.start..self.len]).map(|i| self.start + i + 1)
+        };
+        Ok(match whole {
+            Some(end) if end > self.start => Window::Lines { end },
+            Some(_) => Window::Ended,
+            None => Window::LongLine,
+        })
+    }
+
+    /// Reads the remaining lines, handing each one that is not blank to `map` on `threads`
+    /// threads (`0`: one per core), as [`next_line`](NdjsonStream::next_line) would give it;
+    /// `each` gets what `map` returned, or the error that ended reading, in line order (on this
+    /// thread). For work on each line's text that costs more than parsing it (validating it, say).
+    ///
+    /// Each window of input is cut at line ends into pieces that the threads take in turn, so
+    /// memory stays bounded by the window ([`StreamOptions::buffer_size`], which should hold
+    /// many lines) and what `map` returns for its lines. A line longer than the window is
+    /// mapped on this thread, the window grown to hold it.
+    ///
+    /// ```
+    /// use bluebutton_model::stream::NdjsonStream;
+    /// let input: &[u8] = b"{\"a\":1}\n\n{\"bb\":2}\r\n{\"ccc\":3}";
+    /// let mut lengths = Vec::new();
+    /// NdjsonStream::new(input).par_map_lines(2, |line| (line.number, line.text.len()), |r| lengths.push(r.unwrap()));
+    /// assert_eq!(lengths, [(1, 7), (3, 8), (4, 9)]);
+    /// ```
+    pub fn par_map_lines<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    where
+        T: Send,
+        F: for<'b> Fn(Line<'b>) -> T + Sync,
+        G: FnMut(Result<T, EntryError>),
+    {
+        let threads = thread_count(threads);
+        while !self.stopped {
+            match self.next_window() {
+                Err(e) => return each(Err(e)),
+                Ok(Window::Ended) => return,
+                Ok(Window::Lines { end }) => {
+                    let bytes = &self.buf[self.start..end];
+                    let base = self.base + self.start as u64;
+                    let lines = map_lines(bytes, base, self.counts.line, threads, &map);
+                    self.counts.line += lines.count;
+                    self.start = end;
+                    lines.values.into_iter().for_each(|value| each(Ok(value)));
+                }
+                // On this thread, which grows the window.
+                Ok(Window::LongLine) => match self.next_line() {
+                    Some(Ok(line)) => each(Ok(map(line))),
+                    Some(Err(e)) => each(Err(e)),
+                    None => return,
+                },
+            }
+        }
+    }
+}
+
+/// What the window of an [`NdjsonStream`] holds next for a parallel reader.
+enum Window {
+    /// Whole lines, up to `end` in the window.
+    Lines { end: usize },
+    /// Nothing: the input has been read.
+    Ended,
+    /// The start of a line longer than the window.
+    LongLine,
+}
+
+/// What [`map_lines`] made of a stretch of whole lines.
+struct MappedLines<T> {
+    /// For each line that is not blank, in order.
+    values: Vec<T>,
+    /// Lines in the stretch, blank ones too.
+    count: u64,
+}
+
+/// `map` of each line of `bytes` (whole lines, the last may lack its `\n`) that is not blank,
+/// on `threads` threads: `bytes` start at absolute offset `base`, with line number `first`.
+fn map_lines<T, F>(bytes: &[u8], base: u64, first: u64, threads: usize, map: &F) -> MappedLines<T>
+where
+    T: Send,
+    F: for<'b> Fn(Line<'b>) -> T + Sync,
+{
+    let cuts = chunk_bounds(bytes, threads.max(1) * 4);
+    // The number of each piece's first line, so that a thread can number the lines it maps.
+    let mut numbers = Vec::with_capacity(cuts.len());
+    let mut number = first;
+    for w in cuts.windows(2) {
+        numbers.push(number);
+        number += memchr::memchr_iter(b'\n', &bytes[w[0]..w[1]]).count() as u64;
+    }
+    // The last line of the stretch has no `\n` only at the end of the input; it counts too.
+    let count = number - first + u64::from(bytes.last().is_some_and(|&b| b != b'\n'));
+    let piece = |i: usize| {
+        let (mut pos, to, mut number) = (cuts[i], cuts[i + 1], numbers[i]);
+        let mut values = Vec::new();
+        while pos < to {
+            let end = memchr(b'\n', &bytes[pos..to]).map_or(to, |i| pos + i);
+            let text = without_cr(&bytes[pos..end]);
+            if !is_blank(text) {
+                values.push(map(Line { number, offset: base + pos as u64, text }));
+            }
+            number += 1;
+            pos = end + 1;
+        }
+        values
+    };
+    let values = in_pieces(cuts.len() - 1, threads, piece).into_iter().flatten().collect();
+    MappedLines { values, count }
+}
+
+/// `piece(i)` for each `i` below `pieces`, in order, made on up to `threads` threads that take
+/// the next piece as each finishes one (on this thread alone for one thread or one piece).
+fn in_pieces<T, F>(pieces: usize, threads: usize, piece: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync,
+{
+    if threads <= 1 || pieces <= 1 {
+        return (0..pieces).map(piece).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<Option<T>> = (0..pieces).map(|_| None).collect();
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(pieces))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= pieces {
+                            return mine;
+                        }
+                        mine.push((i, piece(i)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, made) in worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
+                done[i] = Some(made);
+            }
+        }
+    });
+    done.into_iter().flatten().collect()
 }
 
 impl<R: Read> Iterator for NdjsonStream<R> {
