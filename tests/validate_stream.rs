@@ -2,8 +2,8 @@
 //! exactly the report `validate_json` gives on the whole document (the same findings in the
 //! same order, or the same error): on the example data, the real responses in `../shared/data`
 //! (skipped where absent), generated data, Bundles of unusual shapes, random mutations and
-//! truncations. `validate_reader_with`, which hands the findings out as they are made, gives
-//! them too.
+//! truncations; on one thread and with the entries walked on several (`Options::threads`).
+//! `validate_reader_with`, which hands the findings out as they are made, gives them too.
 mod samples;
 
 use std::borrow::Cow;
@@ -11,7 +11,7 @@ use std::io::Read;
 
 use bluebutton::json::{self, ToJson, Value, Writer};
 use bluebutton::synth::{self, Layout, Options};
-use bluebutton::validate::{validate_json, validate_reader, validate_reader_with, Finding, Report, Target};
+use bluebutton::validate::{validate_json, validate_reader_with, Finding, Options as ValidateOptions, Report, Target};
 
 /// A reader that gives at most `chunk` bytes per read, like a pipe.
 struct Trickle<'a> {
@@ -41,11 +41,13 @@ fn describe(result: &Result<Report, json::Error>) -> String {
     }
 }
 
-/// Both ways agree on `doc`, under both targets.
+/// Both ways agree on `doc`, under both targets, and the streamed one on any number of
+/// threads.
 fn assert_same(doc: &[u8], what: &str) {
-    for target in [Target::Served, Target::Published] {
+    for (target, threads) in [(Target::Served, 1), (Target::Published, 1), (Target::Served, 2), (Target::Served, 3)] {
         let whole = validate_json(doc, target);
-        let streamed = validate_reader(Trickle { bytes: doc, chunk: 1000 }, target);
+        let options = ValidateOptions::new(target).threads(threads);
+        let streamed = options.validate_reader(Trickle { bytes: doc, chunk: 1000 });
         let same = match (&whole, &streamed) {
             (Ok(a), Ok(b)) => a == b,
             (Err(a), Err(b)) => {
@@ -65,7 +67,7 @@ fn assert_same(doc: &[u8], what: &str) {
                 _ => String::new(),
             };
             panic!(
-                "{what} ({target}): {first_difference}whole: {}\nstreamed: {}\ndocument: {}",
+                "{what} ({target}, {threads} threads): {first_difference}whole: {}\nstreamed: {}\ndocument: {}",
                 describe(&whole),
                 describe(&streamed),
                 String::from_utf8_lossy(&doc[..doc.len().min(3000)])

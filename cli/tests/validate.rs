@@ -118,7 +118,8 @@ fn expected_text(name: &str, report: &bluebutton::validate::Report) -> String {
 #[test]
 fn a_large_bundle_is_streamed_with_the_same_findings() {
     // 20 beneficiaries: about 9 MB, with thousands of findings (extensions outside the IG), more
-    // than are kept in memory, and notes whose counts are known only at the end.
+    // than are kept in memory, and notes whose counts are known only at the end; more than one
+    // window of entries walked on threads.
     let bundle = run(&["generate", "--seed", "5", "--patients", "20"]).stdout.into_bytes();
     // Two referrals whose requester acts for an organization through an agent outside the
     // input: rfr-1 cannot be evaluated, a note listed once with its count.
@@ -132,9 +133,15 @@ fn a_large_bundle_is_streamed_with_the_same_findings() {
             assert!(report.findings.iter().any(|f| f.message.ends_with("occurrences; the first is shown)")));
         }
         let flag: &[&str] = if target == Target::Published { &["--published"] } else { &[] };
-        let text = run_with_stdin(&[&["validate"], flag, &["-"]].concat(), &gzip(&bundle));
-        assert_eq!(text.code, i32::from(!report.is_valid()), "{}", text.stderr);
-        assert!(text.stdout == expected_text("-", &report), "{target}: the text output differs from the report");
+        // On one thread, and with the entries walked on several (the default: one per core).
+        for threads in [&["--threads", "1"][..], &["--threads", "3"], &[]] {
+            let text = run_with_stdin(&[&["validate"], flag, threads, &["-"]].concat(), &gzip(&bundle));
+            assert_eq!(text.code, i32::from(!report.is_valid()), "{}", text.stderr);
+            assert!(
+                text.stdout == expected_text("-", &report),
+                "{target} {threads:?}: the text output differs from the report"
+            );
+        }
         let json = run_with_stdin(&[&["validate", "--format", "json"], flag, &["-"]].concat(), &bundle);
         assert!(
             json.stdout == format!("{}\n", report.to_operation_outcome().to_json_string()),

@@ -33,10 +33,10 @@ Button profile, or http://hl7.org/fhir/StructureDefinition/<resource type>) chec
 of its type against it and the others against STU3. In a Bundle the choice applies to each entry.
 
 NDJSON (one resource per line, as bulk exports write it) is checked line by line, each line a
-document of its own named `<file>:<line>`, the lines of each 8 MiB of input shared by the threads
-(--threads; the report is the same on any number). A Bundle is read as a stream and checked
-entry by entry, on one thread, and the findings wait in a temporary file when there are many:
-memory stays small whatever the size of the input.
+document of its own named `<file>:<line>`. A Bundle is read as a stream and checked entry by
+entry, and the findings wait in a temporary file when there are many: memory stays small
+whatever the size of the input. The entries of each 8 MiB of a Bundle, and the lines of each
+8 MiB of NDJSON, are shared by the threads (--threads); the report is the same on any number.
 
 Examples:
   bluebutton validate eob.json patient.json.gz
@@ -67,8 +67,8 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Threads that validate the lines of NDJSON (0: one per core); a Bundle or a single
-    /// resource is validated on one.
+    /// Threads that validate the entries of a Bundle and the lines of NDJSON (0: one per
+    /// core); the report is the same on any number.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
@@ -92,7 +92,7 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> io::Result<i32> {
     let target = if args.published { Target::Published } else { Target::Served };
-    let options = Options::new(target).profile(args.profile);
+    let options = Options::new(target).profile(args.profile).threads(args.threads);
     let mut inputs = Inputs::for_names(stdin, &args.files);
     let (mut any_invalid, mut any_unreadable) = (false, false);
     for name in &args.files {

@@ -74,10 +74,11 @@ pub use crate::json::ParseOptions;
 pub use input::{decompress, decompressing, is_gzip, sniff, InputKind, Resources, Sniffed};
 pub use ndjson::{write_ndjson, Line, NdjsonReader, NdjsonStream, NdjsonWriter};
 pub use parallel::ParallelOutput;
+#[cfg(feature = "validate")]
+pub(crate) use parallel::{in_pieces, thread_count};
 pub use read::{BundleStream, StreamOptions};
 pub use slice::BundleReader;
-#[cfg(feature = "validate")]
-pub(crate) use values::{Unit, ValueStream};
+pub(crate) use values::{parse_whole_entry, Unit, ValueStream, WholeEntry};
 
 /// One entry of a Bundle (or one resource of NDJSON), with where it was found.
 #[derive(Debug, Clone, PartialEq)]

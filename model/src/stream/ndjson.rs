@@ -36,7 +36,6 @@
 //! ```
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::thread;
 
 use memchr::{memchr, memrchr};
 
@@ -44,7 +43,7 @@ use crate::json::{path_at, rt, Error, ErrorKind, FromJson, IntoOwned, JsonPath, 
 use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
-use super::parallel::thread_count;
+use super::parallel::{in_pieces, thread_count};
 use super::read::StreamOptions;
 use super::slice::BundleReader;
 use super::{Entry, EntryError, ParallelOutput};
@@ -737,42 +736,6 @@ where
     };
     let values = in_pieces(cuts.len() - 1, threads, piece).into_iter().flatten().collect();
     MappedLines { values, count }
-}
-
-/// `piece(i)` for each `i` below `pieces`, in order, made on up to `threads` threads that take
-/// the next piece as each finishes one (on this thread alone for one thread or one piece).
-fn in_pieces<T, F>(pieces: usize, threads: usize, piece: F) -> Vec<T>
-where
-    T: Send,
-    F: Fn(usize) -> T + Sync,
-{
-    if threads <= 1 || pieces <= 1 {
-        return (0..pieces).map(piece).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<Option<T>> = (0..pieces).map(|_| None).collect();
-    thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.min(pieces))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= pieces {
-                            return mine;
-                        }
-                        mine.push((i, piece(i)));
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            for (i, made) in worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
-                done[i] = Some(made);
-            }
-        }
-    });
-    done.into_iter().flatten().collect()
 }
 
 impl<R: Read> Iterator for NdjsonStream<R> {

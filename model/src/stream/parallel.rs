@@ -70,11 +70,47 @@ struct Piece<T> {
 }
 
 /// The number of threads `threads` stands for (`0`: one per core).
-pub(super) fn thread_count(threads: usize) -> usize {
+pub(crate) fn thread_count(threads: usize) -> usize {
     match threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
+}
+
+/// `piece(i)` for each `i` below `pieces`, in order, made on up to `threads` threads that take
+/// the next piece as each finishes one (on this thread alone for one thread or one piece).
+pub(crate) fn in_pieces<T, F>(pieces: usize, threads: usize, piece: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync,
+{
+    if threads <= 1 || pieces <= 1 {
+        return (0..pieces).map(piece).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<Option<T>> = (0..pieces).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(pieces))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= pieces {
+                            return mine;
+                        }
+                        mine.push((i, piece(i)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, made) in worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
+                done[i] = Some(made);
+            }
+        }
+    });
+    done.into_iter().flatten().collect()
 }
 
 /// Parses entries from `start` (an entry's `{`, or a place before `,` when `after_element`)

@@ -235,6 +235,66 @@ impl<R: Read> ValueStream<R> {
         }
     }
 
+    /// The elements of the `entry` array that the window holds whole, from the next one on
+    /// (at most `most`), found by a scan and not parsed: for a reader that parses them
+    /// elsewhere (on other threads), with [`parse_whole_entry`], and then moves the stream past
+    /// those it took ([`consume_entries`](Self::consume_entries)). When the window holds none
+    /// whole it reads more first. None at all when the stream is not before an element of the
+    /// array, or when the next one is not found whole (the array's end, what is not JSON, an
+    /// element longer than the window): [`next_unit`](Self::next_unit) reads on from there,
+    /// as it would have. `Err` only when the input cannot be read.
+    pub fn whole_entries(&mut self, most: usize) -> Result<WholeEntries<'_>, Error> {
+        let mut entries = self.scan_whole_entries(most);
+        if entries.is_empty() && !self.eof && matches!(self.state, State::Entries { .. }) {
+            if let Err(e) = self.fill() {
+                self.state = State::Done;
+                return Err(e);
+            }
+            entries = self.scan_whole_entries(most);
+        }
+        Ok(WholeEntries { window: &self.buf[..self.len], options: self.options, entries })
+    }
+
+    /// The elements [`whole_entries`](Self::whole_entries) finds in the window as it is.
+    fn scan_whole_entries(&self, most: usize) -> Vec<WholeEntry> {
+        let State::Entries { array_start, mut after_element } = self.state else { return Vec::new() };
+        let window = &self.buf[..self.len];
+        let mut lx = Lexer::new(window, self.options);
+        lx.restore(self.rel(self.pos), 2);
+        let mut entries = Vec::new();
+        while entries.len() < most {
+            let mut cursor = ArrayCursor::resume(self.rel(array_start), after_element);
+            if !matches!(lx.next_element(&mut cursor), Ok(true)) {
+                break;
+            }
+            let start = lx.offset();
+            // Not at the end of the input: an element ends with its bracket, inside the window.
+            match Scan::value_at(self.abs(start)).run(window, self.base, false) {
+                Scanned::Complete(end) if self.rel(end) < window.len() => {
+                    let end = self.rel(end);
+                    entries.push(WholeEntry { index: self.entries + entries.len(), start, end });
+                    lx.restore(end, 2);
+                    after_element = true;
+                }
+                _ => break,
+            }
+        }
+        entries
+    }
+
+    /// Moves the stream past the first `n` elements that [`whole_entries`](Self::whole_entries)
+    /// found (`last` is the `n`th), once they were read elsewhere.
+    pub fn consume_entries(&mut self, n: usize, last: WholeEntry) {
+        if n == 0 {
+            return;
+        }
+        self.pos = self.abs(last.end);
+        self.entries += n;
+        if let State::Entries { after_element, .. } = &mut self.state {
+            *after_element = true;
+        }
+    }
+
     fn abs(&self, rel: usize) -> u64 {
         self.base + rel as u64
     }
@@ -434,6 +494,44 @@ impl<R: Read> ValueStream<R> {
             }
         }
         Ok(())
+    }
+}
+
+/// Elements of the `entry` array found whole in a [`ValueStream`]'s window
+/// ([`ValueStream::whole_entries`]).
+pub(crate) struct WholeEntries<'w> {
+    /// The window they are in.
+    pub window: &'w [u8],
+    /// How the stream parses.
+    pub options: ParseOptions,
+    /// In order.
+    pub entries: Vec<WholeEntry>,
+}
+
+/// One element of the `entry` array in a window: its index in the array, and where it starts
+/// and ends in the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WholeEntry {
+    pub index: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Parses an element that [`ValueStream::whole_entries`] found in `window`, as
+/// [`ValueStream::next_unit`] would; `None` when that would not give the element, ending where
+/// the scan found it does (not JSON: the stream, read on with `next_unit`, then says where and
+/// why).
+pub(crate) fn parse_whole_entry<'w>(
+    window: &'w [u8],
+    options: ParseOptions,
+    entry: WholeEntry,
+    space: &mut ReadSpace,
+) -> Option<Value<'w>> {
+    let mut lx = Lexer::new(window, options);
+    lx.restore(entry.start, 2);
+    match Value::read_in(&mut lx, space) {
+        Ok(value) if lx.offset() == entry.end => Some(value),
+        _ => None,
     }
 }
 

@@ -40,6 +40,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
+use std::sync::Mutex;
 
 mod engine;
 mod finding;
@@ -54,10 +55,12 @@ pub use finding::{short_location, Finding, Severity, Target, LOCATION_TEXT_LIMIT
 pub use invariants::{invariants, Invariant, InvariantCheck};
 pub use options::{KnownProfile, Options, ProfileChoice, UnknownProfile};
 
+use crate::json::ReadSpace;
 use crate::json::{self, FromJsonOwned, ParseOptions, ToJson, Value};
 use crate::resources::OperationOutcome;
-use crate::stream::{Unit, ValueStream};
+use crate::stream::{in_pieces, parse_whole_entry, thread_count, Unit, ValueStream, WholeEntry};
 use crate::Resource;
+use engine::EntryWalk;
 
 impl Finding {
     /// The finding as one issue of [`Report::to_operation_outcome`], in compact JSON: written
@@ -419,9 +422,23 @@ where
     R: Read,
     F: FnMut(Finding, bool),
 {
+    reader_outline_in(reader, options, PARALLEL_WINDOW, on_finding)
+}
+
+/// [`reader_outline`], with a window that starts at `window` bytes when the entries are walked
+/// on several threads.
+fn reader_outline_in<R, F>(reader: R, options: Options, window: usize, on_finding: F) -> Result<Outline, json::Error>
+where
+    R: Read,
+    F: FnMut(Finding, bool),
+{
     let target = options.target;
+    let threads = thread_count(options.threads);
     let mut out = HandOut { on_finding, counts: [0; 3] };
-    let mut stream = ValueStream::new(reader);
+    let mut stream = match threads {
+        1 => ValueStream::new(reader),
+        _ => ValueStream::with_window(reader, window),
+    };
     // The members before the entries: read until the resource type says whether this is a
     // Bundle (the whole input is kept meanwhile, to be read whole when it is not).
     let mut members: Vec<(Cow<'static, str>, Value<'static>)> = Vec::new();
@@ -448,7 +465,18 @@ where
     let mut engine = engine::Engine::new(options);
     let mut document = None;
     let mut entries: Vec<Value<'static>> = Vec::new();
-    while let Some(unit) = stream.next_unit() {
+    // How the entries are walked on the threads, while they are being read.
+    let mut parallel: Option<EntryWalk> = None;
+    let spares = Mutex::new(Vec::new());
+    loop {
+        if let (Some(walk), Some(document)) = (&parallel, &mut document) {
+            let spares = &spares;
+            let mut taken = Taken { engine: &mut engine, document, entries: &mut entries, out: &mut out, spares };
+            if entries_on_threads(&mut stream, walk, threads, &mut taken)? {
+                continue;
+            }
+        }
+        let Some(unit) = stream.next_unit() else { break };
         match unit? {
             Unit::Member { key, value } => {
                 members.push((Cow::Owned(key), value.into_owned()));
@@ -459,6 +487,7 @@ where
             Unit::EntriesStart => {
                 let document = document.insert(engine.begin_streamed("Bundle", &members));
                 engine.begin_streamed_values(document, "entry");
+                parallel = engine.entry_walk(document).filter(|_| threads > 1);
             }
             Unit::Entry { index, value } => {
                 if let Some(document) = &mut document {
@@ -467,6 +496,7 @@ where
                 entries.push(invariants::bundle_entry_view(&value));
             }
             Unit::EntriesEnd => {
+                parallel = None;
                 if let Some(document) = &mut document {
                     engine.end_streamed_values(document);
                 }
@@ -486,6 +516,79 @@ where
         out.give(finding, provisional);
     }
     Ok(out.outline(resource_type, profile, target, engine.amended))
+}
+
+/// The window of a Bundle read as a stream whose entries are walked on several threads: the
+/// entries it holds whole are shared by the threads.
+const PARALLEL_WINDOW: usize = 8 << 20;
+
+/// What the entries walked on the threads go to, in order.
+struct Taken<'t, F> {
+    engine: &'t mut engine::Engine,
+    document: &'t mut engine::StreamedDocument,
+    /// What the Bundle's invariants read of each entry.
+    entries: &'t mut Vec<Value<'static>>,
+    out: &'t mut HandOut<F>,
+    /// The engines of the threads, and their read spaces, between pieces.
+    spares: &'t Mutex<Vec<(engine::Engine, ReadSpace)>>,
+}
+
+/// Walks the entries that `stream`'s window holds whole on `threads` threads, each in an
+/// engine of its own, then takes their findings in order, as the walk one entry after the
+/// other would have made them. Whether it took any: not when the next entry is not whole in
+/// the window (or not JSON), which the stream then reads as a unit, one after the other.
+fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
+    stream: &mut ValueStream<R>,
+    walk: &EntryWalk,
+    threads: usize,
+    taken: &mut Taken<'_, F>,
+) -> Result<bool, json::Error> {
+    let found = stream.whole_entries(usize::MAX)?;
+    if found.entries.is_empty() {
+        return Ok(false);
+    }
+    let (window, parse) = (found.window, found.options);
+    // Pieces of a few entries each, that the threads take in turn.
+    let pieces: Vec<&[WholeEntry]> = found.entries.chunks(found.entries.len().div_ceil(threads * 4)).collect();
+    let walked = in_pieces(pieces.len(), threads, |i| {
+        // The engines (and their caches) go from piece to piece, window to window.
+        let (mut engine, mut space) = taken
+            .spares
+            .lock()
+            .map_or(None, |mut spares| spares.pop())
+            .unwrap_or_else(|| (walk.engine(), ReadSpace::default()));
+        let mut walked = Vec::with_capacity(pieces[i].len());
+        for &entry in pieces[i] {
+            // An entry that is not JSON ends the piece: the stream reads it and says why.
+            let Some(value) = parse_whole_entry(window, parse, entry, &mut space) else { break };
+            walked.push((engine.walk_entry(walk, entry.index, &value), invariants::bundle_entry_view(&value)));
+        }
+        if let Ok(mut spares) = taken.spares.lock() {
+            spares.push((engine, space));
+        }
+        walked
+    });
+    let mut last = None;
+    let mut count = 0;
+    for (piece, walked) in pieces.iter().zip(walked) {
+        let whole = walked.len() == piece.len();
+        for ((part, view), &entry) in walked.into_iter().zip(piece.iter()) {
+            taken.engine.merge_entry(taken.document, part);
+            taken.entries.push(view);
+            for (finding, provisional) in taken.engine.take_findings() {
+                taken.out.give(finding, provisional);
+            }
+            (last, count) = (Some(entry), count + 1);
+        }
+        if !whole {
+            break;
+        }
+    }
+    drop(pieces);
+    if let Some(last) = last {
+        stream.consume_entries(count, last);
+    }
+    Ok(count > 0)
 }
 
 /// Hands findings out, counting them by severity.
@@ -580,4 +683,77 @@ fn check_valid(name: Option<&str>, input: &[u8]) {
         errors.len(),
         errors.join("\n")
     );
+}
+
+#[cfg(all(test, feature = "synth"))]
+mod tests {
+    use super::*;
+    use crate::synth::{self, Layout};
+
+    /// The findings handed out (with whether each was provisional), the outline or the error.
+    type Run = (Vec<(Finding, bool)>, Result<Outline, String>);
+
+    fn run(doc: &[u8], options: Options, window: usize) -> Run {
+        let mut findings = Vec::new();
+        let outline = reader_outline_in(doc, options, window, |f, provisional| findings.push((f, provisional)));
+        let outline = outline.map_err(|e| format!("{e} at {} {:?}", e.offset(), e.line_column()));
+        (findings, outline)
+    }
+
+    /// A ReferralRequest whose rfr-1 cannot be evaluated here (a note, listed once per report
+    /// with its count).
+    const REFERRAL: &str = r#"{"resource":{"resourceType":"ReferralRequest","status":"active","intent":"order","subject":{"reference":"Patient/1"},"requester":{"agent":{"reference":"Practitioner/1"},"onBehalfOf":{"reference":"Organization/1"}}}}"#;
+
+    /// Generated claims with, every few entries, one that gives a note, an error or a second
+    /// note; `broken` puts an entry that is not JSON (but whose brackets balance) in the middle.
+    fn bundle(seed: u64, broken: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let options = synth::Options { seed, patients: 3, claims_per_patient: 6, ..synth::Options::default() };
+        synth::write_searchset(&mut out, &options, Layout::Compact).unwrap();
+        let mut doc = json::from_slice::<Value>(&out).unwrap().into_owned();
+        let Value::Object(members) = &mut doc else { panic!("not an object") };
+        let Some((_, Value::Array(entries))) = members.iter_mut().find(|(k, _)| k == "entry") else { panic!() };
+        let parse = |text: &str| json::from_slice::<Value>(text.as_bytes()).unwrap().into_owned();
+        let mut mixed = Vec::new();
+        let n = entries.len();
+        for (i, entry) in std::mem::take(entries).into_iter().enumerate() {
+            mixed.push(entry);
+            match i % 7 {
+                2 => mixed.push(parse(REFERRAL)),
+                4 => mixed.push(parse(r#"{"resource":{"resourceType":"Widget","id":"w"}}"#)),
+                5 => mixed.push(parse(r#"{"resource":{"resourceType":"Patient","id":"p","birthDate":"1970-13"}}"#)),
+                _ => {}
+            }
+            if broken && i == n / 2 {
+                mixed.push(parse(r#"{"resource":{"resourceType":"MARKER"}}"#));
+            }
+        }
+        *entries = mixed;
+        let mut w = json::Writer::compact();
+        doc.write(&mut w);
+        let text = w.into_string().replace(r#"{"resourceType":"MARKER"}"#, r#"{"resourceType":"Patient","id":tru}"#);
+        text.into_bytes()
+    }
+
+    #[test]
+    fn entries_walked_on_threads_give_the_findings_of_one_thread() {
+        for (seed, broken) in [(1, false), (2, true)] {
+            let doc = bundle(seed, broken);
+            assert!(doc.len() > 200_000, "{} bytes", doc.len());
+            let options = Options::new(Target::Served);
+            let expected = run(&doc, options, PARALLEL_WINDOW);
+            assert_eq!(expected.1.is_err(), broken, "{:?}", expected.1);
+            let notes = expected.0.iter().filter(|(f, _)| f.rule == "not-evaluated").count();
+            assert!(broken || (notes == 1 && expected.0.len() > 100), "{notes} notes, {} findings", expected.0.len());
+            // Windows that hold a few entries, or none whole (then read one by one).
+            for (threads, window) in [(2, 1 << 20), (3, 64 << 10), (4, 4096), (2, 100)] {
+                let parallel = run(&doc, options.threads(threads), window);
+                assert_eq!(parallel.1, expected.1, "{threads} threads, window {window}: the outline");
+                assert_eq!(parallel.0.len(), expected.0.len(), "{threads} threads, window {window}");
+                for (i, (p, e)) in parallel.0.iter().zip(&expected.0).enumerate() {
+                    assert_eq!(p, e, "{threads} threads, window {window}: finding {i}");
+                }
+            }
+        }
+    }
 }

@@ -162,10 +162,19 @@ impl std::error::Error for UnknownProfile {}
 /// assert!(report.errors().any(|f| f.location == "Practitioner.active" && f.rule == "type"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Options {
     pub target: Target,
     pub profile: ProfileChoice,
+    /// Threads that walk the entries of a Bundle read as a stream (`validate_reader*`; `0`:
+    /// one per core). The findings are the same on any number.
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options::new(Target::default())
+    }
 }
 
 impl From<Target> for Options {
@@ -177,11 +186,29 @@ impl From<Target> for Options {
 impl Options {
     /// `target`, with [`ProfileChoice::Auto`].
     pub fn new(target: Target) -> Options {
-        Options { target, profile: ProfileChoice::Auto }
+        Options { target, profile: ProfileChoice::Auto, threads: 1 }
     }
 
     /// The same options with this profile choice.
     pub fn profile(self, profile: ProfileChoice) -> Options {
         Options { profile, ..self }
+    }
+
+    /// The same options with the entries of a Bundle read as a stream walked on `threads`
+    /// threads (`0`: one per core), each window of input's entries shared by the threads; the
+    /// findings come in the same order with the same text.
+    ///
+    /// ```
+    /// use bluebutton_model::validate::{Options, Target};
+    /// let input = br#"{"resourceType": "Bundle", "type": "searchset", "entry": [
+    ///     {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1970-13"}},
+    ///     {"resource": {"resourceType": "Patient", "id": "p2", "gender": "other"}}]}"#;
+    /// let options = Options::new(Target::Served);
+    /// let one = options.validate_reader(&input[..])?;
+    /// assert_eq!(options.threads(4).validate_reader(&input[..])?, one);
+    /// # Ok::<(), bluebutton_model::json::Error>(())
+    /// ```
+    pub fn threads(self, threads: usize) -> Options {
+        Options { threads, ..self }
     }
 }

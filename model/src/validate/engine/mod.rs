@@ -30,6 +30,8 @@ mod slices;
 mod values;
 mod walk;
 
+pub(crate) use walk::{EntryWalk, StreamedDocument};
+
 use std::collections::HashMap;
 
 use super::finding::{Finding, Severity, Target};
@@ -38,7 +40,7 @@ use super::tables::{Erratum, E};
 
 /// The resource being walked (not a contained one): its contained resources and the local
 /// references seen, for `ref-1` and `dom-3`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Scope {
     /// (id, resourceType, location of the contained resource).
     contained: Vec<(String, String, String)>,
@@ -82,6 +84,9 @@ pub(crate) struct Engine {
     outside_ig_messages: HashMap<String, String>,
     /// Counts of objects walked, for the next objects to reuse (one per level of nesting).
     spare_counts: Vec<Vec<u32>>,
+    /// In an engine that walks entries for another ([`walk::EntryWalk`]): each note made, as
+    /// (its finding's index in `findings`, rule, key), for that engine to count.
+    deferred_notes: Option<Vec<(usize, &'static str, String)>>,
 }
 
 impl Engine {
@@ -100,6 +105,7 @@ impl Engine {
             notes_final: false,
             outside_ig_messages: HashMap::new(),
             spare_counts: Vec::new(),
+            deferred_notes: None,
         }
     }
 
@@ -152,14 +158,35 @@ impl Engine {
     }
 
     /// An information finding listed once per report for `(rule, key)`, counting repeats.
+    /// In an engine that walks entries for another, every occurrence is a finding, which that
+    /// engine counts as this one would have ([`Engine::merge_entry`]).
     pub(crate) fn note(&mut self, rule: &'static str, key: &str, message: impl FnOnce() -> String) {
-        if let Some((_, _, n)) = self.notes.iter_mut().find(|(r, k, _)| *r == rule && k == key) {
-            n.count += 1;
+        if self.deferred_notes.is_none() && self.repeated_note(rule, key) {
             return;
         }
         self.push(Severity::Information, rule, message(), None, None);
+        let finding = self.findings.len() - 1;
+        match &mut self.deferred_notes {
+            Some(deferred) => deferred.push((finding, rule, key.to_string())),
+            None => self.first_note(rule, key.to_string()),
+        }
+    }
+
+    /// Counts one more occurrence of the note `(rule, key)` when it was made before.
+    fn repeated_note(&mut self, rule: &'static str, key: &str) -> bool {
+        match self.notes.iter_mut().find(|(r, k, _)| *r == rule && k == key) {
+            Some((_, _, n)) => {
+                n.count += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The note `(rule, key)`, whose finding is the last one made.
+    fn first_note(&mut self, rule: &'static str, key: String) {
         let finding = self.handed_out + self.findings.len() - 1;
-        self.notes.push((rule, key.to_string(), Note { finding, count: 1 }));
+        self.notes.push((rule, key, Note { finding, count: 1 }));
     }
 
     pub(super) fn finish_notes(&mut self) {

@@ -4,11 +4,12 @@
 use super::members::ObjectWalk;
 use super::primitives::is_primitive;
 use super::resources::Reached;
-use super::Engine;
+use super::{Engine, Scope};
 use crate::json::Value;
+use crate::validate::finding::{Finding, Target};
 use crate::validate::object::{get, get_str, Members};
 use crate::validate::options::{Options, ProfileChoice};
-use crate::validate::tables::{self, Structure, TypeRef};
+use crate::validate::tables::{self, Structure, TypeRef, E};
 
 /// A document walked as it is read ([`Engine::begin_streamed`]): its members one at a time, and
 /// the values of one repeating member (a Bundle's `entry`) one at a time.
@@ -31,7 +32,103 @@ struct StreamedArray {
     count: u32,
 }
 
+/// What it takes to walk values of a [`StreamedDocument`]'s repeating member (a Bundle's
+/// entries) on other threads, each in an engine of its own ([`EntryWalk::engine`]), whose
+/// findings the document's engine then takes in order ([`Engine::merge_entry`]): the same
+/// findings as if it had walked them itself.
+///
+/// The walk of one value depends on nothing before it but the document's scope (the resource
+/// the values are in: its contained resources, which invariants of the values' elements read)
+/// and the notes (a finding listed once per report, with a count), which the document's engine
+/// counts as it takes the findings.
+#[derive(Debug, Clone)]
+pub(crate) struct EntryWalk {
+    target: Target,
+    profile: ProfileChoice,
+    /// The location of the document (its resource type).
+    path: String,
+    key: String,
+    e: &'static E,
+    ty: Option<&'static TypeRef>,
+    scope: Scope,
+}
+
+/// What an [`EntryWalk`]'s engine found in one value.
+#[derive(Debug)]
+pub(crate) struct EntryPart {
+    findings: Vec<Finding>,
+    /// The notes among the findings: (index in `findings`, rule, key).
+    notes: Vec<(usize, &'static str, String)>,
+    /// The value's count in each slice of the element (when it is sliced).
+    slice_counts: Vec<u32>,
+}
+
+impl EntryWalk {
+    /// An engine that walks values for the document's engine.
+    pub fn engine(&self) -> Engine {
+        let mut engine = Engine::new(Options { target: self.target, profile: self.profile, threads: 1 });
+        engine.path.push_str(&self.path);
+        engine.scopes.push(self.scope.clone());
+        engine.deferred_notes = Some(Vec::new());
+        engine
+    }
+}
+
 impl Engine {
+    /// How the values of `document`'s repeating member can be walked on other threads; `None`
+    /// when they are not being given, or are only counted (`max = 0`).
+    pub fn entry_walk(&self, document: &StreamedDocument) -> Option<EntryWalk> {
+        let (Some((_, walk)), Some(array)) = (&document.root, &document.array) else { return None };
+        let e = &walk.children[array.child];
+        if e.max(self.target) == 0 || self.content_deviation.is_some() || self.in_contained > 0 {
+            return None;
+        }
+        Some(EntryWalk {
+            target: self.target,
+            profile: self.profile,
+            path: self.path.clone(),
+            key: array.key.clone(),
+            e,
+            ty: array.ty,
+            scope: self.scopes.last()?.clone(),
+        })
+    }
+
+    /// In an [`EntryWalk::engine`]: checks the value at `index` of the repeating member, as
+    /// [`Engine::streamed_value`] does, and hands out what it found.
+    pub fn walk_entry(&mut self, walk: &EntryWalk, index: usize, value: &Value<'_>) -> EntryPart {
+        let mut slice_counts = vec![0; walk.e.slices_len as usize];
+        let (e, ty) = (walk.e, walk.ty);
+        self.at(&walk.key, |s| s.at_index(index, |s| s.array_item(e, ty, value, None, &mut slice_counts)));
+        EntryPart {
+            findings: std::mem::take(&mut self.findings),
+            notes: self.deferred_notes.as_mut().map(std::mem::take).unwrap_or_default(),
+            slice_counts,
+        }
+    }
+
+    /// Takes what an [`EntryWalk::engine`] found in the next value of `document`'s repeating
+    /// member, as if this engine had walked it ([`Engine::streamed_value`]).
+    pub fn merge_entry(&mut self, document: &mut StreamedDocument, part: EntryPart) {
+        let Some(array) = &mut document.array else { return };
+        array.count += 1;
+        for (total, n) in array.slice_counts.iter_mut().zip(&part.slice_counts) {
+            *total += n;
+        }
+        let mut notes = part.notes.into_iter().peekable();
+        for (i, finding) in part.findings.into_iter().enumerate() {
+            match notes.next_if(|(at, _, _)| *at == i) {
+                Some((_, rule, key)) => {
+                    if !self.repeated_note(rule, &key) {
+                        self.findings.push(finding);
+                        self.first_note(rule, key);
+                    }
+                }
+                None => self.findings.push(finding),
+            }
+        }
+    }
+
     /// Validates a whole document; returns its resource type and the definition used.
     pub fn document(&mut self, value: &Value<'_>) -> (String, Option<&'static str>) {
         let Value::Object(members) = value else {
