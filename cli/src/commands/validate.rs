@@ -122,7 +122,8 @@ pub fn run(
                 let mut printed = Ok(());
                 lines.par_map_lines(
                     args.threads,
-                    |line| (line.number, validate_input(line.text, options, args.format)),
+                    // Each line is a resource of its own, on one of the threads.
+                    |line| (line.number, validate_input(line.text, options.threads(1), args.format)),
                     |line| {
                         if printed.is_err() {
                             return;

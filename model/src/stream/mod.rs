@@ -75,7 +75,7 @@ pub use input::{decompress, decompressing, is_gzip, sniff, InputKind, Resources,
 pub use ndjson::{write_ndjson, Line, NdjsonReader, NdjsonStream, NdjsonWriter};
 pub use parallel::ParallelOutput;
 #[cfg(feature = "validate")]
-pub(crate) use parallel::{in_pieces, thread_count};
+pub(crate) use parallel::{in_pieces_while, thread_count};
 pub use read::{BundleStream, StreamOptions};
 pub use slice::BundleReader;
 pub(crate) use values::{parse_whole_entry, Unit, ValueStream, WholeEntry};

@@ -84,33 +84,46 @@ where
     T: Send,
     F: Fn(usize) -> T + Sync,
 {
+    in_pieces_while(pieces, threads, piece, || ()).0
+}
+
+/// [`in_pieces`], and `meanwhile` on this thread, first, while the other threads start on the
+/// pieces; this thread then makes pieces too.
+pub(crate) fn in_pieces_while<T, F, M, R>(pieces: usize, threads: usize, piece: F, meanwhile: M) -> (Vec<T>, R)
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync,
+    M: FnOnce() -> R,
+{
     if threads <= 1 || pieces <= 1 {
-        return (0..pieces).map(piece).collect();
+        let done = meanwhile();
+        return ((0..pieces).map(piece).collect(), done);
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<Option<T>> = (0..pieces).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.min(pieces))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= pieces {
-                            return mine;
-                        }
-                        mine.push((i, piece(i)));
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            for (i, made) in worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
-                done[i] = Some(made);
+    let take = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= pieces {
+                return mine;
             }
+            mine.push((i, piece(i)));
         }
+    };
+    let mut made: Vec<Option<T>> = (0..pieces).map(|_| None).collect();
+    let done = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads.min(pieces)).map(|_| scope.spawn(take)).collect();
+        let done = meanwhile();
+        let mut all = take();
+        for other in others {
+            all.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        for (i, piece) in all {
+            made[i] = Some(piece);
+        }
+        done
     });
-    done.into_iter().flatten().collect()
+    (made.into_iter().flatten().collect(), done)
 }
 
 /// Parses entries from `start` (an entry's `{`, or a place before `,` when `after_element`)

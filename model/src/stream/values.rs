@@ -134,6 +134,8 @@ pub(crate) struct ValueStream<R> {
     options: ParseOptions,
     /// The working space of the units' reads, kept from one to the next.
     space: ReadSpace,
+    /// The size the window grows to as the input goes on ([`ValueStream::grow_window`]).
+    grow_to: usize,
 }
 
 impl<R: Read> ValueStream<R> {
@@ -161,6 +163,7 @@ impl<R: Read> ValueStream<R> {
             lines: Lines::default(),
             options: ParseOptions::strict(),
             space: ReadSpace::default(),
+            grow_to: 0,
         }
     }
 
@@ -235,34 +238,69 @@ impl<R: Read> ValueStream<R> {
         }
     }
 
-    /// The elements of the `entry` array that the window holds whole, from the next one on
-    /// (at most `most`), found by a scan and not parsed: for a reader that parses them
-    /// elsewhere (on other threads), with [`parse_whole_entry`], and then moves the stream past
-    /// those it took ([`consume_entries`](Self::consume_entries)). When the window holds none
-    /// whole it reads more first. None at all when the stream is not before an element of the
-    /// array, or when the next one is not found whole (the array's end, what is not JSON, an
-    /// element longer than the window): [`next_unit`](Self::next_unit) reads on from there,
-    /// as it would have. `Err` only when the input cannot be read.
-    pub fn whole_entries(&mut self, most: usize) -> Result<WholeEntries<'_>, Error> {
-        let mut entries = self.scan_whole_entries(most);
-        if entries.is_empty() && !self.eof && matches!(self.state, State::Entries { .. }) {
+    /// The elements of the `entry` array that the window holds whole, from the next one on,
+    /// found by a scan and not parsed: for a reader that parses them elsewhere (on other
+    /// threads) in [`window`](Self::window), with [`parse_whole_entry`], and then moves the
+    /// stream past those it took ([`consume_entries`](Self::consume_entries)). When the window
+    /// holds none whole it reads more first. None at all when the stream is not before an
+    /// element of the array, or when the next one is not found whole (the array's end, what is
+    /// not JSON, an element longer than the window): [`next_unit`](Self::next_unit) reads on
+    /// from there, as it would have. `Err` only when the input cannot be read.
+    ///
+    /// It stops after the element that reaches `bytes` past the first one's start, so that a
+    /// reader can find the next ones ([`whole_entries_after`](Self::whole_entries_after)) while
+    /// others parse these.
+    pub fn whole_entries(&mut self, bytes: usize) -> Result<Vec<WholeEntry>, Error> {
+        let State::Entries { array_start, after_element } = self.state else { return Ok(Vec::new()) };
+        let from = self.rel(self.pos);
+        let mut entries = self.scan_whole_entries(array_start, from, after_element, self.entries, bytes);
+        if entries.is_empty() && !self.eof {
             if let Err(e) = self.fill() {
                 self.state = State::Done;
                 return Err(e);
             }
-            entries = self.scan_whole_entries(most);
+            let from = self.rel(self.pos);
+            entries = self.scan_whole_entries(array_start, from, after_element, self.entries, bytes);
         }
-        Ok(WholeEntries { window: &self.buf[..self.len], options: self.options, entries })
+        Ok(entries)
     }
 
-    /// The elements [`whole_entries`](Self::whole_entries) finds in the window as it is.
-    fn scan_whole_entries(&self, most: usize) -> Vec<WholeEntry> {
-        let State::Entries { array_start, mut after_element } = self.state else { return Vec::new() };
+    /// The elements that the window holds whole after `last` (one that
+    /// [`whole_entries`](Self::whole_entries) found), without reading more: those
+    /// `whole_entries` finds once the stream is past `last`.
+    pub fn whole_entries_after(&self, last: WholeEntry, bytes: usize) -> Vec<WholeEntry> {
+        let State::Entries { array_start, .. } = self.state else { return Vec::new() };
+        self.scan_whole_entries(array_start, last.end, true, last.index + 1, bytes)
+    }
+
+    /// Lets the window grow to `size` bytes as the input goes on (it doubles at each read
+    /// until then), for [`whole_entries`](Self::whole_entries) to find many: a short input
+    /// does not pay for a large window.
+    pub fn grow_window(&mut self, size: usize) {
+        self.grow_to = self.grow_to.max(size);
+    }
+
+    /// The window (what [`whole_entries`](Self::whole_entries) finds is in it), and how the
+    /// stream parses.
+    pub fn window(&self) -> (&[u8], ParseOptions) {
+        (&self.buf[..self.len], self.options)
+    }
+
+    /// The elements of the array found whole in the window from `from` (window-relative), the
+    /// first of which is element `index`, up to the one that reaches `bytes` past `from`.
+    fn scan_whole_entries(
+        &self,
+        array_start: u64,
+        from: usize,
+        mut after_element: bool,
+        index: usize,
+        bytes: usize,
+    ) -> Vec<WholeEntry> {
         let window = &self.buf[..self.len];
         let mut lx = Lexer::new(window, self.options);
-        lx.restore(self.rel(self.pos), 2);
+        lx.restore(from, 2);
         let mut entries = Vec::new();
-        while entries.len() < most {
+        while lx.offset() - from < bytes {
             let mut cursor = ArrayCursor::resume(self.rel(array_start), after_element);
             if !matches!(lx.next_element(&mut cursor), Ok(true)) {
                 break;
@@ -272,7 +310,7 @@ impl<R: Read> ValueStream<R> {
             match Scan::value_at(self.abs(start)).run(window, self.base, false) {
                 Scanned::Complete(end) if self.rel(end) < window.len() => {
                     let end = self.rel(end);
-                    entries.push(WholeEntry { index: self.entries + entries.len(), start, end });
+                    entries.push(WholeEntry { index: index + entries.len(), start, end });
                     lx.restore(end, 2);
                     after_element = true;
                 }
@@ -469,8 +507,9 @@ impl<R: Read> ValueStream<R> {
         self.buf.copy_within(keep_from..self.len, 0);
         self.len -= keep_from;
         self.base += keep_from as u64;
-        if self.len > self.buf.len() / 2 {
-            // The unit being read fills most of the window: make it larger.
+        if self.len > self.buf.len() / 2 || self.buf.len() < self.grow_to {
+            // The unit being read fills most of the window, or the window is to grow: make it
+            // larger.
             self.buf.resize(self.buf.len() * 2, 0);
         }
         let want = self.len + (self.buf.len() - self.len).div_ceil(2);
@@ -495,17 +534,6 @@ impl<R: Read> ValueStream<R> {
         }
         Ok(())
     }
-}
-
-/// Elements of the `entry` array found whole in a [`ValueStream`]'s window
-/// ([`ValueStream::whole_entries`]).
-pub(crate) struct WholeEntries<'w> {
-    /// The window they are in.
-    pub window: &'w [u8],
-    /// How the stream parses.
-    pub options: ParseOptions,
-    /// In order.
-    pub entries: Vec<WholeEntry>,
 }
 
 /// One element of the `entry` array in a window: its index in the array, and where it starts

@@ -58,9 +58,9 @@ pub use options::{KnownProfile, Options, ProfileChoice, UnknownProfile};
 use crate::json::ReadSpace;
 use crate::json::{self, FromJsonOwned, ParseOptions, ToJson, Value};
 use crate::resources::OperationOutcome;
-use crate::stream::{in_pieces, parse_whole_entry, thread_count, Unit, ValueStream, WholeEntry};
+use crate::stream::{in_pieces_while, parse_whole_entry, thread_count, Unit, ValueStream, WholeEntry};
 use crate::Resource;
-use engine::EntryWalk;
+use engine::{EntryPart, EntryWalk};
 
 impl Finding {
     /// The finding as one issue of [`Report::to_operation_outcome`], in compact JSON: written
@@ -425,8 +425,8 @@ where
     reader_outline_in(reader, options, PARALLEL_WINDOW, on_finding)
 }
 
-/// [`reader_outline`], with a window that starts at `window` bytes when the entries are walked
-/// on several threads.
+/// [`reader_outline`], with a window of `window` bytes (at least) once the entries are walked on
+/// several threads.
 fn reader_outline_in<R, F>(reader: R, options: Options, window: usize, on_finding: F) -> Result<Outline, json::Error>
 where
     R: Read,
@@ -435,10 +435,7 @@ where
     let target = options.target;
     let threads = thread_count(options.threads);
     let mut out = HandOut { on_finding, counts: [0; 3] };
-    let mut stream = match threads {
-        1 => ValueStream::new(reader),
-        _ => ValueStream::with_window(reader, window),
-    };
+    let mut stream = ValueStream::new(reader);
     // The members before the entries: read until the resource type says whether this is a
     // Bundle (the whole input is kept meanwhile, to be read whole when it is not).
     let mut members: Vec<(Cow<'static, str>, Value<'static>)> = Vec::new();
@@ -488,6 +485,9 @@ where
                 let document = document.insert(engine.begin_streamed("Bundle", &members));
                 engine.begin_streamed_values(document, "entry");
                 parallel = engine.entry_walk(document).filter(|_| threads > 1);
+                if parallel.is_some() {
+                    stream.grow_window(window);
+                }
             }
             Unit::Entry { index, value } => {
                 if let Some(document) = &mut document {
@@ -522,6 +522,10 @@ where
 /// entries it holds whole are shared by the threads.
 const PARALLEL_WINDOW: usize = 8 << 20;
 
+/// How many bytes of entries the threads walk at a time: this thread finds the next ones
+/// meanwhile.
+const BATCH: usize = 1 << 20;
+
 /// What the entries walked on the threads go to, in order.
 struct Taken<'t, F> {
     engine: &'t mut engine::Engine,
@@ -533,62 +537,91 @@ struct Taken<'t, F> {
     spares: &'t Mutex<Vec<(engine::Engine, ReadSpace)>>,
 }
 
+/// An entry walked on a thread: what its engine found, and what the Bundle's invariants read of
+/// it.
+type Walked = (EntryPart, Value<'static>);
+
 /// Walks the entries that `stream`'s window holds whole on `threads` threads, each in an
-/// engine of its own, then takes their findings in order, as the walk one entry after the
-/// other would have made them. Whether it took any: not when the next entry is not whole in
-/// the window (or not JSON), which the stream then reads as a unit, one after the other.
+/// engine of its own, window after window, and takes their findings in order, as the walk of
+/// one entry after the other would have made them. This thread takes the findings of a
+/// window's entries, and finds the entries of the next, while the threads walk the entries of
+/// the window. Whether it took any: not when the next entry is not whole in the window (or not
+/// JSON), which the stream then reads as a unit.
 fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
     stream: &mut ValueStream<R>,
     walk: &EntryWalk,
     threads: usize,
     taken: &mut Taken<'_, F>,
 ) -> Result<bool, json::Error> {
-    let found = stream.whole_entries(usize::MAX)?;
-    if found.entries.is_empty() {
-        return Ok(false);
-    }
-    let (window, parse) = (found.window, found.options);
-    // Pieces of a few entries each, that the threads take in turn.
-    let pieces: Vec<&[WholeEntry]> = found.entries.chunks(found.entries.len().div_ceil(threads * 4)).collect();
-    let walked = in_pieces(pieces.len(), threads, |i| {
-        // The engines (and their caches) go from piece to piece, window to window.
-        let (mut engine, mut space) = taken
-            .spares
-            .lock()
-            .map_or(None, |mut spares| spares.pop())
-            .unwrap_or_else(|| (walk.engine(), ReadSpace::default()));
-        let mut walked = Vec::with_capacity(pieces[i].len());
-        for &entry in pieces[i] {
-            // An entry that is not JSON ends the piece: the stream reads it and says why.
-            let Some(value) = parse_whole_entry(window, parse, entry, &mut space) else { break };
-            walked.push((engine.walk_entry(walk, entry.index, &value), invariants::bundle_entry_view(&value)));
-        }
-        if let Ok(mut spares) = taken.spares.lock() {
-            spares.push((engine, space));
-        }
-        walked
-    });
-    let mut last = None;
-    let mut count = 0;
-    for (piece, walked) in pieces.iter().zip(walked) {
-        let whole = walked.len() == piece.len();
-        for ((part, view), &entry) in walked.into_iter().zip(piece.iter()) {
-            taken.engine.merge_entry(taken.document, part);
-            taken.entries.push(view);
-            for (finding, provisional) in taken.engine.take_findings() {
-                taken.out.give(finding, provisional);
+    let mut any = false;
+    // Walked, not taken yet.
+    let mut pending: Vec<Walked> = Vec::new();
+    let mut next = stream.whole_entries(BATCH)?;
+    while !next.is_empty() {
+        let found = std::mem::take(&mut next);
+        let (window, parse) = stream.window();
+        // Pieces of a few entries each, that the threads take in turn.
+        let pieces: Vec<&[WholeEntry]> = found.chunks(found.len().div_ceil(threads * 4)).collect();
+        let last = found[found.len() - 1];
+        let (walked, after) = in_pieces_while(
+            pieces.len(),
+            threads,
+            |i| {
+                // The engines (and their caches) go from piece to piece, window to window.
+                let spare = taken.spares.lock().map_or(None, |mut spares| spares.pop());
+                let (mut engine, mut space) = spare.unwrap_or_else(|| (walk.engine(), ReadSpace::default()));
+                let mut walked = Vec::with_capacity(pieces[i].len());
+                for &entry in pieces[i] {
+                    // An entry that is not JSON ends the piece: the stream reads it, and says why.
+                    let Some(value) = parse_whole_entry(window, parse, entry, &mut space) else { break };
+                    walked.push((engine.walk_entry(walk, entry.index, &value), invariants::bundle_entry_view(&value)));
+                }
+                if let Ok(mut spares) = taken.spares.lock() {
+                    spares.push((engine, space));
+                }
+                walked
+            },
+            || {
+                take(std::mem::take(&mut pending), taken.engine, taken.document, taken.entries, taken.out);
+                stream.whole_entries_after(last, BATCH)
+            },
+        );
+        let mut count = 0;
+        for (piece, walked) in pieces.iter().zip(walked) {
+            let whole = walked.len() == piece.len();
+            count += walked.len();
+            pending.extend(walked);
+            if !whole {
+                break;
             }
-            (last, count) = (Some(entry), count + 1);
         }
-        if !whole {
-            break;
+        if count > 0 {
+            stream.consume_entries(count, found[count - 1]);
+            any = true;
+        }
+        if count == found.len() {
+            next = if after.is_empty() { stream.whole_entries(BATCH)? } else { after };
         }
     }
-    drop(pieces);
-    if let Some(last) = last {
-        stream.consume_entries(count, last);
+    take(pending, taken.engine, taken.document, taken.entries, taken.out);
+    Ok(any)
+}
+
+/// Takes the findings of entries walked on the threads, in order, and hands them out.
+fn take<F: FnMut(Finding, bool)>(
+    walked: Vec<Walked>,
+    engine: &mut engine::Engine,
+    document: &mut engine::StreamedDocument,
+    entries: &mut Vec<Value<'static>>,
+    out: &mut HandOut<F>,
+) {
+    for (part, view) in walked {
+        engine.merge_entry(document, part);
+        entries.push(view);
+        for (finding, provisional) in engine.take_findings() {
+            out.give(finding, provisional);
+        }
     }
-    Ok(count > 0)
 }
 
 /// Hands findings out, counting them by severity.

@@ -30,7 +30,7 @@ mod slices;
 mod values;
 mod walk;
 
-pub(crate) use walk::{EntryWalk, StreamedDocument};
+pub(crate) use walk::{EntryPart, EntryWalk, StreamedDocument};
 
 use std::collections::HashMap;
 

@@ -6,7 +6,7 @@ use super::primitives::is_primitive;
 use super::resources::Reached;
 use super::{Engine, Scope};
 use crate::json::Value;
-use crate::validate::finding::{Finding, Target};
+use crate::validate::finding::{Finding, Severity, Target};
 use crate::validate::object::{get, get_str, Members};
 use crate::validate::options::{Options, ProfileChoice};
 use crate::validate::tables::{self, Structure, TypeRef, E};
@@ -54,13 +54,76 @@ pub(crate) struct EntryWalk {
 }
 
 /// What an [`EntryWalk`]'s engine found in one value.
+///
+/// The findings' texts are held in one string, made into findings by the engine that takes
+/// them: the strings of a finding are then made and freed on one thread (the allocator locks
+/// the memory of another thread's to free it, and the threads would wait on each other).
 #[derive(Debug)]
 pub(crate) struct EntryPart {
-    findings: Vec<Finding>,
+    findings: Vec<PartFinding>,
+    /// The texts of the findings, one after the other.
+    text: String,
     /// The notes among the findings: (index in `findings`, rule, key).
     notes: Vec<(usize, &'static str, String)>,
     /// The value's count in each slice of the element (when it is sliced).
     slice_counts: Vec<u32>,
+}
+
+/// A [`Finding`] whose texts are in its [`EntryPart`]'s `text`: where each ends.
+#[derive(Debug)]
+struct PartFinding {
+    severity: Severity,
+    rule: &'static str,
+    /// The ends of the location, the message, the expected and the found texts.
+    ends: [usize; 4],
+    /// Whether there is an expected and a found text.
+    present: [bool; 2],
+}
+
+impl EntryPart {
+    fn new(findings: Vec<Finding>, notes: Vec<(usize, &'static str, String)>, slice_counts: Vec<u32>) -> Self {
+        let size = findings.iter().map(|f| f.location.len() + f.message.len()).sum::<usize>() + 64 * findings.len();
+        let mut text = String::with_capacity(size);
+        let findings = findings
+            .into_iter()
+            .map(|f| {
+                let mut ends = [0; 4];
+                for (end, part) in
+                    ends.iter_mut().zip([Some(&f.location), Some(&f.message), f.expected.as_ref(), f.found.as_ref()])
+                {
+                    text.push_str(part.map_or("", String::as_str));
+                    *end = text.len();
+                }
+                PartFinding {
+                    severity: f.severity,
+                    rule: f.rule,
+                    ends,
+                    present: [f.expected.is_some(), f.found.is_some()],
+                }
+            })
+            .collect();
+        EntryPart { findings, text, notes, slice_counts }
+    }
+
+    /// The findings, made on this thread.
+    fn findings(&self) -> impl Iterator<Item = Finding> + '_ {
+        let mut start = 0;
+        self.findings.iter().map(move |f| {
+            let [location, message, expected, found] = f.ends.map(|end| {
+                let part = &self.text[start..end];
+                start = end;
+                part
+            });
+            Finding {
+                severity: f.severity,
+                rule: f.rule,
+                location: location.to_string(),
+                message: message.to_string(),
+                expected: f.present[0].then(|| expected.to_string()),
+                found: f.present[1].then(|| found.to_string()),
+            }
+        })
+    }
 }
 
 impl EntryWalk {
@@ -100,11 +163,8 @@ impl Engine {
         let mut slice_counts = vec![0; walk.e.slices_len as usize];
         let (e, ty) = (walk.e, walk.ty);
         self.at(&walk.key, |s| s.at_index(index, |s| s.array_item(e, ty, value, None, &mut slice_counts)));
-        EntryPart {
-            findings: std::mem::take(&mut self.findings),
-            notes: self.deferred_notes.as_mut().map(std::mem::take).unwrap_or_default(),
-            slice_counts,
-        }
+        let notes = self.deferred_notes.as_mut().map(std::mem::take).unwrap_or_default();
+        EntryPart::new(std::mem::take(&mut self.findings), notes, slice_counts)
     }
 
     /// Takes what an [`EntryWalk::engine`] found in the next value of `document`'s repeating
@@ -115,13 +175,13 @@ impl Engine {
         for (total, n) in array.slice_counts.iter_mut().zip(&part.slice_counts) {
             *total += n;
         }
-        let mut notes = part.notes.into_iter().peekable();
-        for (i, finding) in part.findings.into_iter().enumerate() {
+        let mut notes = part.notes.iter().peekable();
+        for (i, finding) in part.findings().enumerate() {
             match notes.next_if(|(at, _, _)| *at == i) {
-                Some((_, rule, key)) => {
-                    if !self.repeated_note(rule, &key) {
+                Some(&(_, rule, ref key)) => {
+                    if !self.repeated_note(rule, key) {
                         self.findings.push(finding);
-                        self.first_note(rule, key);
+                        self.first_note(rule, key.clone());
                     }
                 }
                 None => self.findings.push(finding),
