@@ -1,6 +1,7 @@
 //! Arbitrary bytes through the whole read path: strict and lenient parsing as any `Resource`,
 //! the writer (anything that parses must write out text that parses back to an equal value), and
-//! the validator on the bytes (whole, and streamed from a reader) and on the parsed value.
+//! the validator on the bytes (whole, and streamed from a reader, on one thread and on three)
+//! and on the parsed value.
 //! Nothing may panic.
 #![no_main]
 
@@ -51,8 +52,20 @@ fuzz_target!(|data: &[u8]| {
             let _ = report.to_string();
             let _ = report.to_operation_outcome();
         }
-        if let Ok(report) = validate_reader(data, target) {
+        let streamed = validate_reader(data, target);
+        if let Ok(report) = &streamed {
             let _ = report.to_string();
+        }
+        // With the entries walked on threads: the same report, or the same error.
+        let threaded = validate::Options::new(target).threads(3).validate_reader(data);
+        match (&streamed, &threaded) {
+            (Ok(one), Ok(three)) => assert_eq!(one, three, "the report differs on 3 threads"),
+            (Err(one), Err(three)) => assert_eq!(
+                (one.to_string(), one.offset()),
+                (three.to_string(), three.offset()),
+                "the error differs on 3 threads"
+            ),
+            _ => panic!("on 3 threads: {threaded:?}; on one: {streamed:?}"),
         }
     }
 });

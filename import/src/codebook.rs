@@ -35,7 +35,8 @@ pub struct Codebook {
 /// One `<variable>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variable {
-    /// The carried-over attributes (see [`VARIABLE_ATTRIBUTES`]) that are present.
+    /// The carried-over attributes that are present (`id`, `label`, `longName`, `shortName`,
+    /// `source`, `type`, `length`, `valueFormat`, in this order).
     pub attributes: Vec<(String, String)>,
     /// `None` without `<valueGroups>`; otherwise one entry per `<valueGroup>`.
     pub value_groups: Option<Vec<Vec<CodedValue>>>,

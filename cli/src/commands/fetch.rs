@@ -48,7 +48,7 @@ pub enum FetchFormat {
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct FetchArgs {
-    /// The API server, without a path (https://sandbox.bluebutton.cms.gov).
+    /// The API server, without a path (`https://sandbox.bluebutton.cms.gov`).
     #[arg(long, value_name = "URL")]
     pub base: String,
 

@@ -32,7 +32,7 @@ refused exchange), 2 on usage or I/O errors.";
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct LoginArgs {
-    /// The API server, without a path (https://sandbox.bluebutton.cms.gov).
+    /// The API server, without a path (`https://sandbox.bluebutton.cms.gov`).
     #[arg(long, value_name = "URL")]
     pub base: String,
 

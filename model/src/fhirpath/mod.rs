@@ -3,9 +3,10 @@
 //! The engine reads the same lossless JSON tree the validator walks ([`crate::json::Value`]),
 //! so it serves both the definitions' invariants and queries. Elements are typed by the STU3
 //! definitions where they apply (`Observation.value` finds `valueQuantity`, of type
-//! `Quantity`), decimals are exact ([`ExactDecimal`]: `0.1 + 0.2 = 0.3`), dates and times
-//! compare with FHIRPath's precision rules (`@2020-01 < @2020-01-31` is empty: unknown), and
-//! quantities compare across units of the same dimension (`1 'g' = 1000 'mg'`).
+//! `Quantity`), decimals are exact ([`ExactDecimal`](crate::primitives::ExactDecimal):
+//! `0.1 + 0.2 = 0.3`), dates and times compare with FHIRPath's precision rules
+//! (`@2020-01 < @2020-01-31` is empty: unknown), and quantities compare across units of the
+//! same dimension (`1 'g' = 1000 'mg'`).
 //!
 //! ```
 //! use bluebutton_model::fhirpath::{Expression, display};

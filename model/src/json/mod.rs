@@ -25,6 +25,7 @@ pub use error::{Error, ErrorKind, JsonKind, JsonPath, PathSegment};
 pub use lexer::{ArrayCursor, Key, Lexer, ObjectCursor, ParseOptions};
 pub use locate::path_at;
 pub use primitive::{Primitive, PrimitiveElement, PrimitiveValue};
+#[cfg(feature = "validate")]
 pub(crate) use value::ReadSpace;
 pub use value::{Difference, UnknownProperties, Value};
 pub use writer::Writer;

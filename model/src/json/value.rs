@@ -27,6 +27,7 @@ impl<'a> Value<'a> {
     /// [`Value::read`] with the working space of an earlier read ([`ReadSpace`]), for a reader
     /// of many values one after the other (a stream's units): the space grows to the largest
     /// value once rather than for each.
+    #[cfg(feature = "validate")]
     pub(crate) fn read_in(lx: &mut Lexer<'a>, space: &mut ReadSpace) -> Result<Self, Error> {
         let mut scratch = Scratch {
             members: recycle(std::mem::take(&mut space.members)),
@@ -140,6 +141,7 @@ struct Scratch<'a> {
 
 /// The working space of [`Value::read_in`], kept between reads of values that borrow from
 /// different inputs (so it holds no value: only the allocations).
+#[cfg(feature = "validate")]
 #[derive(Default)]
 pub(crate) struct ReadSpace {
     members: Vec<(Cow<'static, str>, Value<'static>)>,
@@ -148,6 +150,7 @@ pub(crate) struct ReadSpace {
 
 /// `v` emptied, as a vector of another lifetime: the same layout, so collecting the empty
 /// iterator keeps the allocation.
+#[cfg(feature = "validate")]
 fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().map(|_| unreachable!("the vector was emptied")).collect()
@@ -256,7 +259,7 @@ impl<'a> UnknownProperties<'a> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "validate"))]
 mod tests {
     use super::*;
     use crate::json::ParseOptions;

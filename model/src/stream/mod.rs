@@ -78,6 +78,7 @@ pub use parallel::ParallelOutput;
 pub(crate) use parallel::{in_pieces_while, thread_count};
 pub use read::{BundleStream, StreamOptions};
 pub use slice::BundleReader;
+#[cfg(feature = "validate")]
 pub(crate) use values::{parse_whole_entry, Unit, ValueStream, WholeEntry};
 
 /// One entry of a Bundle (or one resource of NDJSON), with where it was found.

@@ -151,8 +151,9 @@ pub struct Diagnosis<'a> {
     /// (`packageCode`).
     pub code: Option<&'a Coding<'a>>,
     pub version: Option<IcdVersion<'a>>,
-    /// Its roles in [`DIAGNOSIS_TYPE`]: `principal`, `admitting`, `other`, `external`,
-    /// `external-first`, `reason-for-visit` (empty on carrier lines' other diagnoses).
+    /// Its roles, codes of `https://bluebutton.cms.gov/resources/codesystem/diagnosis-type`:
+    /// `principal`, `admitting`, `other`, `external`, `external-first`, `reason-for-visit`
+    /// (empty on carrier lines' other diagnoses).
     pub roles: Vec<&'a str>,
     /// Whether the diagnosis was present on admission (inpatient claims): the coding of the
     /// diagnosis's POA indicator, whichever of `clm_poa_ind_sw1`…`25` and `clm_e_poa_ind_sw1`…`12`
