@@ -28,7 +28,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 #[path = "support/input.rs"]
 mod input;
 
-use input::{Layout, Shape, Templates};
+use input::{thread_counts, Layout, Shape, Templates};
 
 const MB: u64 = 1_000_000;
 
@@ -55,15 +55,6 @@ impl Drop for InputFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
-}
-
-/// The thread counts of the parallel readers: 1, 2 and all (each once).
-fn thread_counts() -> Vec<usize> {
-    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut counts = vec![1, 2, all];
-    counts.retain(|&n| n <= all);
-    counts.dedup();
-    counts
 }
 
 /// The group of a size, shape and form: `10MB/minified`, `10MB/recorded-ndjson`.

@@ -3,8 +3,9 @@
 //! samples of `../shared/data` (when present); and on 10 MB Bundles (`support::input`) of
 //! generated claims and of the server's recorded claims (`10MB/recorded-…`), pretty and minified, the streaming typed parse from a slice
 //! (`stream_slice`, as in `benches/parse.rs`) against validation of the same bytes, whole
-//! (`parse_validate`) and streamed (`validate_reader`, what `bluebutton validate` does), so
-//! that the ratio reads directly from one run.
+//! (`parse_validate`) and streamed (`validate_reader`, what `bluebutton validate` does on one
+//! thread; `validate_reader_threads/N` with the entries walked on N threads), so that the ratio
+//! reads directly from one run.
 //!
 //! ```sh
 //! cargo bench --bench validate
@@ -24,14 +25,14 @@ use std::time::Duration;
 
 use bluebutton::json;
 use bluebutton::stream::BundleReader;
-use bluebutton::validate::validate_reader;
+use bluebutton::validate::{validate_reader, Options};
 use bluebutton::{validate_json, Resource, Target};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 #[path = "support/input.rs"]
 mod input;
 
-use input::{Layout, Shape, Templates};
+use input::{thread_counts, Layout, Shape, Templates};
 
 const MB: u64 = 1_000_000;
 
@@ -126,6 +127,13 @@ fn bench_validate(c: &mut Criterion) {
         group.bench_function("validate_reader", |b| {
             b.iter(|| validate_reader(black_box(&input[..]), Target::Served).unwrap())
         });
+        // The entries walked on several threads (`bluebutton validate` on all cores).
+        for threads in thread_counts().into_iter().filter(|&n| n > 1) {
+            let options = Options::new(Target::Served).threads(threads);
+            group.bench_function(BenchmarkId::new("validate_reader_threads", threads), |b| {
+                b.iter(|| options.validate_reader(black_box(&input[..])).unwrap())
+            });
+        }
         group.finish();
     }
 }

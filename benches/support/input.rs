@@ -75,6 +75,15 @@ pub struct Templates {
 }
 
 /// The repository root (where `examples/` is), from the package that includes this module.
+/// The thread counts of the parallel readers: 1, 2 and all (each once).
+pub fn thread_counts() -> Vec<usize> {
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut counts = vec![1, 2, all];
+    counts.retain(|&n| n <= all);
+    counts.dedup();
+    counts
+}
+
 pub fn repo_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest
