@@ -599,8 +599,13 @@ fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
             stream.consume_entries(count, found[count - 1]);
             any = true;
         }
-        if count == found.len() {
-            next = if after.is_empty() { stream.whole_entries(BATCH)? } else { after };
+        if count == found.len() && !after.is_empty() {
+            next = after;
+        } else if count == found.len() {
+            // The findings before an input that cannot be read are handed out, as on one thread.
+            next = stream.whole_entries(BATCH).inspect_err(|_| {
+                take(std::mem::take(&mut pending), taken.engine, taken.document, taken.entries, taken.out);
+            })?;
         }
     }
     take(pending, taken.engine, taken.document, taken.entries, taken.out);
