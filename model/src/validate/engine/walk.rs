@@ -56,8 +56,9 @@ pub(crate) struct EntryWalk {
 /// What an [`EntryWalk`]'s engine found in one value.
 ///
 /// The findings' texts are held in one string, made into findings by the engine that takes
-/// them: the strings of a finding are then made and freed on one thread (the allocator locks
-/// the memory of another thread's to free it, and the threads would wait on each other).
+/// them: the strings of a finding are then made and freed on the same thread (to free memory
+/// that another thread allocated, the allocator locks that thread's arena, and the threads
+/// would wait on each other).
 #[derive(Debug)]
 pub(crate) struct EntryPart {
     findings: Vec<PartFinding>,
