@@ -7,6 +7,7 @@ mod samples;
 mod trickle;
 
 use std::io::{self, Write};
+use std::ops::ControlFlow;
 
 use bluebutton::json::{self, IntoOwned, ParseOptions, ToJson, Value};
 use bluebutton::resources::BundleEntry;
@@ -318,7 +319,10 @@ fn a_line_longer_than_allowed_ends_the_mapped_lines_with_the_same_error() {
     NdjsonStream::with_options(input.as_bytes(), options).par_map_lines(
         2,
         |l| (l.number, l.offset, l.text.to_vec()),
-        |r| mapped.push(r.map_err(|e| e.to_string())),
+        |r| {
+            mapped.push(r.map_err(|e| e.to_string()));
+            ControlFlow::Continue(())
+        },
     );
     let expected = lines_one_by_one(input.as_bytes(), options);
     assert_eq!(mapped, expected);
@@ -352,7 +356,10 @@ proptest! {
         NdjsonStream::with_options(Trickle { data: &input, step, n: 0 }, options).par_map_lines(
             threads,
             |l| (l.number, l.offset, l.text.to_vec()),
-            |r| mapped.push(r.map_err(|e| e.to_string())),
+            |r| {
+            mapped.push(r.map_err(|e| e.to_string()));
+            ControlFlow::Continue(())
+        },
         );
         prop_assert_eq!(mapped, expected);
     }
@@ -379,9 +386,35 @@ fn lines_mapped_on_several_threads_come_in_order() {
         NdjsonStream::with_options(&input[..], options).par_map_lines(
             threads,
             |l| (l.number, l.offset, l.text.to_vec()),
-            |r| mapped.push(r.map_err(|e| e.to_string())),
+            |r| {
+                mapped.push(r.map_err(|e| e.to_string()));
+                ControlFlow::Continue(())
+            },
         );
         assert_eq!(mapped.len(), expected.len(), "{threads} threads");
         assert!(mapped == expected, "{threads} threads: the lines differ");
     }
+}
+
+#[test]
+fn mapping_lines_stops_when_told() {
+    let input: Vec<u8> = (0..5000).flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes()).collect();
+    let options = StreamOptions { buffer_size: 4096, ..StreamOptions::default() };
+    let mut stream = NdjsonStream::with_options(&input[..], options);
+    let mut seen = Vec::new();
+    stream.par_map_lines(
+        2,
+        |l| l.number,
+        |r| {
+            seen.push(r.unwrap());
+            if seen.len() == 10 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    );
+    assert_eq!(seen, (1..=10).collect::<Vec<u64>>());
+    // Reading stopped with the window the tenth line was in.
+    assert!(stream.position() < 8192, "{}", stream.position());
 }

@@ -4,6 +4,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -125,13 +126,16 @@ pub fn run(
                     // Each line is a resource of its own, on one of the threads.
                     |line| (line.number, validate_input(line.text, options.threads(1), args.format)),
                     |line| {
-                        if printed.is_err() {
-                            return;
-                        }
                         printed = match line {
                             Ok((number, validated)) => print(&format!("{shown}:{number}"), validated),
                             Err(e) => print(&shown, Err(format!("cannot read: {}", e.error().kind()))),
                         };
+                        // A write error (a closed pipe) stops reading.
+                        if printed.is_ok() {
+                            ControlFlow::Continue(())
+                        } else {
+                            ControlFlow::Break(())
+                        }
                     },
                 );
                 printed?;

@@ -36,6 +36,7 @@
 //! ```
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
+use std::ops::ControlFlow;
 
 use memchr::{memchr, memrchr};
 
@@ -641,7 +642,9 @@ impl<R: Read> NdjsonStream<R> {
     /// Reads the remaining lines, handing each one that is not blank to `map` on `threads`
     /// threads (`0`: one per core), as [`next_line`](NdjsonStream::next_line) would give it;
     /// `each` gets what `map` returned, or the error that ended reading, in line order (on this
-    /// thread). For work on each line's text that costs more than parsing it (validating it, say).
+    /// thread), and says whether to go on (`ControlFlow::Break` stops reading: the lines of the
+    /// window already mapped are dropped). For work on each line's text that costs more than
+    /// parsing it (validating it, say).
     ///
     /// Each window of input is cut at line ends into pieces that the threads take in turn, so
     /// memory stays bounded by the window ([`StreamOptions::buffer_size`], which should hold
@@ -649,22 +652,26 @@ impl<R: Read> NdjsonStream<R> {
     /// mapped on this thread, the window grown to hold it.
     ///
     /// ```
+    /// use std::ops::ControlFlow;
     /// use bluebutton_model::stream::NdjsonStream;
     /// let input: &[u8] = b"{\"a\":1}\n\n{\"bb\":2}\r\n{\"ccc\":3}";
     /// let mut lengths = Vec::new();
-    /// NdjsonStream::new(input).par_map_lines(2, |line| (line.number, line.text.len()), |r| lengths.push(r.unwrap()));
+    /// NdjsonStream::new(input).par_map_lines(2, |line| (line.number, line.text.len()), |r| {
+    ///     lengths.push(r.unwrap());
+    ///     ControlFlow::Continue(())
+    /// });
     /// assert_eq!(lengths, [(1, 7), (3, 8), (4, 9)]);
     /// ```
     pub fn par_map_lines<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
     where
         T: Send,
         F: for<'b> Fn(Line<'b>) -> T + Sync,
-        G: FnMut(Result<T, EntryError>),
+        G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
     {
         let threads = thread_count(threads);
         while !self.stopped {
-            match self.next_window() {
-                Err(e) => return each(Err(e)),
+            let went_on = match self.next_window() {
+                Err(e) => each(Err(e)),
                 Ok(Window::Ended) => return,
                 Ok(Window::Lines { end }) => {
                     let bytes = &self.buf[self.start..end];
@@ -672,7 +679,7 @@ impl<R: Read> NdjsonStream<R> {
                     let lines = map_lines(bytes, base, self.counts.line, threads, &map);
                     self.counts.line += lines.count;
                     self.start = end;
-                    lines.values.into_iter().for_each(|value| each(Ok(value)));
+                    lines.values.into_iter().try_for_each(|value| each(Ok(value)))
                 }
                 // On this thread, which grows the window.
                 Ok(Window::LongLine) => match self.next_line() {
@@ -680,6 +687,9 @@ impl<R: Read> NdjsonStream<R> {
                     Some(Err(e)) => each(Err(e)),
                     None => return,
                 },
+            };
+            if went_on.is_break() {
+                return;
             }
         }
     }
