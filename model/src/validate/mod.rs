@@ -464,12 +464,11 @@ where
     let mut entries: Vec<Value<'static>> = Vec::new();
     // How the entries are walked on the threads, while they are being read.
     let mut parallel: Option<EntryWalk> = None;
-    let spares = Mutex::new(Vec::new());
+    let spares: Spares = Mutex::new(Vec::new());
     loop {
         if let (Some(walk), Some(document)) = (&parallel, &mut document) {
-            let spares = &spares;
-            let mut taken = Taken { engine: &mut engine, document, entries: &mut entries, out: &mut out, spares };
-            if entries_on_threads(&mut stream, walk, threads, &mut taken)? {
+            let mut taken = Taken { engine: &mut engine, document, entries: &mut entries, out: &mut out };
+            if entries_on_threads(&mut stream, walk, threads, &spares, &mut taken)? {
                 continue;
             }
         }
@@ -533,9 +532,23 @@ struct Taken<'t, F> {
     /// What the Bundle's invariants read of each entry.
     entries: &'t mut Vec<Value<'static>>,
     out: &'t mut HandOut<F>,
-    /// The engines of the threads, and their read spaces, between pieces.
-    spares: &'t Mutex<Vec<(engine::Engine, ReadSpace)>>,
 }
+
+impl<F: FnMut(Finding, bool)> Taken<'_, F> {
+    /// Takes the findings of entries walked on the threads, in order, and hands them out.
+    fn take(&mut self, walked: Vec<Walked>) {
+        for (part, view) in walked {
+            self.engine.merge_entry(self.document, part);
+            self.entries.push(view);
+            for (finding, provisional) in self.engine.take_findings() {
+                self.out.give(finding, provisional);
+            }
+        }
+    }
+}
+
+/// The engines of the threads, and their read spaces, kept between pieces.
+type Spares = Mutex<Vec<(engine::Engine, ReadSpace)>>;
 
 /// An entry walked on a thread: what its engine found, and what the Bundle's invariants read of
 /// it.
@@ -551,6 +564,7 @@ fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
     stream: &mut ValueStream<R>,
     walk: &EntryWalk,
     threads: usize,
+    spares: &Spares,
     taken: &mut Taken<'_, F>,
 ) -> Result<bool, json::Error> {
     let mut any = false;
@@ -568,7 +582,7 @@ fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
             threads,
             |i| {
                 // The engines (and their caches) go from piece to piece, window to window.
-                let spare = taken.spares.lock().map_or(None, |mut spares| spares.pop());
+                let spare = spares.lock().map_or(None, |mut spares| spares.pop());
                 let (mut engine, mut space) = spare.unwrap_or_else(|| (walk.engine(), ReadSpace::default()));
                 let mut walked = Vec::with_capacity(pieces[i].len());
                 for &entry in pieces[i] {
@@ -576,13 +590,13 @@ fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
                     let Some(value) = parse_whole_entry(window, parse, entry, &mut space) else { break };
                     walked.push((engine.walk_entry(walk, entry.index, &value), invariants::bundle_entry_view(&value)));
                 }
-                if let Ok(mut spares) = taken.spares.lock() {
+                if let Ok(mut spares) = spares.lock() {
                     spares.push((engine, space));
                 }
                 walked
             },
             || {
-                take(std::mem::take(&mut pending), taken.engine, taken.document, taken.entries, taken.out);
+                taken.take(std::mem::take(&mut pending));
                 stream.whole_entries_after(last, BATCH)
             },
         );
@@ -603,30 +617,11 @@ fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
             next = after;
         } else if count == found.len() {
             // The findings before an input that cannot be read are handed out, as on one thread.
-            next = stream.whole_entries(BATCH).inspect_err(|_| {
-                take(std::mem::take(&mut pending), taken.engine, taken.document, taken.entries, taken.out);
-            })?;
+            next = stream.whole_entries(BATCH).inspect_err(|_| taken.take(std::mem::take(&mut pending)))?;
         }
     }
-    take(pending, taken.engine, taken.document, taken.entries, taken.out);
+    taken.take(pending);
     Ok(any)
-}
-
-/// Takes the findings of entries walked on the threads, in order, and hands them out.
-fn take<F: FnMut(Finding, bool)>(
-    walked: Vec<Walked>,
-    engine: &mut engine::Engine,
-    document: &mut engine::StreamedDocument,
-    entries: &mut Vec<Value<'static>>,
-    out: &mut HandOut<F>,
-) {
-    for (part, view) in walked {
-        engine.merge_entry(document, part);
-        entries.push(view);
-        for (finding, provisional) in engine.take_findings() {
-            out.give(finding, provisional);
-        }
-    }
 }
 
 /// Hands findings out, counting them by severity.
