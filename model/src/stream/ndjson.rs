@@ -734,7 +734,7 @@ where
         let (mut pos, to, mut number) = (cuts[i], cuts[i + 1], numbers[i]);
         let mut values = Vec::new();
         while pos < to {
-            let end = memchr(b'\n', &bytes[pos..to]).map_or(to, |i| pos + i);
+            let end = memchr(b'\n', &bytes[pos..to]).map_or(to, |k| pos + k);
             let text = without_cr(&bytes[pos..end]);
             if !is_blank(text) {
                 values.push(map(Line { number, offset: base + pos as u64, text }));
