@@ -41,7 +41,7 @@ struct StreamedArray {
 /// the values are in: its contained resources, which invariants of the values' elements read)
 /// and the notes (a finding listed once per report, with a count), which the document's engine
 /// counts as it takes the findings.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct EntryWalk {
     target: Target,
     profile: ProfileChoice,
