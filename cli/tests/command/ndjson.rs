@@ -2,12 +2,11 @@
 //! `validate`, `parse --roundtrip` and `fields` exactly as the same resources in a Bundle:
 //! the same sums, the same findings per resource, the same fields; plain, gzip-compressed or on
 //! standard input. A bad line is reported by its line number and the others are read.
-mod support;
 
 use std::collections::BTreeMap;
 
+use crate::support::{gzip, run, run_with_stdin, shared_data, TempFile};
 use bluebutton::json::{self, ToJson, Value};
-use support::{gzip, run, run_with_stdin, shared_data, TempFile};
 
 /// The recorded searchset Bundles with several entries: (name, Bundle bytes).
 fn recorded_bundles(test: &str) -> Vec<(String, Vec<u8>)> {

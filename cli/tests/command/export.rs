@@ -3,14 +3,13 @@
 //! `bluebutton summary` reports, and that a computation straight from the JSON gives; on the
 //! real Blue Button responses and on generated data. Values that do not fit, unmapped
 //! elements, and the schema document.
-mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::{path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
 use bluebutton::json::{self, Value};
-use support::{path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
 
 /// A folder in the system temp directory, removed when dropped.
 struct TempDir(PathBuf);

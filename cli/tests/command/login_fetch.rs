@@ -1,14 +1,11 @@
 //! `bluebutton login` and `bluebutton fetch` against the local test server (127.0.0.1 only).
-#![cfg(feature = "client")]
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
+use crate::support::{run, TempFile};
 use bluebutton_test_server::{synthetic, test_beneficiaries, Config, Fault, Rule, TestServer};
-use support::{run, TempFile};
 
 /// `GET url` as a browser would send it: the status and the `Location` header.
 fn browser_get(url: &str) -> (u16, Option<String>) {
@@ -148,7 +145,7 @@ fn fetch_server(adjust: impl FnOnce(&mut Config)) -> (TestServer, TempFile) {
     (server, file)
 }
 
-fn fetch(server: &TestServer, token_file: &TempFile, extra: &[&str]) -> support::Outcome {
+fn fetch(server: &TestServer, token_file: &TempFile, extra: &[&str]) -> crate::support::Outcome {
     let mut args = vec!["fetch", "--base", server.base(), "--token-file", token_file.path()];
     args.extend(["--client-id", "test-client", "--client-secret", "test-secret"]);
     args.extend(extra);

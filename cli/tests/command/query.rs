@@ -2,12 +2,11 @@
 //! computed here by walking the JSON by hand (scaled integers, no FHIRPath); `--each`, NDJSON,
 //! gzip and standard input give the same answers; the exit status tells a bad expression (2,
 //! with its position) from an input that is not FHIR (1).
-mod support;
 
 use std::path::{Path, PathBuf};
 
+use crate::support::{gzip, path_str, run, run_with_stdin, shared_data, TempFile};
 use bluebutton::json::{self, ToJson, Value};
-use support::{gzip, path_str, run, run_with_stdin, shared_data, TempFile};
 
 fn member<'v>(v: &'v Value<'v>, key: &str) -> Option<&'v Value<'v>> {
     match v {

@@ -1,12 +1,11 @@
 //! `bluebutton validate`: text and JSON output, targets, exit statuses, stdin and gzip. The
 //! tests on the real samples in `../shared/data` print a notice and skip where it is absent.
-mod support;
 
 use bluebutton::json::ToJson;
 use bluebutton::resources::OperationOutcome;
 use bluebutton::validate::{validate_json, Severity, Target};
 
-use support::{gzip, run, run_with_stdin, shared_data, TempFile};
+use crate::support::{gzip, run, run_with_stdin, shared_data, TempFile};
 
 const VALID: &[u8] = br#"{"resourceType":"Observation","status":"final","code":{"text":"x"}}"#;
 const INVALID: &[u8] = br#"{"resourceType":"Observation","code":{"text":"x"},"colour":1}"#;

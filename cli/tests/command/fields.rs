@@ -1,8 +1,7 @@
 //! `bluebutton fields` on the real responses: every Medicare field is listed by variable, none
 //! is unmapped; a bluebutton URL the views do not know is reported as UNMAPPED.
-mod support;
 
-use support::{run_with_stdin, shared_data, Outcome};
+use crate::support::{run_with_stdin, shared_data, Outcome};
 
 #[test]
 fn every_normalized_sample_has_no_unmapped_field() {
@@ -98,7 +97,7 @@ fn a_file_that_does_not_parse_is_an_error() {
 
 #[test]
 fn json_lines_hold_the_same_fields_as_the_columns() {
-    let demo = std::fs::read(support::repo_root().join("examples/data/claims-bundle.json")).unwrap();
+    let demo = std::fs::read(crate::support::repo_root().join("examples/data/claims-bundle.json")).unwrap();
     let text = run_with_stdin(&["fields", "-"], &demo);
     let json = run_with_stdin(&["fields", "--format", "json", "-"], &demo);
     // Every bluebutton URL of the (generated) example data is read by an accessor.

@@ -1,10 +1,9 @@
 //! `bluebutton generate`: deterministic, valid under `validate`, every claim type for `summary`,
 //! `--types`, `--out`, and usage errors.
-mod support;
 
 use std::io::Read;
 
-use support::{run, run_with_stdin, TempFile};
+use crate::support::{run, run_with_stdin, TempFile};
 
 #[test]
 fn generated_data_validates_and_sums_up_with_every_claim_type() {

@@ -81,7 +81,7 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-#[path = "../../../tests/support/shared_data.rs"]
+#[path = "../../../../tests/support/shared_data.rs"]
 mod rule;
 
 /// `../shared/data` beside the checkout, or `None` (with a printed notice naming `test`) where

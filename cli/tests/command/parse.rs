@@ -1,11 +1,10 @@
 //! `bluebutton parse` on the real Blue Button data in `../shared/data` and on small made-up
 //! inputs. Tests that need `../shared` print a notice and skip where it is absent.
-mod support;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use support::{gzip, path_str, run, run_with_stdin, shared_data as data, TempFile};
+use crate::support::{gzip, path_str, run, run_with_stdin, shared_data as data, TempFile};
 
 #[test]
 fn roundtrip_all_normalized_samples_and_the_ig_example() {

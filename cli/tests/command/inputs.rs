@@ -2,9 +2,8 @@
 //! input (`-`) and gzip-compressed data alike, and reports an input it cannot use as one
 //! `ERROR <file>: ...` line, without panicking: a missing file, a directory, bytes that are not
 //! JSON, JSON that is not a resource, truncated or broken gzip data.
-mod support;
 
-use support::{gzip, repo_root, run, run_with_stdin, Outcome, TempFile};
+use crate::support::{gzip, repo_root, run, run_with_stdin, Outcome, TempFile};
 
 const READERS: [&str; 4] = ["parse", "fields", "summary", "validate"];
 

@@ -1,8 +1,7 @@
 //! `bluebutton validate --profile auto|core|URL`: which definition each resource is checked
 //! against, and the usage error for an unknown profile.
-mod support;
 
-use support::{run, shared_data, TempFile};
+use crate::support::{run, shared_data, TempFile};
 
 /// A Patient who is not a Medicare beneficiary (no Medicare identifier, no address).
 const PATIENT: &[u8] = br#"{"resourceType":"Patient","id":"p1","name":[{"family":"Chalmers"}],"gender":"male"}"#;

@@ -1,19 +1,18 @@
 //! `bluebutton summary`: the built-in data, the real Blue Button responses in `../shared/data`
 //! (skipped with a notice where absent), bad entries, gzip and standard input, large bundles.
-mod support;
 
 use bluebutton::json::{self, Value};
 use bluebutton::resources::Bundle;
 use bluebutton::Resource;
 
-use support::{gzip, shared_data, Outcome, TempFile};
+use crate::support::{gzip, shared_data, Outcome, TempFile};
 
-#[path = "../../benches/support/input.rs"]
+#[path = "../../../benches/support/input.rs"]
 mod input;
 
 /// Runs `bluebutton summary <args>` with `stdin`.
 fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Outcome {
-    support::run_with_stdin(&[&["summary"], args].concat(), stdin)
+    crate::support::run_with_stdin(&[&["summary"], args].concat(), stdin)
 }
 
 /// Runs `bluebutton summary <args>`.

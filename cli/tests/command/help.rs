@@ -1,7 +1,6 @@
 //! The help of the command and of each subcommand: on standard output, status 0, with examples.
-mod support;
 
-use support::run;
+use crate::support::run;
 
 #[cfg(not(feature = "client"))]
 const COMMANDS: &[&str] = &["parse", "fields", "summary", "validate", "generate"];
