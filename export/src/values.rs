@@ -1,5 +1,6 @@
 //! Field texts turned into column values: exact decimals, dates, integers. Each conversion
 //! says what was expected when the text does not fit its column.
+use compact_str::CompactString;
 
 /// A value of one cell, typed for its column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,53 +19,26 @@ pub enum Cell {
 /// code, a date) is held in place, a code system's display by reference; only a long text read
 /// from the data is copied to the heap. Most of a row's texts are short.
 #[derive(Clone)]
-pub struct Text(Repr);
-
-/// The longest text held in place.
-const INLINE: usize = 22;
-
-#[derive(Clone)]
-enum Repr {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Static(&'static str),
-    Heap(Box<str>),
-}
+pub struct Text(CompactString);
 
 impl Text {
     /// `text` copied: in place when it is short.
     pub fn new(text: &str) -> Text {
-        if text.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..text.len()].copy_from_slice(text.as_bytes());
-            Text(Repr::Inline { len: text.len() as u8, bytes })
-        } else {
-            Text(Repr::Heap(text.into()))
-        }
+        Text(CompactString::new(text))
     }
 
     /// A text that lives as long as the program (a code system's display), not copied.
     pub fn from_static(text: &'static str) -> Text {
-        Text(Repr::Static(text))
+        Text(CompactString::const_new(text))
     }
 
     /// The text, when it was made [`from_static`](Self::from_static).
     pub fn as_static(&self) -> Option<&'static str> {
-        match self.0 {
-            Repr::Static(s) => Some(s),
-            _ => None,
-        }
+        self.0.as_static_str()
     }
 
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // The bytes are those of a whole `&str` (`Text::new`): never other than UTF-8, so an
-            // empty text here would hide a bug rather than bad input.
-            Repr::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).expect("the bytes of a whole str")
-            }
-            Repr::Static(s) => s,
-            Repr::Heap(s) => s,
-        }
+        self.0.as_str()
     }
 }
 
@@ -268,9 +242,11 @@ mod tests {
         for text in ["", "x", "0123456789012345678901", "01234567890123456789012", long, "é ü ç"] {
             assert_eq!(Text::new(text).as_str(), text);
         }
-        assert!(matches!(Text::new("0123456789012345678901").0, Repr::Inline { len: 22, .. }));
-        assert!(matches!(Text::new("01234567890123456789012").0, Repr::Heap(_)));
+        assert!(!Text::new("0123456789012345678901").0.is_heap_allocated());
+        assert!(Text::new(long).0.is_heap_allocated());
         assert_eq!(Text::from_static(long), Text::new(long));
+        assert_eq!(Text::from_static(long).as_static(), Some(long));
+        assert_eq!(Text::new(long).as_static(), None);
     }
 
     #[test]
