@@ -1,9 +1,9 @@
 //! Reading the command's inputs: files or standard input (`-`), gzip-compressed or not.
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 
-use bluebutton::stream::{self, InputKind, NdjsonStream};
+use bluebutton::stream::{self, InputKind, NdjsonStream, Sniffed};
 
 /// The longest NDJSON line read (as the library's streams default to).
 pub const MAX_LINE: usize = 256 << 20;
@@ -36,9 +36,12 @@ impl<'s> Inputs<'s> {
         if name != STDIN {
             return open_file(name);
         }
-        let reader: Box<dyn Read + '_> =
-            if self.stream_stdin { Box::new(&mut *self.stdin) } else { Box::new(self.stdin_bytes()?) };
-        Ok(RawInput { reader, size: None })
+        let bytes = if self.stream_stdin {
+            Bytes::Stream(Box::new(&mut *self.stdin))
+        } else {
+            Bytes::Seekable(Box::new(io::Cursor::new(self.stdin_bytes()?)))
+        };
+        Ok(RawInput { bytes, size: None })
     }
 
     /// Hands `each` the documents of `name`: the whole input, or, when it is NDJSON, each
@@ -50,7 +53,7 @@ impl<'s> Inputs<'s> {
         name: &OsStr,
         mut each: impl FnMut(Document<'_>) -> io::Result<()>,
     ) -> io::Result<io::Result<InputKind>> {
-        let sniffed = match self.open_raw(name).and_then(|raw| stream::sniff(raw.reader, MAX_LINE)) {
+        let sniffed = match self.open_raw(name).and_then(|raw| raw.bytes.sniff()) {
             Ok(sniffed) => sniffed,
             Err(e) => return Ok(Err(e)),
         };
@@ -110,15 +113,38 @@ impl Document<'_> {
 pub fn open_file(name: &OsStr) -> io::Result<RawInput<'static>> {
     let file = File::open(name)?;
     let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-    Ok(RawInput { reader: Box::new(file), size })
+    Ok(RawInput { bytes: Bytes::Seekable(Box::new(file)), size })
 }
 
 /// An input opened by [`Inputs::open_raw`].
 pub struct RawInput<'r> {
     /// Its bytes, as they are.
-    pub reader: Box<dyn Read + 'r>,
+    pub bytes: Bytes<'r>,
     /// Their number, when it is known before reading (a regular file).
     pub size: Option<u64>,
+}
+
+/// The bytes of an input: a file (or bytes in memory), which can be read again from its start,
+/// or a stream (standard input), which cannot.
+pub enum Bytes<'r> {
+    Seekable(Box<dyn ReadSeek + 'r>),
+    Stream(Box<dyn Read + 'r>),
+}
+
+/// What can be read, and read again from its start.
+pub trait ReadSeek: Read + Seek {}
+
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl<'r> Bytes<'r> {
+    /// Tells what they hold: a file without holding a minified Bundle's first line
+    /// ([`stream::sniff_seekable`]), a stream as [`stream::sniff`] tells it.
+    pub fn sniff(self) -> io::Result<Sniffed<'r>> {
+        match self {
+            Bytes::Seekable(reader) => stream::sniff_seekable(reader, MAX_LINE),
+            Bytes::Stream(reader) => stream::sniff(reader, MAX_LINE),
+        }
+    }
 }
 
 /// How an input is named in messages.

@@ -12,7 +12,7 @@ use bluebutton::Resource;
 use bluebutton_export::{extract, Exporter, Extracted, FieldError, Report, Schema, Threads, WriteError};
 use clap::{Args, ValueEnum};
 
-use crate::input::{self, Inputs, STDIN};
+use crate::input::{self, Bytes, Inputs, STDIN};
 use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 
 const AFTER_HELP: &str = "\
@@ -91,14 +91,18 @@ type Converted = Result<Extracted, FieldError>;
 /// entry (or the input) unreadable. Resources are converted on `threads`
 /// threads.
 fn read_resources(
-    raw: Box<dyn Read + '_>,
+    raw: Bytes<'_>,
     parse: ParseOptions,
     threads: usize,
     convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
     each: &mut dyn FnMut(Result<Converted, EntryError>),
 ) {
     let options = StreamOptions { parse, buffer_size: WINDOW, ..StreamOptions::default() };
-    let mut resources = match Resources::with_options(raw, options) {
+    let opened = match raw {
+        Bytes::Seekable(reader) => Resources::with_options_seekable(reader, options),
+        Bytes::Stream(reader) => Resources::with_options(reader, options),
+    };
+    let mut resources = match opened {
         Ok(resources) => resources,
         Err(e) => return each(Err(e)),
     };
@@ -201,7 +205,7 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
                 let mut outcome = FileOutcome::default();
                 match inputs.open_raw(file) {
                     Ok(raw) => {
-                        read_file(raw.reader, &name, parse, threads, &convert, &mut outcome, &mut |r| sink.add(r))
+                        read_file(raw.bytes, &name, parse, threads, &convert, &mut outcome, &mut |r| sink.add(r))
                     }
                     Err(e) => outcome.unreadable(format!("ERROR {name}: {e}")),
                 }
@@ -250,7 +254,7 @@ impl FileOutcome {
 /// Reads one input named `name` on `threads` threads, handing `add` the rows of each
 /// resource in order, and noting in `outcome` what was left out.
 fn read_file(
-    raw: Box<dyn Read + '_>,
+    raw: Bytes<'_>,
     name: &str,
     parse: ParseOptions,
     threads: usize,
@@ -321,7 +325,7 @@ fn read_side_by_side(
                         let name = input::display_name(file);
                         let mut outcome = FileOutcome::default();
                         match input::open_file(file) {
-                            Ok(raw) => read_file(raw.reader, &name, parse, each, convert, &mut outcome, &mut |rows| {
+                            Ok(raw) => read_file(raw.bytes, &name, parse, each, convert, &mut outcome, &mut |rows| {
                                 batch.push(rows);
                                 if batch.len() >= BATCH {
                                     flush(&mut batch);

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bluebutton::json::{ErrorKind, ToJson};
-use bluebutton::stream::{self, InputKind, NdjsonStream, Sniffed, StreamOptions};
+use bluebutton::stream::{InputKind, NdjsonStream, Sniffed, StreamOptions};
 use bluebutton::validate::{short_location, Finding, Options, Outline, ProfileChoice, Report, Target};
 use clap::Args;
 
@@ -180,7 +180,7 @@ fn print_document(
 /// Opens an input and tells what it holds; `Err` with the reason when it cannot be read.
 fn open_input<'i>(inputs: &'i mut Inputs<'_>, name: &OsStr) -> Result<Sniffed<'i>, String> {
     let raw = inputs.open_raw(name).map_err(|e| format!("cannot read: {e}"))?;
-    stream::sniff(raw.reader, input::MAX_LINE).map_err(|e| format!("cannot read: {e}"))
+    raw.bytes.sniff().map_err(|e| format!("cannot read: {e}"))
 }
 
 /// Validates one input, its findings written out as they come; `Err` with the reason when it

@@ -2,7 +2,7 @@
 //! NDJSON, gzip-compressed or not, found out from its first bytes.
 use std::borrow::Cow;
 use std::fmt;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 use flate2::bufread::MultiGzDecoder;
 
@@ -177,6 +177,63 @@ pub struct Sniffed<'r> {
     pub reader: Box<dyn Read + 'r>,
 }
 
+/// [`sniff`] for an input that can be read again from its start (a file): the same kind, told
+/// without keeping a long first line in memory. A minified Bundle is one line of megabytes, which
+/// `sniff` holds until it sees where the line ends (or 16 MiB of it); here that line is only
+/// scanned for a line break, and the input read again from its start. Any other input, and
+/// gzip data, is told as `sniff` tells it (from its start again).
+///
+/// ```
+/// use std::io::{Cursor, Read};
+/// use bluebutton_model::stream::{sniff_seekable, InputKind};
+/// let bundle = format!("{{\"resourceType\":\"Bundle\",\"entry\":[{}{{}}]}}", "{},".repeat(40_000));
+/// let mut sniffed = sniff_seekable(Cursor::new(bundle.clone()), 1 << 30)?;
+/// assert_eq!(sniffed.kind, InputKind::Bundle);
+/// let mut all = String::new();
+/// sniffed.reader.read_to_string(&mut all)?;
+/// assert_eq!(all, bundle);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn sniff_seekable<'r, R: Read + Seek + 'r>(mut reader: R, max_line: usize) -> io::Result<Sniffed<'r>> {
+    let start = reader.stream_position()?;
+    let mut prefix = Vec::with_capacity(PREFIX);
+    (&mut reader).take(PREFIX as u64).read_to_end(&mut prefix)?;
+    // `sniff` decides nothing on such a prefix until the line ends, the input ends (a Bundle
+    // either way) or 16 MiB are read (a Bundle): only a line break on the way needs more.
+    let open_bundle_line = prefix.len() == PREFIX && max_line >= LONG_LINE && !is_gzip(&prefix) && {
+        let first = prefix.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(prefix.len());
+        memchr::memchr(b'\n', &prefix[first..]).is_none()
+            && peek_resource_type(&prefix[first..]).as_deref() == Some("Bundle")
+    };
+    let bundle = open_bundle_line && !line_break_within(&mut reader, (LONG_LINE - PREFIX) as u64)?;
+    reader.seek(SeekFrom::Start(start))?;
+    if bundle {
+        return Ok(Sniffed { kind: InputKind::Bundle, gzip: false, reader: Box::new(reader) });
+    }
+    sniff(reader, max_line)
+}
+
+/// Whether the next `limit` bytes of `reader` (fewer at its end) hold a line break; read in
+/// pieces, none kept.
+fn line_break_within(reader: &mut impl Read, limit: u64) -> io::Result<bool> {
+    let mut piece = vec![0; PREFIX];
+    let mut left = limit;
+    while left > 0 {
+        let want = piece.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = match reader.read(&mut piece[..want]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if memchr::memchr(b'\n', &piece[..n]).is_some() {
+            return Ok(true);
+        }
+        left -= n as u64;
+    }
+    Ok(false)
+}
+
 /// Tells what `reader` holds (decompressing it when it is gzip data), reading only as much as
 /// that takes: 64 KiB, or the first line when it is longer (up to `max_line` bytes: a longer
 /// first line that is not a Bundle is taken for NDJSON, whose reader then says it is too long).
@@ -265,7 +322,19 @@ impl<'r> Resources<'r> {
     /// Reads `reader` with `options`. Fails only when the input cannot be read, or is a Bundle
     /// whose structure is broken from the start (not an object, not a Bundle after all).
     pub fn with_options(reader: impl Read + 'r, options: StreamOptions) -> Result<Self, EntryError> {
-        let Sniffed { kind, gzip, reader } = sniff(reader, options.max_entry_len).map_err(io_error)?;
+        Self::from_sniffed(sniff(reader, options.max_entry_len).map_err(io_error)?, options)
+    }
+
+    /// [`with_options`](Self::with_options) for an input that can be read again from its start
+    /// (a file): a minified Bundle's first line is not held to tell its kind
+    /// ([`sniff_seekable`]).
+    pub fn with_options_seekable(reader: impl Read + Seek + 'r, options: StreamOptions) -> Result<Self, EntryError> {
+        Self::from_sniffed(sniff_seekable(reader, options.max_entry_len).map_err(io_error)?, options)
+    }
+
+    /// Reads an input whose kind is known with `options`.
+    fn from_sniffed(sniffed: Sniffed<'r>, options: StreamOptions) -> Result<Self, EntryError> {
+        let Sniffed { kind, gzip, reader } = sniffed;
         let inner = match kind {
             InputKind::Bundle => Inner::Bundle(BundleStream::with_options(reader, options)?),
             InputKind::Ndjson => Inner::Ndjson(NdjsonStream::with_options(reader, options)),
@@ -391,6 +460,62 @@ impl Iterator for Resources<'_> {
 #[cfg(test)]
 mod tests {
     use super::InputKind::{self, Bundle, Ndjson, Resource};
+    use super::{sniff, sniff_seekable};
+    use std::io::{Cursor, Read, Seek, SeekFrom, Write};
+
+    /// The kind, the gzip flag and every byte `sniffed` hands out.
+    fn told(sniffed: std::io::Result<super::Sniffed<'_>>) -> (InputKind, bool, Vec<u8>) {
+        let sniffed = sniffed.unwrap();
+        let mut bytes = Vec::new();
+        let mut reader = sniffed.reader;
+        reader.read_to_end(&mut bytes).unwrap();
+        (sniffed.kind, sniffed.gzip, bytes)
+    }
+
+    #[test]
+    fn a_seekable_input_is_told_as_sniff_tells_it() {
+        let bundle = |entries: usize| {
+            format!("{{\"resourceType\":\"Bundle\",\"entry\":[{}{{}}]}}", r#"{"resource":{}},"#.repeat(entries))
+        };
+        let (short, long) = (bundle(10), bundle(20_000));
+        let huge = bundle(1_100_000); // over 16 MiB on one line
+        let patient = format!("{{\"resourceType\":\"Patient\",\"text\":\"{}\"}}", "x".repeat(200_000));
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(long.as_bytes()).unwrap();
+        let inputs: Vec<(&str, Vec<u8>)> = vec![
+            ("empty", Vec::new()),
+            ("short Bundle", short.clone().into_bytes()),
+            ("long Bundle", long.clone().into_bytes()),
+            ("long Bundle, then a line break", format!("{long}\n").into_bytes()),
+            ("white space, then a long Bundle", format!(" \n\t\n{long}").into_bytes()),
+            ("NDJSON of long Bundles", format!("{long}\n{long}\n").into_bytes()),
+            ("NDJSON of a short and a long Bundle", format!("{short}\n{long}\n").into_bytes()),
+            ("a long Bundle, then anything on a second line", format!("{long}\n]").into_bytes()),
+            ("a Bundle over 16 MiB, then a second line", format!("{huge}\n{short}").into_bytes()),
+            ("a long Patient", patient.clone().into_bytes()),
+            ("NDJSON of long Patients", format!("{patient}\n{patient}").into_bytes()),
+            ("gzip of a long Bundle", gzip.finish().unwrap()),
+            ("pretty Bundle", "{\n  \"resourceType\": \"Bundle\"\n}\n".into()),
+            ("not JSON", b"\x00\x01garbage".to_vec()),
+        ];
+        for (what, bytes) in &inputs {
+            for max_line in [1 << 20, 256 << 20] {
+                let expected = told(sniff(&bytes[..], max_line));
+                let seekable = told(sniff_seekable(Cursor::new(&bytes[..]), max_line));
+                assert_eq!((seekable.0, seekable.1), (expected.0, expected.1), "{what}, max_line {max_line}");
+                assert!(seekable.2 == expected.2, "{what}, max_line {max_line}: other bytes");
+            }
+            // Told from where the reader stands, not from the start of what it reads.
+            let mut shifted = b"ignored".to_vec();
+            shifted.extend_from_slice(bytes);
+            let mut cursor = Cursor::new(&shifted[..]);
+            cursor.seek(SeekFrom::Start(7)).unwrap();
+            let expected = told(sniff(&bytes[..], 256 << 20));
+            let seekable = told(sniff_seekable(cursor, 256 << 20));
+            assert_eq!((seekable.0, seekable.1), (expected.0, expected.1), "{what}, shifted");
+            assert!(seekable.2 == expected.2, "{what}, shifted: other bytes");
+        }
+    }
 
     #[test]
     fn one_line_and_white_space_is_one_value_whatever_its_length() {

@@ -71,7 +71,7 @@ use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
 pub use crate::json::ParseOptions;
-pub use input::{decompress, decompressing, is_gzip, sniff, InputKind, Resources, Sniffed};
+pub use input::{decompress, decompressing, is_gzip, sniff, sniff_seekable, InputKind, Resources, Sniffed};
 pub use ndjson::{write_ndjson, Line, NdjsonReader, NdjsonStream, NdjsonWriter};
 pub use parallel::ParallelOutput;
 #[cfg(feature = "validate")]

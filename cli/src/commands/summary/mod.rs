@@ -9,7 +9,7 @@ mod report;
 
 use std::cell::Cell;
 use std::ffi::OsString;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::rc::Rc;
 
 use bluebutton::json::ParseOptions;
@@ -18,7 +18,7 @@ use bluebutton::summary::ResourceDigest;
 use clap::{Args, ValueEnum};
 
 use super::Format;
-use crate::input::{self, Inputs, STDIN};
+use crate::input::{self, Bytes, Inputs, STDIN};
 use crate::EXIT_USAGE;
 use outcome::{ErrorRecord, Failed, InputInfo, Summary};
 use progress::Progress;
@@ -83,7 +83,8 @@ const BUILT_IN: [(&str, &[u8]); 2] = [
 /// How much input the parallel mode takes at a time.
 const WINDOW: usize = 8 << 20;
 
-/// Counts the bytes read through it, for the progress bar.
+/// Counts the bytes read through it, for the progress bar: where reading stands, once it has
+/// gone back to the start (to tell what the input holds).
 struct Counting<R> {
     inner: R,
     count: Rc<Cell<u64>>,
@@ -97,10 +98,18 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let at = self.inner.seek(pos)?;
+        self.count.set(at);
+        Ok(at)
+    }
+}
+
 /// Summarizes one input, read from `raw` (`size` bytes, when known).
 fn summarize(
     name: &str,
-    raw: &mut dyn Read,
+    raw: Bytes<'_>,
     size: Option<u64>,
     args: &SummaryArgs,
     summary: &mut Summary,
@@ -111,7 +120,13 @@ fn summarize(
     let mut info = InputInfo { name: name.to_string(), ..InputInfo::default() };
     let stream_options = StreamOptions { parse: options, buffer_size: WINDOW, ..StreamOptions::default() };
     progress.start(name, size);
-    let mut resources = match Resources::with_options(Counting { inner: raw, count: count.clone() }, stream_options) {
+    let opened = match raw {
+        Bytes::Seekable(inner) => {
+            Resources::with_options_seekable(Counting { inner, count: count.clone() }, stream_options)
+        }
+        Bytes::Stream(inner) => Resources::with_options(Counting { inner, count: count.clone() }, stream_options),
+    };
+    let mut resources = match opened {
         Ok(resources) => resources,
         Err(e) => {
             summary.errors.push(ErrorRecord::entry(name, &e));
@@ -189,15 +204,15 @@ pub fn run(
         if args.files.is_empty() {
             for (name, bytes) in BUILT_IN {
                 let size = bytes.len() as u64;
-                let mut bytes = bytes;
-                summarize(name, &mut bytes, Some(size), args, &mut summary, &mut progress);
+                let bytes = Bytes::Seekable(Box::new(io::Cursor::new(bytes)));
+                summarize(name, bytes, Some(size), args, &mut summary, &mut progress);
             }
         }
         let mut inputs = Inputs::for_names(stdin, &args.files);
         for file in &args.files {
             let name = input::display_name(file);
             match inputs.open_raw(file) {
-                Ok(mut raw) => summarize(&name, &mut raw.reader, raw.size, args, &mut summary, &mut progress),
+                Ok(raw) => summarize(&name, raw.bytes, raw.size, args, &mut summary, &mut progress),
                 Err(e) => summary.errors.push(ErrorRecord::io(&name, &e)),
             }
         }
