@@ -1,7 +1,8 @@
 //! Every command that reads (`parse`, `fields`, `summary`, `validate`) reads a file, standard
 //! input (`-`) and gzip-compressed data alike, and reports an input it cannot use as one
 //! `ERROR <file>: ...` line, without panicking: a missing file, a directory, bytes that are not
-//! JSON, JSON that is not a resource, truncated or broken gzip data.
+//! JSON, JSON that is not a resource, truncated or broken gzip data. A named pipe reads as the
+//! file does.
 
 use crate::support::{gzip, repo_root, run, run_with_stdin, Outcome, TempFile};
 
@@ -42,6 +43,61 @@ fn a_file_gzip_and_standard_input_give_the_same_output() {
         ] {
             assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{command}, {how}");
             assert!(normalize(&out.stdout, name) == expected, "{command}, {how}: not the output of the file");
+        }
+    }
+}
+
+/// A pipe named by its path (`<(zcat claims.json.gz)` in a shell) cannot be read again from
+/// its start, as a file is to tell what it holds: it is read as a stream, with the file's output.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_named_pipe_reads_as_the_file_does() {
+    let bytes = demo();
+    let plain = TempFile::new("demo.json", &bytes);
+    for command in READERS {
+        let expected = normalize(&run(&[command, plain.path()]).stdout, plain.path());
+        let fifo = TempFile::reserve("demo.fifo");
+        let made = std::process::Command::new("mkfifo").arg(fifo.path()).status().expect("run mkfifo");
+        assert!(made.success(), "mkfifo {}", fifo.path());
+        let writer = {
+            let (path, bytes) = (fifo.path().to_string(), bytes.clone());
+            std::thread::spawn(move || write_into_pipe(&path, &bytes))
+        };
+        let out = run(&[command, fifo.path()]);
+        writer.join().unwrap();
+        assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{command}: {}", out.stdout);
+        assert!(normalize(&out.stdout, fifo.path()) == expected, "{command}: not the output of the file");
+    }
+}
+
+/// Writes `bytes` into the named pipe at `path` once a reader has opened it; gives up after 30 s
+/// rather than wait for ever (non-blocking: an open with no reader fails at once, a full pipe
+/// refuses a write).
+#[cfg(target_os = "linux")]
+fn write_into_pipe(path: &str, bytes: &[u8]) {
+    use std::io::{ErrorKind, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::time::{Duration, Instant};
+    const O_NONBLOCK: i32 = 0o4000; // Linux
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut pipe = loop {
+        match std::fs::OpenOptions::new().write(true).custom_flags(O_NONBLOCK).open(path) {
+            Ok(pipe) => break pipe,
+            Err(e) if Instant::now() < deadline => {
+                assert_eq!(e.raw_os_error(), Some(6), "{e}"); // ENXIO: no reader yet
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("nothing opened the pipe to read it: {e}"),
+        }
+    };
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match pipe.write(rest) {
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == ErrorKind::WouldBlock && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1))
+            }
+            Err(e) => panic!("the pipe was not read to its end: {e}"),
         }
     }
 }

@@ -181,7 +181,8 @@ pub struct Sniffed<'r> {
 /// without keeping a long first line in memory. A minified Bundle is one line of megabytes, which
 /// `sniff` holds until it sees where the line ends (or 16 MiB of it); here that line is only
 /// scanned for a line break, and the input read again from its start. Any other input, and
-/// gzip data, is told as `sniff` tells it (from its start again).
+/// gzip data, is told as `sniff` tells it (from its start again), and so is a reader that cannot
+/// tell where it stands (a pipe opened as a file).
 ///
 /// ```
 /// use std::io::{Cursor, Read};
@@ -195,7 +196,8 @@ pub struct Sniffed<'r> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn sniff_seekable<'r, R: Read + Seek + 'r>(mut reader: R, max_line: usize) -> io::Result<Sniffed<'r>> {
-    let start = reader.stream_position()?;
+    // A file that cannot seek (a pipe named by its path, `<(zcat …)`) is read as a stream.
+    let Ok(start) = reader.stream_position() else { return sniff(reader, max_line) };
     let mut prefix = Vec::with_capacity(PREFIX);
     (&mut reader).take(PREFIX as u64).read_to_end(&mut prefix)?;
     // `sniff` decides nothing on such a prefix until the line ends, the input ends (a Bundle
@@ -514,6 +516,25 @@ mod tests {
             let seekable = told(sniff_seekable(cursor, 256 << 20));
             assert_eq!((seekable.0, seekable.1), (expected.0, expected.1), "{what}, shifted");
             assert!(seekable.2 == expected.2, "{what}, shifted: other bytes");
+            // A reader that cannot seek (a pipe opened as a file) is read as a stream.
+            let unseekable = told(sniff_seekable(NoSeek(&bytes[..]), 256 << 20));
+            assert_eq!((unseekable.0, unseekable.1), (expected.0, expected.1), "{what}, unseekable");
+            assert!(unseekable.2 == expected.2, "{what}, unseekable: other bytes");
+        }
+    }
+
+    /// A reader whose every seek fails, as a pipe's does.
+    struct NoSeek<R>(R);
+
+    impl<R: Read> Read for NoSeek<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl<R> Seek for NoSeek<R> {
+        fn seek(&mut self, _: SeekFrom) -> std::io::Result<u64> {
+            Err(std::io::Error::other("Illegal seek"))
         }
     }
 
