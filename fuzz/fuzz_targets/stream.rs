@@ -1,6 +1,7 @@
 //! Arbitrary bytes through the streaming readers: a Bundle read from a slice, from a reader that
 //! hands out a few bytes at a time through a small window, and in parallel; the same bytes as
-//! NDJSON, from a slice, from a reader and in parallel; and the detection of what an input is.
+//! NDJSON, from a slice, from a reader and in parallel; and the detection of what an input is,
+//! from any reader and from one that can go back to its start.
 //! Nothing may panic, and where the slice reader reads every entry without an error, the other
 //! readers give the same entries.
 #![no_main]
@@ -10,7 +11,8 @@ use std::io::{self, Read};
 use bluebutton::json::IntoOwned;
 use bluebutton::resources::BundleEntry;
 use bluebutton::stream::{
-    BundleReader, BundleStream, Entry, EntryError, NdjsonReader, NdjsonStream, Resources, StreamOptions,
+    sniff, sniff_seekable, BundleReader, BundleStream, Entry, EntryError, NdjsonReader, NdjsonStream, Resources,
+    Sniffed, StreamOptions,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -87,5 +89,22 @@ fuzz_target!(|data: &[u8]| {
         while let Some(entry) = resources.next_entry() {
             let _ = entry.map(|e| e.index);
         }
+    }
+
+    // Its kind, told from a reader that can go back to its start: as from any reader, with
+    // the same bytes handed on; on limits that reach the long-line rule and ones that do not.
+    for max_line in [1 << 20, 64 << 20] {
+        let told = |sniffed: io::Result<Sniffed<'_>>| {
+            sniffed.map(|s| {
+                let mut bytes = Vec::new();
+                let mut reader = s.reader;
+                let read = reader.read_to_end(&mut bytes).map_err(|e| e.to_string());
+                (s.kind, s.gzip, read.map(|_| bytes))
+            })
+            .map_err(|e| e.to_string())
+        };
+        let expected = told(sniff(Trickle { data, step }, max_line));
+        let seekable = told(sniff_seekable(io::Cursor::new(data), max_line));
+        assert!(seekable == expected, "sniff_seekable tells another kind or other bytes than sniff");
     }
 });
