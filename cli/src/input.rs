@@ -3,7 +3,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read, Seek};
 
-use bluebutton::stream::{self, InputKind, NdjsonStream, Sniffed};
+use bluebutton::stream::{self, EntryError, InputKind, NdjsonStream, Resources, Sniffed, StreamOptions};
 
 /// The longest NDJSON line read (as the library's streams default to).
 pub const MAX_LINE: usize = 256 << 20;
@@ -143,6 +143,14 @@ impl<'r> Bytes<'r> {
         match self {
             Bytes::Seekable(reader) => stream::sniff_seekable(reader, MAX_LINE),
             Bytes::Stream(reader) => stream::sniff(reader, MAX_LINE),
+        }
+    }
+
+    /// Their resources, read with `options`; the kind told as [`sniff`](Self::sniff) tells it.
+    pub fn resources(self, options: StreamOptions) -> Result<Resources<'r>, EntryError> {
+        match self {
+            Bytes::Seekable(reader) => Resources::with_options_seekable(reader, options),
+            Bytes::Stream(reader) => Resources::with_options(reader, options),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
 use bluebutton::json::ParseOptions;
-use bluebutton::stream::{EntryError, Resources, StreamOptions};
+use bluebutton::stream::{EntryError, StreamOptions};
 use bluebutton::Resource;
 use bluebutton_export::{extract, Exporter, Extracted, FieldError, Report, Schema, Threads, WriteError};
 use clap::{Args, ValueEnum};
@@ -98,11 +98,7 @@ fn read_resources(
     each: &mut dyn FnMut(Result<Converted, EntryError>),
 ) {
     let options = StreamOptions { parse, buffer_size: WINDOW, ..StreamOptions::default() };
-    let opened = match raw {
-        Bytes::Seekable(reader) => Resources::with_options_seekable(reader, options),
-        Bytes::Stream(reader) => Resources::with_options(reader, options),
-    };
-    let mut resources = match opened {
+    let mut resources = match raw.resources(options) {
         Ok(resources) => resources,
         Err(e) => return each(Err(e)),
     };

@@ -13,7 +13,7 @@ use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::rc::Rc;
 
 use bluebutton::json::ParseOptions;
-use bluebutton::stream::{InputKind, Resources, StreamOptions};
+use bluebutton::stream::{InputKind, StreamOptions};
 use bluebutton::summary::ResourceDigest;
 use clap::{Args, ValueEnum};
 
@@ -120,13 +120,11 @@ fn summarize(
     let mut info = InputInfo { name: name.to_string(), ..InputInfo::default() };
     let stream_options = StreamOptions { parse: options, buffer_size: WINDOW, ..StreamOptions::default() };
     progress.start(name, size);
-    let opened = match raw {
-        Bytes::Seekable(inner) => {
-            Resources::with_options_seekable(Counting { inner, count: count.clone() }, stream_options)
-        }
-        Bytes::Stream(inner) => Resources::with_options(Counting { inner, count: count.clone() }, stream_options),
+    let counted = match raw {
+        Bytes::Seekable(inner) => Bytes::Seekable(Box::new(Counting { inner, count: count.clone() })),
+        Bytes::Stream(inner) => Bytes::Stream(Box::new(Counting { inner, count: count.clone() })),
     };
-    let mut resources = match opened {
+    let mut resources = match counted.resources(stream_options) {
         Ok(resources) => resources,
         Err(e) => {
             summary.errors.push(ErrorRecord::entry(name, &e));
