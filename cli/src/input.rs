@@ -63,8 +63,9 @@ impl<'s> Inputs<'s> {
             if let Err(e) = reader.read_to_end(&mut bytes) {
                 return Ok(Err(e));
             }
-            // The reader holds the bytes read to tell the kind (the whole first line: on a
-            // minified Bundle, megabytes); they are in `bytes` now.
+            // A stream's reader holds the bytes read to tell the kind (the whole first line: on
+            // a minified Bundle, megabytes); they are in `bytes` now. (A file's reader is the
+            // file, read again from its start.)
             drop(reader);
             each(Document { line: None, bytes: &bytes })?;
             return Ok(Ok(sniffed.kind));
