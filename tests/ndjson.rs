@@ -173,6 +173,28 @@ fn a_bad_line_is_reported_by_line_and_path_and_the_others_are_read() {
 }
 
 #[test]
+fn a_bundle_line_begun_one_by_one_is_finished_by_par_map() {
+    let Some(bundle) = samples::normalized("eobByPatientIdAll.json") else { return };
+    let minified = json::from_slice::<Value>(&bundle).unwrap().to_json_string();
+    let patient = r#"{"resourceType":"Patient","id":"after"}"#;
+    let ndjson = format!("{minified}\n{patient}\n");
+    let expected: Vec<Item> = NdjsonReader::new(ndjson.as_bytes()).map(item).collect();
+    assert!(expected.len() > 3, "the Bundle line has several entries");
+    for threads in [1, 2] {
+        let mut reader = NdjsonReader::new(ndjson.as_bytes());
+        // The Bundle's first entry; the others wait in the reader.
+        let first = item(reader.next().unwrap());
+        let rest = reader.par_map(threads, IntoOwned::into_owned).items;
+        let mut got = vec![first];
+        got.extend(par_items(rest).into_iter().enumerate().map(|(i, it)| match it {
+            Item::Resource(_, r) => Item::Resource(i + 1, r),
+            error => error,
+        }));
+        assert_eq!(got, expected, "{threads} threads");
+    }
+}
+
+#[test]
 fn a_line_longer_than_allowed_ends_the_stream_with_an_error() {
     let input = format!(
         "{{\"resourceType\":\"Patient\",\"id\":\"p1\"}}\n{{\"resourceType\":\"Patient\",\"id\":\"{}\"}}\n",

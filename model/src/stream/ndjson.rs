@@ -226,11 +226,14 @@ impl<'a> NdjsonReader<'a> {
             out.items.push(item.map(|entry| f(entry.entry)));
         }
         let rest = &self.input[self.pos..];
-        let parsed = par_lines(rest, self.pos as u64, self.counts, self.options, thread_count(threads), &f);
-        self.counts = parsed.counts;
+        let items = &mut out.items;
+        let lines =
+            par_lines(rest, self.pos as u64, self.counts, self.options, thread_count(threads), &f, &mut |item| {
+                items.push(item)
+            });
+        self.counts = lines.counts;
         self.pos = self.input.len();
-        out.items = parsed.items;
-        out.unknown = parsed.unknown;
+        out.unknown = lines.unknown;
         out
     }
 }
@@ -243,13 +246,17 @@ impl<'a> Iterator for NdjsonReader<'a> {
     }
 }
 
-/// What [`par_lines`] found.
-struct Parsed<T> {
-    items: Vec<Result<T, EntryError>>,
+/// What [`par_lines`] found besides the items it handed on.
+struct Lines {
     unknown: Vec<JsonPath>,
     /// The counts after the lines.
     counts: Counts,
 }
+
+/// The stretch of lines parsed at a time on one thread before their results are handed on:
+/// small, so that a result is used while what it holds is still in the cache (a window is
+/// megabytes of input, and its results together far more than a cache holds).
+const SEQUENTIAL_CHUNK: usize = 64 << 10;
 
 /// One line's outcome on a worker thread, before its numbers are known.
 enum Local<T> {
@@ -274,7 +281,9 @@ struct Chunk<T> {
 }
 
 /// Parses the lines of `bytes` (whole lines: the last may lack its `\n`), which start at
-/// absolute offset `base` with `counts`, on `threads` threads, in chunks cut at line ends.
+/// absolute offset `base` with `counts`, on `threads` threads, in chunks cut at line ends, and
+/// hands `each` the results in line order: on one thread, chunk after chunk as each is parsed;
+/// on several, once all are.
 fn par_lines<'b, T, F>(
     bytes: &'b [u8],
     base: u64,
@@ -282,39 +291,51 @@ fn par_lines<'b, T, F>(
     options: ParseOptions,
     threads: usize,
     f: &F,
-) -> Parsed<T>
+    each: &mut dyn FnMut(Result<T, EntryError>),
+) -> Lines
 where
     T: Send,
     F: Fn(BundleEntry<'b>) -> T + Sync,
 {
-    let cuts = chunk_bounds(bytes, threads.max(1) * 4);
-    let chunks = in_pieces(cuts.len() - 1, threads, |i| parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f));
-    let mut out = Parsed { items: Vec::new(), unknown: Vec::new(), counts };
-    for chunk in chunks {
+    let mut out = Lines { unknown: Vec::new(), counts };
+    let mut hand_on = |chunk: Chunk<T>| {
         for (local, record_in_chunk) in chunk.items {
             match local {
                 Local::Ok { value, unknown } => {
                     out.unknown.extend(unknown);
-                    out.items.push(Ok(value));
+                    each(Ok(value));
                 }
                 Local::Bad { error, at, line_in_chunk } => {
                     let number = out.counts.line + line_in_chunk;
                     let index = out.counts.records + record_in_chunk;
-                    out.items.push(Err(EntryError::record(index, number, place(error, at, number))));
+                    each(Err(EntryError::record(index, number, place(error, at, number))));
                 }
             }
         }
         out.counts.line += chunk.lines;
         out.counts.records += chunk.records;
+    };
+    if threads <= 1 {
+        let cuts = chunk_bounds(bytes, SEQUENTIAL_CHUNK);
+        for bounds in cuts.windows(2) {
+            hand_on(parse_chunk(bytes, base, bounds[0], bounds[1], options, f));
+        }
+    } else {
+        let cuts = chunk_bounds(bytes, (bytes.len() / (threads * 4)).max(PARALLEL_CHUNK));
+        let chunks = in_pieces(cuts.len() - 1, threads, |i| parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f));
+        chunks.into_iter().for_each(hand_on);
     }
     out
 }
 
-/// Offsets that cut `bytes` into about `pieces` stretches of whole lines: `0`, the starts of
-/// lines, and `bytes.len()`.
-fn chunk_bounds(bytes: &[u8], pieces: usize) -> Vec<usize> {
+/// The smallest stretch of lines a thread takes at a time.
+const PARALLEL_CHUNK: usize = 64 << 10;
+
+/// Offsets that cut `bytes` into stretches of whole lines of about `step` bytes: `0`, the
+/// starts of lines, and `bytes.len()`.
+fn chunk_bounds(bytes: &[u8], step: usize) -> Vec<usize> {
     let mut cuts = vec![0];
-    let step = (bytes.len() / pieces.max(1)).max(64 << 10);
+    let step = step.max(1);
     let mut at = 0;
     while at + step < bytes.len() {
         match memchr(b'\n', &bytes[at + step..]) {
@@ -606,10 +627,9 @@ impl<R: Read> NdjsonStream<R> {
                 Ok(Window::Lines { end }) => {
                     let bytes = &self.buf[self.start..end];
                     let base = self.base + self.start as u64;
-                    let parsed = par_lines(bytes, base, self.counts, self.options.parse, threads, &map);
-                    self.counts = parsed.counts;
+                    let lines = par_lines(bytes, base, self.counts, self.options.parse, threads, &map, &mut each);
+                    self.counts = lines.counts;
                     self.start = end;
-                    parsed.items.into_iter().for_each(&mut each);
                 }
                 // One by one, which grows the window.
                 Ok(Window::LongLine) => match self.next_entry() {
