@@ -9,18 +9,88 @@ use bluebutton::views::{
     MedicarePart, TotalSource,
 };
 use bluebutton::Resource;
+use std::iter::Take;
+use std::vec::Drain;
 
 use crate::schema::{ColumnType, Schema, Table, TableKind};
 use crate::values::{self, Cell, Text};
 
 /// A row: the present cells by column index, in column order.
-pub type Row = Vec<(u16, Cell)>;
+pub type Row = [(u16, Cell)];
+
+/// Rows, each with the index of its table in [`Schema::tables`]: the cells of all of them in
+/// one buffer. A resource's rows are made on one thread and written on another; one buffer
+/// is one allocation to hand over and free, where a buffer per row was a dozen.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rows {
+    cells: Vec<(u16, Cell)>,
+    /// Per row: its table, and the end of its cells in `cells`.
+    ends: Vec<(usize, usize)>,
+}
+
+impl Rows {
+    /// Room for `rows` rows of `cells` cells in all.
+    pub fn with_capacity(rows: usize, cells: usize) -> Rows {
+        Rows { cells: Vec::with_capacity(cells), ends: Vec::with_capacity(rows) }
+    }
+
+    /// Adds a row to table `table`; `cells` must be in column order, one per column at most.
+    pub fn push(&mut self, table: usize, cells: impl IntoIterator<Item = (u16, Cell)>) {
+        self.cells.extend(cells);
+        self.ends.push((table, self.cells.len()));
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The number of cells of all rows.
+    pub fn cell_count(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Each row with its table, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Row)> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|(_, end)| *end));
+        self.ends.iter().zip(starts).map(|(&(table, end), start)| (table, &self.cells[start..end]))
+    }
+
+    /// Empties the rows, keeping their room, and hands each (its table and its cells, moved)
+    /// to `each`, in order.
+    pub fn drain(&mut self, mut each: impl FnMut(usize, Take<&mut Drain<'_, (u16, Cell)>>)) {
+        let mut cells = self.cells.drain(..);
+        let mut start = 0;
+        for (table, end) in self.ends.drain(..) {
+            each(table, cells.by_ref().take(end - start));
+            start = end;
+        }
+    }
+
+    /// Empties the rows, keeping their room.
+    pub fn clear(&mut self) {
+        self.cells.clear();
+        self.ends.clear();
+    }
+}
+
+impl<'r> IntoIterator for &'r Rows {
+    type Item = (usize, &'r Row);
+    type IntoIter = Box<dyn Iterator<Item = (usize, &'r Row)> + 'r>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
 
 /// What one resource contributes to the tables.
 #[derive(Debug, Default)]
 pub struct Extracted {
     /// Rows, each with the index of its table in [`Schema::tables`].
-    pub rows: Vec<(usize, Row)>,
+    pub rows: Rows,
     /// The bluebutton URLs of elements no column holds ([`crate::unmapped`]), and the fields
     /// that no column holds (none, with the schema from the same catalog).
     pub unmapped: Vec<String>,
@@ -154,7 +224,8 @@ impl<'s> RowBuilder<'s> {
         self.set(column, text.map(|t| Cell::Text(Text::new(t))));
     }
 
-    fn finish(self) -> (usize, Row) {
+    /// Adds the row to `rows`.
+    fn finish(self, rows: &mut Rows) {
         // In column order; of two cells set in one column, the later.
         let mut row = self.cells;
         self.table.note_row(row.len());
@@ -165,7 +236,7 @@ impl<'s> RowBuilder<'s> {
             row.dedup_by_key(|(c, _)| *c);
             row.reverse();
         }
-        (self.index, row)
+        rows.push(self.index, row);
     }
 }
 
@@ -219,7 +290,7 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
                 }
             });
             placed?;
-            out.rows.push(row.finish());
+            row.finish(&mut out.rows);
             fields
         }
         Resource::Coverage(c) => {
@@ -247,7 +318,7 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
                 }
             });
             placed?;
-            out.rows.push(row.finish());
+            row.finish(&mut out.rows);
             fields
         }
         other => {
@@ -362,8 +433,8 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
     }
 
     let Some(view) = view else {
-        out.rows.push(row.finish());
-        out.rows.extend(lines.into_iter().map(RowBuilder::finish));
+        row.finish(&mut out.rows);
+        lines.into_iter().for_each(|line| line.finish(&mut out.rows));
         return Ok(Vec::new());
     };
 
@@ -417,9 +488,12 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
         });
     });
     placed?;
-    out.rows.push(row.finish());
+    let rows = 1 + lines.len() + diagnoses.len() + procedures.len() + care_team.len();
+    let cells = [&row].into_iter().chain(&lines).chain(&diagnoses).chain(&procedures).chain(&care_team);
+    out.rows = Rows::with_capacity(rows, cells.map(|r| r.cells.len()).sum());
+    row.finish(&mut out.rows);
     for r in lines.into_iter().chain(diagnoses).chain(procedures).chain(care_team) {
-        out.rows.push(r.finish());
+        r.finish(&mut out.rows);
     }
     Ok(fields)
 }
@@ -456,5 +530,37 @@ fn icd_version(v: IcdVersion<'_>) -> Option<&'static str> {
         IcdVersion::Icd9 => Some("icd-9"),
         IcdVersion::Icd10 => Some("icd-10"),
         IcdVersion::Other(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(first: u16, n: u16) -> Vec<(u16, Cell)> {
+        (first..first + n).map(|c| (c, Cell::Int(i64::from(c) * 10))).collect()
+    }
+
+    #[test]
+    fn rows_keep_their_tables_and_cells_in_order() {
+        let made = [(3, row(0, 4)), (5, row(2, 0)), (3, row(1, 7)), (0, row(9, 1))];
+        let mut rows = Rows::default();
+        for (table, cells) in &made {
+            rows.push(*table, cells.clone());
+        }
+        assert_eq!((rows.len(), rows.cell_count()), (4, 12));
+        let read: Vec<(usize, Vec<(u16, Cell)>)> = rows.iter().map(|(t, r)| (t, r.to_vec())).collect();
+        assert_eq!(read, made);
+        let again: Vec<(usize, Vec<(u16, Cell)>)> = (&rows).into_iter().map(|(t, r)| (t, r.to_vec())).collect();
+        assert_eq!(again, made);
+        let mut drained = Vec::new();
+        rows.drain(|t, cells| drained.push((t, cells.collect::<Vec<_>>())));
+        assert_eq!(drained, made);
+        assert!(rows.is_empty() && rows.cell_count() == 0);
+        // Refilled after draining, and after clearing.
+        rows.push(1, row(0, 2));
+        assert_eq!(rows.iter().map(|(t, r)| (t, r.len())).collect::<Vec<_>>(), [(1, 2)]);
+        rows.clear();
+        assert!(rows.is_empty() && rows.iter().next().is_none());
     }
 }

@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 
-pub use extract::{extract, Extracted, FieldError, Row};
+pub use extract::{extract, Extracted, FieldError, Row, Rows};
 pub use schema::{Column, ColumnType, Schema, Table, TableKind};
 pub use write::WriteError;
 
@@ -79,14 +79,16 @@ struct Pool {
     pending: Vec<Rows>,
     /// The threads and their channels; `None` once a thread has failed (its error returned).
     sends: Vec<Option<mpsc::SyncSender<Rows>>>,
+    /// The batches the writer threads have written, emptied, to be filled again: the rows'
+    /// buffers are then made and freed on this thread alone (freeing memory another thread's
+    /// allocator arena holds takes that arena's lock, which the thread making rows then waits
+    /// for).
+    spare: mpsc::Receiver<Rows>,
     threads: Vec<Option<std::thread::JoinHandle<Result<DatasetWriter, WriteError>>>>,
     dir: PathBuf,
     /// The threads that close the tables at the end.
     closers: usize,
 }
-
-/// Rows, each with the index of its table.
-type Rows = Vec<(usize, Row)>;
 
 /// What a writer thread wrote: rows per table, and the files.
 type Written = (Vec<(usize, u64)>, Vec<PathBuf>);
@@ -161,15 +163,11 @@ impl Exporter {
         }
         match &mut self.writers {
             Writers::Here(writer, _) => {
-                for (table, row) in extracted.rows {
+                for (table, row) in &extracted.rows {
                     writer.push(table, row)?;
                 }
             }
-            Writers::Pool(pool) => {
-                for (table, row) in extracted.rows {
-                    pool.push(table, row)?;
-                }
-            }
+            Writers::Pool(pool) => pool.add(extracted.rows)?,
         }
         Ok(())
     }
@@ -195,33 +193,53 @@ impl Pool {
     fn new(schema: &Arc<Schema>, dir: &Path, writers: usize, closers: usize) -> Pool {
         let owner: Vec<usize> = (0..schema.tables.len()).map(|t| t % writers).collect();
         let (mut sends, mut threads) = (Vec::new(), Vec::new());
+        let (give_back, spare) = mpsc::channel::<Rows>();
         for w in 0..writers {
             let tables: Vec<usize> = (0..owner.len()).filter(|t| owner[*t] == w).collect();
             let mut writer =
                 DatasetWriter::for_tables(schema.clone(), dir, tables.clone(), write::MEMORY_BUDGET / writers);
             let (send, receive) = mpsc::sync_channel::<Rows>(POOL_BATCHES_AHEAD);
+            let give_back = give_back.clone();
             sends.push(Some(send));
             threads.push(Some(std::thread::spawn(move || {
                 for rows in receive {
-                    for (table, row) in rows {
+                    for (table, row) in &rows {
                         // On an error the receiver goes: the next send fails, and the join says why.
                         writer.push(table, row)?;
                     }
+                    // Emptied where it was filled (a closed channel: the export is ending).
+                    let _ = give_back.send(rows);
                 }
                 Ok(writer)
             })));
         }
-        let pending = (0..writers).map(|_| Vec::with_capacity(POOL_BATCH)).collect();
-        Pool { owner, pending, sends, threads, dir: dir.to_path_buf(), closers }
+        let pending = (0..writers).map(|_| Rows::default()).collect();
+        Pool { owner, pending, sends, spare, threads, dir: dir.to_path_buf(), closers }
     }
 
-    /// Adds a row; the rows of a failed writer are dropped (its error was returned).
-    fn push(&mut self, table: usize, row: Row) -> Result<(), WriteError> {
-        let w = self.owner[table];
-        let Some(send) = &self.sends[w] else { return Ok(()) };
-        self.pending[w].push((table, row));
-        if self.pending[w].len() >= POOL_BATCH {
-            let rows = std::mem::replace(&mut self.pending[w], Vec::with_capacity(POOL_BATCH));
+    /// Adds the rows of a resource; the rows of a failed writer are dropped (its error was
+    /// returned).
+    fn add(&mut self, mut rows: Rows) -> Result<(), WriteError> {
+        let mut full = Vec::new();
+        rows.drain(|table, cells| {
+            let w = self.owner[table];
+            if self.sends[w].is_some() {
+                self.pending[w].push(table, cells);
+                if self.pending[w].len() == POOL_BATCH {
+                    full.push(w);
+                }
+            }
+        });
+        for w in full {
+            let spare = match self.spare.try_recv() {
+                Ok(mut spare) => {
+                    spare.clear();
+                    spare
+                }
+                Err(_) => Rows::with_capacity(POOL_BATCH, self.pending[w].cell_count()),
+            };
+            let rows = std::mem::replace(&mut self.pending[w], spare);
+            let Some(send) = &self.sends[w] else { continue };
             if send.send(rows).is_err() {
                 // The thread has ended on an error: it says which.
                 self.sends[w] = None;

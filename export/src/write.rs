@@ -161,7 +161,7 @@ impl DatasetWriter {
     }
 
     /// Adds a row to table `table`.
-    pub fn push(&mut self, table: usize, row: Row) -> Result<(), WriteError> {
+    pub fn push(&mut self, table: usize, row: &Row) -> Result<(), WriteError> {
         let f = &mut self.files[table];
         let pending = f.pending.get_or_insert_with(|| Batch::new(&self.schema.tables[table]));
         pending.push(&self.schema.tables[table], row);
@@ -409,13 +409,13 @@ impl Batch {
         Batch { columns: table.columns.iter().map(|_| None).collect(), filled: vec![0; table.columns.len()], rows: 0 }
     }
 
-    fn push(&mut self, table: &Table, row: Row) {
+    fn push(&mut self, table: &Table, row: &Row) {
         let r = self.rows;
         for (c, cell) in row {
-            let c = usize::from(c);
+            let c = usize::from(*c);
             let b = self.columns[c].get_or_insert_with(|| Builder::new(table.columns[c].ty));
             b.append_nulls(r.saturating_sub(self.filled[c]));
-            b.append(&cell);
+            b.append(cell);
             self.filled[c] = r + 1;
         }
         self.rows += 1;

@@ -7,7 +7,7 @@ use bluebutton::summary::ClaimKind;
 use bluebutton::views::ClaimView;
 use bluebutton::{json, Resource};
 use bluebutton_export::values::Cell;
-use bluebutton_export::{extract, Schema, TableKind};
+use bluebutton_export::{extract, Rows, Schema, TableKind};
 
 #[path = "../../tests/support/shared_data.rs"]
 mod shared_data;
@@ -18,13 +18,7 @@ fn sample(test: &str, name: &str) -> Option<String> {
 }
 
 /// The cell of column `name` in the first row of table `kind`.
-fn cell<'r>(
-    schema: &Schema,
-    rows: &'r [(usize, Vec<(u16, Cell)>)],
-    kind: TableKind,
-    claim: ClaimKind,
-    name: &str,
-) -> Option<&'r Cell> {
+fn cell<'r>(schema: &Schema, rows: &'r Rows, kind: TableKind, claim: ClaimKind, name: &str) -> Option<&'r Cell> {
     let index = schema.index(kind, claim);
     let column = schema.tables[index].columns.iter().position(|c| c.name == name).unwrap_or_else(|| panic!("{name}"));
     let (_, row) = rows.iter().find(|(t, _)| *t == index)?;

@@ -54,7 +54,7 @@ fn check(resource: &Resource<'_>) {
         (first, again) => panic!("one extraction fails and the other does not: {first:?} / {again:?}"),
     };
     for (t, row) in &out.rows {
-        let table = &schema.tables[*t];
+        let table = &schema.tables[t];
         assert!(row.windows(2).all(|w| w[0].0 < w[1].0), "{}: cells out of column order: {row:?}", table.dir());
         for (c, cell) in row {
             let column = &table.columns[usize::from(*c)];
@@ -67,12 +67,12 @@ fn check(resource: &Resource<'_>) {
             assert_eq!(count(TableKind::Claims), 1, "a claim gives one claims row");
             assert_eq!(count(TableKind::ClaimLines), eob.item.len(), "a claim gives one line row per item");
             // The partitioned tables (claims, claim_lines) have a claim type; the others none.
-            let partitions: Vec<_> = out.rows.iter().filter_map(|(t, _)| schema.tables[*t].claim_kind).collect();
+            let partitions: Vec<_> = out.rows.iter().filter_map(|(t, _)| schema.tables[t].claim_kind).collect();
             assert!(partitions.windows(2).all(|w| w[0] == w[1]), "a claim's rows in partitions of several claim types");
             let id = eob.id().map(|i| Cell::Text(i.as_str().into()));
             for (t, row) in &out.rows {
                 let first = row.first().filter(|(c, _)| *c == 0).map(|(_, cell)| cell.clone());
-                assert_eq!(first, id, "{}: a row of the claim without its id", schema.tables[*t].dir());
+                assert_eq!(first, id, "{}: a row of the claim without its id", schema.tables[t].dir());
             }
         }
         Resource::Patient(_) | Resource::Coverage(_) => assert_eq!(out.rows.len(), 1, "one row per resource"),
