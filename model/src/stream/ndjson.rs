@@ -608,8 +608,9 @@ impl<R: Read> NdjsonStream<R> {
     /// Reads the remaining lines, parsing each window of input on `threads` threads (`0`: one
     /// per core): `map` turns each resource (as a Bundle entry) into a `T` (on any thread), and
     /// `each` gets the results in line order (on this thread). Memory stays bounded by the
-    /// window, which should hold many lines (a few MiB). With lenient parsing, the paths of
-    /// unknown properties are not reported in this mode.
+    /// window, which should hold many lines (a few MiB). On one thread the results of every
+    /// 64 KiB of lines are handed on before the next are parsed. With lenient parsing, the
+    /// paths of unknown properties are not reported in this mode.
     pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
     where
         T: Send,

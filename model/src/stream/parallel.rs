@@ -399,7 +399,8 @@ impl<R: std::io::Read> BundleStream<R> {
     /// per core): `map` turns each entry into a `T` (on any thread), and `each` gets the results
     /// in entry order (on this thread), with the errors where they were met. Memory stays bounded
     /// by the window ([`StreamOptions::buffer_size`](super::StreamOptions::buffer_size), which
-    /// should hold many entries: a few MiB).
+    /// should hold many entries: a few MiB). On one thread the entries are read one after the
+    /// other ([`next_entry`](Self::next_entry)), each result handed to `each` as it is made.
     ///
     /// `map` may also be called on entries of a stretch that is then parsed again (see the
     /// module's notes): keep it free of side effects and let the results carry what it finds.
