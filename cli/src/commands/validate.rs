@@ -204,9 +204,10 @@ fn validate_input(reader: impl Read, options: Options, format: Format) -> Result
 fn text_line(finding: &Finding) -> String {
     let location = short_location(&finding.location);
     let severity = finding.severity.as_str();
-    let mut line =
-        String::with_capacity(8 + severity.len() + finding.rule.len() + location.len() + finding.message.len());
-    for part in ["  ", severity, " [", finding.rule, "] ", &location, ": ", &finding.message, "\n"] {
+    let parts = ["  ", severity, " [", finding.rule, "] ", &location, ": ", &finding.message, "\n"];
+    // Made at its length: a line that outgrew its room was copied once more.
+    let mut line = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
         line.push_str(part);
     }
     line
