@@ -55,9 +55,8 @@ impl Rows {
     }
 
     /// Each row with its table, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &Row)> + '_ {
-        let starts = std::iter::once(0).chain(self.ends.iter().map(|(_, end)| *end));
-        self.ends.iter().zip(starts).map(|(&(table, end), start)| (table, &self.cells[start..end]))
+    pub fn iter(&self) -> RowsIter<'_> {
+        RowsIter { cells: &self.cells, ends: self.ends.iter(), start: 0 }
     }
 
     /// Empties the rows, keeping their room, and hands each (its table and its cells, moved)
@@ -80,11 +79,36 @@ impl Rows {
 
 impl<'r> IntoIterator for &'r Rows {
     type Item = (usize, &'r Row);
-    type IntoIter = Box<dyn Iterator<Item = (usize, &'r Row)> + 'r>;
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+    type IntoIter = RowsIter<'r>;
+    fn into_iter(self) -> RowsIter<'r> {
+        self.iter()
     }
 }
+
+/// The rows of [`Rows`], each with its table ([`Rows::iter`]).
+pub struct RowsIter<'r> {
+    cells: &'r [(u16, Cell)],
+    ends: std::slice::Iter<'r, (usize, usize)>,
+    /// Where the next row's cells start.
+    start: usize,
+}
+
+impl<'r> Iterator for RowsIter<'r> {
+    type Item = (usize, &'r Row);
+
+    fn next(&mut self) -> Option<(usize, &'r Row)> {
+        let &(table, end) = self.ends.next()?;
+        let row = &self.cells[self.start..end];
+        self.start = end;
+        Some((table, row))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ends.size_hint()
+    }
+}
+
+impl ExactSizeIterator for RowsIter<'_> {}
 
 /// What one resource contributes to the tables.
 #[derive(Debug, Default)]
@@ -548,7 +572,7 @@ mod tests {
         for (table, cells) in &made {
             rows.push(*table, cells.clone());
         }
-        assert_eq!((rows.len(), rows.cell_count()), (4, 12));
+        assert_eq!((rows.len(), rows.cell_count(), rows.iter().len()), (4, 12, 4));
         let read: Vec<(usize, Vec<(u16, Cell)>)> = rows.iter().map(|(t, r)| (t, r.to_vec())).collect();
         assert_eq!(read, made);
         let again: Vec<(usize, Vec<(u16, Cell)>)> = (&rows).into_iter().map(|(t, r)| (t, r.to_vec())).collect();

@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 
-pub use extract::{extract, Extracted, FieldError, Row, Rows};
+pub use extract::{extract, Extracted, FieldError, Row, Rows, RowsIter};
 pub use schema::{Column, ColumnType, Schema, Table, TableKind};
 pub use write::WriteError;
 

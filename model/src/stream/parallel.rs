@@ -425,7 +425,8 @@ impl<R: std::io::Read> BundleStream<R> {
         F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
         G: FnMut(Result<T, EntryError>),
     {
-        if thread_count(threads) == 1 {
+        let threads = thread_count(threads);
+        if threads == 1 {
             // One entry after the other, each handed on as it is read: its result is used
             // while what it holds is still in the cache (a window's results together are far
             // more than a cache holds).
@@ -434,7 +435,6 @@ impl<R: std::io::Read> BundleStream<R> {
             }
             return;
         }
-        let threads = thread_count(threads);
         // The end of the last window found to have no entry start to split at.
         let mut searched_to = None;
         loop {
