@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
+use crate::support::{json_files, path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
 use bluebutton::json::{self, Value};
 
 /// A folder in the system temp directory, removed when dropped.
@@ -187,16 +187,6 @@ fn check(test: &str, inputs: &[String], stdin: &[u8], files: &[String]) -> Outco
     assert_eq!(orphans, 0, "every line belongs to a claim");
     assert!(patients > 0);
     out
-}
-
-fn json_files(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| path_str(&e.unwrap().path()))
-        .filter(|p| p.ends_with(".json"))
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]

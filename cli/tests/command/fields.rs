@@ -1,16 +1,12 @@
 //! `bluebutton fields` on the real responses: every Medicare field is listed by variable, none
 //! is unmapped; a bluebutton URL the views do not know is reported as UNMAPPED.
 
-use crate::support::{run_with_stdin, shared_data, Outcome};
+use crate::support::{json_files, run_with_stdin, shared_data, Outcome};
 
 #[test]
 fn every_normalized_sample_has_no_unmapped_field() {
     let Some(dir) = shared_data("every_normalized_sample_has_no_unmapped_field") else { return };
-    let mut files: Vec<String> = std::fs::read_dir(dir.join("samples/v1-normalized"))
-        .unwrap()
-        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
+    let files = json_files(&dir.join("samples/v1-normalized"));
     assert_eq!(files.len(), 25);
     let args: Vec<&str> = std::iter::once("fields").chain(files.iter().map(String::as_str)).collect();
     let Outcome { code, stdout: out, stderr: err } = run_with_stdin(&args, b"");

@@ -4,19 +4,14 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::support::{gzip, path_str, run, run_with_stdin, shared_data as data, TempFile};
+use crate::support::{gzip, json_files, path_str, run, run_with_stdin, shared_data as data, TempFile};
 
 #[test]
 fn roundtrip_all_normalized_samples_and_the_ig_example() {
     let Some(data) = data("roundtrip_all_normalized_samples_and_the_ig_example") else {
         return;
     };
-    let mut files: Vec<String> = std::fs::read_dir(data.join("samples/v1-normalized"))
-        .expect("read samples/v1-normalized")
-        .map(|e| path_str(&e.expect("directory entry").path()))
-        .filter(|p| p.ends_with(".json"))
-        .collect();
-    files.sort();
+    let mut files = json_files(&data.join("samples/v1-normalized"));
     assert_eq!(files.len(), 25, "samples/v1-normalized holds 25 files");
     files.push(path_str(&data.join("bb2ig/examples/ExplanationOfBenefit-pde-89.json")));
 

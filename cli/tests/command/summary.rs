@@ -5,7 +5,7 @@ use bluebutton::json::{self, Value};
 use bluebutton::resources::Bundle;
 use bluebutton::Resource;
 
-use crate::support::{gzip, shared_data, Outcome, TempFile};
+use crate::support::{gzip, json_files, shared_data, Outcome, TempFile};
 
 #[path = "../../../benches/support/input.rs"]
 mod input;
@@ -99,12 +99,7 @@ fn eobs<'r>(resource: &'r Resource<'r>) -> Vec<&'r bluebutton::resources::Explan
 fn the_real_responses_add_up() {
     let Some(data) = shared_data("the_real_responses_add_up") else { return };
     let dir = data.join("samples/v1-normalized");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
-        .filter(|p| p.ends_with(".json"))
-        .collect();
-    files.sort();
+    let files = json_files(&dir);
     // Counted another way: whole parses, and cents in integers.
     let (mut claims, mut lines, mut cents) = (0, 0, 0i64);
     for f in &files {

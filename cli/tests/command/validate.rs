@@ -5,7 +5,7 @@ use bluebutton::json::ToJson;
 use bluebutton::resources::OperationOutcome;
 use bluebutton::validate::{validate_json, Severity, Target};
 
-use crate::support::{gzip, run, run_with_stdin, shared_data, TempFile};
+use crate::support::{gzip, json_files, run, run_with_stdin, shared_data, TempFile};
 
 const VALID: &[u8] = br#"{"resourceType":"Observation","status":"final","code":{"text":"x"}}"#;
 const INVALID: &[u8] = br#"{"resourceType":"Observation","code":{"text":"x"},"colour":1}"#;
@@ -79,12 +79,7 @@ fn stdin_gzip_and_the_published_target() {
 fn every_normalized_sample_is_valid_when_served() {
     let Some(data) = shared_data("every_normalized_sample_is_valid_when_served") else { return };
     let dir = data.join("samples/v1-normalized");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path().to_str().unwrap().to_owned())
-        .filter(|p| p.ends_with(".json"))
-        .collect();
-    files.sort();
+    let files = json_files(&dir);
     let mut args = vec!["validate"];
     args.extend(files.iter().map(String::as_str));
     let out = run(&args);

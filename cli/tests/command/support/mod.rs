@@ -98,3 +98,14 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
 pub fn path_str(path: &Path) -> String {
     path.to_str().expect("paths are UTF-8").to_owned()
 }
+
+/// The `.json` files of `dir`, sorted, as paths.
+pub fn json_files(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| path_str(&e.unwrap().path()))
+        .filter(|p| p.ends_with(".json"))
+        .collect();
+    files.sort();
+    files
+}
