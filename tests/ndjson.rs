@@ -440,3 +440,38 @@ fn mapping_lines_stops_when_told() {
     // Reading stopped with the window the tenth line was in.
     assert!(stream.position() < 8192, "{}", stream.position());
 }
+
+/// `try_par_for_each` stops reading where `each` breaks, on one thread and on several, for a
+/// Bundle and for NDJSON: what came before is what `par_for_each` hands on first, the stream
+/// gives nothing after, and the rest of the input is never read.
+#[test]
+fn reading_stops_where_each_breaks() {
+    let options = Options { seed: 5, patients: 30, ..Options::default() };
+    let mut bundle = Vec::new();
+    synth::write_searchset(&mut bundle, &options, Layout::Pretty).unwrap();
+    let mut ndjson = Vec::new();
+    synth::write_ndjson(&mut ndjson, &options).unwrap();
+    let window = StreamOptions { buffer_size: 64 << 10, ..StreamOptions::default() };
+    for (kind, input) in [("Bundle", &bundle), ("NDJSON", &ndjson)] {
+        assert!(input.len() > 4 << 20, "{kind}: {} bytes", input.len());
+        for threads in [1, 2] {
+            let mut all = Vec::new();
+            Resources::with_options(&input[..], window).unwrap().par_for_each(threads, owned, |r| all.push(r));
+            let all = par_items(all);
+            let mut resources = Resources::with_options(&input[..], window).unwrap();
+            let mut taken = Vec::new();
+            resources.try_par_for_each(threads, owned, |r| {
+                taken.push(r);
+                if taken.len() == 10 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            assert_eq!(par_items(taken), all[..10], "{kind}, {threads} threads");
+            assert!(resources.next_entry().is_none(), "{kind}, {threads} threads: an entry after the break");
+            let read = resources.bytes_read();
+            assert!(read < input.len() as u64 / 4, "{kind}, {threads} threads: {read} of {} bytes read", input.len());
+        }
+    }
+}

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
@@ -89,23 +90,26 @@ type Converted = Result<Extracted, FieldError>;
 /// Reads one input (a Bundle or NDJSON, streamed, or a single resource; gzip or not) and
 /// hands `each` what `convert` makes of each resource, in order, or the error that made an
 /// entry (or the input) unreadable. Resources are converted on `threads`
-/// threads.
+/// threads. Reading stops when `each` says so.
 fn read_resources(
     raw: Bytes<'_>,
     parse: ParseOptions,
     threads: usize,
     convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
-    each: &mut dyn FnMut(Result<Converted, EntryError>),
+    each: &mut dyn FnMut(Result<Converted, EntryError>) -> ControlFlow<()>,
 ) {
     let options = StreamOptions { parse, buffer_size: WINDOW, ..StreamOptions::default() };
     let mut resources = match raw.resources(options) {
         Ok(resources) => resources,
-        Err(e) => return each(Err(e)),
+        Err(e) => {
+            let _ = each(Err(e));
+            return;
+        }
     };
     let map = |entry: bluebutton::resources::BundleEntry<'_>| entry.resource.as_ref().map(convert);
-    resources.par_for_each(threads, map, |result| match result {
+    resources.try_par_for_each(threads, map, |result| match result {
         Ok(Some(converted)) => each(Ok(converted)),
-        Ok(None) => {}
+        Ok(None) => ControlFlow::Continue(()),
         Err(e) => each(Err(e)),
     });
 }
@@ -123,11 +127,17 @@ impl Sink {
         self.error.is_some()
     }
 
-    fn add(&mut self, rows: Extracted) {
+    /// Hands `rows` to the exporter; `Break` once writing has failed.
+    fn add(&mut self, rows: Extracted) -> ControlFlow<()> {
         if self.error.is_none() {
             if let Err(e) = self.exporter.add(rows) {
                 self.error = Some(e);
             }
+        }
+        if self.failed() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     }
 
@@ -248,7 +258,8 @@ impl FileOutcome {
 }
 
 /// Reads one input named `name` on `threads` threads, handing `add` the rows of each
-/// resource in order, and noting in `outcome` what was left out.
+/// resource in order, and noting in `outcome` what was left out. Reading stops when `add`
+/// says so (writing has failed: the rest of the input would be read for nothing).
 fn read_file(
     raw: Bytes<'_>,
     name: &str,
@@ -256,13 +267,14 @@ fn read_file(
     threads: usize,
     convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
     outcome: &mut FileOutcome,
-    add: &mut dyn FnMut(Extracted),
+    add: &mut dyn FnMut(Extracted) -> ControlFlow<()>,
 ) {
     read_resources(raw, parse, threads, convert, &mut |r| match r {
         Ok(Ok(rows)) => add(rows),
         Ok(Err(e)) => {
             outcome.rejected += 1;
             outcome.lines.push(format!("ERROR {name}: {e}"));
+            ControlFlow::Continue(())
         }
         Err(e) => {
             // An input that cannot be read on (not JSON, an I/O error) is a usage error.
@@ -272,6 +284,7 @@ fn read_file(
                 outcome.rejected += 1;
             }
             outcome.lines.push(format!("ERROR {name}: {e}"));
+            ControlFlow::Continue(())
         }
     });
 }
@@ -326,6 +339,11 @@ fn read_side_by_side(
                                 if batch.len() >= BATCH {
                                     flush(&mut batch);
                                 }
+                                if stop.load(Ordering::Relaxed) {
+                                    ControlFlow::Break(())
+                                } else {
+                                    ControlFlow::Continue(())
+                                }
                             }),
                             Err(e) => outcome.unreadable(format!("ERROR {name}: {e}")),
                         }
@@ -341,12 +359,9 @@ fn read_side_by_side(
         // The readers hold the only senders now: the batches end when the last reader does.
         drop(send);
         for batch in receive {
-            for rows in batch {
-                sink.add(rows);
-            }
-            if sink.failed() {
-                // Writing failed: the readers stop at their next file (the batches on their
-                // way are dropped with the receiver).
+            if batch.into_iter().try_for_each(|rows| sink.add(rows)).is_break() {
+                // Writing failed: the readers stop at their next resource (the batches on
+                // their way are dropped with the receiver).
                 stop.store(true, Ordering::Relaxed);
                 break;
             }

@@ -363,3 +363,40 @@ fn files_read_side_by_side_give_the_same_tables_errors_and_report() {
     let rows: u64 = String::from_utf8(out.stdout).unwrap().trim().parse().unwrap();
     assert!(rows > 100, "{rows} rows");
 }
+
+/// When writing fails, the export stops reading: an input gigabytes long is not parsed to its
+/// end before the error is told. The failure is made real by a limit of four open files (the
+/// three standard streams and the input), so that the first table file cannot be created; a
+/// line that is not JSON at the end of the input would be reported if the reading went on.
+#[test]
+fn a_write_error_stops_the_reading() {
+    if !cfg!(target_os = "linux") {
+        return eprintln!("skipping a_write_error_stops_the_reading: it limits open files with sh's ulimit");
+    }
+    let input = TempFile::reserve("write-error.ndjson");
+    let out = run(&["generate", "--seed", "3", "--patients", "40", "--format", "ndjson", "--out", input.path()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut text = std::fs::read(input.path()).unwrap();
+    let lines = text.iter().filter(|b| **b == b'\n').count();
+    text.extend_from_slice(b"{\"resourceType\": tru}\n");
+    std::fs::write(input.path(), &text).unwrap();
+    let dir = TempDir::new("write-error");
+    let run_limited = |files: &str| {
+        let output = Command::new("sh")
+            .args(["-c", &format!("ulimit -n {files} && exec \"$0\" \"$@\"")])
+            .arg(env!("CARGO_BIN_EXE_bluebutton"))
+            .args(["export", "--threads", "1", "--to", dir.path(), input.path()])
+            .output()
+            .expect("run sh");
+        let _ = std::fs::remove_dir_all(dir.path());
+        (output.status.code(), String::from_utf8(output.stderr).unwrap())
+    };
+    let (code, stderr) = run_limited("4");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("error: cannot write the tables: ") && stderr.contains("part-0.parquet"), "{stderr}");
+    assert!(!stderr.contains(&format!("line {}", lines + 1)), "the input was read on after the error:\n{stderr}");
+    // With files to spare, the same input is read to its end and its last line reported.
+    let (code, stderr) = run_limited("64");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("line {}: resourceType", lines + 1)), "{stderr}");
+}

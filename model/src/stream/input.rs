@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
 
 use flate2::bufread::MultiGzDecoder;
 
@@ -13,6 +14,7 @@ use crate::Resource;
 use super::ndjson::NdjsonStream;
 use super::read::{BundleStream, StreamOptions};
 use super::scan::{Scan, Scanned};
+use super::parallel::going_on;
 use super::{Entry, EntryError};
 
 /// The first two bytes of every gzip stream.
@@ -413,18 +415,31 @@ impl<'r> Resources<'r> {
     /// Reads the remaining resources on `threads` threads (`0`: one per core), as
     /// [`BundleStream::par_for_each`] does: `map` turns each (as a Bundle entry) into a `T` on
     /// any thread, and `each` gets the results in input order on this thread.
-    pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, each: G)
     where
         T: Send,
         F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
         G: FnMut(Result<T, EntryError>),
     {
+        self.try_par_for_each(threads, map, going_on(each))
+    }
+
+    /// [`par_for_each`](Self::par_for_each), where `each` says whether to go on:
+    /// `ControlFlow::Break` stops reading, and nothing more is given (as
+    /// [`BundleStream::try_par_for_each`] does). For a consumer that can fail (a full disk),
+    /// so that the rest of the input is not read for nothing.
+    pub fn try_par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    where
+        T: Send,
+        F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
+        G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
+    {
         match &mut self.inner {
-            Inner::Bundle(stream) => stream.par_for_each(threads, map, each),
-            Inner::Ndjson(stream) => stream.par_for_each(threads, map, each),
+            Inner::Bundle(stream) => stream.try_par_for_each(threads, map, each),
+            Inner::Ndjson(stream) => stream.try_par_for_each(threads, map, each),
             Inner::Single { text, options, done } => {
                 if !std::mem::replace(done, true) {
-                    each(single(text, *options).map(|entry| map(entry.entry)));
+                    let _ = each(single(text, *options).map(|entry| map(entry.entry)));
                 }
             }
         }

@@ -44,7 +44,7 @@ use crate::json::{path_at, rt, Error, ErrorKind, FromJson, IntoOwned, JsonPath, 
 use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
-use super::parallel::{in_pieces, thread_count};
+use super::parallel::{going_on, in_pieces, thread_count};
 use super::read::StreamOptions;
 use super::slice::BundleReader;
 use super::{Entry, EntryError, ParallelOutput};
@@ -229,7 +229,8 @@ impl<'a> NdjsonReader<'a> {
         let items = &mut out.items;
         let lines =
             par_lines(rest, self.pos as u64, self.counts, self.options, thread_count(threads), &f, &mut |item| {
-                items.push(item)
+                items.push(item);
+                ControlFlow::Continue(())
             });
         self.counts = lines.counts;
         self.pos = self.input.len();
@@ -251,6 +252,8 @@ struct Lines {
     unknown: Vec<JsonPath>,
     /// The counts after the lines.
     counts: Counts,
+    /// `Break` when the callback stopped the reading (the counts then stop short).
+    flow: ControlFlow<()>,
 }
 
 /// The stretch of lines parsed at a time on one thread before their results are handed on:
@@ -291,40 +294,40 @@ fn par_lines<'b, T, F>(
     options: ParseOptions,
     threads: usize,
     f: &F,
-    each: &mut dyn FnMut(Result<T, EntryError>),
+    each: &mut dyn FnMut(Result<T, EntryError>) -> ControlFlow<()>,
 ) -> Lines
 where
     T: Send,
     F: Fn(BundleEntry<'b>) -> T + Sync,
 {
-    let mut out = Lines { unknown: Vec::new(), counts };
-    let mut hand_on = |chunk: Chunk<T>| {
+    let mut out = Lines { unknown: Vec::new(), counts, flow: ControlFlow::Continue(()) };
+    let mut hand_on = |chunk: Chunk<T>| -> ControlFlow<()> {
         for (local, record_in_chunk) in chunk.items {
             match local {
                 Local::Ok { value, unknown } => {
                     out.unknown.extend(unknown);
-                    each(Ok(value));
+                    each(Ok(value))?;
                 }
                 Local::Bad { error, at, line_in_chunk } => {
                     let number = out.counts.line + line_in_chunk;
                     let index = out.counts.records + record_in_chunk;
-                    each(Err(EntryError::record(index, number, place(error, at, number))));
+                    each(Err(EntryError::record(index, number, place(error, at, number))))?;
                 }
             }
         }
         out.counts.line += chunk.lines;
         out.counts.records += chunk.records;
+        ControlFlow::Continue(())
     };
-    if threads <= 1 {
+    let flow = if threads <= 1 {
         let cuts = chunk_bounds(bytes, SEQUENTIAL_CHUNK);
-        for bounds in cuts.windows(2) {
-            hand_on(parse_chunk(bytes, base, bounds[0], bounds[1], options, f));
-        }
+        cuts.windows(2).try_for_each(|bounds| hand_on(parse_chunk(bytes, base, bounds[0], bounds[1], options, f)))
     } else {
         let cuts = chunk_bounds(bytes, (bytes.len() / (threads * 4)).max(PARALLEL_CHUNK));
         let chunks = in_pieces(cuts.len() - 1, threads, |i| parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f));
-        chunks.into_iter().for_each(hand_on);
-    }
+        chunks.into_iter().try_for_each(hand_on)
+    };
+    out.flow = flow;
     out
 }
 
@@ -611,35 +614,63 @@ impl<R: Read> NdjsonStream<R> {
     /// window, which should hold many lines (a few MiB). On one thread the results of every
     /// 64 KiB of lines are handed on before the next are parsed. With lenient parsing, the
     /// paths of unknown properties are not reported in this mode.
-    pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, each: G)
     where
         T: Send,
         F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
         G: FnMut(Result<T, EntryError>),
     {
+        self.try_par_for_each(threads, map, going_on(each))
+    }
+
+    /// [`par_for_each`](Self::par_for_each), where `each` says whether to go on:
+    /// `ControlFlow::Break` stops reading (the stream then gives nothing more; results of the
+    /// lines already parsed are dropped). For a consumer that can fail (a full disk), so that
+    /// the rest of the input is not read for nothing.
+    pub fn try_par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    where
+        T: Send,
+        F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
+        G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
+    {
+        if self.try_each(threads, map, &mut each).is_break() {
+            self.pending.clear();
+            self.stopped = true;
+        }
+    }
+
+    /// What [`try_par_for_each`](Self::try_par_for_each) does, until `each` breaks.
+    fn try_each<T, F, G>(&mut self, threads: usize, map: F, each: &mut G) -> ControlFlow<()>
+    where
+        T: Send,
+        F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
+        G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
+    {
         let threads = thread_count(threads);
-        for item in self.pending.drain(..) {
-            each(item.map(|entry| map(entry.entry)));
+        for item in std::mem::take(&mut self.pending) {
+            each(item.map(|entry| map(entry.entry)))?;
         }
         while !self.stopped {
             match self.next_window() {
                 Err(e) => return each(Err(e)),
-                Ok(Window::Ended) => return,
+                Ok(Window::Ended) => return ControlFlow::Continue(()),
                 Ok(Window::Lines { end }) => {
                     let bytes = &self.buf[self.start..end];
                     let base = self.base + self.start as u64;
-                    let lines = par_lines(bytes, base, self.counts, self.options.parse, threads, &map, &mut each);
+                    let lines = par_lines(bytes, base, self.counts, self.options.parse, threads, &map, each);
                     self.counts = lines.counts;
                     self.start = end;
+                    lines.flow?;
                 }
                 // One by one, which grows the window.
                 Ok(Window::LongLine) => match self.next_entry() {
-                    Some(Ok(entry)) => each(Ok(map(entry.entry))),
-                    Some(Err(e)) => each(Err(e)),
-                    None => return,
+                    Some(Ok(entry)) => each(Ok(map(entry.entry)))?,
+                    Some(Err(e)) => each(Err(e))?,
+                    None => return ControlFlow::Continue(()),
                 },
             }
         }
+        ControlFlow::Continue(())
     }
 
     /// Fills the window unless most of it is still to be read, and tells what it holds next for

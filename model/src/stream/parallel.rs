@@ -7,6 +7,7 @@
 //! before it, parsed from a confirmed start, ends exactly there; a wrong guess (a Bundle nested in
 //! an entry, say) is dropped and its stretch parsed again from where the previous piece really
 //! ended. The result is the same as reading the entries one after the other.
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::json::{ArrayCursor, Error, FromJson, JsonPath, Lexer, ParseOptions, PathSegment};
@@ -74,6 +75,15 @@ pub(crate) fn thread_count(threads: usize) -> usize {
     match threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
+    }
+}
+
+/// `each` as a callback of the `try_par_for_each` methods that never stops the reading: what
+/// their `par_for_each` twins hand the results to.
+pub(crate) fn going_on<T>(mut each: impl FnMut(T)) -> impl FnMut(T) -> ControlFlow<()> {
+    move |result| {
+        each(result);
+        ControlFlow::Continue(())
     }
 }
 
@@ -284,9 +294,9 @@ fn deliver<T>(
     base: u64,
     items: Vec<Item<T>>,
     end: RegionEnd,
-    mut each: impl FnMut(Result<T, EntryError>),
+    mut each: impl FnMut(Result<T, EntryError>) -> ControlFlow<()>,
     mut unknown: impl FnMut(JsonPath),
-) {
+) -> ControlFlow<()> {
     let locate = |machine: &mut Machine, e: Error, path: JsonPath| {
         let offset = base + e.offset() as u64;
         let (line, column) = machine.lines.line_column(bytes, base, offset);
@@ -300,26 +310,26 @@ fn deliver<T>(
                 for o in offsets {
                     unknown(entry_path(bytes, start, end, o, i));
                 }
-                each(Ok(value));
+                each(Ok(value))?;
             }
             Item::Bad { error, start, end } => {
                 let path = entry_path(bytes, start, end, error.offset(), i);
-                each(Err(EntryError::entry(i, locate(machine, error, path))));
+                each(Err(EntryError::entry(i, locate(machine, error, path))))?;
             }
             Item::Syntax(error) => {
                 machine.entries -= 1;
                 let path = JsonPath(vec![PathSegment::Key("entry".into())]);
-                each(Err(EntryError::bundle(locate(machine, error, path)).fatal()));
+                each(Err(EntryError::bundle(locate(machine, error, path)).fatal()))?;
             }
             Item::Broken { error, skip, start } => {
                 let path = entry_path(bytes, start, bytes.len(), error.offset(), i);
                 let error = EntryError::entry(i, locate(machine, error, path));
                 match skip {
-                    None => each(Err(error.fatal())),
+                    None => each(Err(error.fatal()))?,
                     Some(skip) => {
-                        each(Err(error));
+                        each(Err(error))?;
                         let skip = locate(machine, skip, JsonPath::default());
-                        each(Err(EntryError::bundle(skip).fatal()));
+                        each(Err(EntryError::bundle(skip).fatal()))?;
                     }
                 }
             }
@@ -335,6 +345,7 @@ fn deliver<T>(
         RegionEnd::ArrayEnd(at) => machine.resume_after_entries(base + at as u64, machine.entries),
         RegionEnd::Stop => machine.stop(),
     }
+    ControlFlow::Continue(())
 }
 
 /// Whether only white space and `]` stand at `at`: an empty entry array, which reading one by
@@ -379,7 +390,11 @@ impl<'a> BundleReader<'a> {
                 let options = self.machine.options();
                 let (items, end) = parse_region(input, options, from, after_element, None, true, threads, &f);
                 let ParallelOutput { items: results, unknown, .. } = &mut out;
-                deliver(&mut self.machine, input, 0, items, end, |r| results.push(r), |p| unknown.push(p));
+                let push = |r| {
+                    results.push(r);
+                    ControlFlow::Continue(())
+                };
+                let _ = deliver(&mut self.machine, input, 0, items, end, push, |p| unknown.push(p));
             }
         }
         // The members after the entries (and any error there), one by one.
@@ -419,11 +434,52 @@ impl<R: std::io::Read> BundleStream<R> {
     /// assert_eq!(claims, 2);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, each: G)
     where
         T: Send,
         F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
         G: FnMut(Result<T, EntryError>),
+    {
+        self.try_par_for_each(threads, map, going_on(each))
+    }
+
+    /// [`par_for_each`](Self::par_for_each), where `each` says whether to go on:
+    /// `ControlFlow::Break` stops reading (the stream then gives nothing more; results of the
+    /// window already parsed are dropped). For a consumer that can fail (a full disk), so that
+    /// the rest of the input is not read for nothing.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use bluebutton_model::stream::BundleStream;
+    /// let file = std::fs::File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo-bundle.json"))?;
+    /// let mut stream = BundleStream::new(file)?;
+    /// let mut seen = 0;
+    /// stream.try_par_for_each(0, |_| (), |_| {
+    ///     seen += 1;
+    ///     ControlFlow::Break(())
+    /// });
+    /// assert_eq!(seen, 1);
+    /// assert!(stream.next_entry().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
+    where
+        T: Send,
+        F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
+        G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
+    {
+        if self.try_each(threads, map, &mut each).is_break() {
+            self.queued.clear();
+            self.machine.stop();
+        }
+    }
+
+    /// What [`try_par_for_each`](Self::try_par_for_each) does, until `each` breaks.
+    fn try_each<T, F, G>(&mut self, threads: usize, map: F, each: &mut G) -> ControlFlow<()>
+    where
+        T: Send,
+        F: for<'b> Fn(BundleEntry<'b>) -> T + Sync,
+        G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
     {
         let threads = thread_count(threads);
         if threads == 1 {
@@ -431,19 +487,19 @@ impl<R: std::io::Read> BundleStream<R> {
             // while what it holds is still in the cache (a window's results together are far
             // more than a cache holds).
             while let Some(next) = self.next_entry() {
-                each(next.map(|entry| map(entry.entry)));
+                each(next.map(|entry| map(entry.entry)))?;
             }
-            return;
+            return ControlFlow::Continue(());
         }
         // The end of the last window found to have no entry start to split at.
         let mut searched_to = None;
         loop {
             while let Some(e) = self.queued.pop_front() {
-                each(Err(e));
+                each(Err(e))?;
             }
             if let State::Entries { after_element, .. } = self.machine.state {
                 if let Err(e) = self.fill_for_parallel() {
-                    each(Err(e));
+                    each(Err(e))?;
                     continue;
                 }
                 let (bytes, base, eof) = (&self.buf[..self.len], self.base, self.eof);
@@ -461,7 +517,7 @@ impl<R: std::io::Read> BundleStream<R> {
                     let (items, end) = parse_region(bytes, options, from, after_element, stop, eof, threads, &map);
                     let machine = &mut self.machine;
                     let before = machine.pos;
-                    deliver(machine, bytes, base, items, end, &mut each, |_| {});
+                    deliver(machine, bytes, base, items, end, &mut *each, |_| {})?;
                     if machine.pos != before || !matches!(machine.state, State::Entries { .. }) {
                         continue;
                     }
@@ -469,9 +525,9 @@ impl<R: std::io::Read> BundleStream<R> {
             }
             // One by one: the members, a window with no entry start to split at, a cut-off entry.
             match self.next_entry() {
-                Some(Ok(entry)) => each(Ok(map(entry.entry))),
-                Some(Err(e)) => each(Err(e)),
-                None => return,
+                Some(Ok(entry)) => each(Ok(map(entry.entry)))?,
+                Some(Err(e)) => each(Err(e))?,
+                None => return ControlFlow::Continue(()),
             }
         }
     }
