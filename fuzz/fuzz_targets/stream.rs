@@ -1,12 +1,14 @@
 //! Arbitrary bytes through the streaming readers: a Bundle read from a slice, from a reader that
 //! hands out a few bytes at a time through a small window, and in parallel; the same bytes as
-//! NDJSON, from a slice, from a reader and in parallel; and the detection of what an input is,
-//! from any reader and from one that can go back to its start.
+//! NDJSON, from a slice, from a reader and in parallel; whatever the input is, stopped by the
+//! callback; and the detection of what an input is, from any reader and from one that can go
+//! back to its start.
 //! Nothing may panic, and where the slice reader reads every entry without an error, the other
 //! readers give the same entries.
 #![no_main]
 
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 
 use bluebutton::json::IntoOwned;
 use bluebutton::resources::BundleEntry;
@@ -57,6 +59,24 @@ fn agree(
     assert_eq!(parallel, entries, "{what}: the parallel reader reads other entries");
 }
 
+/// The results of reading `data` as whatever it is on `threads` threads, stopped after `stop`
+/// of them (errors as their text), and whether the stream gave another entry after; `None`
+/// when it does not open.
+fn walk(data: &[u8], step: usize, threads: usize, stop: usize) -> Option<(Vec<Result<BundleEntry<'static>, String>>, bool)> {
+    let mut resources = Resources::with_options(Trickle { data, step }, small_window()).ok()?;
+    let mut results = Vec::new();
+    resources.try_par_for_each(threads, |entry| entry.into_owned(), |r| {
+        results.push(r.map_err(|e| e.to_string()));
+        if results.len() >= stop {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    let more = resources.next_entry().is_some();
+    Some((results, more))
+}
+
 fuzz_target!(|data: &[u8]| {
     let step = usize::from(data.first().copied().unwrap_or(1) % 7) + 1;
 
@@ -89,6 +109,17 @@ fuzz_target!(|data: &[u8]| {
         while let Some(entry) = resources.next_entry() {
             let _ = entry.map(|e| e.index);
         }
+    }
+
+    // Whatever the input is, read on one thread and on two until the callback stops the
+    // reading: what came before the stop is what the whole reading gives first, and the
+    // stream gives nothing after it.
+    let stop_after = usize::from(data.get(1).copied().unwrap_or(0) % 5) + 1;
+    for threads in [1, 2] {
+        let Some((whole, _)) = walk(data, step, threads, usize::MAX) else { continue };
+        let (stopped, more) = walk(data, step, threads, stop_after).expect("opens as it did");
+        assert_eq!(stopped[..], whole[..whole.len().min(stop_after)], "{threads} threads: the results before the stop");
+        assert!(!more, "{threads} threads: an entry after the stop");
     }
 
     // Its kind, told from a reader that can go back to its start: as from any reader, with

@@ -460,4 +460,12 @@ impl Machine {
     pub fn stop(&mut self) {
         self.state = State::Done;
     }
+
+    /// Ends the reading where it is, at the reader's wish: nothing more is given, not even the
+    /// error waiting to be told after a bad entry (the fatal one of the entries it could not
+    /// skip).
+    pub fn halt(&mut self) {
+        self.pending = None;
+        self.state = State::Done;
+    }
 }

@@ -470,7 +470,7 @@ impl<R: std::io::Read> BundleStream<R> {
     {
         if self.try_each(threads, map, &mut each).is_break() {
             self.queued.clear();
-            self.machine.stop();
+            self.machine.halt();
         }
     }
 
