@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bluebutton::json::{ErrorKind, ToJson};
 use bluebutton::stream::{InputKind, NdjsonStream, Sniffed, StreamOptions};
-use bluebutton::validate::{short_location, Finding, Options, Outline, ProfileChoice, Report, Target};
-use clap::Args;
+use bluebutton::validate::{short_location, Finding, Options, Outline, ProfileChoice, Report, Severity, Target};
+use clap::{Args, ValueEnum};
 
 use super::Format;
 use crate::input::{self, Inputs};
@@ -22,7 +22,10 @@ warnings, then the information (each in the order found):
   <file>: VALID|INVALID <resourceType> (<profile>, <target>): E error(s), W warning(s), I information
     <severity> [<rule>] <location>: <message>
 A location longer than 120 characters is shortened in text (its first and last parts, with the
-number of parts left out); JSON output keeps it whole.
+number of parts left out); JSON output keeps it whole. --severity warning (or error) leaves the
+less severe findings out of both outputs; the summary line still counts every finding, and a
+JSON OperationOutcome left without issues gets one information issue that says how many were
+left out.
 JSON output: one STU3 OperationOutcome per file, one per line, in the order of the files (a file
 that cannot be read or is not JSON gets an OperationOutcome with one `fatal` issue).
 
@@ -68,6 +71,12 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
+    /// The least severe findings printed: `warning` leaves out the information (an extension
+    /// outside the IG is one, and a large Bundle has one per kilobyte), `error` the warnings
+    /// too. The counts and the exit status are those of every finding.
+    #[arg(long, value_enum, default_value_t = Shown::Information, value_name = "error|warning|information")]
+    pub severity: Shown,
+
     /// Threads that validate the entries of a Bundle and the lines of NDJSON (0: one per
     /// core); the report is the same on any number.
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -76,6 +85,27 @@ pub struct ValidateArgs {
     /// JSON files to read (`-` for standard input); gzip-compressed files are detected.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<OsString>,
+}
+
+/// The least severe findings `validate` prints (`--severity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shown {
+    Error,
+    Warning,
+    Information,
+}
+
+impl Shown {
+    /// Whether a finding of `severity` is printed.
+    fn shows(self, severity: Severity) -> bool {
+        let least = match self {
+            Shown::Error => Severity::Error,
+            Shown::Warning => Severity::Warning,
+            Shown::Information => Severity::Information,
+        };
+        // Errors, warnings, information: the order of `Severity`.
+        severity as usize <= least as usize
+    }
 }
 
 /// How much NDJSON input is validated at a time, its lines shared by the threads.
@@ -94,6 +124,7 @@ pub fn run(
 ) -> io::Result<i32> {
     let target = if args.published { Target::Published } else { Target::Served };
     let options = Options::new(target).profile(args.profile).threads(args.threads);
+    let output = Output { format: args.format, shown: args.severity };
     let mut inputs = Inputs::for_names(stdin, &args.files);
     let (mut any_invalid, mut any_unreadable) = (false, false);
     for name in &args.files {
@@ -111,7 +142,7 @@ pub fn run(
                 }
             };
             any_invalid |= !outline.is_valid();
-            print_document(shown, &outline, findings, args.format, stdout)
+            print_document(shown, &outline, findings, stdout)
         };
         match open_input(&mut inputs, name) {
             Err(message) => print(&shown, Err(message))?,
@@ -124,7 +155,7 @@ pub fn run(
                 lines.par_map_lines(
                     args.threads,
                     // Each line is a resource of its own, on one of the threads.
-                    |line| (line.number, validate_input(line.text, options.threads(1), args.format)),
+                    |line| (line.number, validate_input(line.text, options.threads(1), output)),
                     |line| {
                         printed = match line {
                             Ok((number, validated)) => print(&format!("{shown}:{number}"), validated),
@@ -140,21 +171,15 @@ pub fn run(
                 );
                 printed?;
             }
-            Ok(sniffed) => print(&shown, validate_input(sniffed.reader, options, args.format))?,
+            Ok(sniffed) => print(&shown, validate_input(sniffed.reader, options, output))?,
         }
     }
     Ok(crate::exit_status(any_unreadable, any_invalid))
 }
 
 /// Prints the outcome of one document: its summary line and findings, or its OperationOutcome.
-fn print_document(
-    shown: &str,
-    outline: &Outline,
-    findings: Findings,
-    format: Format,
-    stdout: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
+fn print_document(shown: &str, outline: &Outline, findings: Findings, stdout: &mut dyn Write) -> io::Result<()> {
+    match findings.output.format {
         Format::Text => {
             write_summary_line(shown, outline, stdout)?;
             findings.copy_to(stdout, &outline.amended)?;
@@ -167,6 +192,15 @@ fn print_document(
                 target: outline.target,
             };
             writeln!(stdout, "{}", report.to_operation_outcome().to_json_string())?;
+        }
+        // Every finding left out: an OperationOutcome has at least one issue.
+        Format::Json if findings.printed == 0 => {
+            let message = format!(
+                "{} finding(s) less severe than {} left out (--severity)",
+                findings.left_out,
+                findings.output.shown.to_possible_value().expect("no variant is skipped").get_name()
+            );
+            writeln!(stdout, "{}", one_issue_outcome("information", "informational", &message))?;
         }
         Format::Json => {
             stdout.write_all(br#"{"resourceType":"OperationOutcome","issue":["#)?;
@@ -185,8 +219,8 @@ fn open_input<'i>(inputs: &'i mut Inputs<'_>, name: &OsStr) -> Result<Sniffed<'i
 
 /// Validates one input, its findings written out as they come; `Err` with the reason when it
 /// cannot be read or is not JSON.
-fn validate_input(reader: impl Read, options: Options, format: Format) -> Result<(Outline, Findings), String> {
-    let mut findings = Findings::new(format);
+fn validate_input(reader: impl Read, options: Options, output: Output) -> Result<(Outline, Findings), String> {
+    let mut findings = Findings::new(output);
     let outline = options
         .validate_reader_with(reader, |finding, provisional| findings.add(&finding, provisional))
         .map_err(|e| match e.kind() {
@@ -217,14 +251,24 @@ fn write_summary_line(shown: &str, outline: &Outline, out: &mut dyn Write) -> io
     writeln!(out, "{shown}: {outline}")
 }
 
+/// How the findings are printed: `--format` and `--severity`.
+#[derive(Debug, Clone, Copy)]
+struct Output {
+    format: Format,
+    shown: Shown,
+}
+
 /// The findings of one input as they will be printed (text lines, or OperationOutcome issues),
 /// written as they are made. Text has one [`Spool`] per severity, printed errors first; JSON one,
 /// in the order found.
 struct Findings {
-    format: Format,
+    output: Output,
     spools: Vec<Spool>,
-    /// Findings written.
+    /// Findings handed out (printed or left out): the numbers of the amended ones count them.
     count: usize,
+    /// Findings written, and findings less severe than `--severity` left out.
+    printed: usize,
+    left_out: usize,
     /// The first error writing a temporary file.
     failed: Option<io::Error>,
 }
@@ -236,35 +280,43 @@ struct Spool {
     file: Option<TempFile>,
     /// Bytes written.
     len: u64,
-    /// The provisional findings: their number (among all the input's findings), and where
-    /// they were written.
-    provisional: Vec<(usize, u64, u64)>,
+    /// The provisional findings: their number (among all the input's findings), whether it
+    /// was the first written, and where it was written.
+    provisional: Vec<(usize, bool, u64, u64)>,
 }
 
 /// How many bytes of findings a spool keeps in memory before they go to a temporary file.
 const SPILL_AT: usize = 1 << 20;
 
 impl Findings {
-    fn new(format: Format) -> Self {
-        let spools = match format {
+    fn new(output: Output) -> Self {
+        let spools = match output.format {
             Format::Text => 3,
             Format::Json => 1,
         };
-        Findings { format, spools: (0..spools).map(|_| Spool::default()).collect(), count: 0, failed: None }
+        let spools = (0..spools).map(|_| Spool::default()).collect();
+        Findings { output, spools, count: 0, printed: 0, left_out: 0, failed: None }
     }
 
-    /// How finding number `index` is printed.
-    fn render(format: Format, index: usize, finding: &Finding) -> String {
+    /// How a finding is printed (`first`: the first one printed).
+    fn render(format: Format, first: bool, finding: &Finding) -> String {
         match format {
             Format::Text => text_line(finding),
-            Format::Json if index == 0 => finding.to_issue_json(),
+            Format::Json if first => finding.to_issue_json(),
             Format::Json => format!(",{}", finding.to_issue_json()),
         }
     }
 
     fn add(&mut self, finding: &Finding, provisional: bool) {
-        let text = Self::render(self.format, self.count, finding);
-        let spool = match self.format {
+        self.count += 1;
+        if !self.output.shown.shows(finding.severity) {
+            self.left_out += 1;
+            return;
+        }
+        let first = self.printed == 0;
+        self.printed += 1;
+        let text = Self::render(self.output.format, first, finding);
+        let spool = match self.output.format {
             // Errors, warnings, information: the order of `Severity`.
             Format::Text => &mut self.spools[finding.severity as usize],
             Format::Json => &mut self.spools[0],
@@ -272,9 +324,8 @@ impl Findings {
         let start = spool.len;
         spool.len += text.len() as u64;
         if provisional {
-            spool.provisional.push((self.count, start, spool.len));
+            spool.provisional.push((self.count - 1, first, start, spool.len));
         }
-        self.count += 1;
         if self.failed.is_some() {
             return;
         }
@@ -285,9 +336,9 @@ impl Findings {
 
     /// Writes the findings to `out`, the provisional ones that were `amended` as amended.
     fn copy_to(self, out: &mut dyn Write, amended: &[(usize, Finding)]) -> io::Result<()> {
-        let format = self.format;
+        let format = self.output.format;
         for spool in self.spools {
-            spool.copy_to(out, amended, |index, finding| Self::render(format, index, finding))?;
+            spool.copy_to(out, amended, |first, finding| Self::render(format, first, finding))?;
         }
         Ok(())
     }
@@ -317,7 +368,7 @@ impl Spool {
         mut self,
         out: &mut dyn Write,
         amended: &[(usize, Finding)],
-        render: impl Fn(usize, &Finding) -> String,
+        render: impl Fn(bool, &Finding) -> String,
     ) -> io::Result<()> {
         match self.file.take() {
             Some(mut file) => {
@@ -334,14 +385,14 @@ impl Spool {
         mut written: impl Read,
         out: &mut dyn Write,
         amended: &[(usize, Finding)],
-        render: impl Fn(usize, &Finding) -> String,
+        render: impl Fn(bool, &Finding) -> String,
     ) -> io::Result<()> {
         let mut at = 0;
-        for &(index, start, end) in &self.provisional {
+        for &(index, first, start, end) in &self.provisional {
             let Some((_, finding)) = amended.iter().find(|(i, _)| *i == index) else { continue };
             io::copy(&mut (&mut written).take(start - at), out)?;
             io::copy(&mut (&mut written).take(end - start), &mut io::sink())?;
-            out.write_all(render(index, finding).as_bytes())?;
+            out.write_all(render(first, finding).as_bytes())?;
             at = end;
         }
         io::copy(&mut written, out)?;
@@ -387,6 +438,11 @@ impl Drop for TempFile {
 
 /// An OperationOutcome with one fatal issue (for an input that is not a resource at all).
 fn fatal_outcome(message: &str) -> String {
+    one_issue_outcome("fatal", "structure", message)
+}
+
+/// An OperationOutcome with one issue.
+fn one_issue_outcome(severity: &str, code: &str, message: &str) -> String {
     let mut w = bluebutton::json::Writer::compact();
     w.begin_object();
     w.key("resourceType");
@@ -395,9 +451,9 @@ fn fatal_outcome(message: &str) -> String {
     w.begin_array();
     w.begin_object();
     w.key("severity");
-    w.string("fatal");
+    w.string(severity);
     w.key("code");
-    w.string("structure");
+    w.string(code);
     w.key("diagnostics");
     w.string(message);
     w.end_object();

@@ -192,3 +192,55 @@ fn text_lists_errors_first_and_shortens_long_locations() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("not JSON") && out.stderr.contains("nesting deeper than 128 levels"), "{}", out.stderr);
 }
+
+/// `--severity` leaves the less severe findings out of the text and of the OperationOutcomes,
+/// and nothing else: the summary lines, the other findings in their order and the exit status
+/// are those of the whole report. An OperationOutcome left without issues gets one that says
+/// how many were left out.
+#[test]
+fn severity_leaves_the_less_severe_findings_out_of_both_outputs() {
+    let Some(data) = shared_data("severity_leaves_the_less_severe_findings_out_of_both_outputs") else { return };
+    // The server's claims (warnings and information), and an Observation with an error and an
+    // extension outside the IG (information).
+    let sample = data.join("samples/v1-normalized/eobByPatientIdAll.json").to_str().unwrap().to_string();
+    let observation = br#"{"resourceType":"Observation","status":"final","code":{"text":"x"},"extension":[{"url":"http://example.org/y","valueString":"a"}],"colour":1}"#;
+    let invalid = TempFile::new("severity.json", observation);
+    let files = [sample.as_str(), invalid.path()];
+    let with = |extra: &[&str]| run(&[&["validate"], extra, &files[..]].concat());
+    let (text, json) = (with(&[]), with(&["--format", "json"]));
+    assert_eq!((text.code, json.code), (1, 1), "{}{}", text.stdout, text.stderr);
+    let issues = |line: &str| -> Vec<(String, String)> {
+        let outcome: OperationOutcome<'_> = bluebutton::json::from_str(line).unwrap();
+        outcome.issue.iter().map(|i| (i.severity().unwrap().as_str().to_string(), i.to_json_string())).collect()
+    };
+    for (severity, kept) in [("information", 3), ("warning", 2), ("error", 1)] {
+        let shown = |s: &str| ["error", "warning", "information"][..kept].contains(&s);
+        let out = with(&["--severity", severity]);
+        assert_eq!(out.code, 1, "{severity}: {}", out.stderr);
+        let expected: Vec<&str> = text
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("  ") || shown(l.trim_start().split(' ').next().unwrap()))
+            .collect();
+        assert_eq!(out.lines(), expected, "--severity {severity}");
+        let out = with(&["--format", "json", "--severity", severity]);
+        assert_eq!(out.code, 1, "{severity}: {}", out.stderr);
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{}", out.stdout);
+        for (line, whole) in lines.iter().zip(json.stdout.lines()) {
+            let whole = issues(whole);
+            let expected: Vec<_> = whole.iter().filter(|(s, _)| shown(s)).cloned().collect();
+            let found = issues(line);
+            if expected.is_empty() {
+                let message = format!("{} finding(s) less severe than {severity} left out (--severity)", whole.len());
+                assert_eq!(found.len(), 1, "{line}");
+                assert!(found[0].0 == "information" && found[0].1.contains(&message), "{line}");
+            } else {
+                assert_eq!(found, expected, "--severity {severity}");
+            }
+        }
+    }
+    // Left out of the sample: its 13 warnings and 21 information.
+    let out = with(&["--format", "json", "--severity", "error"]);
+    assert!(out.stdout.contains("34 finding(s) less severe than error left out"), "{}", out.stdout);
+}
