@@ -12,9 +12,9 @@ use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
 use super::ndjson::NdjsonStream;
+use super::parallel::going_on;
 use super::read::{BundleStream, StreamOptions};
 use super::scan::{Scan, Scanned};
-use super::parallel::going_on;
 use super::{Entry, EntryError};
 
 /// The first two bytes of every gzip stream.
