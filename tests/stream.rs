@@ -526,14 +526,22 @@ fn a_stop_at_an_entry_that_cannot_be_skipped_tells_nothing_more() {
     let input = br#"{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Patient","birthDate":"1970-13", 2}}]}"#;
     for threads in [1, 2] {
         let mut all = Vec::new();
-        BundleStream::new(&input[..]).unwrap().par_for_each(threads, |_| (), |r| all.push(r.map_err(|e| e.to_string())));
+        BundleStream::new(&input[..]).unwrap().par_for_each(
+            threads,
+            |_| (),
+            |r| all.push(r.map_err(|e| e.to_string())),
+        );
         assert_eq!(all.len(), 2, "the bad entry, then the Bundle's fatal error: {all:?}");
         let mut stream = BundleStream::new(&input[..]).unwrap();
         let mut taken = Vec::new();
-        stream.try_par_for_each(threads, |_| (), |r| {
-            taken.push(r.map_err(|e| e.to_string()));
-            std::ops::ControlFlow::Break(())
-        });
+        stream.try_par_for_each(
+            threads,
+            |_| (),
+            |r| {
+                taken.push(r.map_err(|e| e.to_string()));
+                std::ops::ControlFlow::Break(())
+            },
+        );
         assert_eq!(taken[..], all[..1], "{threads} threads");
         assert!(stream.next_entry().is_none(), "{threads} threads: the fatal error told after the stop");
     }
