@@ -22,13 +22,13 @@ use std::time::Duration;
 
 use bluebutton::json::{self, FromJsonOwned, ParseOptions};
 use bluebutton::resources::Bundle;
-use bluebutton::stream::{BundleReader, BundleStream, NdjsonReader, NdjsonStream, NdjsonWriter};
+use bluebutton::stream::{BundleReader, BundleStream, NdjsonReader, NdjsonStream};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 #[path = "support/input.rs"]
 mod input;
 
-use input::{thread_counts, Layout, Shape, Templates};
+use input::{ndjson_of, thread_counts, Layout, Shape, Templates};
 
 const MB: u64 = 1_000_000;
 
@@ -144,14 +144,6 @@ fn bench_parse(c: &mut Criterion) {
 }
 
 /// The resources of `bundle`, one per line.
-fn ndjson_of(bundle: &[u8]) -> Vec<u8> {
-    let mut out = NdjsonWriter::new(Vec::with_capacity(bundle.len()));
-    for entry in BundleReader::new(bundle).expect("a bundle") {
-        out.write(entry.expect("a good entry").resource().expect("a resource")).expect("in memory");
-    }
-    out.into_inner()
-}
-
 fn count_ndjson_file(path: &PathBuf) -> usize {
     let file = std::fs::File::open(path).expect("the bench input");
     let mut stream = NdjsonStream::new(file);

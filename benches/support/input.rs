@@ -16,7 +16,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use bluebutton::json::{ToJson, Writer};
-use bluebutton::stream::Resources;
+use bluebutton::stream::{BundleReader, NdjsonWriter, Resources};
 use bluebutton::synth::{self, Options};
 
 /// The seed of the benchmark data.
@@ -273,4 +273,13 @@ impl Write for Counting<'_> {
 /// A Bundle of about `target` bytes of generated claims in `layout`.
 pub fn bundle(target: u64, layout: Layout) -> Vec<u8> {
     Templates::load(layout).bundle(target)
+}
+
+/// The resources of `bundle`, one per line (NDJSON, as bulk exports write them).
+pub fn ndjson_of(bundle: &[u8]) -> Vec<u8> {
+    let mut out = NdjsonWriter::new(Vec::with_capacity(bundle.len()));
+    for entry in BundleReader::new(bundle).expect("a bundle") {
+        out.write(entry.expect("a good entry").resource().expect("a resource")).expect("in memory");
+    }
+    out.into_inner()
 }
