@@ -62,17 +62,26 @@ fn agree(
 /// The results of reading `data` as whatever it is on `threads` threads, stopped after `stop`
 /// of them (errors as their text), and whether the stream gave another entry after; `None`
 /// when it does not open.
-fn walk(data: &[u8], step: usize, threads: usize, stop: usize) -> Option<(Vec<Result<BundleEntry<'static>, String>>, bool)> {
+fn walk(
+    data: &[u8],
+    step: usize,
+    threads: usize,
+    stop: usize,
+) -> Option<(Vec<Result<BundleEntry<'static>, String>>, bool)> {
     let mut resources = Resources::with_options(Trickle { data, step }, small_window()).ok()?;
     let mut results = Vec::new();
-    resources.try_par_for_each(threads, |entry| entry.into_owned(), |r| {
-        results.push(r.map_err(|e| e.to_string()));
-        if results.len() >= stop {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    });
+    resources.try_par_for_each(
+        threads,
+        |entry| entry.into_owned(),
+        |r| {
+            results.push(r.map_err(|e| e.to_string()));
+            if results.len() >= stop {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    );
     let more = resources.next_entry().is_some();
     Some((results, more))
 }
@@ -126,13 +135,14 @@ fuzz_target!(|data: &[u8]| {
     // the same bytes handed on; on limits that reach the long-line rule and ones that do not.
     for max_line in [1 << 20, 64 << 20] {
         let told = |sniffed: io::Result<Sniffed<'_>>| {
-            sniffed.map(|s| {
-                let mut bytes = Vec::new();
-                let mut reader = s.reader;
-                let read = reader.read_to_end(&mut bytes).map_err(|e| e.to_string());
-                (s.kind, s.gzip, read.map(|_| bytes))
-            })
-            .map_err(|e| e.to_string())
+            sniffed
+                .map(|s| {
+                    let mut bytes = Vec::new();
+                    let mut reader = s.reader;
+                    let read = reader.read_to_end(&mut bytes).map_err(|e| e.to_string());
+                    (s.kind, s.gzip, read.map(|_| bytes))
+                })
+                .map_err(|e| e.to_string())
         };
         let expected = told(sniff(Trickle { data, step }, max_line));
         let seekable = told(sniff_seekable(io::Cursor::new(data), max_line));

@@ -308,6 +308,7 @@ impl Findings {
     }
 
     fn add(&mut self, finding: &Finding, provisional: bool) {
+        let index = self.count;
         self.count += 1;
         if !self.output.shown.shows(finding.severity) {
             self.left_out += 1;
@@ -324,7 +325,7 @@ impl Findings {
         let start = spool.len;
         spool.len += text.len() as u64;
         if provisional {
-            spool.provisional.push((self.count - 1, first, start, spool.len));
+            spool.provisional.push((index, first, start, spool.len));
         }
         if self.failed.is_some() {
             return;

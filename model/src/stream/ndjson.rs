@@ -227,11 +227,15 @@ impl<'a> NdjsonReader<'a> {
         }
         let rest = &self.input[self.pos..];
         let items = &mut out.items;
-        let lines =
-            par_lines(rest, self.pos as u64, self.counts, self.options, thread_count(threads), &f, &mut |item| {
-                items.push(item);
-                ControlFlow::Continue(())
-            });
+        let lines = par_lines(
+            rest,
+            self.pos as u64,
+            self.counts,
+            self.options,
+            thread_count(threads),
+            &f,
+            &mut going_on(|item| items.push(item)),
+        );
         self.counts = lines.counts;
         self.pos = self.input.len();
         out.unknown = lines.unknown;

@@ -390,10 +390,7 @@ impl<'a> BundleReader<'a> {
                 let options = self.machine.options();
                 let (items, end) = parse_region(input, options, from, after_element, None, true, threads, &f);
                 let ParallelOutput { items: results, unknown, .. } = &mut out;
-                let push = |r| {
-                    results.push(r);
-                    ControlFlow::Continue(())
-                };
+                let push = going_on(|r| results.push(r));
                 let _ = deliver(&mut self.machine, input, 0, items, end, push, |p| unknown.push(p));
             }
         }
