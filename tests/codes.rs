@@ -240,3 +240,37 @@ fn enums_agree_with_the_ig_code_systems() {
     assert_eq!(display_differs, documented);
     assert_eq!(only_in_codebooks, ONLY_IN_CODEBOOKS.iter().map(|(v, _)| v.to_string()).collect());
 }
+
+/// A long code system is searched by its sorted index (`BY_CODE`): every code decodes to its
+/// own variant, texts one byte off do not, and the index is every position once, in code order.
+/// A short one has no index and is searched in order.
+#[test]
+fn long_code_systems_decode_by_their_sorted_index() {
+    fn check<E: CodeEnum>() -> usize {
+        let by_code = E::BY_CODE;
+        let mut positions: Vec<usize> = by_code.iter().map(|&i| usize::from(i)).collect();
+        assert!(positions.windows(2).all(|w| E::VALUES[w[0]].0 < E::VALUES[w[1]].0), "{}: in code order", E::VARIABLE);
+        positions.sort_unstable();
+        if !by_code.is_empty() {
+            assert_eq!(positions, (0..E::VALUES.len()).collect::<Vec<_>>(), "{}: every position once", E::VARIABLE);
+        }
+        for (variant, (code, _)) in E::all().iter().zip(E::VALUES) {
+            assert_eq!(E::from_code(code), Some(*variant), "{}: {code}", E::VARIABLE);
+            for odd in [format!("{code} "), format!("0{code}"), code[..code.len() - 1].to_string()] {
+                let expected = E::VALUES.iter().position(|(c, _)| *c == odd).map(|i| E::all()[i]);
+                assert_eq!(E::from_code(&odd), expected, "{}: {odd:?}", E::VARIABLE);
+            }
+        }
+        assert_eq!(E::from_code(""), None);
+        by_code.len()
+    }
+    assert_eq!(check::<codes::RevCntrApcHippsCd>(), 1179);
+    assert_eq!(check::<codes::RevCntr>(), 554);
+    assert_eq!(check::<codes::CrntBic>(), 209);
+    assert_eq!(check::<codes::RevCntr1stAnsiCd>(), 180);
+    assert_eq!(check::<codes::ClmRltCondCd>(), 168);
+    assert_eq!(check::<codes::ClmValCd>(), 134);
+    assert_eq!(check::<codes::Race>(), 0, "a short list has no index");
+    // The index orders by bytes, as `str` does, whatever order the codebook lists the codes in.
+    assert!(codes::CrntBic::VALUES.windows(2).any(|w| w[0].0 > w[1].0), "listed out of byte order");
+}

@@ -63,9 +63,22 @@ pub trait CodeEnum: Copy + Eq + Ord + Hash + fmt::Debug + Send + Sync + 'static 
         Self::VALUES[self.index()].1
     }
 
+    /// The positions in [`VALUES`](Self::VALUES) sorted by code (bytewise), for a code system
+    /// with many codes (the revenue center codes have 554, the APC/HIPPS codes 1,179): a code
+    /// is then found by a binary search instead of a comparison with every code before it.
+    /// Empty for a short list, which is searched in order.
+    const BY_CODE: &'static [u16] = &[];
+
     /// The variant whose code is exactly `code` (case and leading zeros matter), if any.
+    #[inline]
     fn from_code(code: &str) -> Option<Self> {
-        Self::VALUES.iter().position(|(c, _)| *c == code).map(|i| Self::all()[i])
+        let at = if Self::BY_CODE.is_empty() {
+            Self::VALUES.iter().position(|(c, _)| *c == code)?
+        } else {
+            let k = Self::BY_CODE.binary_search_by(|&i| Self::VALUES[usize::from(i)].0.cmp(code)).ok()?;
+            usize::from(Self::BY_CODE[k])
+        };
+        Some(Self::all()[at])
     }
 }
 

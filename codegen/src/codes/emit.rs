@@ -1,9 +1,10 @@
 //! Emission: [`CodeSystems`] in, the formatted `codes.rs` out.
 //!
 //! Per coded variable an enum of fieldless variants and one `CodeEnum` impl whose data are
-//! static tables (`VALUES`: `(code, display)` per variant; `all()`: the variants): `code()`,
-//! `display()` and `from_code()` are the trait's provided methods over those tables, so the
-//! generated code grows by one variant, one tuple and one path per value and nothing else.
+//! static tables (`VALUES`: `(code, display)` per variant; `all()`: the variants; for a long
+//! list `BY_CODE`, the positions sorted by code): `code()`, `display()` and `from_code()` are
+//! the trait's provided methods over those tables, so the generated code grows by one variant,
+//! one tuple, one path and one position per value and nothing else.
 //! Then `VARIABLES` (every variable, sorted by id) and the lookups over it.
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -49,6 +50,7 @@ fn emit_enum(var: &Variable) -> TokenStream {
         quote! { Self::#variant }
     });
     let (system, id, label) = (&var.system, &var.id, &var.label);
+    let by_code = by_code(var).map(|positions| quote! { const BY_CODE: &'static [u16] = &[#(#positions),*]; });
     let published = option(var.published_system.as_deref());
     let blank = option(var.blank.as_ref().map(|b| b.display.as_str()));
     let doc = doc_lines(&doc);
@@ -64,6 +66,7 @@ fn emit_enum(var: &Variable) -> TokenStream {
             const PUBLISHED_SYSTEM: Option<&'static str> = #published;
             const BLANK_DISPLAY: Option<&'static str> = #blank;
             const VALUES: &'static [(&'static str, &'static str)] = &[#(#values),*];
+            #by_code
             fn all() -> &'static [Self] { &[#(#all),*] }
             #[inline]
             fn index(self) -> usize { self as usize }
@@ -71,6 +74,22 @@ fn emit_enum(var: &Variable) -> TokenStream {
 
         crate::serde_support::code_serde!(#name);
     }
+}
+
+/// How many codes a code system has before `from_code` searches them by a sorted index
+/// (`BY_CODE`) rather than in order: in order, a code of a short list is found in a few
+/// comparisons of lengths.
+const INDEXED_FROM: usize = 9;
+
+/// The positions of `var`'s values sorted by code (bytewise, as `str` orders), for a long list.
+fn by_code(var: &Variable) -> Option<Vec<u16>> {
+    if var.values.len() < INDEXED_FROM {
+        return None;
+    }
+    let mut positions: Vec<u16> =
+        (0..var.values.len()).map(|i| u16::try_from(i).expect("fewer than 65,536 codes in a code system")).collect();
+    positions.sort_by(|a, b| var.values[usize::from(*a)].code.cmp(&var.values[usize::from(*b)].code));
+    Some(positions)
 }
 
 fn enum_doc(var: &Variable) -> String {
