@@ -29,10 +29,18 @@ pub fn bluebutton_urls(resource: &Value<'_>) -> Vec<UrlOccurrence> {
 pub fn unmapped(resource: &Value<'_>, fields: &[LocatedField]) -> Vec<UrlOccurrence> {
     bluebutton_urls(resource)
         .into_iter()
-        .filter(|o| {
-            !fields.iter().any(|f| f.level.map(|(e, i)| (e.to_string(), i)) == o.level && f.field.info.covers(&o.url))
-        })
+        .filter(|o| !fields.iter().any(|f| same_level(f, o) && f.field.info.covers(&o.url)))
         .collect()
+}
+
+/// Whether `f` was found at the level of `o` (compared without making the level's name a
+/// `String` for every pair of field and URL).
+fn same_level(f: &LocatedField, o: &UrlOccurrence) -> bool {
+    match (f.level, &o.level) {
+        (None, None) => true,
+        (Some((element, i)), Some((o_element, o_i))) => i == *o_i && element == o_element,
+        _ => false,
+    }
 }
 
 fn walk(
