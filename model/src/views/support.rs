@@ -118,13 +118,12 @@ impl FieldInfo {
         // one two bytes shorter, any other only one of its length. Looking for the placeholder
         // in every URL of every field cost more than the rest of `views::unmapped`.
         self.urls.iter().any(|u| {
-            let placeholder = || u.contains('<') && u.contains("<year>");
-            if u.len() == url.len() + 2 && placeholder() {
+            if u.len() == url.len() + 2 && u.contains('<') {
                 if let Some((prefix, suffix)) = u.split_once("<year>") {
                     return url_with_year(url, prefix, suffix);
                 }
             }
-            *u == url && !placeholder()
+            *u == url && !(u.contains('<') && u.contains("<year>"))
         })
     }
 }
