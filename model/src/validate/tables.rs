@@ -178,6 +178,37 @@ pub(crate) fn elements() -> &'static [E] {
     })
 }
 
+/// The bit of [`end_checks`] for `target`.
+pub(crate) fn end_check_bit(target: Target) -> u8 {
+    match target {
+        Target::Published => 1,
+        Target::Served => 2,
+    }
+}
+
+/// Per element of `children` (a run of [`elements`]: the children of one), whether the end of
+/// an object has something to check of it: the bit of a target ([`end_check_bit`]) is set
+/// when the element exists there and has a minimum above 0 or slices. Packed apart from the
+/// elements, so that the walk reads a byte per child rather than a row of [`E`] at the end of
+/// each object.
+pub(crate) fn end_checks(children: &'static [E]) -> &'static [u8] {
+    static CHECKS: OnceLock<Vec<u8>> = OnceLock::new();
+    let checks = CHECKS.get_or_init(|| {
+        let check = |e: &E, target| {
+            let checked = e.available(target) && ((e.slices_len > 0 && !e.is(CHOICE)) || e.min(target) > 0);
+            if checked {
+                end_check_bit(target)
+            } else {
+                0
+            }
+        };
+        elements().iter().map(|e| check(e, Target::Published) | check(e, Target::Served)).collect()
+    });
+    let Some(first) = children.first() else { return &[] };
+    let start = row_of(elements(), first);
+    &checks[start..start + children.len()]
+}
+
 static NO_EXTRA: Extra = Extra {
     slicing: 0,
     binding: 0,

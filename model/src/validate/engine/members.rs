@@ -137,10 +137,12 @@ impl Engine {
 
     /// After the members of an object: the elements (and slices) that have too few values.
     pub(super) fn end_object(&mut self, walk: &ObjectWalk) {
-        for (c, e) in walk.children.iter().enumerate() {
-            if !e.available(self.target) {
-                continue;
+        let bit = tables::end_check_bit(self.target);
+        for (c, checks) in tables::end_checks(walk.children).iter().enumerate() {
+            if checks & bit == 0 {
+                continue; // absent under the target, or nothing to find at the end
             }
+            let e = &walk.children[c];
             if walk.counts[c] == 0 && e.slices_len > 0 && !e.is(tables::CHOICE) {
                 self.at(e.name, |s| s.slice_cardinality(e, e, &[]));
             }
