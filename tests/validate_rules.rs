@@ -123,6 +123,51 @@ fn primitive_formats() {
     error(&r, "primitive", "Bundle.total");
 }
 
+/// Strings read without escapes are checked as the typed parser checks JSON text (which
+/// cannot hold a control character raw); escaped ones, and the strings of a `Value` built in
+/// code, which may borrow any text, get every check of their format.
+#[test]
+fn primitive_formats_of_escaped_and_built_strings() {
+    // A code with repeated whitespace, and a string with a form feed, written as escapes.
+    let code = served(&patient("").replace(r#""use":"usual""#, r#""use":"us\t\tual""#));
+    error(&code, "primitive", "Patient.name[0].use");
+    error(&served(&observation(r#","comment":"a\fb""#)), "primitive", "Observation.comment");
+    assert_clean(&served(&observation(r#","comment":"a\tb""#)));
+    // The same texts borrowed as they are by a `Value` built in code.
+    let built = |doc: &str, key: &str, text: &'static str| {
+        let mut value: json::Value<'_> = json::from_str(doc).unwrap();
+        assert!(set_strings(&mut value, key, text), "{key} in {doc}");
+        validate::validate_value(&value, Target::Served)
+    };
+    error(&built(&patient(""), "use", "us\t\tual"), "primitive", "Patient.name[0].use");
+    error(&built(&observation(r#","comment":"x""#), "comment", "a\u{c}b"), "primitive", "Observation.comment");
+    assert_clean(&built(&observation(r#","comment":"x""#), "comment", "a\tb"));
+}
+
+/// Sets every string member named `key` to borrow `text`; whether there was one.
+fn set_strings<'a>(value: &mut json::Value<'a>, key: &str, text: &'a str) -> bool {
+    let mut found = false;
+    match value {
+        json::Value::Object(members) => {
+            for (k, v) in members {
+                if k == key && matches!(v, json::Value::String(_)) {
+                    *v = json::Value::String(std::borrow::Cow::Borrowed(text));
+                    found = true;
+                } else {
+                    found |= set_strings(v, key, text);
+                }
+            }
+        }
+        json::Value::Array(items) => {
+            for item in items {
+                found |= set_strings(item, key, text);
+            }
+        }
+        _ => {}
+    }
+    found
+}
+
 #[test]
 fn fixed_values() {
     // The IG's race extension fixes its url to `StructureDefinition/PatientRace` instead of its

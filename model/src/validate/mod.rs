@@ -245,13 +245,13 @@ impl Options {
     /// Validates a JSON document ([`crate::validate::validate_json`] with these options).
     pub fn validate_json(&self, input: &[u8]) -> Result<Report, json::Error> {
         let value: Value<'_> = json::from_slice(input)?;
-        Ok(self.validate_value(&value))
+        Ok(value_report(&value, *self, true))
     }
 
     /// Validates a parsed JSON document ([`crate::validate::validate_value`] with these
     /// options).
     pub fn validate_value(&self, value: &Value<'_>) -> Report {
-        value_report(value, *self)
+        value_report(value, *self, false)
     }
 
     /// Validates what `reader` gives, in bounded memory for a Bundle
@@ -300,11 +300,13 @@ pub fn validate_json(input: &[u8], target: Target) -> Result<Report, json::Error
 
 /// Validates a parsed JSON document under `target`.
 pub fn validate_value(value: &Value<'_>, target: Target) -> Report {
-    value_report(value, Options::new(target))
+    Options::new(target).validate_value(value)
 }
 
-fn value_report(value: &Value<'_>, options: Options) -> Report {
-    let mut engine = engine::Engine::new(options);
+/// The report of `value`; `read` when the value was read from JSON text here (a borrowed
+/// string then had no escapes: see [`engine::Engine::new`]).
+fn value_report(value: &Value<'_>, options: Options, read: bool) -> Report {
+    let mut engine = engine::Engine::new(options, read);
     let (resource_type, profile) = engine.document(value);
     Report { findings: engine.findings, resource_type, profile, target: options.target }
 }
@@ -459,7 +461,7 @@ where
             _ => return validate_whole(stream, options, out),
         }
     }
-    let mut engine = engine::Engine::new(options);
+    let mut engine = engine::Engine::new(options, true);
     let mut document = None;
     let mut entries: Vec<Value<'static>> = Vec::new();
     // How the entries are walked on the threads, while they are being read.

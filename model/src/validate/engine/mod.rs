@@ -87,10 +87,17 @@ pub(crate) struct Engine {
     /// In an engine that walks entries for another ([`walk::EntryWalk`]): each note made, as
     /// (its finding's index in `findings`, rule, key), for that engine to count.
     deferred_notes: Option<Vec<(usize, &'static str, String)>>,
+    /// The values walked were read from JSON text by the lexer, so a borrowed string is the
+    /// text between its quotes, without escapes: no control character can be in it (JSON
+    /// forbids them raw), and the primitives' checks for JSON text apply.
+    read: bool,
 }
 
 impl Engine {
-    pub fn new(options: Options) -> Engine {
+    /// An engine; `read` when the values it walks are read from JSON text by the lexer (not
+    /// a [`Value`](crate::json::Value) built otherwise, whose borrowed strings may hold
+    /// anything).
+    pub fn new(options: Options, read: bool) -> Engine {
         Engine {
             target: options.target,
             profile: options.profile,
@@ -106,6 +113,7 @@ impl Engine {
             outside_ig_messages: HashMap::new(),
             spare_counts: Vec::new(),
             deferred_notes: None,
+            read,
         }
     }
 

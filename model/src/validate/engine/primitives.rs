@@ -1,5 +1,7 @@
 //! Primitives: a value's JSON kind and format (checked with the parser's own validators), and
 //! the `_name` part of a primitive element (its id and extensions, aligned with the values).
+use std::borrow::Cow;
+
 use super::Engine;
 use crate::json::Value;
 use crate::primitives::{
@@ -39,6 +41,18 @@ fn check_primitive(code: &str, text: &str) -> Result<(), PrimitiveError> {
         "unsignedInt" => UnsignedInt::parse(text).map(drop),
         "positiveInt" => PositiveInt::parse(text).map(drop),
         _ => Ok(()),
+    }
+}
+
+/// [`check_primitive`] for the text of a JSON string without escapes (which holds no control
+/// character): the same answers, by the checks the typed parser makes of such text.
+fn check_json_text(code: &str, raw: &str) -> Result<(), PrimitiveError> {
+    let raw = Cow::Borrowed(raw);
+    match code {
+        "string" => FhirString::from_json_text(raw).map(drop),
+        "code" => Code::from_json_text(raw).map(drop),
+        "markdown" => Markdown::from_json_text(raw).map(drop),
+        _ => check_primitive(code, &raw),
     }
 }
 
@@ -184,7 +198,12 @@ impl Engine {
             return;
         }
         let Some(text) = text else { return };
-        if let Err(e) = check_primitive(code, text) {
+        let checked = match value {
+            // The text between a string's quotes, as the typed parser checks it.
+            Value::String(Cow::Borrowed(raw)) if self.read => check_json_text(code, raw),
+            _ => check_primitive(code, text),
+        };
+        if let Err(e) = checked {
             self.error(
                 "primitive",
                 format!("invalid {code} {}: {e}", short(value)),

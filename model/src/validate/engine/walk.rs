@@ -130,7 +130,7 @@ impl EntryPart {
 impl EntryWalk {
     /// An engine that walks values for the document's engine.
     pub fn engine(&self) -> Engine {
-        let mut engine = Engine::new(Options { target: self.target, profile: self.profile, threads: 1 });
+        let mut engine = Engine::new(Options { target: self.target, profile: self.profile, threads: 1 }, true);
         engine.path.push_str(&self.path);
         engine.scopes.push(self.scope.clone());
         engine.deferred_notes = Some(Vec::new());
@@ -227,7 +227,7 @@ impl Engine {
             // (The only known profile of a Bundle is the core one.)
             return false;
         }
-        let probe = &mut Engine::new(options);
+        let probe = &mut Engine::new(options, false);
         let Some(def) = probe.profile_for(&[], resource_type, Reached::Root) else { return false };
         let root = tables::root_of(def);
         match probe.find_child(root.children(), key) {
