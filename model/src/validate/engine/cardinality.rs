@@ -74,23 +74,42 @@ impl Engine {
     }
 
     /// `cardinality-max`, when an element has more than `max` values.
+    #[inline]
     pub(super) fn max_cardinality(&mut self, e: &'static E, count: u32, max: u32) {
         if count > max {
-            self.error_or_deviation(
-                e,
-                "cardinality-max",
-                format!("{count} values, but {} allows at most {max}", e.path),
-                Some(format!("at most {max}")),
-                Some(count.to_string()),
-            );
+            self.too_many(e, count, max);
         }
+    }
+
+    #[cold]
+    fn too_many(&mut self, e: &'static E, count: u32, max: u32) {
+        self.error_or_deviation(
+            e,
+            "cardinality-max",
+            format!("{count} values, but {} allows at most {max}", e.path),
+            Some(format!("at most {max}")),
+            Some(count.to_string()),
+        );
     }
 
     /// `json-null` and `json-empty`: FHIR JSON has no null values (but in an array of
     /// primitives, where the caller allows it) and no empty objects or arrays. Returns whether
     /// there is nothing more to check (null, an empty array); an empty object is still checked,
     /// so that what it lacks is reported where it belongs (a required child).
+    #[inline]
     pub(super) fn null_or_empty(&mut self, value: &Value<'_>) -> bool {
+        let nothing = match value {
+            Value::Null => true,
+            Value::Object(m) => m.is_empty(),
+            Value::Array(items) => items.is_empty(),
+            _ => false,
+        };
+        nothing && self.report_null_or_empty(value)
+    }
+
+    /// The finding of [`Engine::null_or_empty`] for `null`, `{}` or `[]`.
+    #[cold]
+    fn report_null_or_empty(&mut self, value: &Value<'_>) -> bool {
         let (rule, message, expected, found) = match value {
             Value::Null => (
                 "json-null",

@@ -90,8 +90,14 @@ impl Engine {
     ) {
         let code = ty.map_or("", |t| t.code);
         let kind = ty.map_or(tables::TypeKind::Complex, TypeRef::kind);
+        // Most elements have none of the facts kept in `Extra` (fixed and pattern values,
+        // bindings): one test tells.
+        let extra = e.extra != 0;
         if kind == tables::TypeKind::Primitive {
             self.primitive(code, value);
+            if !extra {
+                return;
+            }
             if let Some(fixed) = e.fixed(self.target) {
                 self.fixed(fixed, value, "fixed");
             }
@@ -129,11 +135,13 @@ impl Engine {
         }
         let children = children_of(e, ty);
         self.object(members, e, children, false, None);
-        if let Some(fixed) = e.fixed(self.target) {
-            self.fixed(fixed, value, "fixed");
-        }
-        if let Some(pattern) = e.pattern() {
-            self.fixed(pattern, value, "pattern");
+        if extra {
+            if let Some(fixed) = e.fixed(self.target) {
+                self.fixed(fixed, value, "fixed");
+            }
+            if let Some(pattern) = e.pattern() {
+                self.fixed(pattern, value, "pattern");
+            }
         }
         match code {
             "Reference" => self.reference(ty, members),
