@@ -32,8 +32,6 @@ mod walk;
 
 pub(crate) use walk::{EntryPart, EntryWalk, StreamedDocument};
 
-use std::collections::HashMap;
-
 use super::finding::{Finding, Severity, Target};
 use super::options::{Options, ProfileChoice};
 use super::tables::{Erratum, E};
@@ -81,7 +79,7 @@ pub(crate) struct Engine {
     notes_final: bool,
     /// The `extension-outside-ig` message of the extension URLs seen ("" for one a definition
     /// here describes).
-    outside_ig_messages: HashMap<String, String>,
+    outside_ig_messages: rustc_hash::FxHashMap<String, String>,
     /// Counts of objects walked, for the next objects to reuse (one per level of nesting).
     spare_counts: Vec<Vec<u32>>,
     /// In an engine that walks entries for another ([`walk::EntryWalk`]): each note made, as
@@ -110,7 +108,7 @@ impl Engine {
             content_deviation: None,
             notes: Vec::new(),
             notes_final: false,
-            outside_ig_messages: HashMap::new(),
+            outside_ig_messages: Default::default(),
             spare_counts: Vec::new(),
             deferred_notes: None,
             read,
