@@ -1,7 +1,7 @@
 //! Arbitrary bytes through the whole read path: strict and lenient parsing as any `Resource`,
 //! the writer (anything that parses must write out text that parses back to an equal value), and
 //! the validator on the bytes (whole, and streamed from a reader, on one thread and on three)
-//! and on the parsed value.
+//! and on the parsed value (the typed resource, and the JSON tree the bytes make).
 //! Nothing may panic.
 #![no_main]
 
@@ -51,6 +51,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(report) = validate_json(data, target) {
             let _ = report.to_string();
             let _ = report.to_operation_outcome();
+            // The same tree given as a value: the strings get every check of their format,
+            // rather than those for JSON text, and the findings must be the same.
+            let value: json::Value = json::from_slice(data).expect("validate_json parsed it");
+            assert_eq!(validate::validate_value(&value, target), report, "validate_value differs");
         }
         let streamed = validate_reader(data, target);
         if let Ok(report) = &streamed {
