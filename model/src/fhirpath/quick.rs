@@ -14,19 +14,37 @@ use crate::json::Value;
 use crate::validate::object::Members;
 use crate::validate::tables::{CHOICE, E};
 
-/// Whether `e` has the shape the quick path knows (it may still leave a given element to the
-/// evaluator).
-pub(super) fn applies(e: &Expr) -> bool {
+/// An expression of the shape the quick path knows, its names and operators taken out of the
+/// syntax tree once (when the expression is parsed) rather than at each evaluation.
+#[derive(Debug, Clone)]
+pub(super) enum Plan {
+    /// `name.exists()` (`true`) or `name.empty()` (`false`).
+    Presence(String, bool),
+    /// `name = 'text'`.
+    Equals(String, String),
+    /// A bare element as an operand of a boolean operator: whether it is there.
+    Element(String),
+    Logic(Op, Box<Plan>, Box<Plan>),
+}
+
+/// The plan of `e`, when it has the shape the quick path knows (it may still leave a given
+/// element to the evaluator).
+pub(super) fn plan(e: &Expr) -> Option<Plan> {
     match e {
-        Expr::Binary(Op::And | Op::Or | Op::Xor | Op::Implies, a, b, _) => operand(a) && operand(b),
-        Expr::Call { .. } => presence_call(e).is_some(),
-        Expr::Binary(Op::Eq, ..) => string_equality(e).is_some(),
-        _ => false,
+        Expr::Binary(op @ (Op::And | Op::Or | Op::Xor | Op::Implies), a, b, _) => {
+            Some(Plan::Logic(*op, Box::new(operand(a)?), Box::new(operand(b)?)))
+        }
+        Expr::Call { .. } => presence_call(e).map(|(name, exists)| Plan::Presence(name.to_string(), exists)),
+        Expr::Binary(Op::Eq, ..) => string_equality(e).map(|(name, text)| Plan::Equals(name.into(), text.into())),
+        _ => None,
     }
 }
 
-fn operand(e: &Expr) -> bool {
-    matches!(e, Expr::Ident(..)) && element_name(e).is_some() || applies(e)
+fn operand(e: &Expr) -> Option<Plan> {
+    match e {
+        Expr::Ident(..) => element_name(e).map(|name| Plan::Element(name.to_string())),
+        _ => plan(e),
+    }
 }
 
 /// `name.empty()` or `name.exists()`: (name, whether it asks for `exists`).
@@ -98,32 +116,24 @@ impl<'m, 'v> Focus<'m, 'v> {
     }
 
     /// `Some(result)` (`None` inside for empty) when the quick path is sure of it.
-    pub(super) fn boolean(&self, e: &Expr) -> Option<Option<bool>> {
-        if let Some((name, exists)) = presence_call(e) {
-            let present = !matches!(self.values(name)?, Values::None);
-            return Some(Some(present == exists));
-        }
-        if let Some((name, text)) = string_equality(e) {
-            return match self.values(name)? {
+    pub(super) fn boolean(&self, plan: &Plan) -> Option<Option<bool>> {
+        match plan {
+            Plan::Presence(name, exists) => {
+                let present = !matches!(self.values(name)?, Values::None);
+                Some(Some(present == *exists))
+            }
+            Plan::Equals(name, text) => match self.values(name)? {
                 Values::None => Some(None),
                 Values::One(Some(s)) if self.plain_string(name) => Some(Some(s == text)),
                 _ => None,
-            };
-        }
-        let Expr::Binary(op @ (Op::And | Op::Or | Op::Xor | Op::Implies), a, b, _) = e else { return None };
-        Some(eval::logic(*op, self.operand(a)?, self.operand(b)?))
-    }
-
-    /// An operand of a boolean operator: a bare element reads as whether it is there.
-    fn operand(&self, e: &Expr) -> Option<Option<bool>> {
-        match e {
-            Expr::Ident(name, _) => match self.values(element_name(e)?)? {
+            },
+            Plan::Element(name) => match self.values(name)? {
                 Values::None => Some(Some(false)),
                 // One string: not a boolean, so true.
                 Values::One(Some(_)) if self.plain_string(name) => Some(Some(true)),
                 _ => None,
             },
-            _ => self.boolean(e),
+            Plan::Logic(op, a, b) => Some(eval::logic(*op, self.boolean(a)?, self.boolean(b)?)),
         }
     }
 
