@@ -60,7 +60,7 @@ use crate::json::{self, FromJsonOwned, ParseOptions, ToJson, Value};
 use crate::resources::OperationOutcome;
 use crate::stream::{in_pieces_while, parse_whole_entry, thread_count, Unit, ValueStream, WholeEntry};
 use crate::Resource;
-use engine::{EntryPart, EntryWalk};
+use engine::{EntryPart, EntryWalk, ValuesFrom};
 
 impl Finding {
     /// The finding as one issue of [`Report::to_operation_outcome`], in compact JSON: written
@@ -245,13 +245,13 @@ impl Options {
     /// Validates a JSON document ([`crate::validate::validate_json`] with these options).
     pub fn validate_json(&self, input: &[u8]) -> Result<Report, json::Error> {
         let value: Value<'_> = json::from_slice(input)?;
-        Ok(value_report(&value, *self, true))
+        Ok(value_report(&value, *self, ValuesFrom::Text))
     }
 
     /// Validates a parsed JSON document ([`crate::validate::validate_value`] with these
     /// options).
     pub fn validate_value(&self, value: &Value<'_>) -> Report {
-        value_report(value, *self, false)
+        value_report(value, *self, ValuesFrom::Code)
     }
 
     /// Validates what `reader` gives, in bounded memory for a Bundle
@@ -303,10 +303,9 @@ pub fn validate_value(value: &Value<'_>, target: Target) -> Report {
     Options::new(target).validate_value(value)
 }
 
-/// The report of `value`; `read` when the value was read from JSON text here (a borrowed
-/// string then had no escapes: see [`engine::Engine::new`]).
-fn value_report(value: &Value<'_>, options: Options, read: bool) -> Report {
-    let mut engine = engine::Engine::new(options, read);
+/// The report of `value`, which comes from `values_from`.
+fn value_report(value: &Value<'_>, options: Options, values_from: ValuesFrom) -> Report {
+    let mut engine = engine::Engine::new(options, values_from);
     let (resource_type, profile) = engine.document(value);
     Report { findings: engine.findings, resource_type, profile, target: options.target }
 }
@@ -461,7 +460,7 @@ where
             _ => return validate_whole(stream, options, out),
         }
     }
-    let mut engine = engine::Engine::new(options, true);
+    let mut engine = engine::Engine::new(options, ValuesFrom::Text);
     let mut document = None;
     let mut entries: Vec<Value<'static>> = Vec::new();
     // How the entries are walked on the threads, while they are being read.

@@ -9,6 +9,7 @@
 use std::sync::OnceLock;
 
 use super::finding::Target;
+use crate::json::Value;
 
 /// `max = *`.
 pub(crate) const MANY: u32 = u32::MAX;
@@ -209,6 +210,20 @@ pub(crate) fn end_checks(children: &'static [E]) -> &'static [u8] {
     &checks[start..start + children.len()]
 }
 
+/// A JSON value of the tables: its text, and the value it parses to (`None` for a text that
+/// is not JSON).
+pub(crate) type JsonText = (&'static str, Option<&'static Value<'static>>);
+
+/// The fixed (published and served) and pattern values of each row of `EXTRAS`, parsed once,
+/// on first use, rather than at each value checked against them.
+fn parsed_extras() -> &'static [[Option<Value<'static>>; 3]] {
+    static PARSED: OnceLock<Vec<[Option<Value<'static>>; 3]>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        let parse = |text: &'static str| (!text.is_empty()).then(|| crate::json::from_str(text).ok()).flatten();
+        EXTRAS.iter().map(|x| [x.fixed, x.served_fixed, x.pattern].map(parse)).collect()
+    })
+}
+
 static NO_EXTRA: Extra = Extra {
     slicing: 0,
     binding: 0,
@@ -288,15 +303,17 @@ impl E {
         (row != 0).then(|| BINDINGS[row as usize])
     }
 
-    pub fn fixed(&self, target: Target) -> Option<&'static str> {
+    /// The fixed value under `target`.
+    pub fn fixed_value(&self, target: Target) -> Option<JsonText> {
         let x = self.extra();
-        let f = if target == Target::Served { x.served_fixed } else { x.fixed };
-        (!f.is_empty()).then_some(f)
+        let (text, at) = if target == Target::Served { (x.served_fixed, 1) } else { (x.fixed, 0) };
+        (!text.is_empty()).then(|| (text, parsed_extras()[self.extra as usize][at].as_ref()))
     }
 
-    pub fn pattern(&self) -> Option<&'static str> {
-        let p = self.extra().pattern;
-        (!p.is_empty()).then_some(p)
+    /// The pattern value.
+    pub fn pattern_value(&self) -> Option<JsonText> {
+        let text = self.extra().pattern;
+        (!text.is_empty()).then(|| (text, parsed_extras()[self.extra as usize][2].as_ref()))
     }
 
     /// The extension URL this slice matches under `target`.

@@ -85,17 +85,24 @@ pub(crate) struct Engine {
     /// In an engine that walks entries for another ([`walk::EntryWalk`]): each note made, as
     /// (its finding's index in `findings`, rule, key), for that engine to count.
     deferred_notes: Option<Vec<(usize, &'static str, String)>>,
-    /// The values walked were read from JSON text by the lexer, so a borrowed string is the
-    /// text between its quotes, without escapes: no control character can be in it (JSON
-    /// forbids them raw), and the primitives' checks for JSON text apply.
-    read: bool,
+    /// Where the values walked come from.
+    values_from: ValuesFrom,
+}
+
+/// Where the values an [`Engine`] walks come from, which tells what a borrowed string holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValuesFrom {
+    /// Read from JSON text by the lexer: a borrowed string is the text between its quotes,
+    /// without escapes, so no control character can be in it (JSON forbids them raw), and
+    /// the primitives' checks for JSON text apply.
+    Text,
+    /// A [`Value`](crate::json::Value) built otherwise, whose borrowed strings may hold
+    /// anything: every string gets the full checks of its format.
+    Code,
 }
 
 impl Engine {
-    /// An engine; `read` when the values it walks are read from JSON text by the lexer (not
-    /// a [`Value`](crate::json::Value) built otherwise, whose borrowed strings may hold
-    /// anything).
-    pub fn new(options: Options, read: bool) -> Engine {
+    pub fn new(options: Options, values_from: ValuesFrom) -> Engine {
         Engine {
             target: options.target,
             profile: options.profile,
@@ -111,7 +118,7 @@ impl Engine {
             outside_ig_messages: Default::default(),
             spare_counts: Vec::new(),
             deferred_notes: None,
-            read,
+            values_from,
         }
     }
 

@@ -2,7 +2,7 @@
 //! the `_name` part of a primitive element (its id and extensions, aligned with the values).
 use std::borrow::Cow;
 
-use super::Engine;
+use super::{Engine, ValuesFrom};
 use crate::json::Value;
 use crate::primitives::{
     Base64Binary, Code, Date, DateTime, Decimal, FhirString, Id, Instant, Integer, Markdown, Oid, PositiveInt,
@@ -200,7 +200,7 @@ impl Engine {
         let Some(text) = text else { return };
         let checked = match value {
             // The text between a string's quotes, as the typed parser checks it.
-            Value::String(Cow::Borrowed(raw)) if self.read => check_json_text(code, raw),
+            Value::String(Cow::Borrowed(raw)) if self.values_from == ValuesFrom::Text => check_json_text(code, raw),
             _ => check_primitive(code, text),
         };
         if let Err(e) = checked {

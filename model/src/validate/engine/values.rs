@@ -1,8 +1,6 @@
 //! One value of an element, of one type: a primitive, a nested resource or an object walked
 //! against its children; its fixed and pattern values, its binding, the extension rules
 //! (`ext-1`, extensions outside the IG) and the invariants evaluated here.
-use std::sync::OnceLock;
-
 use super::bindings::{check_binding, check_code};
 use super::members::children_of;
 use super::primitives::short;
@@ -37,22 +35,6 @@ fn contains_pattern(pattern: &Value<'_>, instance: &Value<'_>) -> bool {
         (Value::Array(p), Value::Array(i)) => p.iter().all(|pv| i.iter().any(|iv| contains_pattern(pv, iv))),
         _ => pattern == instance,
     }
-}
-
-/// The fixed or pattern value whose JSON text is `json`, parsed once: every such text of the
-/// tables' `EXTRAS` is parsed on first use and found again by its address and length (`None` inside for
-/// a text that is not JSON, where nothing is checked). `None` for a text from elsewhere.
-fn fixed_value(json: &str) -> Option<&'static Option<Value<'static>>> {
-    type Parsed = rustc_hash::FxHashMap<(usize, usize), Option<Value<'static>>>;
-    static PARSED: OnceLock<Parsed> = OnceLock::new();
-    let parsed = PARSED.get_or_init(|| {
-        let texts = tables::EXTRAS.iter().flat_map(|x| [x.fixed, x.served_fixed, x.pattern]);
-        texts
-            .filter(|t| !t.is_empty())
-            .map(|t| ((t.as_ptr() as usize, t.len()), crate::json::from_str(t).ok()))
-            .collect()
-    });
-    parsed.get(&(json.as_ptr() as usize, json.len()))
 }
 
 /// How many extension URLs an [`Engine`] keeps the `extension-outside-ig` message of.
@@ -116,10 +98,10 @@ impl Engine {
             if !extra {
                 return;
             }
-            if let Some(fixed) = e.fixed(self.target) {
+            if let Some(fixed) = e.fixed_value(self.target) {
                 self.fixed(fixed, value, "fixed");
             }
-            if let Some(pattern) = e.pattern() {
+            if let Some(pattern) = e.pattern_value() {
                 self.fixed(pattern, value, "pattern");
             }
             if let Some(b) = e.binding(self.target) {
@@ -154,10 +136,10 @@ impl Engine {
         let children = children_of(e, ty);
         self.object(members, e, children, false, None);
         if extra {
-            if let Some(fixed) = e.fixed(self.target) {
+            if let Some(fixed) = e.fixed_value(self.target) {
                 self.fixed(fixed, value, "fixed");
             }
-            if let Some(pattern) = e.pattern() {
+            if let Some(pattern) = e.pattern_value() {
                 self.fixed(pattern, value, "pattern");
             }
         }
@@ -189,15 +171,9 @@ impl Engine {
     }
 
     /// A fixed value must equal the instance; a pattern must be contained in it.
-    fn fixed(&mut self, json: &str, value: &Value<'_>, kind: &'static str) {
-        let parsed_here;
-        let expected = match fixed_value(json) {
-            Some(parsed) => parsed.as_ref(),
-            None => {
-                parsed_here = crate::json::from_str::<Value<'_>>(json).ok();
-                parsed_here.as_ref()
-            }
-        };
+    /// `json` is the value's text, `expected` what it parses to (`None` for a text that is not
+    /// JSON: nothing is checked).
+    fn fixed(&mut self, (json, expected): tables::JsonText, value: &Value<'_>, kind: &'static str) {
         let Some(expected) = expected else { return };
         let ok = if kind == "fixed" { same_json(expected, value) } else { contains_pattern(expected, value) };
         if !ok {
@@ -289,21 +265,16 @@ mod tests {
     }
 
     #[test]
-    fn the_fixed_and_pattern_values_of_the_tables_are_json_found_by_their_text() {
-        let texts: Vec<&str> = tables::EXTRAS
-            .iter()
-            .flat_map(|x| [x.fixed, x.served_fixed, x.pattern])
-            .filter(|t| !t.is_empty())
-            .collect();
-        assert!(texts.len() >= 20, "{}", texts.len());
-        for text in texts {
-            let parsed = fixed_value(text).and_then(Option::as_ref);
-            assert_eq!(parsed, Some(&v(text)), "{text}");
+    fn the_fixed_and_pattern_values_of_the_tables_are_json() {
+        let mut texts = 0;
+        for e in tables::elements() {
+            let values = [e.fixed_value(Target::Published), e.fixed_value(Target::Served), e.pattern_value()];
+            for (text, parsed) in values.into_iter().flatten() {
+                assert_eq!(parsed, Some(&v(text)), "{}: {text}", e.path);
+                texts += 1;
+            }
         }
-        // The same text elsewhere is not the tables' (it is parsed where it is checked).
-        let first = tables::EXTRAS.iter().map(|x| x.fixed).find(|t| !t.is_empty()).unwrap();
-        let copy = String::from(first);
-        assert!(fixed_value(copy.as_str()).is_none());
+        assert!(texts >= 20, "{texts}");
     }
 
     #[test]

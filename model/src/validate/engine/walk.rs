@@ -4,7 +4,7 @@
 use super::members::ObjectWalk;
 use super::primitives::is_primitive;
 use super::resources::Reached;
-use super::{Engine, Scope};
+use super::{Engine, Scope, ValuesFrom};
 use crate::json::Value;
 use crate::validate::finding::{Finding, Severity, Target};
 use crate::validate::object::{get, get_str, Members};
@@ -130,7 +130,8 @@ impl EntryPart {
 impl EntryWalk {
     /// An engine that walks values for the document's engine.
     pub fn engine(&self) -> Engine {
-        let mut engine = Engine::new(Options { target: self.target, profile: self.profile, threads: 1 }, true);
+        let mut engine =
+            Engine::new(Options { target: self.target, profile: self.profile, threads: 1 }, ValuesFrom::Text);
         engine.path.push_str(&self.path);
         engine.scopes.push(self.scope.clone());
         engine.deferred_notes = Some(Vec::new());
@@ -227,7 +228,7 @@ impl Engine {
             // (The only known profile of a Bundle is the core one.)
             return false;
         }
-        let probe = &mut Engine::new(options, false);
+        let probe = &mut Engine::new(options, ValuesFrom::Code);
         let Some(def) = probe.profile_for(&[], resource_type, Reached::Root) else { return false };
         let root = tables::root_of(def);
         match probe.find_child(root.children(), key) {
