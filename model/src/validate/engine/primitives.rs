@@ -20,16 +20,21 @@ fn json_kind_of(code: &str) -> &'static str {
     }
 }
 
-/// Checks a primitive's text with the parser's own validators.
-fn check_primitive(code: &str, text: &str) -> Result<(), PrimitiveError> {
+/// Checks a primitive's text with the parser's own validators. `json_text`: the text is a
+/// JSON string's without escapes (so it holds no control character), which `string`, `code`
+/// and `markdown` check as the typed parser checks such text, with the same answers.
+fn check_primitive(code: &str, text: &str, json_text: bool) -> Result<(), PrimitiveError> {
     match code {
+        "string" if json_text => FhirString::from_json_text(Cow::Borrowed(text)).map(drop),
         "string" => FhirString::new(text).map(drop),
+        "code" if json_text => Code::from_json_text(Cow::Borrowed(text)).map(drop),
         "code" => Code::new(text).map(drop),
+        "markdown" if json_text => Markdown::from_json_text(Cow::Borrowed(text)).map(drop),
+        "markdown" => Markdown::new(text).map(drop),
         "id" => Id::new(text).map(drop),
         "uri" => Uri::new(text).map(drop),
         "oid" => Oid::new(text).map(drop),
         "uuid" => Uuid::new(text).map(drop),
-        "markdown" => Markdown::new(text).map(drop),
         "base64Binary" => Base64Binary::new(text).map(drop),
         "xhtml" => Xhtml::new(text).map(drop),
         "date" => Date::new(text).map(drop),
@@ -41,18 +46,6 @@ fn check_primitive(code: &str, text: &str) -> Result<(), PrimitiveError> {
         "unsignedInt" => UnsignedInt::parse(text).map(drop),
         "positiveInt" => PositiveInt::parse(text).map(drop),
         _ => Ok(()),
-    }
-}
-
-/// [`check_primitive`] for the text of a JSON string without escapes (which holds no control
-/// character): the same answers, by the checks the typed parser makes of such text.
-fn check_json_text(code: &str, raw: &str) -> Result<(), PrimitiveError> {
-    let raw = Cow::Borrowed(raw);
-    match code {
-        "string" => FhirString::from_json_text(raw).map(drop),
-        "code" => Code::from_json_text(raw).map(drop),
-        "markdown" => Markdown::from_json_text(raw).map(drop),
-        _ => check_primitive(code, &raw),
     }
 }
 
@@ -198,12 +191,9 @@ impl Engine {
             return;
         }
         let Some(text) = text else { return };
-        let checked = match value {
-            // The text between a string's quotes, as the typed parser checks it.
-            Value::String(Cow::Borrowed(raw)) if self.values_from == ValuesFrom::Text => check_json_text(code, raw),
-            _ => check_primitive(code, text),
-        };
-        if let Err(e) = checked {
+        // A borrowed string read by the lexer is the text between its quotes.
+        let json_text = self.values_from == ValuesFrom::Text && matches!(value, Value::String(Cow::Borrowed(_)));
+        if let Err(e) = check_primitive(code, text, json_text) {
             self.error(
                 "primitive",
                 format!("invalid {code} {}: {e}", short(value)),
