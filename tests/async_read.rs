@@ -1,24 +1,18 @@
 //! The asynchronous reader (feature `tokio`): a gzip-compressed body arriving in small pieces
 //! through a tokio pipe reads as the same entries as the synchronous reader, for NDJSON and for
 //! a Bundle; errors are the same; reading stops when the reader is dropped.
+#[path = "support/gzip.rs"]
+mod gzip;
 mod samples;
 
 use std::future::poll_fn;
-use std::io::Write;
 use std::pin::Pin;
 
 use bluebutton::json::IntoOwned;
 use bluebutton::stream::tokio::AsyncResources;
 use bluebutton::stream::{Entry, EntryError, InputKind, Resources};
-use flate2::write::GzEncoder;
-use flate2::Compression;
+use gzip::gzip;
 use tokio::io::AsyncWriteExt;
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
 
 /// An entry read, comparably: the owned entry, or the error's text, index, line and fatality.
 type Item = Result<Entry<'static>, (String, Option<usize>, Option<u64>, bool)>;

@@ -2,6 +2,8 @@
 //! resource per line, reads back as the Bundle's entries (plain, gzip, CRLF, blank lines, a few
 //! bytes at a time, in parallel); a bad line is reported by its line number and JSON path and
 //! the others are read; the kind of an input is told from its first bytes.
+#[path = "support/gzip.rs"]
+mod gzip;
 mod samples;
 #[path = "support/trickle.rs"]
 mod trickle;
@@ -17,31 +19,9 @@ use bluebutton::stream::{
 use bluebutton::summary::{ResourceDigest, Totals};
 use bluebutton::synth::{self, Layout, Options};
 use bluebutton::Resource;
-use flate2::write::GzEncoder;
-use flate2::Compression;
+use gzip::gzip;
 use proptest::prelude::*;
 use trickle::Trickle;
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
-/// The resources of a Bundle's entries as compact JSON lines, written through the generic
-/// (lossless) JSON tree, not the typed model: an independent way to make NDJSON of them.
-fn lines_of(bundle: &[u8]) -> Vec<String> {
-    let tree: Value = json::from_slice(bundle).unwrap();
-    let Value::Object(members) = tree else { panic!("a Bundle is an object") };
-    let Some((_, Value::Array(entries))) = members.iter().find(|(k, _)| k == "entry") else { return Vec::new() };
-    entries
-        .iter()
-        .filter_map(|entry| match entry {
-            Value::Object(m) => m.iter().find(|(k, _)| k == "resource").map(|(_, r)| r.to_json_string()),
-            _ => None,
-        })
-        .collect()
-}
 
 /// What a reader yielded, comparably: each resource (owned) with its index, or each error's
 /// text, index and line.
@@ -105,7 +85,7 @@ fn check_every_reader(name: &str, ndjson: &[u8], expected: &[Item]) {
 fn every_recorded_bundle_reads_the_same_as_ndjson() {
     let mut bundles = 0;
     for (name, bytes) in samples::all_recorded() {
-        let lines = lines_of(&bytes);
+        let lines = samples::lines_of(&bytes);
         if lines.len() < 2 {
             continue;
         }
@@ -135,7 +115,7 @@ fn every_recorded_bundle_reads_the_same_as_ndjson() {
 #[test]
 fn a_bad_line_is_reported_by_line_and_path_and_the_others_are_read() {
     let Some(bundle) = samples::normalized("eobByPatientIdAll.json") else { return };
-    let mut lines = lines_of(&bundle);
+    let mut lines = samples::lines_of(&bundle);
     assert!(lines.len() >= 4);
     // Line 2: an unknown property deep in a claim; line 4: not JSON; line 5: a blank line.
     lines[1] = lines[1].replacen("\"item\":[{", "\"item\":[{\"bogus\":true,", 1);
@@ -214,7 +194,7 @@ fn the_kind_of_an_input_is_told_from_its_first_bytes() {
     let demo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/demo-bundle.json")).unwrap();
     let bundle: bluebutton::resources::Bundle = json::from_slice(&demo).unwrap();
     let minified = bundle.to_json_string();
-    let patient = lines_of(&demo).remove(0);
+    let patient = samples::lines_of(&demo).remove(0);
     let pretty_patient = json::to_string_pretty(&json::from_str::<Resource>(&patient).unwrap());
     let cases: [(&str, Vec<u8>, InputKind, usize); 8] = [
         ("pretty Bundle", demo.clone(), InputKind::Bundle, 7),
@@ -222,7 +202,7 @@ fn the_kind_of_an_input_is_told_from_its_first_bytes() {
         ("minified Bundle and a line end", format!("{minified}\n").into_bytes(), InputKind::Bundle, 7),
         ("pretty resource", pretty_patient.into_bytes(), InputKind::Resource, 1),
         ("minified resource", patient.clone().into_bytes(), InputKind::Resource, 1),
-        ("NDJSON", lines_of(&demo).join("\n").into_bytes(), InputKind::Ndjson, 7),
+        ("NDJSON", samples::lines_of(&demo).join("\n").into_bytes(), InputKind::Ndjson, 7),
         // Pages of search results, one per line: their entries.
         ("NDJSON of Bundles", format!("{minified}\n{patient}\n{minified}\n").into_bytes(), InputKind::Ndjson, 15),
         ("white space first", format!("\n\n  {patient}\n{patient}").into_bytes(), InputKind::Ndjson, 2),
@@ -280,9 +260,9 @@ fn the_writer_writes_one_resource_per_line_and_reports_write_errors() {
     let written = String::from_utf8(out.into_inner()).unwrap();
     assert_eq!(bytes, written.len() as u64);
     // Exactly the compact JSON of each resource, through the generic tree too.
-    assert_eq!(written, lines_of(&demo).join("\n") + "\n");
+    assert_eq!(written, samples::lines_of(&demo).join("\n") + "\n");
     let mut failing = NdjsonWriter::new(Failing { left: 100 });
-    let first = lines_of(&demo).remove(0);
+    let first = samples::lines_of(&demo).remove(0);
     let patient: Resource = json::from_str(&first).unwrap();
     assert_eq!(failing.write(&patient).unwrap_err().to_string(), "disk full");
 }

@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 use std::path::{Path, PathBuf};
 
+use bluebutton::json::{self, ToJson, Value};
+
 #[path = "../support/shared_data.rs"]
 mod rule;
 
@@ -85,4 +87,19 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
 
 fn read(path: &Path) -> Option<Vec<u8>> {
     Some(std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+/// The resources of a Bundle's entries as compact JSON lines, written through the generic
+/// (lossless) JSON tree, not the typed model: an independent way to make NDJSON of them.
+pub fn lines_of(bundle: &[u8]) -> Vec<String> {
+    let tree: Value = json::from_slice(bundle).unwrap();
+    let Value::Object(members) = tree else { panic!("a Bundle is an object") };
+    let Some((_, Value::Array(entries))) = members.iter().find(|(k, _)| k == "entry") else { return Vec::new() };
+    entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Value::Object(m) => m.iter().find(|(k, _)| k == "resource").map(|(_, r)| r.to_json_string()),
+            _ => None,
+        })
+        .collect()
 }
