@@ -227,6 +227,43 @@ fn generated_data_read_back_by_duckdb_from_gzip_ndjson_and_stdin() {
     assert!(out.stdout.contains("90 Patient"), "{}", out.stdout);
 }
 
+#[test]
+fn files_that_begin_with_a_byte_order_mark_export_as_without_it() {
+    let test = "files_that_begin_with_a_byte_order_mark_export_as_without_it";
+    let Some(data) = shared_data(test) else { return };
+    if !duckdb(test) {
+        return;
+    }
+    // As a Windows tool saves a response: a pretty Bundle, a single resource, a minified Bundle
+    // and NDJSON, each with the mark (the summary and the JSON check read them without it).
+    let samples = data.join("samples/v1-normalized");
+    let bundle = std::fs::read(samples.join("eobByPatientIdAll.json")).unwrap();
+    let tree: Value = json::from_slice(&bundle).unwrap();
+    let minified = json::ToJson::to_json_string(&tree);
+    let ndjson = run(&["generate", "--seed", "5", "--patients", "3", "--format", "ndjson"]).stdout;
+    let plain = [
+        TempFile::new("bundle.json", &bundle),
+        TempFile::new("patient.json", &std::fs::read(samples.join("patientRead.json")).unwrap()),
+        TempFile::new("minified.json", minified.as_bytes()),
+        TempFile::new("generated.ndjson", ndjson.as_bytes()),
+    ];
+    let marked: Vec<TempFile> = plain
+        .iter()
+        .map(|f| {
+            let name = Path::new(f.path()).file_name().unwrap().to_string_lossy().into_owned();
+            TempFile::new(
+                &format!("bom-{name}"),
+                &[b"\xEF\xBB\xBF".as_slice(), &std::fs::read(f.path()).unwrap()].concat(),
+            )
+        })
+        .collect();
+    let inputs: Vec<String> = marked.iter().map(|f| f.path().to_string()).collect();
+    let files: Vec<String> = plain.iter().map(|f| f.path().to_string()).collect();
+    let out = check("bom", &inputs, b"", &files);
+    assert!(!out.stdout.contains("Left out"), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Exported to"), "{}", out.stdout);
+}
+
 /// A sample with its payment changed to `value` and an element no view knows.
 fn mutated_carrier(data: &Path, value: &str) -> TempFile {
     let text = std::fs::read_to_string(data.join("samples/v1-normalized/eobReadCarrier.json")).unwrap();

@@ -93,6 +93,10 @@ pub struct Lexer<'a> {
     pub(crate) unknown_offsets: Vec<usize>,
 }
 
+/// The UTF-8 byte order mark, which a JSON text may begin with ([`Lexer`] and the input
+/// readers move past it).
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 #[inline]
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
@@ -169,6 +173,19 @@ impl<'a> Lexer<'a> {
         self.buf.get(self.pos).copied()
     }
 
+    /// Moves past a UTF-8 byte order mark that begins the input, where a JSON text may carry
+    /// one (RFC 8259 lets a parser ignore it; Windows tools write it): whether there was one.
+    /// Called where the first value was expected and something else stood: the happy path
+    /// does not test for it.
+    #[cold]
+    fn skip_bom(&mut self) -> bool {
+        if self.pos != 0 || self.depth != 0 || !self.buf.starts_with(BOM) {
+            return false;
+        }
+        self.pos = BOM.len();
+        true
+    }
+
     #[cold]
     fn eof(&self, expected: &'static str) -> Error {
         Error::new(self.pos, ErrorKind::Eof { expected })
@@ -190,6 +207,7 @@ impl<'a> Lexer<'a> {
             Some(b't' | b'f') => Ok(JsonKind::Boolean),
             Some(b'n') => Ok(JsonKind::Null),
             Some(b'-' | b'0'..=b'9') => Ok(JsonKind::Number),
+            Some(_) if self.skip_bom() => self.peek_kind(),
             Some(_) => Err(self.syntax("a value")),
         }
     }
@@ -214,6 +232,9 @@ impl<'a> Lexer<'a> {
     #[inline]
     pub fn begin_object(&mut self) -> Result<ObjectCursor, Error> {
         if self.peek_byte() != Some(b'{') {
+            if self.skip_bom() {
+                return self.begin_object();
+            }
             return Err(self.wrong_type("an object"));
         }
         let start = self.pos;
@@ -287,6 +308,9 @@ impl<'a> Lexer<'a> {
     #[inline]
     pub fn begin_array(&mut self) -> Result<ArrayCursor, Error> {
         if self.peek_byte() != Some(b'[') {
+            if self.skip_bom() {
+                return self.begin_array();
+            }
             return Err(self.wrong_type("an array"));
         }
         let start = self.pos;

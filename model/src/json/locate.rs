@@ -5,7 +5,7 @@
 //! the input up to that offset, iteratively, and rebuilds the path of the value or property
 //! that starts there.
 use super::error::{Error, JsonPath, PathSegment};
-use super::lexer::{Lexer, ParseOptions};
+use super::lexer::{Lexer, ParseOptions, BOM};
 
 impl Error {
     /// Fills in the JSON path, line and column from the input the offset refers to.
@@ -14,8 +14,19 @@ impl Error {
         let path = path_at(input, offset);
         let before = &input[..offset.min(input.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        // A byte order mark before the first line is not one of its columns.
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(bom_len(before), |p| p + 1);
+        let column = before.len().saturating_sub(line_start) + 1;
         self.with_location(offset, path, line, column)
+    }
+}
+
+/// The length of the byte order mark `input` begins with (0 or 3).
+fn bom_len(input: &[u8]) -> usize {
+    if input.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
     }
 }
 
@@ -43,7 +54,7 @@ pub fn path_at(input: &[u8], offset: usize) -> JsonPath {
     let mut stack: Vec<Frame> = Vec::new();
     // Whether the next string in an object is a key.
     let mut expect_key = false;
-    let mut i = 0;
+    let mut i = bom_len(input);
     while i < input.len() {
         let b = input[i];
         if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {

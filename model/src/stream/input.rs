@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 
 use flate2::bufread::MultiGzDecoder;
 
-use crate::json::{rt, Error, ErrorKind, IntoOwned, JsonPath, Lexer, ParseOptions};
+use crate::json::{rt, Error, ErrorKind, IntoOwned, JsonPath, Lexer, ParseOptions, BOM};
 use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
@@ -120,7 +120,7 @@ impl InputKind {
     /// assert_eq!(InputKind::detect(b"{\"resourceType\":\"Patient\",\"name\":[", false), None);
     /// ```
     pub fn detect(prefix: &[u8], eof: bool) -> Option<InputKind> {
-        let Some(start) = prefix.iter().position(|b| !b.is_ascii_whitespace()) else {
+        let Some(start) = first_byte(prefix) else {
             return eof.then_some(InputKind::Resource);
         };
         if prefix[start] != b'{' {
@@ -161,6 +161,13 @@ impl InputKind {
             _ => Some(one_value()),
         }
     }
+}
+
+/// Where the JSON text in `prefix` starts: its first byte that is not white space (nor the
+/// byte order mark it may begin with).
+fn first_byte(prefix: &[u8]) -> Option<usize> {
+    let bom = if prefix.starts_with(BOM) { BOM.len() } else { 0 };
+    prefix[bom..].iter().position(|b| !b.is_ascii_whitespace()).map(|i| bom + i)
 }
 
 /// The `resourceType` of the JSON object `prefix` starts, if it is in there.
@@ -205,7 +212,7 @@ pub fn sniff_seekable<'r, R: Read + Seek + 'r>(mut reader: R, max_line: usize) -
     // `sniff` decides nothing on such a prefix until the line ends, the input ends (a Bundle
     // either way) or 16 MiB are read (a Bundle): only a line break on the way needs more.
     let open_bundle_line = prefix.len() == PREFIX && max_line >= LONG_LINE && !is_gzip(&prefix) && {
-        let first = prefix.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(prefix.len());
+        let first = first_byte(&prefix).unwrap_or(prefix.len());
         memchr::memchr(b'\n', &prefix[first..]).is_none()
             && peek_resource_type(&prefix[first..]).as_deref() == Some("Bundle")
     };

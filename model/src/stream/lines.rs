@@ -2,6 +2,7 @@
 //!
 //! A stream only holds a window of its input, so the newlines of the bytes it lets go are
 //! counted before they go ([`Lines::advance`]); errors are then located in the window.
+use crate::json::BOM;
 
 /// Newlines counted up to an offset.
 #[derive(Debug, Clone, Default)]
@@ -12,6 +13,8 @@ pub(crate) struct Lines {
     newlines: u64,
     /// Absolute offset of the last newline before `counted_to`.
     last_newline: Option<u64>,
+    /// Where the first line's columns start: after the byte order mark the input may begin with.
+    first_line_start: u64,
 }
 
 /// The number of `\n` in `bytes`. A stream counts every byte it lets go, so this is written to
@@ -26,6 +29,9 @@ impl Lines {
     pub fn advance(&mut self, bytes: &[u8], base: u64, to: u64) {
         if to <= self.counted_to {
             return;
+        }
+        if self.counted_to == 0 && base == 0 && bytes.starts_with(BOM) {
+            self.first_line_start = BOM.len() as u64;
         }
         let from = (self.counted_to.max(base) - base) as usize;
         let end = ((to - base) as usize).min(bytes.len());
@@ -53,7 +59,7 @@ impl Lines {
         } else {
             return (0, 0);
         };
-        let column = offset - last_newline.map_or(0, |p| p + 1) + 1;
+        let column = offset.saturating_sub(last_newline.map_or(self.first_line_start, |p| p + 1)) + 1;
         (newlines as usize + 1, column as usize)
     }
 }
