@@ -2,14 +2,15 @@
 //! a response; RFC 8259 lets a parser ignore it) reads as the same text without it, through
 //! every reader: the whole parse, any input (Bundle, minified Bundle, NDJSON, single resource,
 //! gzip), the streams a few bytes at a time, and validation. An error in it is named at the same
-//! path, line and column. A byte order mark anywhere else is not JSON.
+//! path, line and column. A byte order mark anywhere else is not JSON; one of UTF-16 or UTF-32
+//! (what Windows PowerShell 5 writes with `>`) is named in the error.
 #[path = "support/gzip.rs"]
 mod gzip;
 mod samples;
 #[path = "support/trickle.rs"]
 mod trickle;
 
-use bluebutton::json::{self, IntoOwned, ToJson, Value};
+use bluebutton::json::{self, ErrorKind, IntoOwned, ToJson, Value};
 use bluebutton::stream::{BundleStream, Entry, EntryError, InputKind, NdjsonStream, Resources, StreamOptions};
 use bluebutton::validate::{self, Target};
 use bluebutton::Resource;
@@ -165,5 +166,29 @@ fn a_byte_order_mark_anywhere_else_is_not_json() {
         assert!(validate::validate_json(&input, Target::Served).is_err(), "{name}: validated");
         let (_, items) = any_input(&input);
         assert!(matches!(items.as_slice(), [Item::Error { .. }]), "{name}: {items:?}");
+    }
+}
+
+#[test]
+fn a_utf16_or_utf32_input_is_named_in_the_error() {
+    let Some(patient) = samples::normalized("patientRead.json") else { return };
+    let text = String::from_utf8(patient).unwrap();
+    let utf16 = |big_endian: bool| -> Vec<u8> {
+        let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+        units.flat_map(|u| if big_endian { u.to_be_bytes() } else { u.to_le_bytes() }).collect()
+    };
+    let utf32: Vec<u8> =
+        std::iter::once('\u{FEFF}').chain(text.chars()).flat_map(|c| u32::from(c).to_le_bytes()).collect();
+    for (encoding, input) in [("UTF-16LE", utf16(false)), ("UTF-16BE", utf16(true)), ("UTF-32LE", utf32)] {
+        let error = json::from_slice::<Resource>(&input).unwrap_err();
+        assert_eq!(error.kind(), &ErrorKind::NotUtf8 { encoding }, "{encoding}");
+        assert!(error.to_string().contains(&format!("iconv -f {encoding} -t UTF-8")), "{error}");
+        let error = validate::validate_json(&input, Target::Served).unwrap_err();
+        assert_eq!(error.kind(), &ErrorKind::NotUtf8 { encoding }, "{encoding}: validation");
+        for (how, input) in [("plain", input.clone()), ("gzip", gzip(&input))] {
+            let (_, items) = any_input(&input);
+            let [Item::Error { text, .. }] = items.as_slice() else { panic!("{encoding}, {how}: {items:?}") };
+            assert!(text.contains(&format!("the input is {encoding}")), "{encoding}, {how}: {text}");
+        }
     }
 }

@@ -65,6 +65,9 @@ pub enum ErrorKind {
     Eof { expected: &'static str },
     /// A string is not valid UTF-8.
     InvalidUtf8,
+    /// The input is in another encoding than UTF-8, as its byte order mark says (`UTF-16LE`:
+    /// what Windows PowerShell 5 writes with `>`).
+    NotUtf8 { encoding: &'static str },
     /// A raw control character inside a string.
     ControlCharacter,
     /// A malformed `\` escape.
@@ -105,6 +108,11 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Syntax { expected, found } => write!(f, "invalid JSON: expected {expected}, found {found}"),
             ErrorKind::Eof { expected } => write!(f, "unexpected end of input: expected {expected}"),
             ErrorKind::InvalidUtf8 => f.write_str("invalid UTF-8 in a string"),
+            ErrorKind::NotUtf8 { encoding } => write!(
+                f,
+                "the input is {encoding} (it begins with that encoding's byte order mark), not UTF-8 as JSON is: \
+                 convert it first, for example with `iconv -f {encoding} -t UTF-8`"
+            ),
             ErrorKind::ControlCharacter => f.write_str("unescaped control character in a string"),
             ErrorKind::InvalidEscape => f.write_str("invalid escape sequence in a string"),
             ErrorKind::TooDeep { limit } => write!(f, "nesting deeper than {limit} levels"),

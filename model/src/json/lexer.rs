@@ -186,6 +186,23 @@ impl<'a> Lexer<'a> {
         true
     }
 
+    /// The encoding other than UTF-8 that a byte order mark at the start of the input names,
+    /// where the first value was expected.
+    fn other_encoding(&self) -> Option<&'static str> {
+        if self.pos != 0 || self.depth != 0 {
+            return None;
+        }
+        [
+            (&[0xFF, 0xFE, 0, 0][..], "UTF-32LE"),
+            (&[0, 0, 0xFE, 0xFF][..], "UTF-32BE"),
+            (&[0xFF, 0xFE][..], "UTF-16LE"),
+            (&[0xFE, 0xFF][..], "UTF-16BE"),
+        ]
+        .into_iter()
+        .find(|(mark, _)| self.buf.starts_with(mark))
+        .map(|(_, encoding)| encoding)
+    }
+
     #[cold]
     fn eof(&self, expected: &'static str) -> Error {
         Error::new(self.pos, ErrorKind::Eof { expected })
@@ -193,6 +210,9 @@ impl<'a> Lexer<'a> {
 
     #[cold]
     fn syntax(&self, expected: &'static str) -> Error {
+        if let Some(encoding) = self.other_encoding() {
+            return Error::new(0, ErrorKind::NotUtf8 { encoding });
+        }
         let found = describe_bytes(&self.buf[self.pos..]);
         Error::new(self.pos, ErrorKind::Syntax { expected, found })
     }
