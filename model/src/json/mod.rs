@@ -70,7 +70,9 @@ pub struct Lenient<T> {
     pub unknown: Vec<JsonPath>,
 }
 
-/// Parses `input` strictly. The result borrows unescaped strings from `input`.
+/// Parses `input` strictly. The result borrows unescaped strings from `input`. A UTF-8 byte
+/// order mark before the value is passed over; one of UTF-16 or UTF-32 is an error
+/// ([`ErrorKind::NotUtf8`]).
 ///
 /// ```
 /// use bluebutton_model::{json, resources::Patient};

@@ -109,7 +109,8 @@ impl InputKind {
     /// line that is a Bundle stands for its entries). Any other input is one value: a Bundle when
     /// its `resourceType` says so (or when it cannot be seen in the prefix: the Bundle reader
     /// then says what the input is), else a resource. A Bundle on a first line of 16 MiB or more
-    /// is taken for the whole input (a minified Bundle, read as a stream).
+    /// is taken for the whole input (a minified Bundle, read as a stream). A UTF-8 byte order
+    /// mark before the first value is passed over (the readers pass over it too).
     ///
     /// ```
     /// use bluebutton_model::stream::InputKind;
@@ -118,6 +119,7 @@ impl InputKind {
     /// assert_eq!(InputKind::detect(b"{\"resourceType\":\"Patient\"}\n", true), Some(InputKind::Resource));
     /// assert_eq!(InputKind::detect(b"{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [", false), Some(InputKind::Bundle));
     /// assert_eq!(InputKind::detect(b"{\"resourceType\":\"Patient\",\"name\":[", false), None);
+    /// assert_eq!(InputKind::detect(b"\xEF\xBB\xBF{\"resourceType\":\"Patient\"}", true), Some(InputKind::Resource));
     /// ```
     pub fn detect(prefix: &[u8], eof: bool) -> Option<InputKind> {
         let Some(start) = first_byte(prefix) else {
