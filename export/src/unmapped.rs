@@ -120,6 +120,7 @@ struct LevelKeys {
 }
 
 impl LevelKeys {
+    #[inline]
     fn key(&mut self, level: Level) -> u64 {
         match self.last {
             Some((l, key)) if same_level(l, level) => key,
@@ -134,6 +135,7 @@ impl LevelKeys {
 
 /// Whether two levels are the same: their element names compared by address first (static
 /// texts of the generated code), then as texts.
+#[inline]
 fn same_level(a: Level, b: Level) -> bool {
     match (a, b) {
         (None, None) => true,
