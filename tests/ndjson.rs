@@ -300,6 +300,51 @@ proptest! {
     }
 }
 
+/// A Bundle on a line of NDJSON that is longer than the window is read one entry at a time:
+/// the parallel readers hand on every entry of it (a bad one too), then the lines after it, as
+/// the stream gives them one by one. They used to hand on only its first entry, the others
+/// left waiting for a later `next_entry` (found by the `stream` fuzz target).
+#[test]
+fn every_entry_of_a_long_bundle_line_is_handed_on_in_parallel() {
+    let options = Options { seed: 3, patients: 2, ..Options::default() };
+    let mut ndjson = Vec::new();
+    synth::write_ndjson(&mut ndjson, &options).unwrap();
+    let mut bundle = Vec::new();
+    synth::write_searchset(&mut bundle, &options, Layout::Compact).unwrap();
+    let bundle = String::from_utf8(bundle).unwrap();
+    let eob = "{\"resourceType\":\"ExplanationOfBenefit\",";
+    let bad = bundle.replacen(eob, &format!("{eob}\"bogus\":1,"), 1);
+    assert_ne!(bad, bundle, "the Bundle holds a claim");
+    let input =
+        [&ndjson[..], bundle.trim_end().as_bytes(), b"\n", bad.trim_end().as_bytes(), b"\n", &ndjson[..]].concat();
+    let one_by_one = |window: StreamOptions| {
+        let mut stream = NdjsonStream::with_options(&input[..], window);
+        let mut items = Vec::new();
+        while let Some(r) = stream.next_entry() {
+            items.push(item(r));
+        }
+        items
+    };
+    let expected = one_by_one(StreamOptions::default());
+    assert!(expected.iter().any(|i| matches!(i, Item::Error { .. })), "the bad claim is an error");
+    for window in [64, 4096, 64 << 10] {
+        let window = StreamOptions { buffer_size: window, ..StreamOptions::default() };
+        assert_eq!(one_by_one(window), expected, "{window:?}: one by one");
+        for threads in [1, 2] {
+            let mut stream = NdjsonStream::with_options(Trickle { data: &input, step: 4093, n: 0 }, window);
+            let mut items = Vec::new();
+            stream.par_for_each(threads, owned, |r| items.push(r));
+            assert_eq!(par_items(items), expected, "{window:?}, {threads} threads");
+            assert!(stream.next_entry().is_none(), "{window:?}, {threads} threads: nothing left");
+            // As the commands read it (`summary`, `export`).
+            let mut resources = Resources::with_options(Trickle { data: &input, step: 4093, n: 0 }, window).unwrap();
+            let mut items = Vec::new();
+            resources.par_for_each(threads, owned, |r| items.push(r));
+            assert_eq!(par_items(items), expected, "{window:?}, {threads} threads: any input");
+        }
+    }
+}
+
 /// One line as `next_line` gives it: (number, offset, text).
 type LineItem = (u64, u64, Vec<u8>);
 

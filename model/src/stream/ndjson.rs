@@ -651,10 +651,14 @@ impl<R: Read> NdjsonStream<R> {
         G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
     {
         let threads = thread_count(threads);
-        for item in std::mem::take(&mut self.pending) {
-            each(item.map(|entry| map(entry.entry)))?;
-        }
-        while !self.stopped {
+        loop {
+            // The other entries of a Bundle line read one by one (below, or before this call).
+            for item in std::mem::take(&mut self.pending) {
+                each(item.map(|entry| map(entry.entry)))?;
+            }
+            if self.stopped {
+                return ControlFlow::Continue(());
+            }
             match self.next_window() {
                 Err(e) => return each(Err(e)),
                 Ok(Window::Ended) => return ControlFlow::Continue(()),
@@ -674,7 +678,6 @@ impl<R: Read> NdjsonStream<R> {
                 },
             }
         }
-        ControlFlow::Continue(())
     }
 
     /// Fills the window unless most of it is still to be read, and tells what it holds next for
