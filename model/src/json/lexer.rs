@@ -227,9 +227,18 @@ impl<'a> Lexer<'a> {
             Some(b't' | b'f') => Ok(JsonKind::Boolean),
             Some(b'n') => Ok(JsonKind::Null),
             Some(b'-' | b'0'..=b'9') => Ok(JsonKind::Number),
-            Some(_) if self.skip_bom() => self.peek_kind(),
-            Some(_) => Err(self.syntax("a value")),
+            Some(_) => self.not_a_value(),
         }
+    }
+
+    /// Where a value was expected and something else stands: past a byte order mark that
+    /// begins the input, the kind of the value after it; else the error.
+    #[cold]
+    fn not_a_value(&mut self) -> Result<JsonKind, Error> {
+        if self.skip_bom() {
+            return self.peek_kind();
+        }
+        Err(self.syntax("a value"))
     }
 
     /// A "wrong JSON type" error for the value at the cursor.
