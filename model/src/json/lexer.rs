@@ -95,7 +95,16 @@ pub struct Lexer<'a> {
 
 /// The UTF-8 byte order mark, which a JSON text may begin with ([`Lexer`] and the input
 /// readers move past it).
-pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The length of the UTF-8 byte order mark that `input` begins with: 3, or 0 without one.
+pub(crate) fn bom_len(input: &[u8]) -> usize {
+    if input.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    }
+}
 
 #[inline]
 fn is_ws(b: u8) -> bool {
@@ -179,10 +188,10 @@ impl<'a> Lexer<'a> {
     /// does not test for it.
     #[cold]
     fn skip_bom(&mut self) -> bool {
-        if self.pos != 0 || self.depth != 0 || !self.buf.starts_with(BOM) {
+        if self.pos != 0 || self.depth != 0 || bom_len(self.buf) == 0 {
             return false;
         }
-        self.pos = BOM.len();
+        self.pos = bom_len(self.buf);
         true
     }
 

@@ -5,7 +5,7 @@
 //! the input up to that offset, iteratively, and rebuilds the path of the value or property
 //! that starts there.
 use super::error::{Error, JsonPath, PathSegment};
-use super::lexer::{Lexer, ParseOptions, BOM};
+use super::lexer::{bom_len, Lexer, ParseOptions};
 
 impl Error {
     /// Fills in the JSON path, line and column from the input the offset refers to.
@@ -18,15 +18,6 @@ impl Error {
         let line_start = before.iter().rposition(|&b| b == b'\n').map_or(bom_len(before), |p| p + 1);
         let column = before.len().saturating_sub(line_start) + 1;
         self.with_location(offset, path, line, column)
-    }
-}
-
-/// The length of the byte order mark `input` begins with (0 or 3).
-fn bom_len(input: &[u8]) -> usize {
-    if input.starts_with(BOM) {
-        BOM.len()
-    } else {
-        0
     }
 }
 

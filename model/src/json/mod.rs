@@ -22,7 +22,7 @@ mod writer;
 use std::io::Read;
 
 pub use error::{Error, ErrorKind, JsonKind, JsonPath, PathSegment};
-pub(crate) use lexer::BOM;
+pub(crate) use lexer::bom_len;
 pub use lexer::{ArrayCursor, Key, Lexer, ObjectCursor, ParseOptions};
 pub use locate::path_at;
 pub use primitive::{Primitive, PrimitiveElement, PrimitiveValue};

@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 
 use flate2::bufread::MultiGzDecoder;
 
-use crate::json::{rt, Error, ErrorKind, IntoOwned, JsonPath, Lexer, ParseOptions, BOM};
+use crate::json::{bom_len, rt, Error, ErrorKind, IntoOwned, JsonPath, Lexer, ParseOptions};
 use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
@@ -168,7 +168,7 @@ impl InputKind {
 /// Where the JSON text in `prefix` starts: its first byte that is not white space (nor the
 /// byte order mark it may begin with).
 fn first_byte(prefix: &[u8]) -> Option<usize> {
-    let bom = if prefix.starts_with(BOM) { BOM.len() } else { 0 };
+    let bom = bom_len(prefix);
     prefix[bom..].iter().position(|b| !b.is_ascii_whitespace()).map(|i| bom + i)
 }
 

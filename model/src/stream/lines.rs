@@ -2,7 +2,7 @@
 //!
 //! A stream only holds a window of its input, so the newlines of the bytes it lets go are
 //! counted before they go ([`Lines::advance`]); errors are then located in the window.
-use crate::json::BOM;
+use crate::json::bom_len;
 
 /// Newlines counted up to an offset.
 #[derive(Debug, Clone, Default)]
@@ -30,8 +30,8 @@ impl Lines {
         if to <= self.counted_to {
             return;
         }
-        if self.counted_to == 0 && base == 0 && bytes.starts_with(BOM) {
-            self.first_line_start = BOM.len() as u64;
+        if self.counted_to == 0 && base == 0 {
+            self.first_line_start = bom_len(bytes) as u64;
         }
         let from = (self.counted_to.max(base) - base) as usize;
         let end = ((to - base) as usize).min(bytes.len());
