@@ -2,8 +2,9 @@
 //! a response; RFC 8259 lets a parser ignore it) reads as the same text without it, through
 //! every reader: the whole parse, any input (Bundle, minified Bundle, NDJSON, single resource,
 //! gzip), the streams a few bytes at a time, and validation. An error in it is named at the same
-//! path, line and column. A byte order mark anywhere else is not JSON; one of UTF-16 or UTF-32
-//! (what Windows PowerShell 5 writes with `>`) is named in the error.
+//! path, line and column. A byte order mark anywhere else is not JSON (but at the start of a
+//! line of NDJSON, a JSON text of its own); one of UTF-16 or UTF-32 (what Windows PowerShell 5
+//! writes with `>`) is named in the error.
 #[path = "support/gzip.rs"]
 mod gzip;
 mod samples;
