@@ -188,10 +188,11 @@ impl<'a> Lexer<'a> {
     /// does not test for it.
     #[cold]
     fn skip_bom(&mut self) -> bool {
-        if self.pos != 0 || self.depth != 0 || bom_len(self.buf) == 0 {
+        let mark = bom_len(self.buf);
+        if self.pos != 0 || self.depth != 0 || mark == 0 {
             return false;
         }
-        self.pos = bom_len(self.buf);
+        self.pos = mark;
         true
     }
 
