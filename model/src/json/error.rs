@@ -166,6 +166,12 @@ impl Error {
         Error(Box::new(ErrorData { offset, kind, path: JsonPath::default(), line: 0, column: 0 }))
     }
 
+    /// The same error, of kind `kind`.
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.0.kind = kind;
+        self
+    }
+
     /// Sets the location: found by rescanning the whole input (`Error::locate`), or by a reader
     /// that located the error itself (the streaming Bundle reader, which only holds part of
     /// the input).

@@ -56,7 +56,13 @@ pub fn decompress(bytes: &[u8]) -> io::Result<Cow<'_, [u8]>> {
 /// it does.
 pub fn decompressing<'r>(mut raw: impl Read + 'r) -> io::Result<(Box<dyn Read + 'r>, bool)> {
     let mut head = Vec::with_capacity(GZIP_MAGIC.len());
-    (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut head)?;
+    if let Err(e) = (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut head) {
+        if head.is_empty() {
+            return Err(e);
+        }
+        // A byte, then the input broke: too little for gzip; the byte is read, then the break.
+        return Ok((Box::new(io::Cursor::new(head).chain(Broken::from(e))), false));
+    }
     let gzip = is_gzip(&head);
     let whole = io::Cursor::new(head).chain(raw);
     Ok(if gzip {
@@ -268,7 +274,20 @@ pub fn sniff<'r>(reader: impl Read + 'r, max_line: usize) -> io::Result<Sniffed<
     let kind = loop {
         let want = (prefix.len() * 2).max(PREFIX);
         let before = prefix.len();
-        (&mut reader).take((want - before) as u64).read_to_end(&mut prefix)?;
+        if let Err(e) = (&mut reader).take((want - before) as u64).read_to_end(&mut prefix) {
+            if prefix.is_empty() {
+                return Err(e);
+            }
+            // The input broke after these bytes: its kind is told from them (a first line
+            // that holds a whole value and ends is NDJSON, read up to the break), and the
+            // reader fails after them as the input did, for the stream to say where it broke.
+            let kind = match InputKind::detect(&prefix, false) {
+                Some(kind) => kind,
+                None if memchr::memchr(b'\n', &prefix).is_some() => InputKind::Ndjson,
+                None => InputKind::detect(&prefix, true).unwrap_or(InputKind::Resource),
+            };
+            return Ok(Sniffed { kind, gzip, reader: Box::new(io::Cursor::new(prefix).chain(Broken::from(e))) });
+        }
         eof |= prefix.len() < want;
         match InputKind::detect(&prefix, eof) {
             Some(kind) => break kind,
@@ -278,6 +297,24 @@ pub fn sniff<'r>(reader: impl Read + 'r, max_line: usize) -> io::Result<Sniffed<
     };
     let rest: Box<dyn Read + 'r> = if eof { Box::new(io::empty()) } else { reader };
     Ok(Sniffed { kind, gzip, reader: Box::new(io::Cursor::new(prefix).chain(rest)) })
+}
+
+/// What an input that broke gives after its last bytes: the error it broke with, each time.
+struct Broken {
+    kind: io::ErrorKind,
+    message: String,
+}
+
+impl From<io::Error> for Broken {
+    fn from(e: io::Error) -> Self {
+        Broken { kind: e.kind(), message: e.to_string() }
+    }
+}
+
+impl Read for Broken {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::new(self.kind, self.message.clone()))
+    }
 }
 
 /// The resources of any input, one at a time, in bounded memory: the entries of a Bundle, the
@@ -354,7 +391,8 @@ impl<'r> Resources<'r> {
             InputKind::Resource => {
                 let mut text = Vec::new();
                 let mut reader = reader;
-                reader.read_to_end(&mut text).map_err(io_error)?;
+                // A read error is located after the bytes that came.
+                reader.read_to_end(&mut text).map_err(|e| io_error_at(e, text.len()))?;
                 Inner::Single { text, options: options.parse, done: false }
             }
         };
@@ -470,7 +508,12 @@ fn single(text: &[u8], options: ParseOptions) -> Result<Entry<'_>, EntryError> {
 }
 
 fn io_error(e: io::Error) -> EntryError {
-    let error = Error::new(0, ErrorKind::Io(e.to_string())).with_location(0, JsonPath::default(), 0, 0);
+    io_error_at(e, 0)
+}
+
+/// The reader's error `e`, after `offset` bytes of the input.
+fn io_error_at(e: io::Error, offset: usize) -> EntryError {
+    let error = Error::new(0, ErrorKind::Io(e.to_string())).with_location(offset, JsonPath::default(), 0, 0);
     EntryError::bundle(error).fatal()
 }
 

@@ -143,6 +143,9 @@ pub(crate) struct Machine {
     scan: Option<Scan>,
     /// A fatal error to report after the entry error that came first.
     pending: Option<EntryError>,
+    /// Why the input ended early: the reader's error, which stands for the end of input that
+    /// the unit being read then meets ([`input_broke`](Self::input_broke)).
+    broken: Option<String>,
     pub lines: Lines,
 }
 
@@ -160,8 +163,39 @@ impl Machine {
             entries: 0,
             scan: None,
             pending: None,
+            broken: None,
             lines: Lines::default(),
         }
+    }
+
+    /// The reader failed with `message` after the bytes at hand (a damaged gzip stream, a
+    /// dropped connection): the reader treats them as the end of input, so that the units
+    /// before the break are read, and the end met by the unit the break cut off is reported as
+    /// `message` ([`blame_break`](Self::blame_break)), where it happened.
+    pub fn input_broke(&mut self, message: String) {
+        self.broken = Some(message);
+    }
+
+    /// `e` as the input's break when the input broke and `e` is the end of input it caused
+    /// (told once).
+    pub fn blame_break(&mut self, e: Error) -> Error {
+        match (&self.broken, e.kind()) {
+            (Some(_), ErrorKind::Eof { .. }) => {
+                let message = self.broken.take().unwrap_or_default();
+                e.with_kind(ErrorKind::Io(message))
+            }
+            _ => e,
+        }
+    }
+
+    /// At the end of a Bundle read whole whose input then broke (its last bytes or a gzip
+    /// checksum): the break, as a fatal error at the end of `win`, once.
+    pub fn break_after_end(&mut self, win: &Window<'_>) -> Option<EntryError> {
+        let message = self.broken.take()?;
+        let offset = win.end();
+        let (line, column) = self.lines.line_column(win.bytes, win.base, offset);
+        let e = Error::new(0, ErrorKind::Io(message)).with_location(offset as usize, JsonPath::default(), line, column);
+        Some(EntryError::bundle(e).fatal())
     }
 
     pub fn options(&self) -> ParseOptions {
@@ -187,7 +221,7 @@ impl Machine {
     fn locate(&mut self, win: &Window<'_>, e: Error, path: JsonPath) -> Error {
         let offset = win.abs(e.offset().min(win.bytes.len()));
         let (line, column) = self.lines.line_column(win.bytes, win.base, offset);
-        e.with_location(offset as usize, path, line, column)
+        self.blame_break(e).with_location(offset as usize, path, line, column)
     }
 
     /// A fatal error in the Bundle's structure: located at `entry` in the entry array, else at

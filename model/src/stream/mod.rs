@@ -24,6 +24,16 @@
 //! the next entry. Only input that is not JSON (or an I/O error) ends the stream: the error is
 //! then [fatal](EntryError::is_fatal) and the last item.
 //!
+//! An input that breaks off (a download cut short, a truncated gzip file, a dropped connection:
+//! the reader fails after some bytes) is read up to the break: every entry, or line of NDJSON,
+//! that came whole before it is handed on, then the reader's error ([`ErrorKind::Io`]) ends the
+//! stream, located where the input broke: the line it cut off in NDJSON; in a Bundle the byte
+//! offset, with the JSON path there and the index of the entry it cut off. An input whose data
+//! all came before its reader failed (a gzip file without its checksum) still ends with that
+//! error: reading never takes a failed reader for the end of the input.
+//!
+//! [`ErrorKind::Io`]: crate::json::ErrorKind::Io
+//!
 //! ```
 //! use bluebutton_model::stream::{BundleLinks, BundleReader};
 //! use bluebutton_model::Resource;

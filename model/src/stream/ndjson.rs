@@ -419,6 +419,9 @@ pub struct NdjsonStream<R> {
     len: usize,
     base: u64,
     eof: bool,
+    /// The reader's error that ended the input early: the lines before it are read, and the
+    /// line it cut off is this error.
+    broken: Option<String>,
     /// Reading ended with a fatal error.
     stopped: bool,
     counts: Counts,
@@ -446,6 +449,7 @@ impl<R: Read> NdjsonStream<R> {
             len: 0,
             base: 0,
             eof: false,
+            broken: None,
             stopped: false,
             counts: Counts::start(),
             options,
@@ -553,6 +557,11 @@ impl<R: Read> NdjsonStream<R> {
                 return Ok(Some((start, end)));
             }
             if self.eof {
+                if let Some(message) = self.broken.take() {
+                    // The line the break cut off (or the one after the last line read) is the
+                    // break, not a line.
+                    return Err(self.fatal(message));
+                }
                 if self.start == self.len {
                     return Ok(None);
                 }
@@ -597,7 +606,12 @@ impl<R: Read> NdjsonStream<R> {
                     reads += 1;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.fatal(e.to_string())),
+                // The lines before the break are read on ([`next_line_bounds`] tells it).
+                Err(e) => {
+                    self.eof = true;
+                    self.broken = Some(e.to_string());
+                    break;
+                }
             }
         }
         Ok(())
@@ -686,7 +700,7 @@ impl<R: Read> NdjsonStream<R> {
         if !self.eof && self.len - self.start < self.buf.len() / 4 * 3 {
             self.fill(true)?;
         }
-        let whole = if self.eof {
+        let whole = if self.eof && self.broken.is_none() {
             Some(self.len)
         } else {
             memrchr(b'\n', &self.buf[self.start..self.len]).map(|i| self.start + i + 1)

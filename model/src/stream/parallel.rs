@@ -300,7 +300,7 @@ fn deliver<T>(
     let locate = |machine: &mut Machine, e: Error, path: JsonPath| {
         let offset = base + e.offset() as u64;
         let (line, column) = machine.lines.line_column(bytes, base, offset);
-        e.with_location(offset as usize, path, line, column)
+        machine.blame_break(e).with_location(offset as usize, path, line, column)
     };
     for item in items {
         let i = machine.entries;

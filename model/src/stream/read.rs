@@ -194,7 +194,7 @@ impl<R: Read> BundleStream<R> {
                 Event::Member => {}
                 Event::Entry(entry) => return Some(Ok(entry)),
                 Event::Error(e) => return Some(Err(e)),
-                Event::End => return None,
+                Event::End => return self.machine.break_after_end(&win).map(Err),
                 Event::NeedMore => {
                     if let Err(e) = self.fill() {
                         return Some(Err(e));
@@ -271,11 +271,12 @@ impl<R: Read> BundleStream<R> {
                     reads += 1;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // What was read before the break is read on; the break is told where the
+                // unit it cut off ends.
                 Err(e) => {
-                    self.machine.stop();
-                    let at = self.base + self.len as u64;
-                    let error = Error::new(0, ErrorKind::Io(e.to_string()));
-                    return Err(EntryError::bundle(error.with_location(at as usize, JsonPath::default(), 0, 0)).fatal());
+                    self.eof = true;
+                    self.machine.input_broke(e.to_string());
+                    break;
                 }
             }
         }

@@ -1,0 +1,383 @@
+//! An input that breaks off (a download cut short, a damaged or truncated gzip file, a dropped
+//! connection) is read up to the break: every resource that came whole before it is handed on,
+//! as reading the same input whole hands it on, and the break is then one fatal error, of kind
+//! [`ErrorKind::Io`] with the reader's message, located where the input broke: the NDJSON line
+//! it cut off, or the byte offset (with the JSON path there) in a Bundle. Nothing follows it.
+//! Every reader: the Bundle and NDJSON streams one by one and in parallel, the lines of NDJSON
+//! for validation, and `Resources` on any input, gzip included.
+#[path = "support/gzip.rs"]
+mod gzip;
+mod samples;
+
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+
+use bluebutton::json::{ErrorKind, ToJson};
+use bluebutton::resources::BundleEntry;
+use bluebutton::stream::{BundleStream, Entry, EntryError, InputKind, NdjsonStream, Resources, StreamOptions};
+use bluebutton::synth::{self, Layout, Options};
+use gzip::gzip;
+
+const RESET: &str = "connection reset by peer";
+
+/// Hands out `data` at most `step` bytes per read until `left` bytes have been handed out, then
+/// fails with [`RESET`] at every read, as a dropped connection does.
+struct BreaksAfter<'a> {
+    data: &'a [u8],
+    left: usize,
+    step: usize,
+}
+
+impl Read for BreaksAfter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::new(io::ErrorKind::ConnectionReset, RESET));
+        }
+        let k = buf.len().min(self.step).min(self.left).min(self.data.len());
+        buf[..k].copy_from_slice(&self.data[..k]);
+        self.data = &self.data[k..];
+        self.left -= k;
+        Ok(k)
+    }
+}
+
+fn breaks_after(data: &[u8], at: usize) -> BreaksAfter<'_> {
+    BreaksAfter { data, left: at, step: 4093 }
+}
+
+/// What a reader handed on, comparably.
+#[derive(Debug, Clone, PartialEq)]
+enum Item {
+    /// A resource, as compact JSON, with its index and NDJSON line (`None`, `None` where the
+    /// reader hands on only the entry).
+    Resource { index: Option<usize>, line: Option<u64>, json: String },
+    /// An error: its text, index, NDJSON line, byte offset, and whether it ended reading.
+    Error { text: String, index: Option<usize>, line: Option<u64>, offset: usize, fatal: bool },
+}
+
+fn item(r: Result<Entry<'_>, EntryError>) -> Item {
+    match r {
+        Ok(e) => Item::Resource { index: Some(e.index), line: e.line, json: json_of(&e.entry) },
+        Err(e) => error_item(&e),
+    }
+}
+
+fn json_of(entry: &BundleEntry<'_>) -> String {
+    entry.resource.as_ref().map(|r| r.to_json_string()).unwrap_or_default()
+}
+
+/// What a parallel reader hands on for an entry: the entry alone.
+fn entry_item(entry: BundleEntry<'_>) -> Item {
+    Item::Resource { index: None, line: None, json: json_of(&entry) }
+}
+
+/// `items` without the resources' positions, to compare with a parallel reader's.
+fn without_positions(items: &[Item]) -> Vec<Item> {
+    let strip = |i: &Item| match i {
+        Item::Resource { json, .. } => Item::Resource { index: None, line: None, json: json.clone() },
+        e => e.clone(),
+    };
+    items.iter().map(strip).collect()
+}
+
+fn error_item(e: &EntryError) -> Item {
+    Item::Error {
+        text: e.to_string(),
+        index: e.index(),
+        line: e.line(),
+        offset: e.error().offset(),
+        fatal: e.is_fatal(),
+    }
+}
+
+/// What `items` must be for an input broken at byte `at`: `whole` (what reading the whole input
+/// gives, each resource with the byte just after it) up to the resources that end by `at`, then
+/// one fatal error. Returns the error for its location to be checked.
+fn check_broken(name: &str, items: &[Item], whole: &[(Item, usize)], at: usize) -> Item {
+    let before: Vec<Item> = whole.iter().take_while(|(_, end)| *end <= at).map(|(i, _)| i.clone()).collect();
+    let (last, read) = items.split_last().unwrap_or_else(|| panic!("{name}: nothing read"));
+    let positions = read.iter().all(|i| !matches!(i, Item::Resource { index: None, .. }));
+    if positions {
+        assert_eq!(read, before, "{name}: what came before the break");
+    } else {
+        assert_eq!(read, without_positions(&before), "{name}: what came before the break");
+    }
+    match last {
+        Item::Error { text, fatal: true, .. } if text.contains(RESET) && text.contains("I/O error") => last.clone(),
+        other => panic!("{name}: the last item is not the break: {other:?}"),
+    }
+}
+
+/// Generated beneficiaries as NDJSON, a compact Bundle and a pretty Bundle.
+fn generated() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let options = Options { seed: 11, patients: 3, ..Options::default() };
+    let (mut ndjson, mut compact, mut pretty) = (Vec::new(), Vec::new(), Vec::new());
+    synth::write_ndjson(&mut ndjson, &options).unwrap();
+    synth::write_searchset(&mut compact, &options, Layout::Compact).unwrap();
+    synth::write_searchset(&mut pretty, &options, Layout::Pretty).unwrap();
+    (ndjson, compact, pretty)
+}
+
+/// Where to break an input whose units end at `ends`: inside the first bytes, at a unit's
+/// start, in its middle and just after it, for a few units, and at the very end.
+fn break_points(ends: &[usize], len: usize) -> Vec<usize> {
+    let mut at = vec![1, 40];
+    for i in [0, 1, ends.len() / 2, ends.len() - 1] {
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        at.extend([start, (start + ends[i]) / 2, ends[i], ends[i] + 1]);
+    }
+    at.push(len);
+    at.retain(|&a| a > 0 && a <= len);
+    at.sort_unstable();
+    at.dedup();
+    at
+}
+
+fn ndjson_stream(input: &[u8], at: usize, window: usize) -> Vec<Item> {
+    let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
+    let mut stream = NdjsonStream::with_options(breaks_after(input, at), options);
+    let mut items = Vec::new();
+    while let Some(r) = stream.next_entry() {
+        items.push(item(r));
+    }
+    items
+}
+
+fn ndjson_parallel(input: &[u8], at: usize, window: usize, threads: usize) -> Vec<Item> {
+    let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
+    let mut stream = NdjsonStream::with_options(breaks_after(input, at), options);
+    let mut items = Vec::new();
+    stream.try_par_for_each(threads, entry_item, |r| {
+        items.push(r.unwrap_or_else(|e| error_item(&e)));
+        ControlFlow::Continue(())
+    });
+    assert!(stream.next_entry().is_none(), "an entry after the break");
+    items
+}
+
+/// What `Resources` reads of `input` broken at `at`, and the kind it tells (`None` when the
+/// break leaves too little to open the input: its one item is then the error).
+fn any_input(input: &[u8], at: usize) -> (Option<InputKind>, Vec<Item>) {
+    match Resources::open(breaks_after(input, at)) {
+        Ok(resources) => (Some(resources.kind()), resources.map(item).collect()),
+        Err(e) => (None, vec![error_item(&e)]),
+    }
+}
+
+/// Each line of generated NDJSON, with the byte just after its line end.
+fn ndjson_whole(input: &[u8]) -> Vec<(Item, usize)> {
+    let mut stream = NdjsonStream::new(input);
+    let mut whole = Vec::new();
+    while let Some(r) = stream.next_entry() {
+        let e = r.unwrap();
+        let end = e.offset as usize + e.len + 1;
+        whole.push((item(Ok(e)), end));
+    }
+    whole
+}
+
+/// NDJSON broken anywhere: the lines before the break, then the break at the line it cut off
+/// (the line after the last when it fell at a line end), at that line's start.
+#[test]
+fn ndjson_is_read_up_to_the_break_which_names_its_line() {
+    let (ndjson, _, _) = generated();
+    let whole = ndjson_whole(&ndjson);
+    let ends: Vec<usize> = whole.iter().map(|(_, end)| *end).collect();
+    for at in break_points(&ends, ndjson.len()) {
+        let complete = ends.iter().take_while(|&&end| end <= at).count();
+        let line_start = if complete == 0 { 0 } else { ends[complete - 1] };
+        let expected_line = complete as u64 + 1;
+        let mut ways = vec![("one by one, small window".to_string(), ndjson_stream(&ndjson, at, 64))];
+        ways.push(("one by one".into(), ndjson_stream(&ndjson, at, 1 << 16)));
+        for (window, threads) in [(4096, 1), (4096, 2), (1 << 16, 2)] {
+            ways.push((format!("{threads} thread(s), window {window}"), ndjson_parallel(&ndjson, at, window, threads)));
+        }
+        let (kind, items) = any_input(&ndjson, at);
+        if at > ends[0] {
+            assert_eq!(kind, Some(InputKind::Ndjson), "broken at {at}");
+            ways.push(("any input".into(), items));
+        } else {
+            // Inside the first line: too little to tell NDJSON from one resource.
+            check_broken(&format!("NDJSON broken at {at}, any input"), &items, &whole, at);
+        }
+        for (way, items) in ways {
+            let name = format!("NDJSON broken at byte {at} of {}, {way}", ndjson.len());
+            match check_broken(&name, &items, &whole, at) {
+                Item::Error { line, offset, index: None, .. } => {
+                    assert_eq!(line, Some(expected_line), "{name}: the line the break cut off");
+                    assert_eq!(offset, line_start, "{name}: where that line starts");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+}
+
+/// The lines of NDJSON that validation reads: those before the break, then the break.
+#[test]
+fn ndjson_lines_for_validation_end_at_the_break() {
+    let (ndjson, _, _) = generated();
+    let ends: Vec<usize> = ndjson_whole(&ndjson).iter().map(|(_, end)| *end).collect();
+    for at in break_points(&ends, ndjson.len()) {
+        let complete = ends.iter().take_while(|&&end| end <= at).count();
+        for threads in [1, 2] {
+            let options = StreamOptions { buffer_size: 4096, ..StreamOptions::default() };
+            let mut stream = NdjsonStream::with_options(breaks_after(&ndjson, at), options);
+            let mut lines = Vec::new();
+            let mut errors = Vec::new();
+            stream.par_map_lines(
+                threads,
+                |line| line.number,
+                |r| {
+                    match r {
+                        Ok(number) => lines.push(number),
+                        Err(e) => errors.push(e),
+                    }
+                    ControlFlow::Continue(())
+                },
+            );
+            let name = format!("broken at {at}, {threads} thread(s)");
+            assert_eq!(lines, (1..=complete as u64).collect::<Vec<_>>(), "{name}: the lines before the break");
+            assert_eq!(errors.len(), 1, "{name}: one error");
+            assert!(errors[0].is_fatal() && errors[0].to_string().contains(RESET), "{name}: {}", errors[0]);
+            assert_eq!(errors[0].line(), Some(complete as u64 + 1), "{name}");
+        }
+    }
+}
+
+/// Each entry of a Bundle read whole, with the byte just after it.
+fn bundle_whole(input: &[u8]) -> Vec<(Item, usize)> {
+    let mut stream = BundleStream::new(input).unwrap();
+    let mut whole = Vec::new();
+    while let Some(r) = stream.next_entry() {
+        let e = r.unwrap();
+        let end = e.offset as usize + e.len;
+        whole.push((item(Ok(e)), end));
+    }
+    whole
+}
+
+fn bundle_stream(input: &[u8], at: usize, window: usize) -> Vec<Item> {
+    let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
+    let mut stream = match BundleStream::with_options(breaks_after(input, at), options) {
+        Ok(stream) => stream,
+        Err(e) => return vec![error_item(&e)],
+    };
+    let mut items = Vec::new();
+    while let Some(r) = stream.next_entry() {
+        items.push(item(r));
+    }
+    items
+}
+
+fn bundle_parallel(input: &[u8], at: usize, window: usize, threads: usize) -> Vec<Item> {
+    let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
+    let mut stream = match BundleStream::with_options(breaks_after(input, at), options) {
+        Ok(stream) => stream,
+        Err(e) => return vec![error_item(&e)],
+    };
+    let mut items = Vec::new();
+    stream.try_par_for_each(threads, entry_item, |r| {
+        items.push(r.unwrap_or_else(|e| error_item(&e)));
+        ControlFlow::Continue(())
+    });
+    assert!(stream.next_entry().is_none(), "an entry after the break");
+    items
+}
+
+/// A Bundle broken anywhere (in its first members, between entries, inside one, after its last
+/// byte): the entries that ended before the break, then the break, at the byte where the input
+/// broke; inside an entry, that entry's index.
+fn bundle_is_read_up_to_the_break(name: &str, bundle: &[u8]) {
+    let whole = bundle_whole(bundle);
+    let ends: Vec<usize> = whole.iter().map(|(_, end)| *end).collect();
+    let starts: Vec<usize> = bundle_starts(bundle);
+    for at in break_points(&ends, bundle.len()) {
+        let mut ways = vec![("one by one, small window".to_string(), bundle_stream(bundle, at, 64))];
+        ways.push(("one by one".into(), bundle_stream(bundle, at, 1 << 16)));
+        for (window, threads) in [(4096, 1), (4096, 2), (1 << 16, 2)] {
+            ways.push((format!("{threads} thread(s), window {window}"), bundle_parallel(bundle, at, window, threads)));
+        }
+        ways.push(("any input".into(), any_input(bundle, at).1));
+        for (way, items) in ways {
+            let context = format!("{name} broken at byte {at} of {}, {way}", bundle.len());
+            match check_broken(&context, &items, &whole, at) {
+                Item::Error { offset, index, .. } => {
+                    assert_eq!(offset, at, "{context}: where the input broke");
+                    let inside = starts.iter().zip(&ends).position(|(&s, &e)| s < at && at < e);
+                    if let Some(i) = inside {
+                        assert_eq!(index, Some(i), "{context}: the entry the break cut off");
+                    }
+                }
+                other => panic!("{context}: {other:?}"),
+            }
+        }
+    }
+}
+
+/// Where each entry of `bundle` starts.
+fn bundle_starts(bundle: &[u8]) -> Vec<usize> {
+    let mut stream = BundleStream::new(bundle).unwrap();
+    let mut starts = Vec::new();
+    while let Some(r) = stream.next_entry() {
+        starts.push(r.unwrap().offset as usize);
+    }
+    starts
+}
+
+#[test]
+fn a_compact_bundle_is_read_up_to_the_break() {
+    bundle_is_read_up_to_the_break("compact Bundle", &generated().1);
+}
+
+#[test]
+fn a_pretty_bundle_is_read_up_to_the_break() {
+    bundle_is_read_up_to_the_break("pretty Bundle", &generated().2);
+}
+
+/// The server's claims, minified, gzip-compressed and cut off (a download that stopped): the
+/// entries decompressed whole are read, then gzip's error ends reading, inside an entry.
+#[test]
+fn a_truncated_gzip_download_of_the_servers_claims_keeps_what_came_whole() {
+    let Some(pretty) = samples::normalized("eobByPatientIdAll.json") else { return };
+    let value: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
+    let minified = serde_json::to_vec(&value).unwrap();
+    let whole: Vec<Item> = Resources::open(&minified[..]).unwrap().map(item).collect();
+    assert!(whole.len() >= 8 && whole.iter().all(|i| matches!(i, Item::Resource { .. })));
+    let compressed = gzip(&minified);
+    for cut in [compressed.len() / 3, compressed.len() / 2, compressed.len() - 9] {
+        let name = format!("gzip cut to {cut} of {} bytes", compressed.len());
+        let resources = Resources::open(&compressed[..cut]).unwrap();
+        assert_eq!(resources.kind(), InputKind::Bundle, "{name}");
+        let items: Vec<Item> = resources.map(item).collect();
+        let (last, read) = items.split_last().unwrap();
+        if cut >= compressed.len() / 2 {
+            assert!(!read.is_empty(), "{name}: entries came whole before the break");
+        }
+        assert_eq!(read, &whole[..read.len()], "{name}: the entries before the break");
+        match last {
+            Item::Error { text, fatal: true, .. } if text.contains("I/O error") => {}
+            other => panic!("{name}: the last item is not the break: {other:?}"),
+        }
+        if cut < compressed.len() - 9 {
+            assert!(read.len() < whole.len(), "{name}: an entry is cut off");
+        } else {
+            // Only gzip's checksum and length are missing: every entry came whole.
+            assert_eq!(read, &whole[..], "{name}");
+        }
+    }
+}
+
+/// A break before the first byte leaves nothing to read: the input cannot be opened. A break
+/// soon after it (inside the first member) still tells the kind and ends at the break.
+#[test]
+fn a_break_before_anything_came_is_an_error_opening_the_input() {
+    let (ndjson, compact, _) = generated();
+    for input in [&ndjson, &compact] {
+        let e = Resources::open(breaks_after(input, 0)).err().expect("nothing to read");
+        assert!(e.is_fatal() && matches!(e.error().kind(), ErrorKind::Io(m) if m == RESET), "{e}");
+        let e = BundleStream::new(breaks_after(&compact, 0)).err().expect("nothing to read");
+        assert!(matches!(e.error().kind(), ErrorKind::Io(m) if m == RESET), "{e}");
+        assert_eq!(e.error().offset(), 0);
+    }
+}
