@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
-use bluebutton::json::ParseOptions;
+use bluebutton::json::{ErrorKind, ParseOptions};
 use bluebutton::stream::{EntryError, StreamOptions};
 use bluebutton::Resource;
 use bluebutton_export::{extract, Exporter, Extracted, FieldError, Report, Schema, Threads, WriteError};
@@ -277,10 +277,12 @@ fn read_file(
             ControlFlow::Continue(())
         }
         Err(e) => {
-            // An input that cannot be read on (not JSON, an I/O error) is a usage error.
-            if e.is_fatal() && e.index().is_none() {
-                outcome.unreadable = true;
-            } else {
+            // An input that cannot be read on (not JSON, an I/O error: one inside an entry
+            // too, the entry then left out) is a usage error.
+            let io = matches!(e.error().kind(), ErrorKind::Io(_));
+            let unreadable = e.is_fatal() && (e.index().is_none() || io);
+            outcome.unreadable |= unreadable;
+            if !unreadable || e.index().is_some() {
                 outcome.rejected += 1;
             }
             outcome.lines.push(format!("ERROR {name}: {e}"));

@@ -159,7 +159,11 @@ pub fn run(
                     |line| {
                         printed = match line {
                             Ok((number, validated)) => print(&format!("{shown}:{number}"), validated),
-                            Err(e) => print(&shown, Err(format!("cannot read: {}", e.error().kind()))),
+                            // The input broke (or a line was too long): at that line.
+                            Err(e) => {
+                                let at = e.line().map_or_else(|| shown.clone(), |line| format!("{shown}:{line}"));
+                                print(&at, Err(format!("cannot read: {}", e.error().kind())))
+                            }
                         };
                         // A write error (a closed pipe) stops reading.
                         if printed.is_ok() {
@@ -224,6 +228,8 @@ fn validate_input(reader: impl Read, options: Options, output: Output) -> Result
     let outline = options
         .validate_reader_with(reader, |finding, provisional| findings.add(&finding, provisional))
         .map_err(|e| match e.kind() {
+            // Where the input broke, when some of it came.
+            ErrorKind::Io(message) if e.offset() > 0 => format!("cannot read: {message} (after {} bytes)", e.offset()),
             ErrorKind::Io(message) => format!("cannot read: {message}"),
             _ => format!("not JSON: {e}"),
         })?;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{json_files, path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
+use crate::support::{gzip, json_files, path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
 use bluebutton::json::{self, Value};
 
 /// A folder in the system temp directory, removed when dropped.
@@ -436,4 +436,32 @@ fn a_write_error_stops_the_reading() {
     let (code, stderr) = run_limited("64");
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains(&format!("line {}: resourceType", lines + 1)), "{stderr}");
+}
+
+/// A bulk export whose download stopped (its gzip file cut off): the lines that came whole are
+/// exported, the same tables as those lines alone give, and the break is an error at the line
+/// it cut off, with exit status 2.
+#[test]
+fn a_truncated_gzip_file_exports_the_lines_that_came_whole() {
+    let ndjson = run(&["generate", "--seed", "7", "--patients", "4", "--format", "ndjson"]).stdout;
+    let compressed = gzip(ndjson.as_bytes());
+    let cut = &compressed[..compressed.len() / 2];
+    let mut came = Vec::new();
+    let decoded = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(cut), &mut came);
+    assert!(decoded.is_err(), "the cut file is not whole gzip");
+    let complete = came.iter().filter(|&&b| b == b'\n').count();
+    assert!(complete >= 5 && complete < ndjson.lines().count(), "{complete} lines came whole");
+    let whole_lines: String = ndjson.lines().take(complete).map(|l| format!("{l}\n")).collect();
+    let (file, lines) = (TempFile::new("cut.ndjson.gz", cut), TempFile::new("lines.ndjson", whole_lines.as_bytes()));
+    // The report's table of rows, and what the export says it wrote.
+    let tables = |out: &Outcome| out.stdout.lines().filter(|l| !l.contains(" to ")).collect::<Vec<_>>().join("\n");
+    let (dir, expected_dir) = (TempDir::new("cut"), TempDir::new("lines"));
+    let expected = run(&["export", "--to", expected_dir.path(), lines.path()]);
+    assert_eq!(expected.code, 0, "{}", expected.stderr);
+    let out = run(&["export", "--to", dir.path(), "--threads", "2", file.path()]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert_eq!(tables(&out), tables(&expected));
+    assert!(tables(&out).contains("claims/claim_type="), "{}", out.stdout);
+    let error = format!("ERROR {}: line {}: $: I/O error: invalid gzip data", file.path(), complete + 1);
+    assert!(out.stderr.contains(&error), "{}", out.stderr);
 }

@@ -246,3 +246,52 @@ fn validate_gives_the_same_report_on_any_number_of_threads() {
         }
     }
 }
+
+/// A bulk export whose download stopped (its gzip file cut off): the lines that came whole are
+/// summed, validated and exported as the same lines alone would be, and the break is an error
+/// naming the line it cut off; the exit status says that an input could not be read.
+#[test]
+fn a_truncated_gzip_file_is_read_up_to_the_line_it_breaks_off() {
+    let bundles = recorded_bundles("a_truncated_gzip_file_is_read_up_to_the_line_it_breaks_off");
+    if bundles.is_empty() {
+        return;
+    }
+    let ndjson: String = bundles.iter().map(|(_, bundle)| ndjson_of(bundle)).collect();
+    let compressed = gzip(ndjson.as_bytes());
+    let cut = &compressed[..compressed.len() * 2 / 3];
+    // What a gzip decoder gives of the cut file before its error: the complete lines in it.
+    let mut came = Vec::new();
+    let decoded = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(cut), &mut came);
+    assert!(decoded.is_err(), "the cut file is not whole gzip");
+    let complete = came.iter().filter(|&&b| b == b'\n').count();
+    assert!(complete >= 3 && complete < ndjson.lines().count(), "{complete} lines came whole");
+    let whole_lines: String = ndjson.lines().take(complete).map(|l| format!("{l}\n")).collect();
+    let file = TempFile::new("cut.ndjson.gz", cut);
+    let lines = TempFile::new("lines.ndjson", whole_lines.as_bytes());
+    let broken_at = format!("line {}", complete + 1);
+
+    let expected = run(&["summary", "--format", "json", lines.path()]);
+    for threads in ["1", "2"] {
+        let out = run(&["summary", "--format", "json", "--threads", threads, file.path()]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        let (sums_read, sums_expected) = (sums(&out.stdout), sums(&expected.stdout));
+        let without_errors = |s: &str| s.lines().filter(|l| !l.starts_with("errors:")).collect::<Vec<_>>().join("\n");
+        assert_eq!(without_errors(&sums_read), without_errors(&sums_expected), "{threads} thread(s)");
+        let errors = sums_read.lines().find(|l| l.starts_with("errors:")).unwrap();
+        assert!(errors.contains(&format!("\"line\":{}", complete + 1)), "{errors}");
+        assert!(errors.contains("\"failed\":\"io\"") && errors.contains("invalid gzip data"), "{errors}");
+        assert!(out.stderr.contains(&format!("({broken_at}, column 1)")), "{}", out.stderr);
+    }
+
+    let out = run(&["validate", file.path()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().filter(|l| !l.starts_with("  ")).count(), complete, "{}", out.stdout);
+    let error = format!("ERROR {}:{}: cannot read: I/O error: invalid gzip data", file.path(), complete + 1);
+    assert!(out.stderr.contains(&error), "{}", out.stderr);
+
+    let out = run(&["parse", file.path()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.contains(&format!("OK {}:{complete}", file.path())), "{}", out.stdout);
+    let error = format!("ERROR {}: cannot read: {broken_at}: $: I/O error: invalid gzip data", file.path());
+    assert!(out.stdout.contains(&error), "{}", out.stdout);
+}

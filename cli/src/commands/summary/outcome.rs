@@ -47,10 +47,16 @@ pub(super) struct ErrorRecord {
 
 impl ErrorRecord {
     pub(super) fn parse(input: &str, e: &json::Error, failed: Failed, index: Option<usize>) -> Self {
-        if let ErrorKind::Io(message) = e.kind() {
-            return ErrorRecord::io(input, message);
-        }
         let (line, column) = e.line_column();
+        if let ErrorKind::Io(message) = e.kind() {
+            // Where the input broke, when the reader was under way.
+            let path = (line > 0 && !e.path().0.is_empty()).then(|| e.path().to_string());
+            return ErrorRecord {
+                path,
+                line_column: (line > 0).then_some((line, column)),
+                ..ErrorRecord::io(input, message)
+            };
+        }
         ErrorRecord {
             input: input.to_string(),
             failed,
