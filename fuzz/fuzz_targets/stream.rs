@@ -4,7 +4,8 @@
 //! callback; and the detection of what an input is, from any reader and from one that can go
 //! back to its start.
 //! Nothing may panic, and where the slice reader reads every entry without an error, the other
-//! readers give the same entries.
+//! readers give the same entries. Broken off after some of its bytes (a reader that fails), the
+//! input is read as the whole input up to the break, which is then the fatal, last item.
 #![no_main]
 
 use std::io::{self, Read};
@@ -30,6 +31,63 @@ impl Read for Trickle<'_> {
         buf[..n].copy_from_slice(&self.data[..n]);
         self.data = &self.data[n..];
         Ok(n)
+    }
+}
+
+/// [`Trickle`], failing with [`BREAK`] once `left` bytes have been handed out, as a dropped
+/// connection or a truncated gzip file does.
+struct Breaks<'a> {
+    data: &'a [u8],
+    step: usize,
+    left: usize,
+}
+
+const BREAK: &str = "the input broke here";
+
+impl Read for Breaks<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::new(io::ErrorKind::ConnectionReset, BREAK));
+        }
+        let n = buf.len().min(self.data.len()).min(self.step).min(self.left);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+/// Read through a reader that breaks, `items` end with the break (fatal, the reader's error),
+/// and the entries read whole before it are those the whole input gives first.
+fn ends_at_the_break<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    items: &[Result<T, EntryError>],
+    whole: &[Result<T, EntryError>],
+) {
+    let Some((last, before)) = items.split_last() else { panic!("{what}: nothing, not even the break") };
+    match last {
+        Err(e) if e.is_fatal() && e.to_string().contains(BREAK) => {}
+        // Input that is not JSON (or not a Bundle) before the break ends reading as it does in
+        // the whole input.
+        Err(e) if e.is_fatal() => {
+            let ended = whole.get(before.len()).and_then(|w| w.as_ref().err());
+            assert_eq!(
+                ended.map(ToString::to_string),
+                Some(e.to_string()),
+                "{what}: a fatal error the whole input has not"
+            );
+            assert_eq!(whole.len(), items.len(), "{what}: the whole input goes on after the fatal error");
+        }
+        Err(e) => panic!("{what}: the last item is not the break: {e}"),
+        Ok(_) => panic!("{what}: the last item is an entry, not the break"),
+    }
+    assert!(before.len() <= whole.len(), "{what}: more items before the break than in the whole input");
+    for (i, (b, w)) in before.iter().zip(whole).enumerate() {
+        match (b, w) {
+            (Ok(b), Ok(w)) => assert_eq!(b, w, "{what}: entry {i} read before the break differs"),
+            (Ok(_), Err(e)) => panic!("{what}: entry {i} read before the break, an error in the whole input: {e}"),
+            (Err(_), _) => {}
+        }
     }
 }
 
@@ -119,6 +177,33 @@ fuzz_target!(|data: &[u8]| {
             let _ = entry.map(|e| e.index);
         }
     }
+
+    // Broken off after some of its bytes (the third and fourth say where): as a Bundle and as
+    // NDJSON, what came whole before the break is what the whole input gives, then the break.
+    let at = usize::from(u16::from_le_bytes([data.get(2).copied().unwrap_or(0), data.get(3).copied().unwrap_or(0)]));
+    let at = at % (data.len() + 1);
+    let whole: Vec<_> = match BundleStream::with_options(Trickle { data, step }, small_window()) {
+        Ok(mut stream) => std::iter::from_fn(|| stream.next_entry().map(|r| r.map(Entry::into_owned))).collect(),
+        Err(e) => vec![Err(e)],
+    };
+    let broken: Vec<_> = match BundleStream::with_options(Breaks { data, step, left: at }, small_window()) {
+        Ok(mut stream) => std::iter::from_fn(|| stream.next_entry().map(|r| r.map(Entry::into_owned))).collect(),
+        Err(e) => vec![Err(e)],
+    };
+    ends_at_the_break("Bundle", &broken, &whole);
+    let mut stream = NdjsonStream::with_options(Trickle { data, step }, small_window());
+    let whole: Vec<_> = std::iter::from_fn(|| stream.next_entry().map(|r| r.map(Entry::into_owned))).collect();
+    let mut stream = NdjsonStream::with_options(Breaks { data, step, left: at }, small_window());
+    let broken: Vec<_> = std::iter::from_fn(|| stream.next_entry().map(|r| r.map(Entry::into_owned))).collect();
+    ends_at_the_break("NDJSON", &broken, &whole);
+    let mut parallel = Vec::new();
+    NdjsonStream::with_options(Breaks { data, step, left: at }, small_window()).par_for_each(
+        2,
+        |entry| entry.into_owned(),
+        |r| parallel.push(r),
+    );
+    let whole_entries: Vec<_> = whole.into_iter().map(|r| r.map(|e| e.entry)).collect();
+    ends_at_the_break("NDJSON in parallel", &parallel, &whole_entries);
 
     // Whatever the input is, read on one thread and on two until the callback stops the
     // reading: what came before the stop is what the whole reading gives first, and the
