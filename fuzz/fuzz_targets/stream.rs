@@ -68,14 +68,12 @@ fn ends_at_the_break<T: PartialEq + std::fmt::Debug>(
     match last {
         Err(e) if e.is_fatal() && e.to_string().contains(BREAK) => {}
         // Input that is not JSON (or not a Bundle) before the break ends reading as it does in
-        // the whole input.
+        // the whole input, at the same place (what the message quotes of the input after it
+        // may stop at the break).
         Err(e) if e.is_fatal() => {
+            let place = |e: &EntryError| (e.index(), e.line(), e.error().offset(), e.error().path().to_string());
             let ended = whole.get(before.len()).and_then(|w| w.as_ref().err());
-            assert_eq!(
-                ended.map(ToString::to_string),
-                Some(e.to_string()),
-                "{what}: a fatal error the whole input has not"
-            );
+            assert_eq!(ended.map(place), Some(place(e)), "{what}: a fatal error the whole input has not: {e}");
             assert_eq!(whole.len(), items.len(), "{what}: the whole input goes on after the fatal error");
         }
         Err(e) => panic!("{what}: the last item is not the break: {e}"),
