@@ -133,26 +133,71 @@ fn break_points(ends: &[usize], len: usize) -> Vec<usize> {
     at
 }
 
-fn ndjson_stream(input: &[u8], at: usize, window: usize) -> Vec<Item> {
+/// The Bundle and NDJSON streams, read the same way.
+trait Stream {
+    /// The next item, read one by one.
+    fn next_item(&mut self) -> Option<Item>;
+    /// The remaining items, read on `threads` threads.
+    fn par_items(&mut self, threads: usize, items: &mut Vec<Item>);
+}
+
+impl<R: Read> Stream for NdjsonStream<R> {
+    fn next_item(&mut self) -> Option<Item> {
+        self.next_entry().map(item)
+    }
+
+    fn par_items(&mut self, threads: usize, items: &mut Vec<Item>) {
+        self.try_par_for_each(threads, entry_item, |r| {
+            items.push(r.unwrap_or_else(|e| error_item(&e)));
+            ControlFlow::Continue(())
+        });
+    }
+}
+
+impl<R: Read> Stream for BundleStream<R> {
+    fn next_item(&mut self) -> Option<Item> {
+        self.next_entry().map(item)
+    }
+
+    fn par_items(&mut self, threads: usize, items: &mut Vec<Item>) {
+        self.try_par_for_each(threads, entry_item, |r| {
+            items.push(r.unwrap_or_else(|e| error_item(&e)));
+            ControlFlow::Continue(())
+        });
+    }
+}
+
+/// What the stream `open` makes reads of `input` broken at `at` through a window of `window`
+/// bytes: one by one, or on `threads` threads (the stream then gives nothing more).
+fn read_broken<'i, S: Stream>(
+    open: impl FnOnce(BreaksAfter<'i>, StreamOptions) -> Result<S, EntryError>,
+    input: &'i [u8],
+    at: usize,
+    window: usize,
+    threads: Option<usize>,
+) -> Vec<Item> {
     let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
-    let mut stream = NdjsonStream::with_options(breaks_after(input, at), options);
+    let mut stream = match open(breaks_after(input, at), options) {
+        Ok(stream) => stream,
+        Err(e) => return vec![error_item(&e)],
+    };
     let mut items = Vec::new();
-    while let Some(r) = stream.next_entry() {
-        items.push(item(r));
+    match threads {
+        None => items.extend(std::iter::from_fn(|| stream.next_item())),
+        Some(threads) => {
+            stream.par_items(threads, &mut items);
+            assert!(stream.next_item().is_none(), "an entry after the break");
+        }
     }
     items
 }
 
-fn ndjson_parallel(input: &[u8], at: usize, window: usize, threads: usize) -> Vec<Item> {
-    let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
-    let mut stream = NdjsonStream::with_options(breaks_after(input, at), options);
-    let mut items = Vec::new();
-    stream.try_par_for_each(threads, entry_item, |r| {
-        items.push(r.unwrap_or_else(|e| error_item(&e)));
-        ControlFlow::Continue(())
-    });
-    assert!(stream.next_entry().is_none(), "an entry after the break");
-    items
+fn open_ndjson(reader: BreaksAfter<'_>, options: StreamOptions) -> Result<NdjsonStream<BreaksAfter<'_>>, EntryError> {
+    Ok(NdjsonStream::with_options(reader, options))
+}
+
+fn open_bundle(reader: BreaksAfter<'_>, options: StreamOptions) -> Result<BundleStream<BreaksAfter<'_>>, EntryError> {
+    BundleStream::with_options(reader, options)
 }
 
 /// What `Resources` reads of `input` broken at `at`, and the kind it tells (`None` when the
@@ -187,10 +232,12 @@ fn ndjson_is_read_up_to_the_break_which_names_its_line() {
         let complete = ends.iter().take_while(|&&end| end <= at).count();
         let line_start = if complete == 0 { 0 } else { ends[complete - 1] };
         let expected_line = complete as u64 + 1;
-        let mut ways = vec![("one by one, small window".to_string(), ndjson_stream(&ndjson, at, 64))];
-        ways.push(("one by one".into(), ndjson_stream(&ndjson, at, 1 << 16)));
-        for (window, threads) in [(4096, 1), (4096, 2), (1 << 16, 2)] {
-            ways.push((format!("{threads} thread(s), window {window}"), ndjson_parallel(&ndjson, at, window, threads)));
+        let mut ways = Vec::new();
+        for (window, threads) in [(64, None), (1 << 16, None), (4096, Some(1)), (4096, Some(2)), (1 << 16, Some(2))] {
+            ways.push((
+                format!("window {window}, threads {threads:?}"),
+                read_broken(open_ndjson, &ndjson, at, window, threads),
+            ));
         }
         let (kind, items) = any_input(&ndjson, at);
         if at > ends[0] {
@@ -257,34 +304,6 @@ fn bundle_whole(input: &[u8]) -> Vec<(Item, usize)> {
     whole
 }
 
-fn bundle_stream(input: &[u8], at: usize, window: usize) -> Vec<Item> {
-    let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
-    let mut stream = match BundleStream::with_options(breaks_after(input, at), options) {
-        Ok(stream) => stream,
-        Err(e) => return vec![error_item(&e)],
-    };
-    let mut items = Vec::new();
-    while let Some(r) = stream.next_entry() {
-        items.push(item(r));
-    }
-    items
-}
-
-fn bundle_parallel(input: &[u8], at: usize, window: usize, threads: usize) -> Vec<Item> {
-    let options = StreamOptions { buffer_size: window, ..StreamOptions::default() };
-    let mut stream = match BundleStream::with_options(breaks_after(input, at), options) {
-        Ok(stream) => stream,
-        Err(e) => return vec![error_item(&e)],
-    };
-    let mut items = Vec::new();
-    stream.try_par_for_each(threads, entry_item, |r| {
-        items.push(r.unwrap_or_else(|e| error_item(&e)));
-        ControlFlow::Continue(())
-    });
-    assert!(stream.next_entry().is_none(), "an entry after the break");
-    items
-}
-
 /// A Bundle broken anywhere (in its first members, between entries, inside one, after its last
 /// byte): the entries that ended before the break, then the break, at the byte where the input
 /// broke; inside an entry, that entry's index.
@@ -293,10 +312,12 @@ fn bundle_is_read_up_to_the_break(name: &str, bundle: &[u8]) {
     let ends: Vec<usize> = whole.iter().map(|(_, end)| *end).collect();
     let starts: Vec<usize> = bundle_starts(bundle);
     for at in break_points(&ends, bundle.len()) {
-        let mut ways = vec![("one by one, small window".to_string(), bundle_stream(bundle, at, 64))];
-        ways.push(("one by one".into(), bundle_stream(bundle, at, 1 << 16)));
-        for (window, threads) in [(4096, 1), (4096, 2), (1 << 16, 2)] {
-            ways.push((format!("{threads} thread(s), window {window}"), bundle_parallel(bundle, at, window, threads)));
+        let mut ways = Vec::new();
+        for (window, threads) in [(64, None), (1 << 16, None), (4096, Some(1)), (4096, Some(2)), (1 << 16, Some(2))] {
+            ways.push((
+                format!("window {window}, threads {threads:?}"),
+                read_broken(open_bundle, bundle, at, window, threads),
+            ));
         }
         ways.push(("any input".into(), any_input(bundle, at).1));
         for (way, items) in ways {

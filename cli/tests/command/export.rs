@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{gzip, json_files, path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
+use crate::support::{cut_gzip, json_files, path_str, run, run_with_stdin, shared_data, Outcome, TempFile};
 use bluebutton::json::{self, Value};
 
 /// A folder in the system temp directory, removed when dropped.
@@ -444,15 +444,11 @@ fn a_write_error_stops_the_reading() {
 #[test]
 fn a_truncated_gzip_file_exports_the_lines_that_came_whole() {
     let ndjson = run(&["generate", "--seed", "7", "--patients", "4", "--format", "ndjson"]).stdout;
-    let compressed = gzip(ndjson.as_bytes());
-    let cut = &compressed[..compressed.len() / 2];
-    let mut came = Vec::new();
-    let decoded = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(cut), &mut came);
-    assert!(decoded.is_err(), "the cut file is not whole gzip");
-    let complete = came.iter().filter(|&&b| b == b'\n').count();
+    let (cut, whole_lines) = cut_gzip(&ndjson, |len| len / 2);
+    let complete = whole_lines.len();
     assert!(complete >= 5 && complete < ndjson.lines().count(), "{complete} lines came whole");
-    let whole_lines: String = ndjson.lines().take(complete).map(|l| format!("{l}\n")).collect();
-    let (file, lines) = (TempFile::new("cut.ndjson.gz", cut), TempFile::new("lines.ndjson", whole_lines.as_bytes()));
+    let file = TempFile::new("cut.ndjson.gz", &cut);
+    let lines = TempFile::new("lines.ndjson", (whole_lines.join("\n") + "\n").as_bytes());
     // The report's table of rows, and what the export says it wrote.
     let tables = |out: &Outcome| out.stdout.lines().filter(|l| !l.contains(" to ")).collect::<Vec<_>>().join("\n");
     let (dir, expected_dir) = (TempDir::new("cut"), TempDir::new("lines"));

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{gzip, run, run_with_stdin, shared_data, TempFile};
+use crate::support::{cut_gzip, gzip, run, run_with_stdin, shared_data, TempFile};
 use bluebutton::json::{self, ToJson, Value};
 
 /// The recorded searchset Bundles with several entries: (name, Bundle bytes).
@@ -257,17 +257,11 @@ fn a_truncated_gzip_file_is_read_up_to_the_line_it_breaks_off() {
         return;
     }
     let ndjson: String = bundles.iter().map(|(_, bundle)| ndjson_of(bundle)).collect();
-    let compressed = gzip(ndjson.as_bytes());
-    let cut = &compressed[..compressed.len() * 2 / 3];
-    // What a gzip decoder gives of the cut file before its error: the complete lines in it.
-    let mut came = Vec::new();
-    let decoded = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(cut), &mut came);
-    assert!(decoded.is_err(), "the cut file is not whole gzip");
-    let complete = came.iter().filter(|&&b| b == b'\n').count();
+    let (cut, whole_lines) = cut_gzip(&ndjson, |len| len * 2 / 3);
+    let complete = whole_lines.len();
     assert!(complete >= 3 && complete < ndjson.lines().count(), "{complete} lines came whole");
-    let whole_lines: String = ndjson.lines().take(complete).map(|l| format!("{l}\n")).collect();
-    let file = TempFile::new("cut.ndjson.gz", cut);
-    let lines = TempFile::new("lines.ndjson", whole_lines.as_bytes());
+    let file = TempFile::new("cut.ndjson.gz", &cut);
+    let lines = TempFile::new("lines.ndjson", (whole_lines.join("\n") + "\n").as_bytes());
     let broken_at = format!("line {}", complete + 1);
 
     let expected = run(&["summary", "--format", "json", lines.path()]);

@@ -76,6 +76,18 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().expect("gzip into memory")
 }
 
+/// `ndjson` gzip-compressed and cut to `keep` of its bytes, as a download that stopped: the cut
+/// file, and the lines that a gzip decoder gives whole from it before its error.
+pub fn cut_gzip(ndjson: &str, keep: impl FnOnce(usize) -> usize) -> (Vec<u8>, Vec<&str>) {
+    let compressed = gzip(ndjson.as_bytes());
+    let cut = compressed[..keep(compressed.len())].to_vec();
+    let mut came = Vec::new();
+    let decoded = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&cut[..]), &mut came);
+    assert!(decoded.is_err(), "the cut file is not whole gzip");
+    let complete = came.iter().filter(|&&b| b == b'\n').count();
+    (cut, ndjson.lines().take(complete).collect())
+}
+
 /// The workspace root (the checkout).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
