@@ -96,6 +96,10 @@ fn error_item(e: &EntryError) -> Item {
 fn check_broken(name: &str, items: &[Item], whole: &[(Item, usize)], at: usize) -> Item {
     let before: Vec<Item> = whole.iter().take_while(|(_, end)| *end <= at).map(|(i, _)| i.clone()).collect();
     let (last, read) = items.split_last().unwrap_or_else(|| panic!("{name}: nothing read"));
+    assert!(
+        !read.iter().any(|i| matches!(i, Item::Error { fatal: true, .. })),
+        "{name}: a fatal error before the last item"
+    );
     let positions = read.iter().all(|i| !matches!(i, Item::Resource { index: None, .. }));
     if positions {
         assert_eq!(read, before, "{name}: what came before the break");
@@ -400,5 +404,28 @@ fn a_break_before_anything_came_is_an_error_opening_the_input() {
         let e = BundleStream::new(breaks_after(&compact, 0)).err().expect("nothing to read");
         assert!(matches!(e.error().kind(), ErrorKind::Io(m) if m == RESET), "{e}");
         assert_eq!(e.error().offset(), 0);
+    }
+}
+
+/// Input that is not JSON before the break ends reading there, in the whole input as in the
+/// broken one: the break, read in the same window, is not told after it.
+#[test]
+fn nothing_follows_a_fatal_error_before_the_break() {
+    let not_json =
+        br#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient"}}, x {"resource":{}}]} "#;
+    let not_a_bundle = br#"{"resourceType":"Patient","id":"p","active":true,"gender":"male"} "#;
+    for input in [&not_json[..], &not_a_bundle[..]] {
+        let whole = read_broken(open_bundle, input, usize::MAX, 64, None);
+        assert!(matches!(whole.last(), Some(Item::Error { fatal: true, .. })), "{whole:?}");
+        for at in [input.len() - 3, input.len()] {
+            for (window, threads) in [(64, None), (1 << 16, None), (4096, Some(1)), (4096, Some(2))] {
+                let items = read_broken(open_bundle, input, at, window, threads);
+                assert_eq!(
+                    without_positions(&items),
+                    without_positions(&whole),
+                    "broken at {at}, {threads:?} thread(s)"
+                );
+            }
+        }
     }
 }

@@ -65,6 +65,10 @@ fn ends_at_the_break<T: PartialEq + std::fmt::Debug>(
     whole: &[Result<T, EntryError>],
 ) {
     let Some((last, before)) = items.split_last() else { panic!("{what}: nothing, not even the break") };
+    assert!(
+        !before.iter().any(|i| i.as_ref().is_err_and(EntryError::is_fatal)),
+        "{what}: a fatal error before the last item"
+    );
     match last {
         Err(e) if e.is_fatal() && e.to_string().contains(BREAK) => {}
         // Input that is not JSON (or not a Bundle) before the break ends reading as it does in

@@ -146,6 +146,9 @@ pub(crate) struct Machine {
     /// Why the input ended early: the reader's error, which stands for the end of input that
     /// the unit being read then meets ([`input_broke`](Self::input_broke)).
     broken: Option<String>,
+    /// Whether the Bundle was read to its end (its `}`, then only white space), rather than
+    /// ended by an error.
+    read_to_end: bool,
     pub lines: Lines,
 }
 
@@ -164,6 +167,7 @@ impl Machine {
             scan: None,
             pending: None,
             broken: None,
+            read_to_end: false,
             lines: Lines::default(),
         }
     }
@@ -189,8 +193,12 @@ impl Machine {
     }
 
     /// At the end of a Bundle read whole whose input then broke (its last bytes or a gzip
-    /// checksum): the break, as a fatal error at the end of `win`, once.
+    /// checksum): the break, as a fatal error at the end of `win`, once. Nothing after a fatal
+    /// error, which ends reading before the break.
     pub fn break_after_end(&mut self, win: &Window<'_>) -> Option<EntryError> {
+        if !self.read_to_end {
+            return None;
+        }
         let message = self.broken.take()?;
         let offset = win.end();
         let (line, column) = self.lines.line_column(win.bytes, win.base, offset);
@@ -269,6 +277,7 @@ impl Machine {
                     match lx.finish() {
                         Ok(()) if win.eof => {
                             self.state = State::Done;
+                            self.read_to_end = true;
                             return Event::End;
                         }
                         Ok(()) => {
