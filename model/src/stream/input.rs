@@ -256,6 +256,9 @@ fn line_break_within(reader: &mut impl Read, limit: u64) -> io::Result<bool> {
 /// Tells what `reader` holds (decompressing it when it is gzip data), reading only as much as
 /// that takes: 64 KiB, or the first line when it is longer (up to `max_line` bytes: a longer
 /// first line that is not a Bundle is taken for NDJSON, whose reader then says it is too long).
+/// When the reader fails after some bytes (the input broke off), the kind is told from them, and
+/// the reader handed on fails after them as the input did; it is an error only when nothing
+/// came.
 ///
 /// ```
 /// use std::io::Read;
@@ -278,9 +281,8 @@ pub fn sniff<'r>(reader: impl Read + 'r, max_line: usize) -> io::Result<Sniffed<
             if prefix.is_empty() {
                 return Err(e);
             }
-            // The input broke after these bytes: its kind is told from them (a first line
-            // that holds a whole value and ends is NDJSON, read up to the break), and the
-            // reader fails after them as the input did, for the stream to say where it broke.
+            // The input broke after these bytes: a first line that holds a whole value and
+            // ends is NDJSON (read up to the break); the stream says where it broke.
             let kind = match InputKind::detect(&prefix, false) {
                 Some(kind) => kind,
                 None if memchr::memchr(b'\n', &prefix).is_some() => InputKind::Ndjson,

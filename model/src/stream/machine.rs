@@ -148,7 +148,7 @@ pub(crate) struct Machine {
     broken: Option<String>,
     /// Whether the Bundle was read to its end (its `}`, then only white space), rather than
     /// ended by an error.
-    read_to_end: bool,
+    reached_end: bool,
     pub lines: Lines,
 }
 
@@ -167,7 +167,7 @@ impl Machine {
             scan: None,
             pending: None,
             broken: None,
-            read_to_end: false,
+            reached_end: false,
             lines: Lines::default(),
         }
     }
@@ -196,7 +196,7 @@ impl Machine {
     /// checksum): the break, as a fatal error at the end of `win`, once. Nothing after a fatal
     /// error, which ends reading before the break.
     pub fn break_after_end(&mut self, win: &Window<'_>) -> Option<EntryError> {
-        if !self.read_to_end {
+        if !self.reached_end {
             return None;
         }
         let message = self.broken.take()?;
@@ -277,7 +277,7 @@ impl Machine {
                     match lx.finish() {
                         Ok(()) if win.eof => {
                             self.state = State::Done;
-                            self.read_to_end = true;
+                            self.reached_end = true;
                             return Event::End;
                         }
                         Ok(()) => {
