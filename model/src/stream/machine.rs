@@ -183,13 +183,12 @@ impl Machine {
     /// `e` as the input's break when the input broke and `e` is the end of input it caused
     /// (told once).
     pub fn blame_break(&mut self, e: Error) -> Error {
-        match (&self.broken, e.kind()) {
-            (Some(_), ErrorKind::Eof { .. }) => {
-                let message = self.broken.take().unwrap_or_default();
-                e.with_kind(ErrorKind::Io(message))
+        if matches!(e.kind(), ErrorKind::Eof { .. }) {
+            if let Some(message) = self.broken.take() {
+                return e.with_kind(ErrorKind::Io(message));
             }
-            _ => e,
         }
+        e
     }
 
     /// At the end of a Bundle read whole whose input then broke (its last bytes or a gzip

@@ -606,7 +606,7 @@ impl<R: Read> NdjsonStream<R> {
                     reads += 1;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                // The lines before the break are read on ([`next_line_bounds`] tells it).
+                // The lines before the break are read on; `next_line_bounds` tells the break.
                 Err(e) => {
                     self.eof = true;
                     self.broken = Some(e.to_string());
