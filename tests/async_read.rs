@@ -1,6 +1,6 @@
 //! The asynchronous reader (feature `tokio`): a gzip-compressed body arriving in small pieces
 //! through a tokio pipe reads as the same entries as the synchronous reader, for NDJSON and for
-//! a Bundle; errors are the same; reading stops when the reader is dropped.
+//! a Bundle; errors are the same, a body cut off too; reading stops when the reader is dropped.
 #[path = "support/gzip.rs"]
 mod gzip;
 mod samples;
@@ -8,7 +8,7 @@ mod samples;
 use std::future::poll_fn;
 use std::pin::Pin;
 
-use bluebutton::json::IntoOwned;
+use bluebutton::json::{IntoOwned, ToJson};
 use bluebutton::stream::tokio::AsyncResources;
 use bluebutton::stream::{Entry, EntryError, InputKind, Resources};
 use gzip::gzip;
@@ -79,6 +79,29 @@ async fn a_gzip_compressed_body_reads_as_the_synchronous_reader_reads_it() {
         let (_, gzipped, items) = read_async(body).await;
         assert!(!gzipped);
         assert_eq!(items, expected, "{name}, plain");
+    }
+}
+
+/// A gzip-compressed body cut off (the connection dropped, a download stopped) reads as the
+/// synchronous reader reads the same bytes: the entries that came whole, then the break, a
+/// fatal I/O error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_cut_off_reads_as_the_synchronous_reader_reads_it() {
+    let Some(bundle) = samples::normalized("eobByPatientIdAll.json") else { return };
+    let ndjson = samples::lines_of(&bundle).join("\n") + "\n";
+    let minified = bluebutton::json::from_slice::<bluebutton::json::Value>(&bundle).unwrap().to_json_string();
+    for (name, body) in [("Bundle", minified.into_bytes()), ("NDJSON", ndjson.into_bytes())] {
+        let compressed = gzip(&body);
+        let cut = compressed[..compressed.len() * 2 / 3].to_vec();
+        let expected = read_sync(&cut);
+        assert!(expected.iter().any(Result::is_ok), "{name}: entries came whole before the break");
+        match expected.last() {
+            Some(Err((text, _, _, true))) if text.contains("I/O error") => {}
+            other => panic!("{name}: the last item is not the break: {other:?}"),
+        }
+        let (_, gzipped, items) = read_async(cut).await;
+        assert!(gzipped, "{name}");
+        assert_eq!(items, expected, "{name}");
     }
 }
 
