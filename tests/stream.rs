@@ -10,7 +10,7 @@ mod input;
 
 use std::io::{self, Read};
 
-use bluebutton::json::{self, ParseOptions};
+use bluebutton::json::{self, IntoOwned, ParseOptions};
 use bluebutton::resources::{Bundle, BundleEntry};
 use bluebutton::stream::{BundleLinks, BundleReader, BundleStream, Entry, EntryError, StreamOptions};
 use bluebutton::Resource;
@@ -545,4 +545,33 @@ fn a_stop_at_an_entry_that_cannot_be_skipped_tells_nothing_more() {
         assert_eq!(taken[..], all[..1], "{threads} threads");
         assert!(stream.next_entry().is_none(), "{threads} threads: the fatal error told after the stop");
     }
+}
+
+/// Errors in the Bundle's members that come before a fatal error (input that is not JSON
+/// further on, still before the entries) are told first, then the fatal error, by every reader:
+/// making the reader used to fail with the fatal error alone, the others dropped (found by the
+/// `stream` fuzz target).
+#[test]
+fn errors_in_members_before_a_fatal_error_are_told_first() {
+    let input = br#"{"resourceType":"Bundle","bogus":1,"meta":{"oops":2},"type" "searchset","entry":[]}"#;
+    // Each error's text up to what it quotes of the input (as much as the reader's window
+    // holds), its offset and whether it is fatal.
+    let texts = |items: Vec<Result<Entry<'_>, EntryError>>| -> Vec<(String, usize, bool)> {
+        let said = |e: &EntryError| e.to_string().split(", found").next().unwrap_or_default().to_string();
+        items
+            .into_iter()
+            .map(|r| r.map_or_else(|e| (said(&e), e.error().offset(), e.is_fatal()), |_| Default::default()))
+            .collect()
+    };
+    let slice = texts(BundleReader::new(input).expect("errors come as items").collect());
+    assert_eq!(slice.len(), 3, "{slice:?}");
+    assert!(slice[0].0.starts_with("bogus: unknown property") && !slice[0].2, "{slice:?}");
+    assert!(slice[1].0.starts_with("meta.oops: unknown property") && !slice[1].2, "{slice:?}");
+    assert!(slice[2].0.contains("invalid JSON") && slice[2].2, "{slice:?}");
+    let options = StreamOptions { buffer_size: 64, ..StreamOptions::default() };
+    let mut stream = BundleStream::with_options(Trickle { data: input, step: 5, n: 0 }, options).unwrap();
+    let streamed = texts(std::iter::from_fn(|| stream.next_entry().map(|r| r.map(|e| e.into_owned()))).collect());
+    assert_eq!(streamed, slice);
+    let any = bluebutton::stream::Resources::open(&input[..]).unwrap();
+    assert_eq!(texts(any.collect()), slice);
 }

@@ -92,7 +92,7 @@ impl<'b> HeaderSink<'b> for OwnedHeader<'_> {
 impl<R: Read> BundleStream<R> {
     /// Starts reading a Bundle from `reader`, strictly, and reads its members up to `entry`.
     /// Fails when the input cannot be read or is not a Bundle at all; errors in its members
-    /// are yielded first.
+    /// are yielded first (a fatal error after them too, as the last item).
     pub fn new(reader: R) -> Result<Self, EntryError> {
         Self::with_options(reader, StreamOptions::default())
     }
@@ -115,7 +115,12 @@ impl<R: Read> BundleStream<R> {
         while !stream.machine.at_entries_or_later() {
             match stream.step_owned() {
                 Step::Progress => {}
-                Step::Error(e) if e.is_fatal() => return Err(e),
+                Step::Error(e) if e.is_fatal() && stream.queued.is_empty() => return Err(e),
+                // After errors in members: those first, then this one, which ends reading.
+                Step::Error(e) if e.is_fatal() => {
+                    stream.queued.push_back(e);
+                    break;
+                }
                 Step::Error(e) => stream.queued.push_back(e),
                 Step::Stop => break,
             }

@@ -66,7 +66,12 @@ impl<'a> BundleReader<'a> {
         while !reader.machine.at_entries_or_later() {
             match reader.machine.step(&reader.window(), &mut reader.header) {
                 Event::Member => {}
-                Event::Error(e) if e.is_fatal() => return Err(e),
+                Event::Error(e) if e.is_fatal() && reader.queued.is_empty() => return Err(e),
+                // After errors in members: those first, then this one, which ends reading.
+                Event::Error(e) if e.is_fatal() => {
+                    reader.queued.push_back(e);
+                    break;
+                }
                 Event::Error(e) => reader.queued.push_back(e),
                 Event::Entry(_) | Event::NeedMore | Event::End => break,
             }
