@@ -145,31 +145,26 @@ trait Stream {
     fn par_items(&mut self, threads: usize, items: &mut Vec<Item>);
 }
 
-impl<R: Read> Stream for NdjsonStream<R> {
-    fn next_item(&mut self) -> Option<Item> {
-        self.next_entry().map(item)
-    }
+/// The same [`Stream`] for both: they have the same methods, in no trait of their own.
+macro_rules! stream {
+    ($stream:ident) => {
+        impl<R: Read> Stream for $stream<R> {
+            fn next_item(&mut self) -> Option<Item> {
+                self.next_entry().map(item)
+            }
 
-    fn par_items(&mut self, threads: usize, items: &mut Vec<Item>) {
-        self.try_par_for_each(threads, entry_item, |r| {
-            items.push(r.unwrap_or_else(|e| error_item(&e)));
-            ControlFlow::Continue(())
-        });
-    }
+            fn par_items(&mut self, threads: usize, items: &mut Vec<Item>) {
+                self.try_par_for_each(threads, entry_item, |r| {
+                    items.push(r.unwrap_or_else(|e| error_item(&e)));
+                    ControlFlow::Continue(())
+                });
+            }
+        }
+    };
 }
 
-impl<R: Read> Stream for BundleStream<R> {
-    fn next_item(&mut self) -> Option<Item> {
-        self.next_entry().map(item)
-    }
-
-    fn par_items(&mut self, threads: usize, items: &mut Vec<Item>) {
-        self.try_par_for_each(threads, entry_item, |r| {
-            items.push(r.unwrap_or_else(|e| error_item(&e)));
-            ControlFlow::Continue(())
-        });
-    }
-}
+stream!(NdjsonStream);
+stream!(BundleStream);
 
 /// What the stream `open` makes reads of `input` broken at `at` through a window of `window`
 /// bytes: one by one, or on `threads` threads (the stream then gives nothing more).
