@@ -277,14 +277,13 @@ fn read_file(
             ControlFlow::Continue(())
         }
         Err(e) => {
-            // An input that cannot be read on (not JSON, an I/O error: one inside an entry
-            // too, the entry then left out) is a usage error.
-            let io = matches!(e.error().kind(), ErrorKind::Io(_));
-            let unreadable = e.is_fatal() && (e.index().is_none() || io);
-            outcome.unreadable |= unreadable;
-            if !unreadable || e.index().is_some() {
+            // An entry that cannot be read is left out; an input that cannot be read on (not
+            // JSON, an I/O error, inside an entry too) is a usage error.
+            if e.index().is_some() || !e.is_fatal() {
                 outcome.rejected += 1;
             }
+            let io = matches!(e.error().kind(), ErrorKind::Io(_));
+            outcome.unreadable |= e.is_fatal() && (e.index().is_none() || io);
             outcome.lines.push(format!("ERROR {name}: {e}"));
             ControlFlow::Continue(())
         }
