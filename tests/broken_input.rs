@@ -388,17 +388,21 @@ fn a_truncated_gzip_download_of_the_servers_claims_keeps_what_came_whole() {
     }
 }
 
-/// A break before the first byte leaves nothing to read: the input cannot be opened. A break
-/// soon after it (inside the first member) still tells the kind and ends at the break.
+/// A break before the first byte leaves nothing to read: the input cannot be opened, nor a
+/// Bundle stream made; the NDJSON stream's one item is the break, at line 1.
 #[test]
 fn a_break_before_anything_came_is_an_error_opening_the_input() {
     let (ndjson, compact, _) = generated();
     for input in [&ndjson, &compact] {
         let e = Resources::open(breaks_after(input, 0)).err().expect("nothing to read");
         assert!(e.is_fatal() && matches!(e.error().kind(), ErrorKind::Io(m) if m == RESET), "{e}");
-        let e = BundleStream::new(breaks_after(&compact, 0)).err().expect("nothing to read");
-        assert!(matches!(e.error().kind(), ErrorKind::Io(m) if m == RESET), "{e}");
-        assert_eq!(e.error().offset(), 0);
+    }
+    let e = BundleStream::new(breaks_after(&compact, 0)).err().expect("nothing to read");
+    assert!(matches!(e.error().kind(), ErrorKind::Io(m) if m == RESET), "{e}");
+    assert_eq!(e.error().offset(), 0);
+    match &read_broken(open_ndjson, &ndjson, 0, 64, None)[..] {
+        [Item::Error { text, line: Some(1), offset: 0, fatal: true, .. }] if text.contains(RESET) => {}
+        other => panic!("{other:?}"),
     }
 }
 

@@ -189,12 +189,15 @@ fn check(test: &str, inputs: &[String], stdin: &[u8], files: &[String]) -> Outco
     out
 }
 
+/// The shared data, when it is there and so is Python's `duckdb` (else the test is skipped,
+/// as [`shared_data`] and [`duckdb`] say).
+fn data_and_duckdb(test: &str) -> Option<PathBuf> {
+    shared_data(test).filter(|_| duckdb(test))
+}
+
 #[test]
 fn the_real_responses_read_back_by_duckdb() {
-    let Some(data) = shared_data("the_real_responses_read_back_by_duckdb") else { return };
-    if !duckdb("the_real_responses_read_back_by_duckdb") {
-        return;
-    }
+    let Some(data) = data_and_duckdb("the_real_responses_read_back_by_duckdb") else { return };
     let mut files = json_files(&data.join("samples/v1-normalized"));
     for version in ["2020-10", "2021-08", "2023-04", "2024-09"] {
         files.extend(json_files(&data.join("samples/history-normalized").join(version)));
@@ -229,11 +232,7 @@ fn generated_data_read_back_by_duckdb_from_gzip_ndjson_and_stdin() {
 
 #[test]
 fn files_that_begin_with_a_byte_order_mark_export_as_without_it() {
-    let test = "files_that_begin_with_a_byte_order_mark_export_as_without_it";
-    let Some(data) = shared_data(test) else { return };
-    if !duckdb(test) {
-        return;
-    }
+    let Some(data) = data_and_duckdb("files_that_begin_with_a_byte_order_mark_export_as_without_it") else { return };
     // As a Windows tool saves a response: a pretty Bundle, a single resource, a minified Bundle
     // and NDJSON, each with the mark (the summary and the JSON check read them without it).
     let samples = data.join("samples/v1-normalized");
@@ -364,11 +363,7 @@ print(sum(len(rows) for rows in a.values()))
 
 #[test]
 fn files_read_side_by_side_give_the_same_tables_errors_and_report() {
-    let test = "files_read_side_by_side_give_the_same_tables_errors_and_report";
-    let Some(data) = shared_data(test) else { return };
-    if !duckdb(test) {
-        return;
-    }
+    let Some(data) = data_and_duckdb("files_read_side_by_side_give_the_same_tables_errors_and_report") else { return };
     // Many inputs, one with a value that does not fit and one missing: their errors are
     // reported in the order of the inputs whichever file is read first.
     let bad = mutated_carrier(&data, "199.995");

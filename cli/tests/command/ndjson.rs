@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{cut_gzip, gzip, run, run_with_stdin, shared_data, TempFile};
+use crate::support::{came_from, cut_gzip, gzip, run, run_with_stdin, shared_data, TempFile};
 use bluebutton::json::{self, ToJson, Value};
 
 /// The recorded searchset Bundles with several entries: (name, Bundle bytes).
@@ -281,6 +281,20 @@ fn a_truncated_gzip_file_is_read_up_to_the_line_it_breaks_off() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(out.stdout.lines().filter(|l| !l.starts_with("  ")).count(), complete, "{}", out.stdout);
     let error = format!("ERROR {}:{}: cannot read: I/O error: invalid gzip data", file.path(), complete + 1);
+    assert!(out.stderr.contains(&error), "{}", out.stderr);
+
+    // The same claims as a Bundle, cut off: validated as one document, which cannot be read
+    // whole, the error says how far the input came.
+    let bundle = gzip(&bundles[0].1);
+    let cut_bundle = &bundle[..bundle.len() * 2 / 3];
+    let bundle_file = TempFile::new("cut.json.gz", cut_bundle);
+    let out = run(&["validate", bundle_file.path()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let came = came_from(cut_bundle).len();
+    let error = format!(
+        "ERROR {}: cannot read: invalid gzip data: incomplete deflate stream (after {came} bytes)",
+        bundle_file.path()
+    );
     assert!(out.stderr.contains(&error), "{}", out.stderr);
 
     let out = run(&["parse", file.path()]);

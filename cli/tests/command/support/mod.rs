@@ -81,11 +81,16 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 pub fn cut_gzip(ndjson: &str, keep: impl FnOnce(usize) -> usize) -> (Vec<u8>, Vec<&str>) {
     let compressed = gzip(ndjson.as_bytes());
     let cut = compressed[..keep(compressed.len())].to_vec();
-    let mut came = Vec::new();
-    let decoded = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&cut[..]), &mut came);
-    assert!(decoded.is_err(), "the cut file is not whole gzip");
-    let complete = came.iter().filter(|&&b| b == b'\n').count();
+    let complete = came_from(&cut).iter().filter(|&&b| b == b'\n').count();
     (cut, ndjson.lines().take(complete).collect())
+}
+
+/// What a gzip decoder gives of the cut gzip file `cut` before its error.
+pub fn came_from(cut: &[u8]) -> Vec<u8> {
+    let mut came = Vec::new();
+    let decoded = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(cut), &mut came);
+    assert!(decoded.is_err(), "the cut file is not whole gzip");
+    came
 }
 
 /// The workspace root (the checkout).
