@@ -11,7 +11,9 @@ use std::io::Read;
 
 use bluebutton::json::{self, ToJson, Value, Writer};
 use bluebutton::synth::{self, Layout, Options};
-use bluebutton::validate::{validate_json, validate_reader_with, Finding, Options as ValidateOptions, Report, Target};
+use bluebutton::validate::{
+    validate_json, validate_reader_with, Finding, Options as ValidateOptions, Outline, Report, Target, Unfinished,
+};
 
 /// A reader that gives at most `chunk` bytes per read, like a pipe.
 struct Trickle<'a> {
@@ -349,4 +351,106 @@ fn findings_handed_out_as_made_are_the_report() {
         }
     }
     assert!(amended_seen, "some note is amended once its count is known");
+}
+
+/// What [`validate_reader_with`] handed out for `input`, the provisional findings amended: the
+/// findings, and the outline, or the error with the outline of those before it.
+fn handed_out(input: impl Read, options: ValidateOptions) -> (Vec<Finding>, Result<Outline, Unfinished>) {
+    let mut findings = Vec::new();
+    let result = options.validate_reader_with(input, |finding, _| findings.push(finding));
+    let outline = match &result {
+        Ok(outline) => Some(outline),
+        Err(unfinished) => unfinished.before.as_ref(),
+    };
+    for (i, finding) in outline.map_or(&[][..], |o| &o.amended[..]) {
+        findings[*i] = finding.clone();
+    }
+    (findings, result)
+}
+
+/// Gives at most `left` bytes of `bytes`, then fails, as a dropped connection does.
+struct BreaksAfter<'a> {
+    bytes: &'a [u8],
+    left: usize,
+}
+
+impl Read for BreaksAfter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset"));
+        }
+        let n = buf.len().min(self.left).min(self.bytes.len()).min(7000);
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+/// A Bundle that cannot be read to its end (its input breaks off inside an entry, or its JSON
+/// stops there) ends with the error and the outline of what was handed out before: the
+/// findings of the same Bundle with only the entries read whole, up to where those of the
+/// Bundle as a whole begin (which are not checked), the notes counted over those entries. On
+/// one thread and with the entries walked on several.
+#[test]
+fn a_bundle_cut_off_gives_the_findings_of_the_entries_before_the_break() {
+    let mut docs = vec![("generated".to_string(), generated(5, 3, Layout::Compact))];
+    if let Some(claims) = samples::normalized("eobByPatientIdAll.json") {
+        docs.push(("the server's claims".into(), claims));
+    }
+    let mut notes_amended = 0;
+    for (name, doc) in &docs {
+        let mut value = json::from_slice::<Value>(doc).unwrap().into_owned();
+        let entries = match members(&mut value).iter().find(|(k, _)| k == "entry") {
+            Some((_, Value::Array(entries))) => entries.clone(),
+            _ => panic!("{name}: no entries"),
+        };
+        let n = entries.len();
+        // Where each entry is in the document.
+        let places: Vec<(usize, usize)> = bluebutton::stream::BundleStream::new(&doc[..])
+            .unwrap()
+            .map(|e| e.map(|e| (e.offset as usize, e.len)).unwrap())
+            .collect();
+        assert_eq!(places.len(), n, "{name}");
+        for k in [1, 2, n / 2, n - 1] {
+            // The same Bundle with only the first `k` entries.
+            let mut prefix = value.clone();
+            if let Some((_, Value::Array(kept))) = members(&mut prefix).iter_mut().find(|(k, _)| k == "entry") {
+                kept.truncate(k);
+            }
+            let (expected, outline) = handed_out(&to_json(&prefix)[..], ValidateOptions::new(Target::Served));
+            outline.unwrap();
+            let (start, len) = places[k];
+            let cut = start + len / 2;
+            for threads in [1, 2] {
+                let options = ValidateOptions::new(Target::Served).threads(threads);
+                let context = format!("{name}, {k} of {n} entries whole, {threads} thread(s)");
+                let broken = handed_out(BreaksAfter { bytes: doc, left: cut }, options);
+                let truncated = handed_out(&doc[..cut], options);
+                for ((findings, result), how) in [(broken, "broken off"), (truncated, "truncated")] {
+                    let context = format!("{context}, {how}");
+                    let unfinished = result.expect_err(&context);
+                    match (how, unfinished.error.kind()) {
+                        ("broken off", json::ErrorKind::Io(_)) | ("truncated", json::ErrorKind::Eof { .. }) => {}
+                        (_, other) => panic!("{context}: {other:?}"),
+                    }
+                    let before = unfinished.before.expect(&context);
+                    assert_eq!(before.resource_type, "Bundle", "{context}");
+                    assert_eq!(before.findings(), findings.len(), "{context}");
+                    let errors = findings.iter().filter(|f| f.severity == bluebutton::validate::Severity::Error);
+                    assert_eq!(before.errors, errors.count(), "{context}");
+                    assert!(findings.len() <= expected.len(), "{context}");
+                    assert_eq!(findings[..], expected[..findings.len()], "{context}");
+                    let of_the_whole = &expected[findings.len()..];
+                    assert!(
+                        of_the_whole.iter().all(|f| !f.location.starts_with("Bundle.entry[")),
+                        "{context}: an entry's finding is missing: {:?}",
+                        of_the_whole.iter().map(ToString::to_string).collect::<Vec<_>>()
+                    );
+                    notes_amended += before.amended.len();
+                }
+            }
+        }
+    }
+    assert!(notes_amended > 0, "some note's count is amended up to the break");
 }

@@ -136,6 +136,9 @@ pub(crate) struct ValueStream<R> {
     space: ReadSpace,
     /// The size the window grows to as the input goes on ([`ValueStream::grow_window`]).
     grow_to: usize,
+    /// Why the reader failed, once it did: what came before is read as the input's end, and
+    /// the end of input that the unit cut off meets is reported as this failure.
+    broken: Option<String>,
 }
 
 impl<R: Read> ValueStream<R> {
@@ -164,6 +167,7 @@ impl<R: Read> ValueStream<R> {
             options: ParseOptions::strict(),
             space: ReadSpace::default(),
             grow_to: 0,
+            broken: None,
         }
     }
 
@@ -174,14 +178,23 @@ impl<R: Read> ValueStream<R> {
     }
 
     /// The whole input, from its first byte: what was read, and the rest of the reader. Only
-    /// before [`release`](ValueStream::release).
-    pub fn into_input(self) -> io::Result<Vec<u8>> {
+    /// before [`release`](ValueStream::release). `Err` ([`ErrorKind::Io`], located where the
+    /// input broke) when it cannot be read to its end.
+    pub fn into_input(mut self) -> Result<Vec<u8>, Error> {
         debug_assert!(self.keep && self.base == 0, "the input was let go");
-        let mut bytes = self.buf;
+        let mut bytes = std::mem::take(&mut self.buf);
         bytes.truncate(self.len);
-        let mut reader = self.reader;
-        reader.read_to_end(&mut bytes)?;
-        Ok(bytes)
+        if self.broken.is_none() {
+            if let Err(e) = self.reader.read_to_end(&mut bytes) {
+                self.broken = Some(e.to_string());
+            }
+        }
+        match self.broken {
+            Some(message) => {
+                Err(Error::new(0, ErrorKind::Io(message)).with_location(bytes.len(), JsonPath::default(), 0, 0))
+            }
+            None => Ok(bytes),
+        }
     }
 
     /// The next unit, `None` after the end of the document, or the error that ends it (not JSON
@@ -207,22 +220,15 @@ impl<R: Read> ValueStream<R> {
                             // Back to the unit's start, and read on.
                             (self.state, self.entries, self.seen_entry) =
                                 (self.unit.state, self.unit.entries, self.unit.seen_entry);
-                            if let Err(e) = self.fill() {
-                                self.state = State::Done;
-                                return Some(Err(e));
-                            }
+                            self.fill();
                         }
                     }
                 }
                 Step::Continue => {}
-                Step::More => {
-                    if let Err(e) = self.fill() {
-                        self.state = State::Done;
-                        return Some(Err(e));
-                    }
-                }
+                Step::More => self.fill(),
                 Step::Failed(e) => {
                     self.state = State::Done;
+                    let e = self.blame_break(e);
                     let window = &self.buf[..self.len];
                     return Some(Err(locate(
                         e,
@@ -245,24 +251,21 @@ impl<R: Read> ValueStream<R> {
     /// holds none whole it reads more first. None at all when the stream is not before an
     /// element of the array, or when the next one is not found whole (the array's end, what is
     /// not JSON, an element longer than the window): [`next_unit`](Self::next_unit) reads on
-    /// from there, as it would have. `Err` only when the input cannot be read.
+    /// from there, as it would have (and reports where the input broke, when it did).
     ///
     /// It stops after the element that reaches `bytes` past the first one's start, so that a
     /// reader can find the next ones ([`whole_entries_after`](Self::whole_entries_after)) while
     /// others parse these.
-    pub fn whole_entries(&mut self, bytes: usize) -> Result<Vec<WholeEntry>, Error> {
-        let State::Entries { array_start, after_element } = self.state else { return Ok(Vec::new()) };
+    pub fn whole_entries(&mut self, bytes: usize) -> Vec<WholeEntry> {
+        let State::Entries { array_start, after_element } = self.state else { return Vec::new() };
         let from = self.rel(self.pos);
         let mut entries = self.scan_whole_entries(array_start, from, after_element, self.entries, bytes);
         if entries.is_empty() && !self.eof {
-            if let Err(e) = self.fill() {
-                self.state = State::Done;
-                return Err(e);
-            }
+            self.fill();
             let from = self.rel(self.pos);
             entries = self.scan_whole_entries(array_start, from, after_element, self.entries, bytes);
         }
-        Ok(entries)
+        entries
     }
 
     /// The elements that the window holds whole after `last` (one that
@@ -411,6 +414,11 @@ impl<R: Read> ValueStream<R> {
                 }
             }
             State::Trailing => match lx.finish() {
+                // The document came whole, and then the input broke: told, not taken for its end.
+                Ok(()) if self.broken.is_some() => {
+                    let message = self.broken.take().unwrap_or_default();
+                    Step::Failed(Error::new(window.len(), ErrorKind::Io(message)))
+                }
                 Ok(()) if self.eof => {
                     self.state = State::Done;
                     Step::End
@@ -469,6 +477,13 @@ impl<R: Read> ValueStream<R> {
         match Value::read_in(&mut lx, &mut self.space) {
             // A value that reaches the end of the window may go on after it (a number).
             Ok(_) if !self.eof && lx.offset() >= window.len() => Parsed::NeedMore,
+            // ... and where the input broke, it may have.
+            Ok(_) if self.broken.is_some() && lx.offset() >= window.len() => {
+                self.state = State::Done;
+                let message = self.broken.take().unwrap_or_default();
+                let e = Error::new(window.len(), ErrorKind::Io(message));
+                Parsed::Error(locate(e, window, self.base, &mut self.lines, self.unit, self.last_key.as_deref()))
+            }
             Ok(value) => {
                 self.pos = self.abs(lx.offset());
                 Parsed::Unit(match key {
@@ -484,8 +499,17 @@ impl<R: Read> ValueStream<R> {
             Err(_) if !self.eof && !self.holds_whole_value(start, window) => Parsed::NeedMore,
             Err(e) => {
                 self.state = State::Done;
+                let e = self.blame_break(e);
                 Parsed::Error(locate(e, window, self.base, &mut self.lines, self.unit, self.last_key.as_deref()))
             }
+        }
+    }
+
+    /// `e` as the input's break when the input broke and `e` is the end of input it caused.
+    fn blame_break(&mut self, e: Error) -> Error {
+        match (e.kind(), &self.broken) {
+            (ErrorKind::Eof { .. }, Some(_)) => e.with_kind(ErrorKind::Io(self.broken.take().unwrap_or_default())),
+            _ => e,
         }
     }
 
@@ -500,8 +524,9 @@ impl<R: Read> ValueStream<R> {
 
     /// Lets go of the input before `pos` (unless it is kept), and reads more after the window:
     /// at least one read, and until half of the free space is used. A window that is more
-    /// than half full then (one unit fills it) doubles first.
-    fn fill(&mut self) -> Result<(), Error> {
+    /// than half full then (one unit fills it) doubles first. A reader that fails ends the
+    /// input there ([`broken`](Self::broken)).
+    fn fill(&mut self) {
         let keep_from = if self.keep { 0 } else { self.rel(self.pos).min(self.len) };
         self.lines.advance(&self.buf[..self.len], self.base, self.abs(keep_from));
         self.buf.copy_within(keep_from..self.len, 0);
@@ -522,17 +547,12 @@ impl<R: Read> ValueStream<R> {
                 Ok(n) => self.len += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let at = self.abs(self.len);
-                    return Err(Error::new(0, ErrorKind::Io(e.to_string())).with_location(
-                        at as usize,
-                        JsonPath::default(),
-                        0,
-                        0,
-                    ));
+                    self.eof = true;
+                    self.broken = Some(e.to_string());
+                    break;
                 }
             }
         }
-        Ok(())
     }
 }
 

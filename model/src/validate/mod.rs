@@ -262,7 +262,7 @@ impl Options {
 
     /// Validates what `reader` gives, handing out each finding as it is made
     /// ([`crate::validate::validate_reader_with`] with these options).
-    pub fn validate_reader_with<R, F>(&self, reader: R, on_finding: F) -> Result<Outline, json::Error>
+    pub fn validate_reader_with<R, F>(&self, reader: R, on_finding: F) -> Result<Outline, Unfinished>
     where
         R: Read,
         F: FnMut(Finding, bool),
@@ -410,7 +410,7 @@ impl Outline {
 /// assert!(errors.iter().any(|l| l == "Bundle.entry[0].resource.birthDate"));
 /// # Ok::<(), bluebutton_model::json::Error>(())
 /// ```
-pub fn validate_reader_with<R, F>(reader: R, target: Target, on_finding: F) -> Result<Outline, json::Error>
+pub fn validate_reader_with<R, F>(reader: R, target: Target, on_finding: F) -> Result<Outline, Unfinished>
 where
     R: Read,
     F: FnMut(Finding, bool),
@@ -418,7 +418,48 @@ where
     reader_outline(reader, Options::new(target), on_finding)
 }
 
-fn reader_outline<R, F>(reader: R, options: Options, on_finding: F) -> Result<Outline, json::Error>
+/// A document that [`validate_reader_with`] could not read to its end: the error that ends it
+/// (it stops being JSON, or its input broke off: [`json::ErrorKind::Io`]), and, for a Bundle
+/// checked as it was read, the outline of the findings handed out before it.
+///
+/// Those findings stand (each entry read whole was checked whole), and the outline's
+/// [`amended`](Outline::amended) gives the final text of the provisional ones, counted up to
+/// the error. What only the whole document could show (the Bundle's own cardinalities and
+/// invariants) was not checked. Converts into its [`json::Error`] (`?`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    /// Why the document could not be read on.
+    pub error: json::Error,
+    /// The findings handed out before the error: `None` when the document was not being
+    /// checked as it was read (then none was handed out).
+    pub before: Option<Outline>,
+}
+
+impl From<json::Error> for Unfinished {
+    fn from(error: json::Error) -> Self {
+        Unfinished { error, before: None }
+    }
+}
+
+impl From<Unfinished> for json::Error {
+    fn from(unfinished: Unfinished) -> Self {
+        unfinished.error
+    }
+}
+
+impl fmt::Display for Unfinished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Unfinished {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+fn reader_outline<R, F>(reader: R, options: Options, on_finding: F) -> Result<Outline, Unfinished>
 where
     R: Read,
     F: FnMut(Finding, bool),
@@ -428,7 +469,7 @@ where
 
 /// [`reader_outline`], with a window of `window` bytes (at least) once the entries are walked on
 /// several threads.
-fn reader_outline_in<R, F>(reader: R, options: Options, window: usize, on_finding: F) -> Result<Outline, json::Error>
+fn reader_outline_in<R, F>(reader: R, options: Options, window: usize, on_finding: F) -> Result<Outline, Unfinished>
 where
     R: Read,
     F: FnMut(Finding, bool),
@@ -454,7 +495,7 @@ where
                     return validate_whole(stream, options, out);
                 }
             }
-            Some(Err(e)) if matches!(e.kind(), json::ErrorKind::Io(_)) => return Err(e),
+            Some(Err(e)) if matches!(e.kind(), json::ErrorKind::Io(_)) => return Err(e.into()),
             // Not an object, not JSON, the entries before the resource type, or no resource
             // type at all: as a whole, to give exactly what `validate_json` gives.
             _ => return validate_whole(stream, options, out),
@@ -469,12 +510,16 @@ where
     loop {
         if let (Some(walk), Some(document)) = (&parallel, &mut document) {
             let mut taken = Taken { engine: &mut engine, document, entries: &mut entries, out: &mut out };
-            if entries_on_threads(&mut stream, walk, threads, &spares, &mut taken)? {
+            if entries_on_threads(&mut stream, walk, threads, &spares, &mut taken) {
                 continue;
             }
         }
         let Some(unit) = stream.next_unit() else { break };
-        match unit? {
+        let unit = match unit {
+            Ok(unit) => unit,
+            Err(error) => return Err(unfinished(error, engine, document.as_ref(), out, target)),
+        };
+        match unit {
             Unit::Member { key, value } => {
                 members.push((Cow::Owned(key), value.into_owned()));
                 if let Some(document) = &mut document {
@@ -516,6 +561,23 @@ where
         out.give(finding, provisional);
     }
     Ok(out.outline(resource_type, profile, target, engine.amended))
+}
+
+/// What a streamed Bundle that ends with `error` gives: the outline of the findings handed
+/// out before it, their notes counted up to there, when the document was being checked.
+fn unfinished<F: FnMut(Finding, bool)>(
+    error: json::Error,
+    mut engine: engine::Engine,
+    document: Option<&engine::StreamedDocument>,
+    mut out: HandOut<F>,
+    target: Target,
+) -> Unfinished {
+    let Some(document) = document else { return error.into() };
+    let (resource_type, profile) = engine.end_unfinished(document);
+    for (finding, provisional) in engine.take_findings() {
+        out.give(finding, provisional);
+    }
+    Unfinished { error, before: Some(out.outline(resource_type, profile, target, engine.amended)) }
 }
 
 /// The window of a Bundle read as a stream whose entries are walked on several threads: the
@@ -567,11 +629,11 @@ fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
     threads: usize,
     spares: &Spares,
     taken: &mut Taken<'_, F>,
-) -> Result<bool, json::Error> {
+) -> bool {
     let mut any = false;
     // Walked, not taken yet.
     let mut pending: Vec<Walked> = Vec::new();
-    let mut next = stream.whole_entries(BATCH)?;
+    let mut next = stream.whole_entries(BATCH);
     while !next.is_empty() {
         let found = std::mem::take(&mut next);
         let (window, parse) = stream.window();
@@ -617,12 +679,11 @@ fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
         if count == found.len() && !after.is_empty() {
             next = after;
         } else if count == found.len() {
-            // The findings before an input that cannot be read are handed out, as on one thread.
-            next = stream.whole_entries(BATCH).inspect_err(|_| taken.take(std::mem::take(&mut pending)))?;
+            next = stream.whole_entries(BATCH);
         }
     }
     taken.take(pending);
-    Ok(any)
+    any
 }
 
 /// Hands findings out, counting them by severity.
@@ -659,8 +720,8 @@ fn validate_whole<R: Read, F: FnMut(Finding, bool)>(
     stream: ValueStream<R>,
     options: Options,
     mut out: HandOut<F>,
-) -> Result<Outline, json::Error> {
-    let input = stream.into_input().map_err(|e| json::Error::new(0, json::ErrorKind::Io(e.to_string())))?;
+) -> Result<Outline, Unfinished> {
+    let input = stream.into_input()?;
     let report = options.validate_json(&input)?;
     for finding in report.findings {
         out.give(finding, false);
@@ -724,13 +785,16 @@ mod tests {
     use super::*;
     use crate::synth::{self, Layout};
 
-    /// The findings handed out (with whether each was provisional), the outline or the error.
-    type Run = (Vec<(Finding, bool)>, Result<Outline, String>);
+    /// The findings handed out (with whether each was provisional), the outline or the error
+    /// (with the outline of the findings before it).
+    type Run = (Vec<(Finding, bool)>, Result<Outline, (String, Option<Outline>)>);
 
     fn run(doc: &[u8], options: Options, window: usize) -> Run {
         let mut findings = Vec::new();
         let outline = reader_outline_in(doc, options, window, |f, provisional| findings.push((f, provisional)));
-        let outline = outline.map_err(|e| format!("{e} at {} {:?}", e.offset(), e.line_column()));
+        let outline = outline.map_err(|Unfinished { error: e, before }| {
+            (format!("{e} at {} {:?}", e.offset(), e.line_column()), before)
+        });
         (findings, outline)
     }
 

@@ -326,4 +326,12 @@ impl Engine {
         self.finish_notes();
         (document.resource_type, used)
     }
+
+    /// Ends the walk of a document that could not be read to its end: the notes are counted
+    /// up to there, and nothing that needs the whole document is checked. Returns what
+    /// [`Engine::end_streamed`] returns.
+    pub fn end_unfinished(&mut self, document: &StreamedDocument) -> (String, Option<&'static str>) {
+        self.finish_notes();
+        (document.resource_type.clone(), document.root.as_ref().map(|(def, _)| def.url))
+    }
 }
