@@ -29,6 +29,12 @@ left out.
 JSON output: one STU3 OperationOutcome per file, one per line, in the order of the files (a file
 that cannot be read or is not JSON gets an OperationOutcome with one `fatal` issue).
 
+A Bundle that cannot be read to its end (a download cut short, or JSON that breaks off) is
+reported with the findings of the entries read before the break, under a summary line that
+says so, `<file>: NOT READ WHOLE Bundle (...): E error(s), ...`, and in JSON with the `fatal`
+issue after them; the error itself goes to standard error. The checks that need the whole
+Bundle (its own members' cardinalities and invariants) are not made.
+
 Profiles (--profile): `auto` checks Patient, Coverage and each claim type's ExplanationOfBenefit
 against their Blue Button profile, a resource whose meta.profile names a known profile against
 that one, and any other STU3 resource against its core definition; `core` checks every resource
@@ -129,23 +135,28 @@ pub fn run(
     let (mut any_invalid, mut any_unreadable) = (false, false);
     for name in &args.files {
         let shown = input::display_name(name);
-        let mut print = |shown: &str, validated: Result<(Outline, Findings), String>| -> io::Result<()> {
-            let (outline, findings) = match validated {
-                Ok(validated) => validated,
-                Err(message) => {
+        let mut print = |shown: &str, validated: Result<(Outline, Findings), Unread>| -> io::Result<()> {
+            match validated {
+                Ok((outline, findings)) => {
+                    any_invalid |= !outline.is_valid();
+                    print_document(shown, &outline, findings, None, stdout)
+                }
+                Err(Unread { message, before }) => {
                     any_unreadable = true;
                     writeln!(stderr, "ERROR {shown}: {message}")?;
-                    if args.format == Format::Json {
-                        writeln!(stdout, "{}", fatal_outcome(&message))?;
+                    match before {
+                        Some(before) => {
+                            let (outline, findings) = *before;
+                            print_document(shown, &outline, findings, Some(&message), stdout)
+                        }
+                        None if args.format == Format::Json => writeln!(stdout, "{}", fatal_outcome(&message)),
+                        None => Ok(()),
                     }
-                    return Ok(());
                 }
-            };
-            any_invalid |= !outline.is_valid();
-            print_document(shown, &outline, findings, stdout)
+            }
         };
         match open_input(&mut inputs, name) {
-            Err(message) => print(&shown, Err(message))?,
+            Err(message) => print(&shown, Err(message.into()))?,
             Ok(Sniffed { kind: InputKind::Ndjson, reader, .. }) => {
                 // One resource per line, each validated as a document of its own, the lines of
                 // each window of input on all the threads; printed in line order.
@@ -162,7 +173,7 @@ pub fn run(
                             // The input broke (or a line was too long): at that line.
                             Err(e) => {
                                 let at = e.line().map_or_else(|| shown.clone(), |line| format!("{shown}:{line}"));
-                                print(&at, Err(format!("cannot read: {}", e.error().kind())))
+                                print(&at, Err(Unread::from(format!("cannot read: {}", e.error().kind()))))
                             }
                         };
                         // A write error (a closed pipe) stops reading.
@@ -182,11 +193,41 @@ pub fn run(
 }
 
 /// Prints the outcome of one document: its summary line and findings, or its OperationOutcome.
-fn print_document(shown: &str, outline: &Outline, findings: Findings, stdout: &mut dyn Write) -> io::Result<()> {
+/// `unread`: why a document was not read whole, its findings those made before (then always
+/// an OperationOutcome with the `fatal` issue last).
+fn print_document(
+    shown: &str,
+    outline: &Outline,
+    findings: Findings,
+    unread: Option<&str>,
+    stdout: &mut dyn Write,
+) -> io::Result<()> {
     match findings.output.format {
+        Format::Text if unread.is_some() => {
+            let [errors, warnings, information] = [outline.errors, outline.warnings, outline.information];
+            writeln!(
+                stdout,
+                "{shown}: NOT READ WHOLE {} ({}, {}): {errors} error(s), {warnings} warning(s), {information} information before it could not be read on",
+                outline.resource_type,
+                outline.profile.unwrap_or("no definition"),
+                outline.target,
+            )?;
+            findings.copy_to(stdout, &outline.amended)?;
+        }
         Format::Text => {
             write_summary_line(shown, outline, stdout)?;
             findings.copy_to(stdout, &outline.amended)?;
+        }
+        Format::Json if unread.is_some() => {
+            let fatal = issue_json("fatal", "structure", unread.unwrap_or_default());
+            stdout.write_all(br#"{"resourceType":"OperationOutcome","issue":["#)?;
+            let any = findings.printed > 0;
+            findings.copy_to(stdout, &outline.amended)?;
+            if any {
+                stdout.write_all(b",")?;
+            }
+            stdout.write_all(fatal.as_bytes())?;
+            stdout.write_all(b"]}\n")?;
         }
         Format::Json if outline.findings() == 0 => {
             let report = Report {
@@ -221,22 +262,39 @@ fn open_input<'i>(inputs: &'i mut Inputs<'_>, name: &OsStr) -> Result<Sniffed<'i
     raw.bytes.sniff().map_err(|e| format!("cannot read: {e}"))
 }
 
+/// An input that could not be read to its end: why, and for a Bundle checked as it was read,
+/// the findings of the entries before.
+struct Unread {
+    message: String,
+    before: Option<Box<(Outline, Findings)>>,
+}
+
+impl From<String> for Unread {
+    fn from(message: String) -> Self {
+        Unread { message, before: None }
+    }
+}
+
 /// Validates one input, its findings written out as they come; `Err` with the reason when it
 /// cannot be read or is not JSON.
-fn validate_input(reader: impl Read, options: Options, output: Output) -> Result<(Outline, Findings), String> {
+fn validate_input(reader: impl Read, options: Options, output: Output) -> Result<(Outline, Findings), Unread> {
     let mut findings = Findings::new(output);
-    let outline = options
-        .validate_reader_with(reader, |finding, provisional| findings.add(&finding, provisional))
-        .map_err(|e| match e.kind() {
-            // Where the input broke, when some of it came.
-            ErrorKind::Io(message) if e.offset() > 0 => format!("cannot read: {message} (after {} bytes)", e.offset()),
-            ErrorKind::Io(message) => format!("cannot read: {message}"),
-            _ => format!("not JSON: {e}"),
-        })?;
-    match findings.failed.take() {
-        Some(e) => Err(format!("cannot keep the findings in a temporary file: {e}")),
-        None => Ok((outline, findings)),
+    let validated = options.validate_reader_with(reader, |finding, provisional| findings.add(&finding, provisional));
+    if let Some(e) = findings.failed.take() {
+        return Err(format!("cannot keep the findings in a temporary file: {e}").into());
     }
+    let unfinished = match validated {
+        Ok(outline) => return Ok((outline, findings)),
+        Err(unfinished) => unfinished,
+    };
+    let e = &unfinished.error;
+    let message = match e.kind() {
+        // Where the input broke, when some of it came.
+        ErrorKind::Io(message) if e.offset() > 0 => format!("cannot read: {message} (after {} bytes)", e.offset()),
+        ErrorKind::Io(message) => format!("cannot read: {message}"),
+        _ => format!("not JSON: {e}"),
+    };
+    Err(Unread { message, before: unfinished.before.map(|outline| Box::new((outline, findings))) })
 }
 
 /// `  <finding>\n`, the finding as its `Display` writes it, put together without the formatting
@@ -450,12 +508,12 @@ fn fatal_outcome(message: &str) -> String {
 
 /// An OperationOutcome with one issue.
 fn one_issue_outcome(severity: &str, code: &str, message: &str) -> String {
+    format!(r#"{{"resourceType":"OperationOutcome","issue":[{}]}}"#, issue_json(severity, code, message))
+}
+
+/// An OperationOutcome issue, as JSON.
+fn issue_json(severity: &str, code: &str, message: &str) -> String {
     let mut w = bluebutton::json::Writer::compact();
-    w.begin_object();
-    w.key("resourceType");
-    w.string("OperationOutcome");
-    w.key("issue");
-    w.begin_array();
     w.begin_object();
     w.key("severity");
     w.string(severity);
@@ -463,8 +521,6 @@ fn one_issue_outcome(severity: &str, code: &str, message: &str) -> String {
     w.string(code);
     w.key("diagnostics");
     w.string(message);
-    w.end_object();
-    w.end_array();
     w.end_object();
     w.into_string()
 }

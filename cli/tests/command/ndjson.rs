@@ -284,18 +284,37 @@ fn a_truncated_gzip_file_is_read_up_to_the_line_it_breaks_off() {
     assert!(out.stderr.contains(&error), "{}", out.stderr);
 
     // The same claims as a Bundle, cut off: validated as one document, which cannot be read
-    // whole, the error says how far the input came.
+    // whole, the error says how far the input came; the findings of the entries read before
+    // the break are printed, under a line that says the document was not read whole.
     let bundle = gzip(&bundles[0].1);
     let cut_bundle = &bundle[..bundle.len() * 2 / 3];
     let bundle_file = TempFile::new("cut.json.gz", cut_bundle);
     let out = run(&["validate", bundle_file.path()]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     let came = came_from(cut_bundle).len();
-    let error = format!(
-        "ERROR {}: cannot read: invalid gzip data: incomplete deflate stream (after {came} bytes)",
+    let message = format!("cannot read: invalid gzip data: incomplete deflate stream (after {came} bytes)");
+    assert!(out.stderr.contains(&format!("ERROR {}: {message}", bundle_file.path())), "{}", out.stderr);
+    let (summary, findings) = out.stdout.split_once('\n').unwrap();
+    let counted = format!(
+        "{}: NOT READ WHOLE Bundle (http://hl7.org/fhir/StructureDefinition/Bundle, served): ",
         bundle_file.path()
     );
-    assert!(out.stderr.contains(&error), "{}", out.stderr);
+    assert!(summary.starts_with(&counted) && summary.ends_with(" before it could not be read on"), "{summary}");
+    let counts: Vec<usize> =
+        summary[counted.len()..].split(", ").map(|c| c.split(' ').next().unwrap().parse().unwrap()).collect();
+    let lines: Vec<&str> = findings.lines().collect();
+    assert!(lines.len() > 10 && counts.iter().sum::<usize>() == lines.len(), "{summary}: {} lines", lines.len());
+    // Entries of the first part only: the break fell before the last entry.
+    let last_entry = bundles[0].1.windows(10).filter(|w| w == b"\"resource\"").count() - 1;
+    assert!(lines.iter().all(|l| l.contains("Bundle.entry[") && !l.contains(&format!("Bundle.entry[{last_entry}]"))));
+    // In JSON, the same findings as issues, then the fatal one.
+    let out = run(&["validate", "--format", "json", bundle_file.path()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let outcome: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let issues = outcome["issue"].as_array().unwrap();
+    assert_eq!(issues.len(), lines.len() + 1);
+    assert_eq!(issues[lines.len()]["severity"], "fatal");
+    assert_eq!(issues[lines.len()]["diagnostics"], message.as_str());
 
     let out = run(&["parse", file.path()]);
     assert_eq!(out.code, 2, "{}", out.stderr);
