@@ -1,14 +1,43 @@
 //! Arbitrary bytes through the whole read path: strict and lenient parsing as any `Resource`,
 //! the writer (anything that parses must write out text that parses back to an equal value), and
 //! the validator on the bytes (whole, and streamed from a reader, on one thread and on three)
-//! and on the parsed value (the typed resource, and the JSON tree the bytes make).
-//! Nothing may panic.
+//! and on the parsed value (the typed resource, and the JSON tree the bytes make); and the
+//! streamed validator on a reader that breaks off, whose findings must be those the whole input
+//! gives first. Nothing may panic.
 #![no_main]
 
+use std::io::Read;
+
 use bluebutton::json::{self, IntoOwned, ToJson};
-use bluebutton::validate::validate_reader;
+use bluebutton::validate::{validate_reader, Finding, Outline, Unfinished};
 use bluebutton::{validate, validate_json, Resource, Target};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "support/breaks.rs"]
+mod breaks;
+use breaks::{Breaks, BREAK};
+
+/// The findings `validate_reader_with` hands out, amended, without the count of a note's
+/// occurrences (which a break cuts short), and how it ended.
+fn handed_out(reader: impl Read, options: validate::Options) -> (Vec<String>, Result<Outline, Unfinished>) {
+    let mut findings: Vec<Finding> = Vec::new();
+    let result = options.validate_reader_with(reader, |f, _| findings.push(f));
+    let outline = match &result {
+        Ok(outline) => Some(outline),
+        Err(unfinished) => unfinished.before.as_ref(),
+    };
+    for (i, f) in outline.map_or(&[][..], |o| &o.amended[..]) {
+        findings[*i] = f.clone();
+    }
+    let text = |f: &Finding| {
+        let t = f.to_string();
+        match t.rfind(" occurrences; the first is shown)") {
+            Some(end) => t[..t[..end].rfind(" (").unwrap_or(end)].to_string(),
+            None => t,
+        }
+    };
+    (findings.iter().map(text).collect(), result)
+}
 
 fuzz_target!(|data: &[u8]| {
     // Strict: parse, write, parse again; the owned copy writes the same text.
@@ -71,5 +100,34 @@ fuzz_target!(|data: &[u8]| {
             ),
             _ => panic!("on 3 threads: {threaded:?}; on one: {streamed:?}"),
         }
+    }
+
+    // Broken off after some of its bytes (the third and fourth say where): the findings handed
+    // out are those the whole input gives first, and the last word is the break where it
+    // happened, or the input's own error where that comes first.
+    let at = usize::from(u16::from_le_bytes([data.get(2).copied().unwrap_or(0), data.get(3).copied().unwrap_or(0)]));
+    let at = at % (data.len() + 1);
+    let options = validate::Options::new(Target::Served);
+    let (whole, whole_end) = handed_out(data, options);
+    for threads in [1, 3] {
+        let (broken, end) = handed_out(Breaks { data, step: 977, left: at }, options.threads(threads));
+        let Err(unfinished) = end else { panic!("{threads} thread(s): the break is not told: {end:?}") };
+        let e = &unfinished.error;
+        match (e.kind(), &whole_end) {
+            (json::ErrorKind::Io(m), _) if m == BREAK => {
+                assert_eq!(e.offset(), at, "{threads} thread(s): where the input broke: {e}")
+            }
+            (_, Err(own)) => {
+                assert_eq!(e.offset(), own.error.offset(), "{threads} thread(s): not the input's own error: {e}")
+            }
+            (_, Ok(_)) => panic!("{threads} thread(s): an error in whole input: {e}"),
+        }
+        assert_eq!(
+            unfinished.before.as_ref().map_or(0, Outline::findings),
+            broken.len(),
+            "{threads} thread(s): the outline counts what was handed out"
+        );
+        assert!(broken.len() <= whole.len(), "{threads} thread(s): more findings than the whole input's");
+        assert_eq!(broken[..], whole[..broken.len()], "{threads} thread(s): the findings before the break");
     }
 });

@@ -19,6 +19,10 @@ use bluebutton::stream::{
 };
 use libfuzzer_sys::fuzz_target;
 
+#[path = "support/breaks.rs"]
+mod breaks;
+use breaks::{Breaks, BREAK};
+
 /// Hands out at most `step` bytes a read.
 struct Trickle<'a> {
     data: &'a [u8],
@@ -30,29 +34,6 @@ impl Read for Trickle<'_> {
         let n = buf.len().min(self.data.len()).min(self.step);
         buf[..n].copy_from_slice(&self.data[..n]);
         self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
-/// [`Trickle`], failing with [`BREAK`] once `left` bytes have been handed out, as a dropped
-/// connection or a truncated gzip file does.
-struct Breaks<'a> {
-    data: &'a [u8],
-    step: usize,
-    left: usize,
-}
-
-const BREAK: &str = "the input broke here";
-
-impl Read for Breaks<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            return Err(io::Error::new(io::ErrorKind::ConnectionReset, BREAK));
-        }
-        let n = buf.len().min(self.data.len()).min(self.step).min(self.left);
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        self.left -= n;
         Ok(n)
     }
 }
