@@ -124,6 +124,26 @@ mod quick_tests {
         r#"{"_code":{"id":"c"},"system":"s"}"#,
         r#"{"start":"2020-01-01","end":"2019-01-01"}"#,
         r#"{"start":"2020-01-01"}"#,
+        r#"{"start":"2020-01-01","end":"2020-01-01"}"#,
+        r#"{"start":"2020-01","end":"2020-01-15"}"#,
+        r#"{"start":"2020","end":"2019"}"#,
+        r#"{"start":"2020-01-01T10:00:00+02:00","end":"2020-01-01T09:00:00Z"}"#,
+        r#"{"start":"2020-01-01T10:00:00","end":"2020-01-01T09:00:00Z"}"#,
+        r#"{"start":"2020-01-01T10:00:00.5Z","end":"2020-01-01T10:00:00Z"}"#,
+        r#"{"start":"2020-13-01","end":"2020-01-01"}"#,
+        r#"{"start":["2020-01-01","2021-01-01"],"end":"2020-01-01"}"#,
+        r#"{"start":["2020-01-01"],"end":[]}"#,
+        r#"{"end":"2019-01-01"}"#,
+        r#"{"start":"2020-01-01","_end":{"id":"e"}}"#,
+        r#"{"start":2020,"end":"2020"}"#,
+        r#"{"start":null,"end":"2020"}"#,
+        r#"{"fullUrl":"http://example.org/Patient/1/_history/2"}"#,
+        r#"{"fullUrl":"http://example.org/Patient/1"}"#,
+        r#"{"fullUrl":5}"#,
+        r#"{"fullUrl":["a","b"]}"#,
+        r#"{"_fullUrl":{"id":"f"}}"#,
+        r#"{"dataAbsentReason":{"text":"x"},"valueQuantity":{"value":1}}"#,
+        r#"{"valueQuantity":{"value":1},"code":{"text":"c"}}"#,
         r#"{"resource":{"resourceType":"Patient"},"fullUrl":"x"}"#,
         r#"{"request":{"method":"GET"}}"#,
         r#"{"valueString":"x","url":"u"}"#,
@@ -137,6 +157,7 @@ mod quick_tests {
     #[test]
     fn the_quick_path_answers_as_the_evaluator() {
         let mut checked = 0;
+        let mut keys = std::collections::BTreeSet::new();
         for c in CONSTRAINTS.iter() {
             let Ok(expression) = Expression::parse(c.expression) else { continue };
             if expression.quick.is_none() {
@@ -155,10 +176,15 @@ mod quick_tests {
                         });
                         assert_eq!(quick, full, "{} ({}) on {text} as {ty}", c.key, c.expression);
                         checked += 1;
+                        keys.insert(c.key);
                     }
                 }
             }
         }
         assert!(checked > 100, "{checked}");
+        // Each shape: presence, string equality, `contains()`, the order of dates, short circuits.
+        for key in ["mny-1", "qty-3", "per-1", "bdl-8", "obs-6"] {
+            assert!(keys.contains(key), "{key} is not answered by the quick path: {keys:?}");
+        }
     }
 }

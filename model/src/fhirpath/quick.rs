@@ -1,14 +1,16 @@
-//! A quick path for the shape most invariants of claims have: element presence and string
-//! equality joined by `and`, `or`, `xor` and `implies`, on the focus's own members
-//! (`code.empty() or system.exists()` of every Money and Quantity, `comparator.empty()`,
-//! `(code or value.empty()) and (system.empty() or system = 'urn:iso:std:iso:4217')`).
+//! A quick path for the shape most invariants of claims have: element presence, string
+//! equality, a string's `contains()` and the order of two dates, joined by `and`, `or`, `xor`
+//! and `implies`, on the focus's own members (`code.empty() or system.exists()` of every Money
+//! and Quantity, `comparator.empty()`, `(code or value.empty()) and (system.empty() or system =
+//! 'urn:iso:std:iso:4217')`, a Period's `start.empty() or end.empty() or (start <= end)`, an
+//! entry's `fullUrl.contains('/_history/').not()`).
 //!
 //! It answers exactly what the evaluator answers, or nothing: whatever it is not sure of (a
 //! `_name` part, an array compared, a date, a name that is not a plain element of the focus's
 //! definition) it leaves to the evaluator. `tests` hold it to the evaluator on every invariant
 //! of the tables that has this shape.
 use super::parser::{Expr, Literal, Op};
-use super::value::Node;
+use super::value::{Node, Temporal, TemporalKind};
 use super::{eval, nav};
 use crate::json::Value;
 use crate::validate::object::Members;
@@ -24,6 +26,10 @@ pub(super) enum Plan {
     Equals(String, String),
     /// A bare element as an operand of a boolean operator: whether it is there.
     Element(String),
+    /// `name.contains('text')`, or with `.not()` after it (`true`).
+    Contains(String, String, bool),
+    /// `a < b` (`<=`, `>`, `>=`) of two elements of a date or time type.
+    Order(Op, String, String),
     Logic(Op, Box<Plan>, Box<Plan>),
 }
 
@@ -34,10 +40,28 @@ pub(super) fn plan(e: &Expr) -> Option<Plan> {
         Expr::Binary(op @ (Op::And | Op::Or | Op::Xor | Op::Implies), a, b, _) => {
             Some(Plan::Logic(*op, Box::new(operand(a)?), Box::new(operand(b)?)))
         }
-        Expr::Call { .. } => presence_call(e).map(|(name, exists)| Plan::Presence(name.to_string(), exists)),
+        Expr::Call { .. } => match presence_call(e) {
+            Some((name, exists)) => Some(Plan::Presence(name.to_string(), exists)),
+            None => contains_call(e).map(|(name, text, not)| Plan::Contains(name.into(), text.into(), not)),
+        },
         Expr::Binary(Op::Eq, ..) => string_equality(e).map(|(name, text)| Plan::Equals(name.into(), text.into())),
+        Expr::Binary(op @ (Op::Lt | Op::Le | Op::Gt | Op::Ge), a, b, _) => {
+            Some(Plan::Order(*op, element_name(a)?.into(), element_name(b)?.into()))
+        }
         _ => None,
     }
+}
+
+/// `name.contains('text')` (`false`) or `name.contains('text').not()` (`true`).
+fn contains_call(e: &Expr) -> Option<(&str, &str, bool)> {
+    let (call, not) = match e {
+        Expr::Call { target: Some(target), name, args, .. } if name == "not" && args.is_empty() => (&**target, true),
+        _ => (e, false),
+    };
+    let Expr::Call { target: Some(target), name, args, .. } = call else { return None };
+    let [Expr::Literal(Literal::String(text))] = args.as_slice() else { return None };
+    (name == "contains").then_some(())?;
+    Some((element_name(target)?, text, not))
 }
 
 fn operand(e: &Expr) -> Option<Plan> {
@@ -133,18 +157,63 @@ impl<'m, 'v> Focus<'m, 'v> {
                 Values::One(Some(_)) if self.plain_string(name) => Some(Some(true)),
                 _ => None,
             },
-            Plan::Logic(op, a, b) => Some(eval::logic(*op, self.boolean(a)?, self.boolean(b)?)),
+            Plan::Contains(name, text, not) => match self.values(name)? {
+                // Nothing contains nothing, and `not()` of nothing is nothing.
+                Values::None => Some(None),
+                Values::One(Some(s)) if self.plain_string(name) => Some(Some(s.contains(text.as_str()) != *not)),
+                _ => None,
+            },
+            Plan::Order(op, a, b) => {
+                let (x, y) = match (self.values(a)?, self.values(b)?) {
+                    // More than one value on either side is the evaluator's error.
+                    (Values::Several, _) | (_, Values::Several) => return None,
+                    (Values::None, _) | (_, Values::None) => return Some(None),
+                    (Values::One(Some(x)), Values::One(Some(y))) => (x, y),
+                    _ => return None,
+                };
+                let x = Temporal::parse(x, self.temporal_kind(a)?)?;
+                let y = Temporal::parse(y, self.temporal_kind(b)?)?;
+                Some(x.compare(&y).map(|o| match op {
+                    Op::Lt => o.is_lt(),
+                    Op::Le => o.is_le(),
+                    Op::Gt => o.is_gt(),
+                    _ => o.is_ge(),
+                }))
+            }
+            Plan::Logic(op, a, b) => {
+                let left = self.boolean(a)?;
+                // The evaluator's short circuits: the right side is not read.
+                match (op, left) {
+                    (Op::Or, Some(true)) | (Op::Implies, Some(false)) => Some(Some(true)),
+                    (Op::And, Some(false)) => Some(Some(false)),
+                    _ => Some(eval::logic(*op, left, self.boolean(b)?)),
+                }
+            }
         }
     }
 
     /// Whether member `name`'s string value reads as a FHIRPath string (not a date or time):
     /// it is a plain element of the definition, of a type that is not a date or time.
     fn plain_string(&self, name: &str) -> bool {
-        let Some(def) = self.defs.iter().find(|d| d.name == name && d.slice.is_empty() && !d.is(CHOICE)) else {
-            return false;
-        };
-        let code = def.types(crate::validate::Target::Published).first().map_or("", |t| t.code);
-        !matches!(code, "date" | "dateTime" | "instant" | "time")
+        self.type_code(name).is_some_and(|code| !matches!(code, "date" | "dateTime" | "instant" | "time"))
+    }
+
+    /// What member `name`'s string value reads as when it is a date or a time: it is a plain
+    /// element of the definition, without members of its own, of that type.
+    fn temporal_kind(&self, name: &str) -> Option<TemporalKind> {
+        let def = self.defs.iter().find(|d| d.name == name && d.slice.is_empty() && !d.is(CHOICE))?;
+        match self.type_code(name).filter(|_| def.children_len == 0)? {
+            "date" => Some(TemporalKind::Date),
+            "dateTime" | "instant" => Some(TemporalKind::DateTime),
+            "time" => Some(TemporalKind::Time),
+            _ => None,
+        }
+    }
+
+    /// The first type of member `name`'s definition, when it is a plain element.
+    fn type_code(&self, name: &str) -> Option<&'static str> {
+        let def = self.defs.iter().find(|d| d.name == name && d.slice.is_empty() && !d.is(CHOICE))?;
+        Some(def.types(crate::validate::Target::Published).first().map_or("", |t| t.code))
     }
 }
 
