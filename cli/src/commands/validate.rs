@@ -202,8 +202,8 @@ fn print_document(
     unread: Option<&str>,
     stdout: &mut dyn Write,
 ) -> io::Result<()> {
-    match findings.output.format {
-        Format::Text if unread.is_some() => {
+    match (findings.output.format, unread) {
+        (Format::Text, Some(_)) => {
             let [errors, warnings, information] = [outline.errors, outline.warnings, outline.information];
             writeln!(
                 stdout,
@@ -214,12 +214,12 @@ fn print_document(
             )?;
             findings.copy_to(stdout, &outline.amended)?;
         }
-        Format::Text => {
+        (Format::Text, None) => {
             write_summary_line(shown, outline, stdout)?;
             findings.copy_to(stdout, &outline.amended)?;
         }
-        Format::Json if unread.is_some() => {
-            let fatal = issue_json("fatal", "structure", unread.unwrap_or_default());
+        (Format::Json, Some(why)) => {
+            let fatal = issue_json("fatal", "structure", why);
             stdout.write_all(br#"{"resourceType":"OperationOutcome","issue":["#)?;
             let any = findings.printed > 0;
             findings.copy_to(stdout, &outline.amended)?;
@@ -229,7 +229,7 @@ fn print_document(
             stdout.write_all(fatal.as_bytes())?;
             stdout.write_all(b"]}\n")?;
         }
-        Format::Json if outline.findings() == 0 => {
+        (Format::Json, None) if outline.findings() == 0 => {
             let report = Report {
                 findings: Vec::new(),
                 resource_type: outline.resource_type.clone(),
@@ -239,7 +239,7 @@ fn print_document(
             writeln!(stdout, "{}", report.to_operation_outcome().to_json_string())?;
         }
         // Every finding left out: an OperationOutcome has at least one issue.
-        Format::Json if findings.printed == 0 => {
+        (Format::Json, None) if findings.printed == 0 => {
             let message = format!(
                 "{} finding(s) less severe than {} left out (--severity)",
                 findings.left_out,
@@ -247,7 +247,7 @@ fn print_document(
             );
             writeln!(stdout, "{}", one_issue_outcome("information", "informational", &message))?;
         }
-        Format::Json => {
+        (Format::Json, None) => {
             stdout.write_all(br#"{"resourceType":"OperationOutcome","issue":["#)?;
             findings.copy_to(stdout, &outline.amended)?;
             stdout.write_all(b"]}\n")?;
@@ -280,12 +280,11 @@ impl From<String> for Unread {
 fn validate_input(reader: impl Read, options: Options, output: Output) -> Result<(Outline, Findings), Unread> {
     let mut findings = Findings::new(output);
     let validated = options.validate_reader_with(reader, |finding, provisional| findings.add(&finding, provisional));
-    if let Some(e) = findings.failed.take() {
-        return Err(format!("cannot keep the findings in a temporary file: {e}").into());
-    }
-    let unfinished = match validated {
-        Ok(outline) => return Ok((outline, findings)),
-        Err(unfinished) => unfinished,
+    let (unfinished, kept) = match (validated, findings.failed.take()) {
+        (Ok(outline), None) => return Ok((outline, findings)),
+        (Ok(_), Some(e)) => return Err(format!("cannot keep the findings in a temporary file: {e}").into()),
+        // The findings before are printed only when they were all kept.
+        (Err(unfinished), failed) => (unfinished, failed.is_none()),
     };
     let e = &unfinished.error;
     let message = match e.kind() {
@@ -294,7 +293,8 @@ fn validate_input(reader: impl Read, options: Options, output: Output) -> Result
         ErrorKind::Io(message) => format!("cannot read: {message}"),
         _ => format!("not JSON: {e}"),
     };
-    Err(Unread { message, before: unfinished.before.map(|outline| Box::new((outline, findings))) })
+    let before = unfinished.before.filter(|_| kept).map(|outline| Box::new((outline, findings)));
+    Err(Unread { message, before })
 }
 
 /// `  <finding>\n`, the finding as its `Display` writes it, put together without the formatting

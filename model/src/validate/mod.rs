@@ -396,6 +396,10 @@ impl Outline {
 /// known: it comes with `true` (provisional), and its final text is then in the outline's
 /// [`amended`](Outline::amended) when it changed.
 ///
+/// `Err` as [`validate_reader`] fails, as an [`Unfinished`]: for a Bundle that stops being
+/// JSON, or whose input breaks off, after its entries began, with the outline of the findings
+/// handed out before (those of the entries read whole).
+///
 /// ```
 /// use bluebutton_model::validate::{validate_reader_with, Severity, Target};
 /// let input = br#"{"resourceType": "Bundle", "type": "searchset", "entry": [
