@@ -50,10 +50,8 @@ pub(crate) fn membership(target: Target, url: &str, system: Option<&str>, code: 
             Membership::NotInCodebook(variable.system)
         };
     }
-    let mut systems = Vec::new();
     let mut unknown = None;
     for inc in vs.includes() {
-        systems.push(inc.system);
         if system.is_some_and(|s| s != inc.system) {
             continue;
         }
@@ -67,6 +65,7 @@ pub(crate) fn membership(target: Target, url: &str, system: Option<&str>, code: 
     }
     match unknown {
         Some(why) => Membership::Unknown(why),
-        None => Membership::Out(systems),
+        // The systems listed only for a code that is out (most codes checked are in).
+        None => Membership::Out(vs.includes().iter().map(|inc| inc.system).collect()),
     }
 }

@@ -100,13 +100,14 @@ fn coding(engine: &mut Engine, e: &E, binding: (&str, &str), members: &Members<'
 
 fn concept(engine: &mut Engine, e: &E, binding: (&str, &str), members: &Members<'_>) {
     let codings = objects(members, "coding");
-    let mut misses: Vec<(usize, String, Vec<&'static str>)> = Vec::new();
+    // The codings not in the value set, described only when none is in it.
+    let mut out: Vec<(usize, Option<&str>, &str, Vec<&'static str>)> = Vec::new();
     for (i, c) in codings.iter().enumerate() {
         let Some(code) = get_str(c, "code") else { continue };
         let system = get_str(c, "system");
         match membership(engine.target(), binding.1, system, code) {
             Membership::In => return,
-            Membership::Out(systems) => misses.push((i, describe(system, code), systems)),
+            Membership::Out(systems) => out.push((i, system, code, systems)),
             Membership::NotInCodebook(s) => {
                 engine.at("coding", |x| x.at_index(i, |x| x.at("code", |x| not_in_codebook(x, binding.1, s, code))));
                 return;
@@ -123,6 +124,8 @@ fn concept(engine: &mut Engine, e: &E, binding: (&str, &str), members: &Members<
         }
         return;
     }
+    let misses: Vec<(usize, String, Vec<&'static str>)> =
+        out.into_iter().map(|(i, system, code, systems)| (i, describe(system, code), systems)).collect();
     // Blame the codings in the value set's own systems; else the concept as a whole.
     let in_system: Vec<&(usize, String, Vec<&'static str>)> = misses
         .iter()
