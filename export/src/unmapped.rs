@@ -11,16 +11,21 @@ use std::sync::OnceLock;
 use bluebutton::claim_type::ClaimType;
 
 use crate::hashing::{FxBuildHasher, KeyMap};
-use bluebutton::urls::{self, Level, WalkUrls, LEVELS};
+use bluebutton::urls::{Level, UrlWalker, WalkUrls, LEVELS};
 use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, FieldInfo};
 
 /// The bluebutton URLs of `resource` that none of its `fields` accounts for.
 pub fn unmapped<T: WalkUrls + ?Sized>(resource: &T, fields: &[(Level, &'static FieldInfo)]) -> Vec<String> {
-    let found = urls::bluebutton_urls(resource);
-    if found.is_empty() {
-        return Vec::new();
+    thread_local! {
+        /// The vector of the last resource's URLs, emptied, for the next one's.
+        static FOUND: Cell<Vec<(Level, &'static str)>> = const { Cell::new(Vec::new()) };
     }
-    verdicts(&found, fields)
+    let mut walker = UrlWalker::reusing(FOUND.take());
+    resource.walk_urls(&mut walker);
+    let found = walker.into_found();
+    let out = if found.is_empty() { Vec::new() } else { verdicts(&found, fields) };
+    FOUND.set(UrlWalker::reusing(found).into_found());
+    out
 }
 
 /// The URLs of `found` that none of `fields` accounts for at their level.

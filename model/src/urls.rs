@@ -56,6 +56,16 @@ impl<'r> UrlWalker<'r> {
         UrlWalker::default()
     }
 
+    /// An empty walker that fills `spare`, the vector of an earlier walk (emptied first; of any
+    /// resource's lifetime): a reader of many resources allocates it once, rather than growing
+    /// a new one for each.
+    pub fn reusing(mut spare: Vec<(Level, &str)>) -> Self {
+        spare.clear();
+        // The same layout: collecting the empty iterator keeps the allocation.
+        let found = spare.into_iter().map(|_| unreachable!("the vector was emptied")).collect();
+        UrlWalker { found, ..UrlWalker::default() }
+    }
+
     /// The URLs found, with their levels.
     pub fn into_found(self) -> Vec<(Level, &'r str)> {
         self.found
@@ -201,7 +211,9 @@ mod tests {
             assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true needs ../shared/data beside the checkout");
             return eprintln!("skipping: no ../shared/data");
         };
-        let (mut total, mut kept) = (0, 0);
+        let (mut total, mut kept, mut reused) = (0, 0, 0);
+        // The vector of the last walk, for a walker that reuses it.
+        let mut spare: Vec<(Level, &'static str)> = Vec::new();
         for e in entries {
             let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
             // An unknown member holding a URL, in an item, kept by lenient parsing.
@@ -221,6 +233,19 @@ mod tests {
                     let expected = walked(&crate::json::to_string(r));
                     let found = found(r);
                     assert_eq!(found, expected);
+                    // A walker that reuses the last vector finds the same, in its room.
+                    let (room, at) = (spare.capacity(), spare.as_ptr() as usize);
+                    let mut walker = UrlWalker::reusing(std::mem::take(&mut spare));
+                    r.walk_urls(&mut walker);
+                    let again = walker.into_found();
+                    let again_owned: Vec<_> =
+                        again.iter().map(|(l, u)| (l.map(|(e, i)| (e.to_string(), i)), u.to_string())).collect();
+                    assert_eq!(again_owned, found);
+                    if again.len() <= room && room > 0 {
+                        assert_eq!(again.as_ptr() as usize, at, "the vector's allocation is kept");
+                        reused += 1;
+                    }
+                    spare = UrlWalker::reusing(again).into_found();
                     total += expected.len();
                     kept += found.iter().filter(|(_, u)| u.ends_with("/odd")).count();
                 }
@@ -228,5 +253,6 @@ mod tests {
         }
         assert!(total > 1000, "{total}");
         assert!(kept >= 5, "the unknown members' URLs are found ({kept})");
+        assert!(reused > 5, "walks in the room of the last ({reused})");
     }
 }
