@@ -306,7 +306,7 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
             let name = format!("Patient/{}", p.id().map_or("", |i| i.as_str()));
             let mut row = RowBuilder::new(schema, TableKind::Patients, ClaimKind::Unknown);
             row.text(0, p.id().map(|i| i.as_str()));
-            let mut fields = Vec::new();
+            let mut fields = spare_fields();
             let mut placed = Ok(());
             BeneficiaryPatient(p).for_each_located_field(&mut |level, f| {
                 if placed.is_ok() {
@@ -334,7 +334,7 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
             let (start, end) = period_dates(c.period.as_deref());
             row.date(4, start, &name, || "Coverage.period.start".to_string())?;
             row.date(5, end, &name, || "Coverage.period.end".to_string())?;
-            let mut fields = Vec::new();
+            let mut fields = spare_fields();
             let mut placed = Ok(());
             view.for_each_located_field(&mut |level, f| {
                 if placed.is_ok() {
@@ -352,11 +352,25 @@ pub fn extract(schema: &Schema, resource: &Resource<'_>) -> Result<Extracted, Fi
     };
     out.exported = Some(resource.resource_type());
     out.unmapped.extend(crate::unmapped::unmapped(resource, &fields));
+    SPARE_FIELDS.set(fields);
     Ok(out)
 }
 
 /// The fields present (their level and catalog entry), for the unmapped check.
 pub type Present = Vec<(Level, &'static FieldInfo)>;
+
+thread_local! {
+    /// The vector of the last resource's fields, for the next resource's: a claim has hundreds,
+    /// which a new vector would reach by doubling (a copy each time).
+    static SPARE_FIELDS: std::cell::Cell<Present> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty vector for a resource's fields, with the room of the last one's.
+fn spare_fields() -> Present {
+    let mut fields = SPARE_FIELDS.take();
+    fields.clear();
+    fields
+}
 
 /// Sets the column of `f` on `row`; a field without a column is listed in `unmapped`. The
 /// field is noted in `fields`.
@@ -486,7 +500,7 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
         care_team.push(r);
     }
 
-    let mut fields = Vec::new();
+    let mut fields = spare_fields();
     let mut placed = Ok(());
     view.for_each_located_field(&mut |level, f| {
         if placed.is_err() {
