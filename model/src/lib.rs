@@ -38,3 +38,11 @@ pub use rare::{Rare, RareMembers};
 pub use resources::{Resource, RESOURCE_TYPES};
 #[cfg(feature = "validate")]
 pub use validate::{validate, validate_json, Finding, Report, Severity, Target};
+
+/// `v` emptied, as a vector of another element type of the same layout (the same type of
+/// another lifetime): collecting the empty iterator keeps the allocation, for a reader that
+/// fills one vector for each of many values.
+pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("the vector was emptied")).collect()
+}

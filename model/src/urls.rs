@@ -59,11 +59,8 @@ impl<'r> UrlWalker<'r> {
     /// An empty walker that fills `spare`, the vector of an earlier walk (emptied first; of any
     /// resource's lifetime): a reader of many resources allocates it once, rather than growing
     /// a new one for each.
-    pub fn reusing(mut spare: Vec<(Level, &str)>) -> Self {
-        spare.clear();
-        // The same layout: collecting the empty iterator keeps the allocation.
-        let found = spare.into_iter().map(|_| unreachable!("the vector was emptied")).collect();
-        UrlWalker { found, ..UrlWalker::default() }
+    pub fn reusing(spare: Vec<(Level, &str)>) -> Self {
+        UrlWalker { found: crate::recycle(spare), ..UrlWalker::default() }
     }
 
     /// The URLs found, with their levels.

@@ -195,14 +195,13 @@ impl<'m, 'v> Focus<'m, 'v> {
     /// Whether member `name`'s string value reads as a FHIRPath string (not a date or time):
     /// it is a plain element of the definition, of a type that is not a date or time.
     fn plain_string(&self, name: &str) -> bool {
-        self.type_code(name).is_some_and(|code| !matches!(code, "date" | "dateTime" | "instant" | "time"))
+        self.plain_def(name).is_some_and(|d| !matches!(type_code(d), "date" | "dateTime" | "instant" | "time"))
     }
 
     /// What member `name`'s string value reads as when it is a date or a time: it is a plain
     /// element of the definition, without members of its own, of that type.
     fn temporal_kind(&self, name: &str) -> Option<TemporalKind> {
-        let def = self.defs.iter().find(|d| d.name == name && d.slice.is_empty() && !d.is(CHOICE))?;
-        match self.type_code(name).filter(|_| def.children_len == 0)? {
+        match type_code(self.plain_def(name).filter(|d| d.children_len == 0)?) {
             "date" => Some(TemporalKind::Date),
             "dateTime" | "instant" => Some(TemporalKind::DateTime),
             "time" => Some(TemporalKind::Time),
@@ -210,11 +209,15 @@ impl<'m, 'v> Focus<'m, 'v> {
         }
     }
 
-    /// The first type of member `name`'s definition, when it is a plain element.
-    fn type_code(&self, name: &str) -> Option<&'static str> {
-        let def = self.defs.iter().find(|d| d.name == name && d.slice.is_empty() && !d.is(CHOICE))?;
-        Some(def.types(crate::validate::Target::Published).first().map_or("", |t| t.code))
+    /// The definition of member `name` when it is a plain element (not a choice, no slice).
+    fn plain_def(&self, name: &str) -> Option<&'static E> {
+        self.defs.iter().find(|d| d.name == name && d.slice.is_empty() && !d.is(CHOICE))
     }
+}
+
+/// The first type of a definition (the evaluator's type of its value).
+fn type_code(def: &E) -> &'static str {
+    def.types(crate::validate::Target::Published).first().map_or("", |t| t.code)
 }
 
 /// What the evaluator finds for a member, as far as the quick path needs it.

@@ -30,12 +30,12 @@ impl<'a> Value<'a> {
     #[cfg(feature = "validate")]
     pub(crate) fn read_in(lx: &mut Lexer<'a>, space: &mut ReadSpace) -> Result<Self, Error> {
         let mut scratch = Scratch {
-            members: recycle(std::mem::take(&mut space.members)),
-            items: recycle(std::mem::take(&mut space.items)),
+            members: crate::recycle(std::mem::take(&mut space.members)),
+            items: crate::recycle(std::mem::take(&mut space.items)),
         };
         let value = Value::read_with(lx, &mut scratch);
-        space.members = recycle(scratch.members);
-        space.items = recycle(scratch.items);
+        space.members = crate::recycle(scratch.members);
+        space.items = crate::recycle(scratch.items);
         value
     }
 
@@ -147,14 +147,6 @@ struct Scratch<'a> {
 pub(crate) struct ReadSpace {
     members: Vec<(Cow<'static, str>, Value<'static>)>,
     items: Vec<Value<'static>>,
-}
-
-/// `v` emptied, as a vector of another lifetime: the same layout, so collecting the empty
-/// iterator keeps the allocation.
-#[cfg(feature = "validate")]
-fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
-    v.clear();
-    v.into_iter().map(|_| unreachable!("the vector was emptied")).collect()
 }
 
 /// Where and how two JSON documents differ.

@@ -183,12 +183,7 @@ impl Machine {
     /// `e` as the input's break when the input broke and `e` is the end of input it caused
     /// (told once).
     pub fn blame_break(&mut self, e: Error) -> Error {
-        if matches!(e.kind(), ErrorKind::Eof { .. }) {
-            if let Some(message) = self.broken.take() {
-                return e.with_kind(ErrorKind::Io(message));
-            }
-        }
-        e
+        blame_break(e, &mut self.broken)
     }
 
     /// At the end of a Bundle read whole whose input then broke (its last bytes or a gzip
@@ -509,5 +504,17 @@ impl Machine {
     pub fn halt(&mut self) {
         self.pending = None;
         self.state = State::Done;
+    }
+}
+
+/// `e` as the input's break (`broken`: the reader's message, told once) when the input broke
+/// and `e` is the end of input that the break caused.
+pub(super) fn blame_break(e: Error, broken: &mut Option<String>) -> Error {
+    match (e.kind(), broken.take()) {
+        (ErrorKind::Eof { .. }, Some(message)) => e.with_kind(ErrorKind::Io(message)),
+        (_, message) => {
+            *broken = message;
+            e
+        }
     }
 }

@@ -507,10 +507,7 @@ impl<R: Read> ValueStream<R> {
 
     /// `e` as the input's break when the input broke and `e` is the end of input it caused.
     fn blame_break(&mut self, e: Error) -> Error {
-        match (e.kind(), &self.broken) {
-            (ErrorKind::Eof { .. }, Some(_)) => e.with_kind(ErrorKind::Io(self.broken.take().unwrap_or_default())),
-            _ => e,
-        }
+        super::machine::blame_break(e, &mut self.broken)
     }
 
     /// Whether `window` holds the whole value that starts at absolute `start`, and the bytes
