@@ -6,8 +6,8 @@
 //! entry's `fullUrl.contains('/_history/').not()`).
 //!
 //! It answers exactly what the evaluator answers, or nothing: whatever it is not sure of (a
-//! `_name` part, an array compared, a date, a name that is not a plain element of the focus's
-//! definition) it leaves to the evaluator. `tests` hold it to the evaluator on every invariant
+//! `_name` part, an array compared, a date compared as text or one that does not parse, a name
+//! that is not a plain element of the focus's definition) it leaves to the evaluator. `tests` hold it to the evaluator on every invariant
 //! of the tables that has this shape.
 use super::parser::{Expr, Literal, Op};
 use super::value::{Node, Temporal, TemporalKind};
