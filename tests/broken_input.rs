@@ -5,45 +5,21 @@
 //! it cut off, or the byte offset (with the JSON path there) in a Bundle. Nothing follows it.
 //! Every reader: the Bundle and NDJSON streams one by one and in parallel, the lines of NDJSON
 //! for validation, and `Resources` on any input, gzip included.
+#[path = "support/breaks.rs"]
+mod breaks;
 #[path = "support/gzip.rs"]
 mod gzip;
 mod samples;
 
-use std::io::{self, Read};
+use std::io::Read;
 use std::ops::ControlFlow;
 
 use bluebutton::json::{ErrorKind, ToJson};
 use bluebutton::resources::BundleEntry;
 use bluebutton::stream::{BundleStream, Entry, EntryError, InputKind, NdjsonStream, Resources, StreamOptions};
 use bluebutton::synth::{self, Layout, Options};
+use breaks::{breaks_after, BreaksAfter, RESET};
 use gzip::gzip;
-
-const RESET: &str = "connection reset by peer";
-
-/// Hands out `data` at most `step` bytes per read until `left` bytes have been handed out, then
-/// fails with [`RESET`] at every read, as a dropped connection does.
-struct BreaksAfter<'a> {
-    data: &'a [u8],
-    left: usize,
-    step: usize,
-}
-
-impl Read for BreaksAfter<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            return Err(io::Error::new(io::ErrorKind::ConnectionReset, RESET));
-        }
-        let k = buf.len().min(self.step).min(self.left).min(self.data.len());
-        buf[..k].copy_from_slice(&self.data[..k]);
-        self.data = &self.data[k..];
-        self.left -= k;
-        Ok(k)
-    }
-}
-
-fn breaks_after(data: &[u8], at: usize) -> BreaksAfter<'_> {
-    BreaksAfter { data, left: at, step: 4093 }
-}
 
 /// What a reader handed on, comparably.
 #[derive(Debug, Clone, PartialEq)]

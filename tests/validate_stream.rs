@@ -4,6 +4,8 @@
 //! (skipped where absent), generated data, Bundles of unusual shapes, random mutations and
 //! truncations; on one thread and with the entries walked on several (`Options::threads`).
 //! `validate_reader_with`, which hands the findings out as they are made, gives them too.
+#[path = "support/breaks.rs"]
+mod breaks;
 mod samples;
 
 use std::borrow::Cow;
@@ -14,6 +16,7 @@ use bluebutton::synth::{self, Layout, Options};
 use bluebutton::validate::{
     validate_json, validate_reader_with, Finding, Options as ValidateOptions, Outline, Report, Target, Unfinished,
 };
+use breaks::breaks_after;
 
 /// A reader that gives at most `chunk` bytes per read, like a pipe.
 struct Trickle<'a> {
@@ -362,29 +365,10 @@ fn handed_out(input: impl Read, options: ValidateOptions) -> (Vec<Finding>, Resu
         Ok(outline) => Some(outline),
         Err(unfinished) => unfinished.before.as_ref(),
     };
-    for (i, finding) in outline.map_or(&[][..], |o| &o.amended[..]) {
-        findings[*i] = finding.clone();
+    if let Some(outline) = outline {
+        outline.amend(&mut findings);
     }
     (findings, result)
-}
-
-/// Gives at most `left` bytes of `bytes`, then fails, as a dropped connection does.
-struct BreaksAfter<'a> {
-    bytes: &'a [u8],
-    left: usize,
-}
-
-impl Read for BreaksAfter<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.left == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset"));
-        }
-        let n = buf.len().min(self.left).min(self.bytes.len()).min(7000);
-        buf[..n].copy_from_slice(&self.bytes[..n]);
-        self.bytes = &self.bytes[n..];
-        self.left -= n;
-        Ok(n)
-    }
 }
 
 /// A Bundle that cannot be read to its end (its input breaks off inside an entry, or its JSON
@@ -425,7 +409,7 @@ fn a_bundle_cut_off_gives_the_findings_of_the_entries_before_the_break() {
             for threads in [1, 2] {
                 let options = ValidateOptions::new(Target::Served).threads(threads);
                 let context = format!("{name}, {k} of {n} entries whole, {threads} thread(s)");
-                let broken = handed_out(BreaksAfter { bytes: doc, left: cut }, options);
+                let broken = handed_out(breaks_after(doc, cut), options);
                 let truncated = handed_out(&doc[..cut], options);
                 for ((findings, result), how) in [(broken, "broken off"), (truncated, "truncated")] {
                     let context = format!("{context}, {how}");

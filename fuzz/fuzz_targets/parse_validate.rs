@@ -26,8 +26,8 @@ fn handed_out(reader: impl Read, options: validate::Options) -> (Vec<String>, Re
         Ok(outline) => Some(outline),
         Err(unfinished) => unfinished.before.as_ref(),
     };
-    for (i, f) in outline.map_or(&[][..], |o| &o.amended[..]) {
-        findings[*i] = f.clone();
+    if let Some(outline) = outline {
+        outline.amend(&mut findings);
     }
     let text = |f: &Finding| {
         let t = f.to_string();

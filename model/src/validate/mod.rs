@@ -341,9 +341,7 @@ pub fn validate_reader<R: Read>(reader: R, target: Target) -> Result<Report, jso
 fn reader_report<R: Read>(reader: R, options: Options) -> Result<Report, json::Error> {
     let mut findings = Vec::new();
     let outline = reader_outline(reader, options, |finding, _| findings.push(finding))?;
-    for (i, finding) in outline.amended {
-        findings[i] = finding;
-    }
+    outline.amend(&mut findings);
     Ok(Report { findings, resource_type: outline.resource_type, profile: outline.profile, target: options.target })
 }
 
@@ -385,6 +383,15 @@ impl Outline {
     pub fn findings(&self) -> usize {
         self.errors + self.warnings + self.information
     }
+
+    /// Gives the findings handed out (all of them, in the order they came) their final text:
+    /// the provisional ones that were [`amended`](Outline::amended) are replaced. Panics when
+    /// `findings` holds fewer than were handed out.
+    pub fn amend(&self, findings: &mut [Finding]) {
+        for (i, finding) in &self.amended {
+            findings[*i].clone_from(finding);
+        }
+    }
 }
 
 /// Validates like [`validate_reader`], but hands each finding to `on_finding` as it is made
@@ -394,7 +401,8 @@ impl Outline {
 /// The findings come in the order of the report. A finding that is listed once for several
 /// occurrences (a check not evaluated here) is only final at the end, when the count is
 /// known: it comes with `true` (provisional), and its final text is then in the outline's
-/// [`amended`](Outline::amended) when it changed.
+/// [`amended`](Outline::amended) when it changed ([`Outline::amend`] puts it in place in the
+/// findings kept).
 ///
 /// `Err` as [`validate_reader`] fails, as an [`Unfinished`]: for a Bundle that stops being
 /// JSON, or whose input breaks off, after its entries began, with the outline of the findings
