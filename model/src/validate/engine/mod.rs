@@ -23,6 +23,7 @@
 mod bindings;
 mod cardinality;
 mod members;
+mod memo;
 mod primitives;
 mod references;
 mod resources;
@@ -87,6 +88,13 @@ pub(crate) struct Engine {
     deferred_notes: Option<Vec<(usize, &'static str, String)>>,
     /// Where the values walked come from.
     values_from: ValuesFrom,
+    /// Counts what the walk did beyond looking: findings made, notes counted, the resource's
+    /// scope read or changed. A value whose walk left it unchanged was clean.
+    effects: u64,
+    /// The values walked clean, to skip when they come again at the same place.
+    memo: memo::Memo,
+    /// A value looked up in the memo is being walked.
+    memo_inside: bool,
 }
 
 /// Where the values an [`Engine`] walks come from, which tells what a borrowed string holds.
@@ -119,6 +127,9 @@ impl Engine {
             spare_counts: Vec::new(),
             deferred_notes: None,
             values_from,
+            effects: 0,
+            memo: memo::Memo::default(),
+            memo_inside: false,
         }
     }
 
@@ -138,6 +149,7 @@ impl Engine {
             ),
             _ => (severity, rule, message),
         };
+        self.effects += 1;
         self.findings.push(Finding { severity, rule, location: self.path.clone(), message, expected, found });
     }
 
@@ -190,6 +202,7 @@ impl Engine {
         match self.notes.iter_mut().find(|(r, k, _)| *r == rule && k == key) {
             Some((_, _, n)) => {
                 n.count += 1;
+                self.effects += 1;
                 true
             }
             None => false,

@@ -42,6 +42,8 @@ fn target_type(url: &str) -> &str {
 
 impl Engine {
     pub(super) fn reference(&mut self, ty: Option<&'static TypeRef>, members: &Members<'_>) {
+        // A reference reads the resource's scope (`#id`), and adds to it.
+        self.effects += 1;
         let Some(reference) = get_str(members, "reference") else { return };
         let targets = ty.map_or(&[][..], TypeRef::targets);
         let referenced_type: Option<String> = if let Some(id) = reference.strip_prefix('#') {

@@ -172,6 +172,7 @@ impl Engine {
             if root.constraints().any(|c| c.key == "dom-3") {
                 for (id, _, location) in &scope.contained {
                     if !scope.referenced.iter().any(|r| r == id) {
+                        self.effects += 1;
                         self.findings.push(Finding {
                             severity: Severity::Error,
                             rule: "dom-3",
@@ -201,6 +202,8 @@ impl Engine {
     }
 
     pub(super) fn nested_resource(&mut self, e: &'static E, members: &Members<'_>) {
+        // A resource has a scope of its own, or adds to the containing one's.
+        self.effects += 1;
         let Some(resource_type) = get_str(members, "resourceType") else {
             self.at("resourceType", |s| {
                 s.error("cardinality-min", "a resource needs a `resourceType` string".into(), None, None)

@@ -4,7 +4,7 @@
 use super::bindings::{check_binding, check_code};
 use super::members::children_of;
 use super::primitives::short;
-use super::Engine;
+use super::{memo, Engine};
 use crate::json::Value;
 use crate::validate::finding::{Severity, Target};
 use crate::validate::invariants;
@@ -125,6 +125,46 @@ impl Engine {
             self.nested_resource(e, members);
             return;
         }
+        // Codings and CodeableConcepts repeat (the same codes, claim after claim); most other
+        // values do not, and encoding them costs more than the repeats save. Inside a value
+        // looked up and not found, the values it holds are not looked up again.
+        if self.memo_inside || !matches!(code, "Coding" | "CodeableConcept") {
+            return self.object_value(e, ty, code, value, members, slice, extra);
+        }
+        let place = [
+            e as *const E as usize,
+            ty.map_or(0, |t| t as *const TypeRef as usize),
+            slice.map_or(0, |s| s as *const E as usize),
+            self.content_deviation.map_or(0, |d| d as *const tables::Erratum as usize)
+                | usize::from(self.in_contained > 0),
+        ];
+        let lookup = self.memo.look(place, members);
+        match lookup {
+            memo::Lookup::Clean => return,
+            memo::Lookup::Skipped => return self.object_value(e, ty, code, value, members, slice, extra),
+            memo::Lookup::Unseen { .. } => {}
+        }
+        let effects = self.effects;
+        self.memo_inside = true;
+        self.object_value(e, ty, code, value, members, slice, extra);
+        self.memo_inside = false;
+        if self.effects == effects {
+            self.memo.remember(lookup);
+        }
+    }
+
+    /// [`item_value`](Self::item_value) of an object of a complex type.
+    #[allow(clippy::too_many_arguments)]
+    fn object_value(
+        &mut self,
+        e: &'static E,
+        ty: Option<&'static TypeRef>,
+        code: &str,
+        value: &Value<'_>,
+        members: &Members<'_>,
+        slice: Option<&'static E>,
+        extra: bool,
+    ) {
         if !members.is_empty() && members.iter().all(|(k, _)| k == "id") {
             self.error(
                 "ele-1",
@@ -230,6 +270,7 @@ impl Engine {
             }
             let summary = match self.scopes.last() {
                 Some(scope) if !is_resource && invariants::reads_the_resource(c) => {
+                    self.effects += 1;
                     Some(invariants::resource_summary(&scope.contained))
                 }
                 _ => None,
