@@ -19,8 +19,8 @@ use crate::json::Value;
 use crate::validate::object::Members;
 
 /// Where a value stands: its element, type and slice, and the content deviation above it, by
-/// address (the tables are static).
-pub(super) type Place = [usize; 4];
+/// address (the tables are static, `0` for none), and whether it is in a contained resource.
+pub(super) type Place = [usize; 5];
 
 /// Encodings longer than this are not looked up or kept.
 const VALUE_MAX: usize = 1024;
@@ -63,8 +63,8 @@ impl Memo {
         }
         let start = self.kept.len();
         // Room for the longest encoding looked up: no growing while encoding.
-        self.kept.reserve(4 * 8 + VALUE_MAX);
-        let mut at = [0; 4 * 8];
+        self.kept.reserve(5 * 8 + VALUE_MAX);
+        let mut at = [0; 5 * 8];
         for (bytes, a) in at.chunks_exact_mut(8).zip(place) {
             bytes.copy_from_slice(&a.to_le_bytes());
         }
@@ -179,7 +179,7 @@ pub(super) mod tests {
     fn a_value_is_clean_only_once_remembered_and_only_where_it_stood() {
         let mut memo = Memo::default();
         let a = members(r#"{"system":"s","code":"c","display":"d"}"#);
-        let place = [1, 2, 0, 0];
+        let place = [1, 2, 0, 0, 0];
         let first = memo.look(place, &a);
         assert!(matches!(first, Lookup::Unseen { .. }));
         // Not remembered (its walk had effects): still unseen.
@@ -189,7 +189,7 @@ pub(super) mod tests {
         assert!(matches!(memo.look(place, &a), Lookup::Clean));
         // Elsewhere, or with anything changed (a string, a number's text, the order, a key, an
         // escaped string), it is unseen.
-        assert!(matches!(memo.look([1, 3, 0, 0], &a), Lookup::Unseen { .. }));
+        assert!(matches!(memo.look([1, 3, 0, 0, 0], &a), Lookup::Unseen { .. }));
         for other in [
             r#"{"system":"s","code":"C","display":"d"}"#,
             r#"{"code":"c","system":"s","display":"d"}"#,
@@ -212,7 +212,7 @@ pub(super) mod tests {
         let mut memo = Memo::default();
         let text = format!(r#"{{"text":"{}"}}"#, "x".repeat(VALUE_MAX));
         let large = members(&text);
-        assert!(matches!(memo.look([0; 4], &large), Lookup::Skipped));
+        assert!(matches!(memo.look([0; 5], &large), Lookup::Skipped));
         assert!(memo.kept.is_empty());
     }
 
@@ -220,10 +220,10 @@ pub(super) mod tests {
     fn an_unseen_value_of_a_memo_that_started_over_is_not_remembered() {
         let mut memo = Memo::default();
         let a = members(r#"{"code":"c"}"#);
-        let unseen = memo.look([0; 4], &a);
+        let unseen = memo.look([0; 5], &a);
         memo.kept.resize(KEPT_MAX + 1, 0);
         let b = members(r#"{"code":"b"}"#);
-        let _ = memo.look([0; 4], &b);
+        let _ = memo.look([0; 5], &b);
         memo.remember(unseen);
         assert!(memo.seen.is_empty());
     }

@@ -129,42 +129,41 @@ impl Engine {
         // values do not, and encoding them costs more than the repeats save. Inside a value
         // looked up and not found, the values it holds are not looked up again.
         if self.memo_inside || !matches!(code, "Coding" | "CodeableConcept") {
-            return self.object_value(e, ty, code, value, members, slice, extra);
+            return self.object_value(e, ty, value, members, slice);
         }
         let place = [
             e as *const E as usize,
             ty.map_or(0, |t| t as *const TypeRef as usize),
             slice.map_or(0, |s| s as *const E as usize),
-            self.content_deviation.map_or(0, |d| d as *const tables::Erratum as usize)
-                | usize::from(self.in_contained > 0),
+            self.content_deviation.map_or(0, |d| d as *const tables::Erratum as usize),
+            usize::from(self.in_contained > 0),
         ];
         let lookup = self.memo.look(place, members);
         match lookup {
             memo::Lookup::Clean => return,
-            memo::Lookup::Skipped => return self.object_value(e, ty, code, value, members, slice, extra),
+            memo::Lookup::Skipped => return self.object_value(e, ty, value, members, slice),
             memo::Lookup::Unseen { .. } => {}
         }
         let effects = self.effects;
         self.memo_inside = true;
-        self.object_value(e, ty, code, value, members, slice, extra);
+        self.object_value(e, ty, value, members, slice);
         self.memo_inside = false;
         if self.effects == effects {
             self.memo.remember(lookup);
         }
     }
 
-    /// [`item_value`](Self::item_value) of an object of a complex type.
-    #[allow(clippy::too_many_arguments)]
+    /// [`item_value`](Self::item_value) of an object (`value`, whose `members` these are) of
+    /// a complex type.
     fn object_value(
         &mut self,
         e: &'static E,
         ty: Option<&'static TypeRef>,
-        code: &str,
         value: &Value<'_>,
         members: &Members<'_>,
         slice: Option<&'static E>,
-        extra: bool,
     ) {
+        let code = ty.map_or("", |t| t.code);
         if !members.is_empty() && members.iter().all(|(k, _)| k == "id") {
             self.error(
                 "ele-1",
@@ -175,7 +174,7 @@ impl Engine {
         }
         let children = children_of(e, ty);
         self.object(members, e, children, false, None);
-        if extra {
+        if e.extra != 0 {
             if let Some(fixed) = e.fixed_value(self.target) {
                 self.fixed(fixed, value, "fixed");
             }
