@@ -8,6 +8,7 @@
 //! cargo bench --bench parse -- 10MB/ndjson           # NDJSON
 //! cargo bench --bench parse -- 10MB/recorded         # the server's claims, all three forms
 //! cargo bench --bench parse -- 'parallel'            # the parallel readers on 1, 2 and all threads
+//! cargo bench --bench parse -- 'ndjson_stream'       # the NDJSON stream, from a file and from gzip
 //! ```
 //! The inputs are built at start-up by `support::input`: generated claims with every field
 //! filled (groups `SIZE/pretty`, `SIZE/minified`, `SIZE/ndjson`), and the server's recorded
@@ -155,6 +156,24 @@ fn count_ndjson_file(path: &PathBuf) -> usize {
     n
 }
 
+/// The resources `stream` reads on `threads` threads.
+fn stream_count<R: std::io::Read>(mut stream: NdjsonStream<R>, threads: usize) -> usize {
+    let mut n = 0;
+    stream.par_for_each(
+        threads,
+        |entry| black_box(entry).resource.is_some(),
+        |r| n += usize::from(r.expect("a good line")),
+    );
+    n
+}
+
+/// `bytes` compressed as bulk exports often come (`.ndjson.gz`).
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    out.write_all(bytes).expect("compressing in memory");
+    out.finish().expect("compressing in memory")
+}
+
 /// NDJSON, as bulk exports deliver it (minified, one resource per line): the readers, and
 /// sonic-rs parsing each line into a `Value`, on the same bytes.
 fn bench_ndjson(c: &mut Criterion) {
@@ -185,6 +204,24 @@ fn bench_ndjson(c: &mut Criterion) {
                             black_box(entry);
                         });
                         assert_eq!(out.items.len(), lines);
+                    })
+                });
+            }
+            // The stream on several threads, from the file and from gzip (decompressed as it is
+            // read): the next window is read while the threads parse one.
+            let gzip = gzip(&input);
+            for threads in thread_counts() {
+                let label = format!("{threads}threads");
+                group.bench_function(BenchmarkId::new("ndjson_stream_file", &label), |b| {
+                    b.iter(|| {
+                        let file = std::fs::File::open(&file.0).expect("the bench input");
+                        assert_eq!(stream_count(NdjsonStream::new(file), threads), lines);
+                    })
+                });
+                group.bench_function(BenchmarkId::new("ndjson_stream_gzip", &label), |b| {
+                    b.iter(|| {
+                        let reader = flate2::read::GzDecoder::new(black_box(&gzip[..]));
+                        assert_eq!(stream_count(NdjsonStream::new(reader), threads), lines);
                     })
                 });
             }

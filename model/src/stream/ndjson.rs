@@ -44,7 +44,7 @@ use crate::json::{path_at, rt, Error, ErrorKind, FromJson, IntoOwned, JsonPath, 
 use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
-use super::parallel::{going_on, in_pieces, thread_count};
+use super::parallel::{going_on, in_pieces_while, thread_count};
 use super::read::StreamOptions;
 use super::slice::BundleReader;
 use super::{Entry, EntryError, ParallelOutput};
@@ -228,13 +228,12 @@ impl<'a> NdjsonReader<'a> {
         let rest = &self.input[self.pos..];
         let items = &mut out.items;
         let lines = par_lines(
-            rest,
-            self.pos as u64,
-            self.counts,
+            Stretch { bytes: rest, base: self.pos as u64, counts: self.counts },
             self.options,
             thread_count(threads),
             &f,
             &mut going_on(|item| items.push(item)),
+            || (),
         );
         self.counts = lines.counts;
         self.pos = self.input.len();
@@ -287,18 +286,25 @@ struct Chunk<T> {
     records: usize,
 }
 
-/// Parses the lines of `bytes` (whole lines: the last may lack its `\n`), which start at
-/// absolute offset `base` with `counts`, on `threads` threads, in chunks cut at line ends, and
-/// hands `each` the results in line order: on one thread, chunk after chunk as each is parsed;
-/// on several, once all are.
-fn par_lines<'b, T, F>(
+/// Whole lines (the last may lack its `\n`), which start at absolute offset `base` with
+/// `counts`.
+struct Stretch<'b> {
     bytes: &'b [u8],
     base: u64,
     counts: Counts,
+}
+
+/// Parses the lines of `stretch` on `threads` threads, in chunks cut at line ends, and hands
+/// `each` the results in line order: on one thread, chunk after chunk as each is parsed; on
+/// several, once all are. `meanwhile` runs on this thread first (on several threads, while
+/// the others start on the chunks).
+fn par_lines<'b, T, F>(
+    Stretch { bytes, base, counts }: Stretch<'b>,
     options: ParseOptions,
     threads: usize,
     f: &F,
     each: &mut dyn FnMut(Result<T, EntryError>) -> ControlFlow<()>,
+    meanwhile: impl FnOnce(),
 ) -> Lines
 where
     T: Send,
@@ -324,11 +330,17 @@ where
         ControlFlow::Continue(())
     };
     let flow = if threads <= 1 {
+        meanwhile();
         let cuts = chunk_bounds(bytes, SEQUENTIAL_CHUNK);
         cuts.windows(2).try_for_each(|bounds| hand_on(parse_chunk(bytes, base, bounds[0], bounds[1], options, f)))
     } else {
         let cuts = chunk_bounds(bytes, (bytes.len() / (threads * 4)).max(PARALLEL_CHUNK));
-        let chunks = in_pieces(cuts.len() - 1, threads, |i| parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f));
+        let (chunks, ()) = in_pieces_while(
+            cuts.len() - 1,
+            threads,
+            |i| parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f),
+            meanwhile,
+        );
         chunks.into_iter().try_for_each(hand_on)
     };
     out.flow = flow;
@@ -429,6 +441,9 @@ pub struct NdjsonStream<R> {
     peak_window: usize,
     /// The entries of a Bundle line not handed out yet.
     pending: VecDeque<Result<Entry<'static>, EntryError>>,
+    /// The next window, read on several threads while the lines of the window are parsed
+    /// (empty until then).
+    ahead: Vec<u8>,
 }
 
 impl<R: Read> NdjsonStream<R> {
@@ -455,6 +470,7 @@ impl<R: Read> NdjsonStream<R> {
             options,
             peak_window: size,
             pending: VecDeque::new(),
+            ahead: Vec::new(),
         }
     }
 
@@ -594,27 +610,67 @@ impl<R: Read> NdjsonStream<R> {
             self.peak_window = self.peak_window.max(size);
         }
         let want = if full { self.buf.len() } else { self.len + (self.buf.len() - self.len).div_ceil(2) };
-        let mut reads = 0;
-        while self.len < want || reads == 0 {
-            match self.reader.read(&mut self.buf[self.len..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => {
-                    self.len += n;
-                    reads += 1;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                // The lines before the break are read on; `next_line_bounds` tells the break.
-                Err(e) => {
-                    self.eof = true;
-                    self.broken = Some(e.to_string());
-                    break;
-                }
-            }
-        }
+        let filled = read_into(&mut self.reader, &mut self.buf, self.len, want);
+        self.took(filled);
         Ok(())
+    }
+
+    /// Notes what [`read_into`] read into the window.
+    fn took(&mut self, filled: Filled) {
+        self.len = filled.len;
+        if filled.ended {
+            self.eof = true;
+        }
+        if filled.broken.is_some() {
+            self.broken = filled.broken;
+        }
+    }
+
+    /// Whether the window after the one whose whole lines end at `end` is read while they are
+    /// parsed: on several threads, when [`next_window`](Self::next_window) would read it (the
+    /// rest of the window, the start of a line, is less than three quarters of it).
+    fn reads_ahead(&self, end: usize, threads: usize) -> bool {
+        threads > 1 && !self.eof && self.len - end < self.buf.len() / 4 * 3
+    }
+
+    /// The space for the window read ahead: the size of the window.
+    fn take_ahead(&mut self) -> Vec<u8> {
+        let mut ahead = std::mem::take(&mut self.ahead);
+        // Resized only when the window grew (for a long line), or at first.
+        ahead.resize(self.buf.len(), 0);
+        ahead
+    }
+
+    /// Hands `work` the window's whole lines up to `end` (and their absolute offset), and
+    /// moves past them. `work` runs what it is given meanwhile on this thread, once: on several
+    /// threads, that reads the next window ([`reads_ahead`](Self::reads_ahead)) into a second
+    /// buffer, which then becomes the window.
+    fn lines_up_to<O>(
+        &mut self,
+        end: usize,
+        threads: usize,
+        work: impl FnOnce(&[u8], u64, &mut dyn FnMut()) -> O,
+    ) -> O {
+        let base = self.base + self.start as u64;
+        let mut ahead = self.reads_ahead(end, threads).then(|| self.take_ahead());
+        let (bytes, rest) = self.buf[self.start..self.len].split_at(end - self.start);
+        let (reader, mut filled) = (&mut self.reader, None);
+        let out = work(bytes, base, &mut || filled = ahead.as_mut().map(|next| read_after(reader, rest, next)));
+        self.start = end;
+        if let (Some(next), Some(filled)) = (ahead, filled) {
+            self.take_window(next, filled);
+        }
+        out
+    }
+
+    /// Moves on to the window read ahead (`next`, which holds the rest of the window from
+    /// `self.start` on, then what `filled` says was read), as [`fill`](Self::fill) would
+    /// have made it.
+    fn take_window(&mut self, next: Vec<u8>, filled: Filled) {
+        self.ahead = std::mem::replace(&mut self.buf, next);
+        self.base += self.start as u64;
+        self.start = 0;
+        self.took(filled);
     }
 
     /// Stops reading with an error at the current line.
@@ -629,9 +685,12 @@ impl<R: Read> NdjsonStream<R> {
     /// Reads the remaining lines, parsing each window of input on `threads` threads (`0`: one
     /// per core): `map` turns each resource (as a Bundle entry) into a `T` (on any thread), and
     /// `each` gets the results in line order (on this thread). Memory stays bounded by the
-    /// window, which should hold many lines (a few MiB). On one thread the results of every
-    /// 64 KiB of lines are handed on before the next are parsed. With lenient parsing, the
-    /// paths of unknown properties are not reported in this mode.
+    /// window, which should hold many lines (a few MiB). On several threads this thread reads
+    /// the next window while the others start on the lines of one (so a slow reader, such as
+    /// gzip, is not waited for with the threads idle), which takes twice the window's memory;
+    /// on one thread the results of every 64 KiB of lines are handed on before the next are
+    /// parsed. With lenient parsing, the paths of unknown properties are not reported in this
+    /// mode.
     pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, each: G)
     where
         T: Send,
@@ -677,11 +736,11 @@ impl<R: Read> NdjsonStream<R> {
                 Err(e) => return each(Err(e)),
                 Ok(Window::Ended) => return ControlFlow::Continue(()),
                 Ok(Window::Lines { end }) => {
-                    let bytes = &self.buf[self.start..end];
-                    let base = self.base + self.start as u64;
-                    let lines = par_lines(bytes, base, self.counts, self.options.parse, threads, &map, each);
+                    let (counts, parse) = (self.counts, self.options.parse);
+                    let lines = self.lines_up_to(end, threads, |bytes, base, meanwhile| {
+                        par_lines(Stretch { bytes, base, counts }, parse, threads, &map, each, meanwhile)
+                    });
                     self.counts = lines.counts;
-                    self.start = end;
                     lines.flow?;
                 }
                 // One by one, which grows the window.
@@ -721,7 +780,8 @@ impl<R: Read> NdjsonStream<R> {
     ///
     /// Each window of input is cut at line ends into pieces that the threads take in turn, so
     /// memory stays bounded by the window ([`StreamOptions::buffer_size`], which should hold
-    /// many lines) and what `map` returns for its lines. A line longer than the window is
+    /// many lines) and what `map` returns for its lines. On several threads, the next window
+    /// is read meanwhile, in a second window's memory. A line longer than the window is
     /// mapped on this thread, the window grown to hold it.
     ///
     /// ```
@@ -747,11 +807,11 @@ impl<R: Read> NdjsonStream<R> {
                 Err(e) => each(Err(e)),
                 Ok(Window::Ended) => return,
                 Ok(Window::Lines { end }) => {
-                    let bytes = &self.buf[self.start..end];
-                    let base = self.base + self.start as u64;
-                    let lines = map_lines(bytes, base, self.counts.line, threads, &map);
+                    let first = self.counts.line;
+                    let lines = self.lines_up_to(end, threads, |bytes, base, meanwhile| {
+                        map_lines(bytes, base, first, threads, &map, meanwhile)
+                    });
                     self.counts.line += lines.count;
-                    self.start = end;
                     lines.values.into_iter().try_for_each(|value| each(Ok(value)))
                 }
                 // On this thread, which grows the window.
@@ -766,6 +826,42 @@ impl<R: Read> NdjsonStream<R> {
             }
         }
     }
+}
+
+/// The window after one: `rest`, the start of a line that the window ends with, at the start
+/// of `next`, then input read after it until `next` is full (see [`read_into`]).
+fn read_after<R: Read>(reader: &mut R, rest: &[u8], next: &mut [u8]) -> Filled {
+    next[..rest.len()].copy_from_slice(rest);
+    read_into(reader, next, rest.len(), next.len())
+}
+
+/// What [`read_into`] read.
+struct Filled {
+    /// Where the bytes read end in the buffer.
+    len: usize,
+    /// The input ended (or broke).
+    ended: bool,
+    /// The reader's error that ended the input early.
+    broken: Option<String>,
+}
+
+/// Reads from `reader` into `buf` after its first `len` bytes: at least once, and until the
+/// bytes reach `want`, the input ends, or the reader fails (what came before the failure is
+/// kept; [`NdjsonStream::next_line_bounds`] reports the break where it cut the input).
+fn read_into<R: Read>(reader: &mut R, buf: &mut [u8], mut len: usize, want: usize) -> Filled {
+    let mut reads = 0;
+    while len < want || reads == 0 {
+        match reader.read(&mut buf[len..]) {
+            Ok(0) => return Filled { len, ended: true, broken: None },
+            Ok(n) => {
+                len += n;
+                reads += 1;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Filled { len, ended: true, broken: Some(e.to_string()) },
+        }
+    }
+    Filled { len, ended: false, broken: None }
 }
 
 /// What the window of an [`NdjsonStream`] holds next for a parallel reader.
@@ -788,7 +884,15 @@ struct MappedLines<T> {
 
 /// `map` of each line of `bytes` (whole lines, the last may lack its `\n`) that is not blank,
 /// on `threads` threads: `bytes` start at absolute offset `base`, with line number `first`.
-fn map_lines<T, F>(bytes: &[u8], base: u64, first: u64, threads: usize, map: &F) -> MappedLines<T>
+/// `meanwhile` runs on this thread first, as in [`par_lines`].
+fn map_lines<T, F>(
+    bytes: &[u8],
+    base: u64,
+    first: u64,
+    threads: usize,
+    map: &F,
+    meanwhile: impl FnOnce(),
+) -> MappedLines<T>
 where
     T: Send,
     F: for<'b> Fn(Line<'b>) -> T + Sync,
@@ -817,7 +921,7 @@ where
         }
         values
     };
-    let values = in_pieces(cuts.len() - 1, threads, piece).into_iter().flatten().collect();
+    let values = in_pieces_while(cuts.len() - 1, threads, piece, meanwhile).0.into_iter().flatten().collect();
     MappedLines { values, count }
 }
 

@@ -88,17 +88,9 @@ pub(crate) fn going_on<T>(mut each: impl FnMut(T)) -> impl FnMut(T) -> ControlFl
 }
 
 /// `piece(i)` for each `i` below `pieces`, in order, made on up to `threads` threads that take
-/// the next piece as each finishes one (on this thread alone for one thread or one piece).
-pub(crate) fn in_pieces<T, F>(pieces: usize, threads: usize, piece: F) -> Vec<T>
-where
-    T: Send,
-    F: Fn(usize) -> T + Sync,
-{
-    in_pieces_while(pieces, threads, piece, || ()).0
-}
-
-/// [`in_pieces`], and `meanwhile` on this thread, first, while the other threads start on the
-/// pieces; this thread then makes pieces too.
+/// the next piece as each finishes one (on this thread alone for one thread or one piece), and
+/// `meanwhile` on this thread, first, while the other threads start on the pieces; this thread
+/// then makes pieces too.
 pub(crate) fn in_pieces_while<T, F, M, R>(pieces: usize, threads: usize, piece: F, meanwhile: M) -> (Vec<T>, R)
 where
     T: Send,
