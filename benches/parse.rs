@@ -8,7 +8,7 @@
 //! cargo bench --bench parse -- 10MB/ndjson           # NDJSON
 //! cargo bench --bench parse -- 10MB/recorded         # the server's claims, all three forms
 //! cargo bench --bench parse -- 'parallel'            # the parallel readers on 1, 2 and all threads
-//! cargo bench --bench parse -- 'ndjson_stream'       # the NDJSON stream, from a file and from gzip
+//! cargo bench --bench parse -- 'stream_gzip|ndjson_stream' # the streams from gzip (and NDJSON's from a file)
 //! ```
 //! The inputs are built at start-up by `support::input`: generated claims with every field
 //! filled (groups `SIZE/pretty`, `SIZE/minified`, `SIZE/ndjson`), and the server's recorded
@@ -126,6 +126,24 @@ fn bench_parse(c: &mut Criterion) {
                                 black_box(entry);
                             });
                             assert_eq!(out.items.len(), entries);
+                        })
+                    });
+                }
+                // The stream from gzip on several threads: the next window is read (decompressed)
+                // while the threads parse one.
+                let gzip = gzip(&input);
+                for threads in thread_counts() {
+                    group.bench_function(BenchmarkId::new("stream_gzip", format!("{threads}threads")), |b| {
+                        b.iter(|| {
+                            let reader = flate2::read::GzDecoder::new(black_box(&gzip[..]));
+                            let mut stream = BundleStream::new(reader).expect("a bundle");
+                            let mut n = 0;
+                            stream.par_for_each(
+                                threads,
+                                |entry| black_box(entry).resource.is_some(),
+                                |r| n += usize::from(r.expect("a good entry")),
+                            );
+                            assert_eq!(n, entries);
                         })
                     });
                 }

@@ -331,6 +331,67 @@ fn a_pretty_bundle_is_read_up_to_the_break() {
     bundle_is_read_up_to_the_break("pretty Bundle", &generated().2);
 }
 
+/// A Bundle whose entries are Bundles of generated resources: the inner entries look like
+/// outer ones to the parallel reader's guesses, so a window's parse can end before or after
+/// where the next window was read from.
+fn nested_bundle() -> Vec<u8> {
+    let outer: serde_json::Value = serde_json::from_slice(&generated().1).unwrap();
+    let resources: Vec<&serde_json::Value> =
+        outer["entry"].as_array().unwrap().iter().map(|e| &e["resource"]).collect();
+    let entries: Vec<serde_json::Value> = resources
+        .chunks(4)
+        .map(|group| {
+            let inner: Vec<serde_json::Value> = group.iter().map(|r| serde_json::json!({ "resource": r })).collect();
+            serde_json::json!({ "resource": { "resourceType": "Bundle", "type": "collection", "entry": inner } })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({ "resourceType": "Bundle", "type": "collection", "entry": entries }))
+        .unwrap()
+}
+
+/// A reader that fails once where [`breaks_after`] breaks, then reads as ended (as some
+/// decoders do): the error is met once, so it must not be lost on the way.
+struct FailsOnce<'a>(BreaksAfter<'a>, bool);
+
+impl Read for FailsOnce<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.1 {
+            return Ok(0);
+        }
+        let read = self.0.read(buf);
+        self.1 = read.is_err();
+        read
+    }
+}
+
+/// The parallel reader takes the next window, read while it parsed one, only where the parse
+/// ended at its start; elsewhere what it read waits for the next fill, the reader's error
+/// included. Broken anywhere, on a Bundle whose guessed entry starts are often wrong, and on
+/// one with an entry that is not JSON (which ends the parse short), it reads what reading one
+/// by one reads, up to the break or the entry's error, whichever comes first.
+#[test]
+fn what_was_read_ahead_is_read_on_where_the_window_did_not_end_as_guessed() {
+    let nested = nested_bundle();
+    let starts = bundle_starts(&generated().1);
+    let compact = generated().1;
+    let at = starts[starts.len() / 2];
+    let bad = br#"{"resource": {"resourceType": "Patient", "id": "p2" "gender": "female"}},"#;
+    let with_bad = [&compact[..at], &bad[..], &compact[at..]].concat();
+    for (name, input, around) in [("nested", &nested, nested.len() / 2), ("not JSON", &with_bad, at)] {
+        // Windows of a few entries, for the threads to parse some.
+        for window in [1 << 16, 100_000] {
+            for cut in (around.saturating_sub(window)..(around + 2 * window).min(input.len())).step_by(3067) {
+                let context = format!("{name}, window {window}, broken at {cut}");
+                let open = |reader, options| BundleStream::with_options(FailsOnce(reader, false), options);
+                let one_by_one = read_broken(open, input, cut, window, None);
+                let threads = read_broken(open, input, cut, window, Some(2));
+                assert_eq!(threads, without_positions(&one_by_one), "{context}");
+                assert!(matches!(one_by_one.last(), Some(Item::Error { fatal: true, .. })), "{context}");
+            }
+        }
+    }
+}
+
 /// The server's claims, minified, gzip-compressed and cut off (a download that stopped): the
 /// entries decompressed whole are read, then gzip's error ends reading, inside an entry.
 #[test]

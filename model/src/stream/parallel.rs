@@ -14,7 +14,7 @@ use crate::json::{ArrayCursor, Error, FromJson, JsonPath, Lexer, ParseOptions, P
 use crate::resources::{Bundle, BundleEntry};
 
 use super::machine::{entry_path, skip_bad_entry, Machine, State, ENTRY_DEPTH};
-use super::read::BundleStream;
+use super::read::{read_after, BundleStream};
 use super::scan::{last_entry_candidate, next_entry_candidate};
 use super::slice::BundleReader;
 use super::EntryError;
@@ -188,7 +188,8 @@ enum RegionEnd {
 /// The entries of `bytes` from `from`, parsed on `threads` threads: up to the entry that starts
 /// at `stop` (a guess is fine) or, when `stop` is `None`, to the end of the array. When `eof` is
 /// false the bytes may end inside an entry: an entry that does not parse completely is left for
-/// reading one by one, which can fetch more input.
+/// reading one by one, which can fetch more input. `meanwhile` runs on this thread while the
+/// others start on the pieces.
 #[allow(clippy::too_many_arguments)]
 fn parse_region<'b, T, F>(
     bytes: &'b [u8],
@@ -199,6 +200,7 @@ fn parse_region<'b, T, F>(
     eof: bool,
     threads: usize,
     f: &F,
+    meanwhile: impl FnOnce(),
 ) -> (Vec<Item<T>>, RegionEnd)
 where
     T: Send,
@@ -234,6 +236,7 @@ where
     let mut pieces: Vec<Option<Piece<T>>> = (0..starts.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads.min(starts.len())).map(|_| scope.spawn(work)).collect();
+        meanwhile();
         for (i, piece) in work() {
             pieces[i] = Some(piece);
         }
@@ -380,7 +383,7 @@ impl<'a> BundleReader<'a> {
             let from = self.machine.pos as usize;
             if !at_empty_array(input, from, after_element) {
                 let options = self.machine.options();
-                let (items, end) = parse_region(input, options, from, after_element, None, true, threads, &f);
+                let (items, end) = parse_region(input, options, from, after_element, None, true, threads, &f, || ());
                 let ParallelOutput { items: results, unknown, .. } = &mut out;
                 let push = going_on(|r| results.push(r));
                 let _ = deliver(&mut self.machine, input, 0, items, end, push, |p| unknown.push(p));
@@ -403,8 +406,11 @@ impl<R: std::io::Read> BundleStream<R> {
     /// per core): `map` turns each entry into a `T` (on any thread), and `each` gets the results
     /// in entry order (on this thread), with the errors where they were met. Memory stays bounded
     /// by the window ([`StreamOptions::buffer_size`](super::StreamOptions::buffer_size), which
-    /// should hold many entries: a few MiB). On one thread the entries are read one after the
-    /// other ([`next_entry`](Self::next_entry)), each result handed to `each` as it is made.
+    /// should hold many entries: a few MiB). On several threads this thread reads the next
+    /// window while the others start on the entries of one (so a slow reader, such as gzip, is
+    /// not waited for with the threads idle), which takes twice the window's memory. On one
+    /// thread the entries are read one after the other ([`next_entry`](Self::next_entry)),
+    /// each result handed to `each` as it is made.
     ///
     /// `map` may also be called on entries of a stretch that is then parsed again (see the
     /// module's notes): keep it free of side effects and let the results carry what it finds.
@@ -491,23 +497,38 @@ impl<R: std::io::Read> BundleStream<R> {
                     each(Err(e))?;
                     continue;
                 }
-                let (bytes, base, eof) = (&self.buf[..self.len], self.base, self.eof);
+                let (base, eof) = (self.base, self.eof);
                 let from = (self.machine.pos - base) as usize;
-                let window_end = base + bytes.len() as u64;
+                let window_end = base + self.len as u64;
                 let stop = match eof || searched_to == Some(window_end) {
                     true => None,
-                    false => last_entry_candidate(bytes, from + 1, bytes.len()),
+                    false => last_entry_candidate(&self.buf[..self.len], from + 1, self.len),
                 };
                 if stop.is_none() {
                     searched_to = Some(window_end);
                 }
-                if (eof || stop.is_some()) && !at_empty_array(bytes, from, after_element) {
+                if (eof || stop.is_some()) && !at_empty_array(&self.buf[..self.len], from, after_element) {
                     let options = self.machine.options();
-                    let (items, end) = parse_region(bytes, options, from, after_element, stop, eof, threads, &map);
+                    // The next window, read on this thread while the others parse this one.
+                    let mut next = self.next_window_at(stop);
+                    let (bytes, reader, ahead) = (&self.buf[..self.len], &mut self.reader, &mut self.ahead);
+                    let mut filled = None;
+                    let read_ahead = || {
+                        if let Some((stop, next)) = next.as_mut() {
+                            filled = Some(read_after(reader, ahead, &bytes[*stop..], next));
+                        }
+                    };
+                    let (items, end) =
+                        parse_region(bytes, options, from, after_element, stop, eof, threads, &map, read_ahead);
                     let machine = &mut self.machine;
                     let before = machine.pos;
-                    deliver(machine, bytes, base, items, end, &mut *each, |_| {})?;
-                    if machine.pos != before || !matches!(machine.state, State::Entries { .. }) {
+                    let flow = deliver(machine, bytes, base, items, end, &mut *each, |_| {});
+                    let moved = machine.pos != before || !matches!(machine.state, State::Entries { .. });
+                    if let (Some((stop, next)), Some(filled)) = (next, filled) {
+                        self.take_next_window(stop, next, filled);
+                    }
+                    flow?;
+                    if moved {
                         continue;
                     }
                 }

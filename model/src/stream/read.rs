@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use crate::json::{Error, ErrorKind, IntoOwned, JsonPath, Key, Lexer, ParseOptions};
 use crate::resources::Bundle;
 
-use super::machine::{read_bundle_member, Event, HeaderSink, Machine, Window};
+use super::machine::{read_bundle_member, Event, HeaderSink, Machine, State, Window};
 use super::{Entry, EntryError};
 
 /// Options for a [`BundleStream`].
@@ -60,7 +60,7 @@ impl StreamOptions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct BundleStream<R> {
-    reader: R,
+    pub(super) reader: R,
     /// The window: `buf[..len]` holds the input from absolute offset `base` on.
     pub(super) buf: Vec<u8>,
     pub(super) len: usize,
@@ -73,6 +73,81 @@ pub struct BundleStream<R> {
     pub(super) queued: VecDeque<EntryError>,
     /// The largest the window has been, in bytes.
     peak_window: usize,
+    /// Input read ahead that the window has not taken yet.
+    pub(super) ahead: Ahead,
+    /// The memory of the next window, read on several threads while the threads parse one.
+    spare: Vec<u8>,
+}
+
+/// Input read from the reader that the window has not taken yet: what was read ahead for a
+/// next window that did not start where it was expected to. The window takes it before it
+/// reads the reader again, so what the stream reads, and where a read fails, is as if it had
+/// been read when the window needed it.
+#[derive(Default)]
+pub(super) struct Ahead {
+    /// `bytes[at..]` are not in the window yet.
+    bytes: Vec<u8>,
+    at: usize,
+    /// How the reading ended after them: at the end of the input (`Ok`), or with the reader's
+    /// error, which the window meets once it has taken the bytes before it.
+    ended: Option<io::Result<()>>,
+}
+
+impl Ahead {
+    /// What `reader.read(out)` gives, the bytes held here first.
+    fn read_into<R: Read>(&mut self, reader: &mut R, out: &mut [u8]) -> io::Result<usize> {
+        if self.at < self.bytes.len() {
+            let n = out.len().min(self.bytes.len() - self.at);
+            out[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            return Ok(n);
+        }
+        match self.ended.take() {
+            None => reader.read(out),
+            Some(Ok(())) => {
+                self.ended = Some(Ok(()));
+                Ok(0)
+            }
+            Some(Err(e)) => Err(e),
+        }
+    }
+
+    /// Gives `bytes`, then `ended`, back: they come before what is held.
+    fn put_back(&mut self, bytes: &[u8], ended: Option<io::Result<()>>) {
+        let rest = self.bytes.split_off(self.at);
+        self.bytes.clear();
+        self.bytes.extend_from_slice(bytes);
+        self.bytes.extend_from_slice(&rest);
+        self.at = 0;
+        if ended.is_some() {
+            self.ended = ended;
+        }
+    }
+}
+
+/// What [`read_after`] read.
+pub(super) struct Filled {
+    /// Where the bytes end in the buffer.
+    len: usize,
+    /// How the input ended, if it did.
+    ended: Option<io::Result<()>>,
+}
+
+/// Reads a next window into `next`: `rest` (the end of the window, from where the next one is
+/// expected to start) first, then input (what `ahead` holds first) until it is full, as
+/// [`BundleStream::fill_for_parallel`] would fill the window.
+pub(super) fn read_after<R: Read>(reader: &mut R, ahead: &mut Ahead, rest: &[u8], next: &mut [u8]) -> Filled {
+    next[..rest.len()].copy_from_slice(rest);
+    let mut len = rest.len();
+    while len < next.len() {
+        match ahead.read_into(reader, &mut next[len..]) {
+            Ok(0) => return Filled { len, ended: Some(Ok(())) },
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Filled { len, ended: Some(Err(e)) },
+        }
+    }
+    Filled { len, ended: None }
 }
 
 /// Reads Bundle members into an owned header.
@@ -111,6 +186,8 @@ impl<R: Read> BundleStream<R> {
             options,
             queued: VecDeque::new(),
             peak_window: size,
+            ahead: Ahead::default(),
+            spare: Vec::new(),
         };
         while !stream.machine.at_entries_or_later() {
             match stream.step_owned() {
@@ -238,6 +315,44 @@ impl<R: Read> BundleStream<R> {
         self.fill_to(self.buf.len())
     }
 
+    /// Where the next window would start if the parse of the window ends at `stop` (as it
+    /// does unless a guessed entry start was wrong or an entry is cut off), when
+    /// [`fill_for_parallel`](Self::fill_for_parallel) would then read it: its memory, to read
+    /// it into meanwhile ([`read_after`]).
+    pub(super) fn next_window_at(&mut self, stop: Option<usize>) -> Option<(usize, Vec<u8>)> {
+        let stop = stop.filter(|&s| !self.eof && self.len - s < self.buf.len() / 4 * 3)?;
+        let mut next = std::mem::take(&mut self.spare);
+        // Resized only when the window grew (for a long entry), or at first.
+        next.resize(self.buf.len(), 0);
+        Some((stop, next))
+    }
+
+    /// Takes the next window read ahead from `stop` on (`next`, which `filled` says how far
+    /// was read), as [`fill_for_parallel`](Self::fill_for_parallel) would have read it, when
+    /// the machine stopped there; otherwise what was read after the window waits in
+    /// [`Ahead`] for the next fill.
+    pub(super) fn take_next_window(&mut self, stop: usize, next: Vec<u8>, filled: Filled) {
+        let at_stop = self.machine.pos == self.base + stop as u64;
+        if !(at_stop && matches!(self.machine.state, State::Entries { .. })) {
+            self.ahead.put_back(&next[self.len - stop..filled.len], filled.ended);
+            self.spare = next;
+            return;
+        }
+        // The bytes let go are counted for line numbers first (as `fill_to` does).
+        self.machine.lines.advance(&self.buf[..self.len], self.base, self.machine.pos);
+        self.spare = std::mem::replace(&mut self.buf, next);
+        self.base += stop as u64;
+        self.len = filled.len;
+        match filled.ended {
+            None => {}
+            Some(Ok(())) => self.eof = true,
+            Some(Err(e)) => {
+                self.eof = true;
+                self.machine.input_broke(e.to_string());
+            }
+        }
+    }
+
     /// Keeps the input from the machine's position on, and reads more after it: at least one
     /// read, and until the window is at least half full.
     fn fill(&mut self) -> Result<(), EntryError> {
@@ -266,7 +381,7 @@ impl<R: Read> BundleStream<R> {
         let want = (self.len + (self.buf.len() - self.len).div_ceil(2)).max(at_least.min(self.buf.len()));
         let mut reads = 0;
         while self.len < want || reads == 0 {
-            match self.reader.read(&mut self.buf[self.len..]) {
+            match self.ahead.read_into(&mut self.reader, &mut self.buf[self.len..]) {
                 Ok(0) => {
                     self.eof = true;
                     break;
