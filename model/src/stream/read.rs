@@ -246,7 +246,9 @@ impl<R: Read> BundleStream<R> {
         self.peak_window
     }
 
-    /// The reader, for instance to ask a counting reader how much it has read.
+    /// The reader, for instance to ask a counting reader how much it has read (after a
+    /// parallel read, that may be up to a window more than [`bytes_read`](Self::bytes_read):
+    /// what was read ahead of the window).
     pub fn get_ref(&self) -> &R {
         &self.reader
     }
