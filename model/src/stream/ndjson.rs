@@ -45,7 +45,7 @@ use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
 use super::parallel::{going_on, in_pieces_while, thread_count};
-use super::read::StreamOptions;
+use super::read::{next_window_space, read_after, read_until, Filled, StreamOptions};
 use super::slice::BundleReader;
 use super::{Entry, EntryError, ParallelOutput};
 
@@ -441,9 +441,9 @@ pub struct NdjsonStream<R> {
     peak_window: usize,
     /// The entries of a Bundle line not handed out yet.
     pending: VecDeque<Result<Entry<'static>, EntryError>>,
-    /// The next window, read on several threads while the lines of the window are parsed
-    /// (empty until then).
-    ahead: Vec<u8>,
+    /// The memory of the next window, read on several threads while the lines of the window
+    /// are parsed (empty until then).
+    spare: Vec<u8>,
 }
 
 impl<R: Read> NdjsonStream<R> {
@@ -470,7 +470,7 @@ impl<R: Read> NdjsonStream<R> {
             options,
             peak_window: size,
             pending: VecDeque::new(),
-            ahead: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -610,19 +610,22 @@ impl<R: Read> NdjsonStream<R> {
             self.peak_window = self.peak_window.max(size);
         }
         let want = if full { self.buf.len() } else { self.len + (self.buf.len() - self.len).div_ceil(2) };
-        let filled = read_into(&mut self.reader, &mut self.buf, self.len, want);
+        let filled = read_until(&mut self.reader, &mut self.buf, self.len, want);
         self.took(filled);
         Ok(())
     }
 
-    /// Notes what [`read_into`] read into the window.
+    /// Notes what [`read_until`] read into the window: the lines before a failure are read on,
+    /// and [`next_line_bounds`](Self::next_line_bounds) tells the break.
     fn took(&mut self, filled: Filled) {
         self.len = filled.len;
-        if filled.ended {
-            self.eof = true;
-        }
-        if filled.broken.is_some() {
-            self.broken = filled.broken;
+        match filled.ended {
+            None => {}
+            Some(Ok(())) => self.eof = true,
+            Some(Err(e)) => {
+                self.eof = true;
+                self.broken = Some(e.to_string());
+            }
         }
     }
 
@@ -631,14 +634,6 @@ impl<R: Read> NdjsonStream<R> {
     /// rest of the window, the start of a line, is less than three quarters of it).
     fn reads_ahead(&self, end: usize, threads: usize) -> bool {
         threads > 1 && !self.eof && self.len - end < self.buf.len() / 4 * 3
-    }
-
-    /// The space for the window read ahead: the size of the window.
-    fn take_ahead(&mut self) -> Vec<u8> {
-        let mut ahead = std::mem::take(&mut self.ahead);
-        // Resized only when the window grew (for a long line), or at first.
-        ahead.resize(self.buf.len(), 0);
-        ahead
     }
 
     /// Hands `work` the window's whole lines up to `end` (and their absolute offset), and
@@ -652,12 +647,12 @@ impl<R: Read> NdjsonStream<R> {
         work: impl FnOnce(&[u8], u64, &mut dyn FnMut()) -> O,
     ) -> O {
         let base = self.base + self.start as u64;
-        let mut ahead = self.reads_ahead(end, threads).then(|| self.take_ahead());
+        let mut next = self.reads_ahead(end, threads).then(|| next_window_space(&mut self.spare, self.buf.len()));
         let (bytes, rest) = self.buf[self.start..self.len].split_at(end - self.start);
         let (reader, mut filled) = (&mut self.reader, None);
-        let out = work(bytes, base, &mut || filled = ahead.as_mut().map(|next| read_after(reader, rest, next)));
+        let out = work(bytes, base, &mut || filled = next.as_mut().map(|next| read_after(reader, rest, next)));
         self.start = end;
-        if let (Some(next), Some(filled)) = (ahead, filled) {
+        if let (Some(next), Some(filled)) = (next, filled) {
             self.take_window(next, filled);
         }
         out
@@ -667,7 +662,7 @@ impl<R: Read> NdjsonStream<R> {
     /// `self.start` on, then what `filled` says was read), as [`fill`](Self::fill) would
     /// have made it.
     fn take_window(&mut self, next: Vec<u8>, filled: Filled) {
-        self.ahead = std::mem::replace(&mut self.buf, next);
+        self.spare = std::mem::replace(&mut self.buf, next);
         self.base += self.start as u64;
         self.start = 0;
         self.took(filled);
@@ -826,42 +821,6 @@ impl<R: Read> NdjsonStream<R> {
             }
         }
     }
-}
-
-/// The window after one: `rest`, the start of a line that the window ends with, at the start
-/// of `next`, then input read after it until `next` is full (see [`read_into`]).
-fn read_after<R: Read>(reader: &mut R, rest: &[u8], next: &mut [u8]) -> Filled {
-    next[..rest.len()].copy_from_slice(rest);
-    read_into(reader, next, rest.len(), next.len())
-}
-
-/// What [`read_into`] read.
-struct Filled {
-    /// Where the bytes read end in the buffer.
-    len: usize,
-    /// The input ended (or broke).
-    ended: bool,
-    /// The reader's error that ended the input early.
-    broken: Option<String>,
-}
-
-/// Reads from `reader` into `buf` after its first `len` bytes: at least once, and until the
-/// bytes reach `want`, the input ends, or the reader fails (what came before the failure is
-/// kept; [`NdjsonStream::next_line_bounds`] reports the break where it cut the input).
-fn read_into<R: Read>(reader: &mut R, buf: &mut [u8], mut len: usize, want: usize) -> Filled {
-    let mut reads = 0;
-    while len < want || reads == 0 {
-        match reader.read(&mut buf[len..]) {
-            Ok(0) => return Filled { len, ended: true, broken: None },
-            Ok(n) => {
-                len += n;
-                reads += 1;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Filled { len, ended: true, broken: Some(e.to_string()) },
-        }
-    }
-    Filled { len, ended: false, broken: None }
 }
 
 /// What the window of an [`NdjsonStream`] holds next for a parallel reader.

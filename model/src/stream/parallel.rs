@@ -14,7 +14,7 @@ use crate::json::{ArrayCursor, Error, FromJson, JsonPath, Lexer, ParseOptions, P
 use crate::resources::{Bundle, BundleEntry};
 
 use super::machine::{entry_path, skip_bad_entry, Machine, State, ENTRY_DEPTH};
-use super::read::{read_after, BundleStream};
+use super::read::{read_after, BundleStream, Through};
 use super::scan::{last_entry_candidate, next_entry_candidate};
 use super::slice::BundleReader;
 use super::EntryError;
@@ -511,11 +511,12 @@ impl<R: std::io::Read> BundleStream<R> {
                     let options = self.machine.options();
                     // The next window, read on this thread while the others parse this one.
                     let mut next = self.next_window_at(stop);
-                    let (bytes, reader, ahead) = (&self.buf[..self.len], &mut self.reader, &mut self.ahead);
+                    let bytes = &self.buf[..self.len];
+                    let mut reader = Through { ahead: &mut self.ahead, reader: &mut self.reader };
                     let mut filled = None;
                     let read_ahead = || {
                         if let Some((stop, next)) = next.as_mut() {
-                            filled = Some(read_after(reader, ahead, &bytes[*stop..], next));
+                            filled = Some(read_after(&mut reader, &bytes[*stop..], next));
                         }
                     };
                     let (items, end) =

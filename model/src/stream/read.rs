@@ -125,29 +125,58 @@ impl Ahead {
     }
 }
 
-/// What [`read_after`] read.
+/// What [`read_until`] read.
 pub(super) struct Filled {
-    /// Where the bytes end in the buffer.
-    len: usize,
-    /// How the input ended, if it did.
-    ended: Option<io::Result<()>>,
+    /// Where the bytes read end in the buffer.
+    pub len: usize,
+    /// How the input ended, if it did: at its end (`Ok`), or with the reader's error.
+    pub ended: Option<io::Result<()>>,
 }
 
-/// Reads a next window into `next`: `rest` (the end of the window, from where the next one is
-/// expected to start) first, then input (what `ahead` holds first) until it is full, as
-/// [`BundleStream::fill_for_parallel`] would fill the window.
-pub(super) fn read_after<R: Read>(reader: &mut R, ahead: &mut Ahead, rest: &[u8], next: &mut [u8]) -> Filled {
-    next[..rest.len()].copy_from_slice(rest);
-    let mut len = rest.len();
-    while len < next.len() {
-        match ahead.read_into(reader, &mut next[len..]) {
+/// Reads from `reader` into `buf` after its first `len` bytes: at least once, and until the
+/// bytes reach `want`, the input ends, or the reader fails (what came before the failure is
+/// kept: the streams read on up to the break, and report it where it cut the input).
+pub(super) fn read_until(reader: &mut impl Read, buf: &mut [u8], mut len: usize, want: usize) -> Filled {
+    let mut reads = 0;
+    while len < want || reads == 0 {
+        match reader.read(&mut buf[len..]) {
             Ok(0) => return Filled { len, ended: Some(Ok(())) },
-            Ok(n) => len += n,
+            Ok(n) => {
+                len += n;
+                reads += 1;
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Filled { len, ended: Some(Err(e)) },
         }
     }
     Filled { len, ended: None }
+}
+
+/// A next window read into `next`: `rest` (the end of the window, from where the next one is
+/// expected to start) first, then input until it is full (see [`read_until`]).
+pub(super) fn read_after(reader: &mut impl Read, rest: &[u8], next: &mut [u8]) -> Filled {
+    next[..rest.len()].copy_from_slice(rest);
+    read_until(reader, next, rest.len(), next.len())
+}
+
+/// `spare`, emptied of the memory of a next window of `size` bytes (allocated at first, and
+/// resized only when the window grew for a long entry or line).
+pub(super) fn next_window_space(spare: &mut Vec<u8>, size: usize) -> Vec<u8> {
+    let mut next = std::mem::take(spare);
+    next.resize(size, 0);
+    next
+}
+
+/// The stream's reader, with what [`Ahead`] holds read first.
+pub(super) struct Through<'a, R> {
+    pub ahead: &'a mut Ahead,
+    pub reader: &'a mut R,
+}
+
+impl<R: Read> Read for Through<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.ahead.read_into(self.reader, out)
+    }
 }
 
 /// Reads Bundle members into an owned header.
@@ -323,10 +352,7 @@ impl<R: Read> BundleStream<R> {
     /// it into meanwhile ([`read_after`]).
     pub(super) fn next_window_at(&mut self, stop: Option<usize>) -> Option<(usize, Vec<u8>)> {
         let stop = stop.filter(|&s| !self.eof && self.len - s < self.buf.len() / 4 * 3)?;
-        let mut next = std::mem::take(&mut self.spare);
-        // Resized only when the window grew (for a long entry), or at first.
-        next.resize(self.buf.len(), 0);
-        Some((stop, next))
+        Some((stop, next_window_space(&mut self.spare, self.buf.len())))
     }
 
     /// Takes the next window read ahead from `stop` on (`next`, which `filled` says how far
@@ -344,6 +370,12 @@ impl<R: Read> BundleStream<R> {
         self.machine.lines.advance(&self.buf[..self.len], self.base, self.machine.pos);
         self.spare = std::mem::replace(&mut self.buf, next);
         self.base += stop as u64;
+        self.took(filled);
+    }
+
+    /// Notes what [`read_until`] read into the window: what was read before a failure is read
+    /// on, and the break is told where the unit it cut off ends.
+    fn took(&mut self, filled: Filled) {
         self.len = filled.len;
         match filled.ended {
             None => {}
@@ -381,27 +413,9 @@ impl<R: Read> BundleStream<R> {
             self.peak_window = self.peak_window.max(size);
         }
         let want = (self.len + (self.buf.len() - self.len).div_ceil(2)).max(at_least.min(self.buf.len()));
-        let mut reads = 0;
-        while self.len < want || reads == 0 {
-            match self.ahead.read_into(&mut self.reader, &mut self.buf[self.len..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => {
-                    self.len += n;
-                    reads += 1;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                // What was read before the break is read on; the break is told where the
-                // unit it cut off ends.
-                Err(e) => {
-                    self.eof = true;
-                    self.machine.input_broke(e.to_string());
-                    break;
-                }
-            }
-        }
+        let mut reader = Through { ahead: &mut self.ahead, reader: &mut self.reader };
+        let filled = read_until(&mut reader, &mut self.buf, self.len, want);
+        self.took(filled);
         Ok(())
     }
 
