@@ -615,17 +615,11 @@ impl<R: Read> NdjsonStream<R> {
         Ok(())
     }
 
-    /// Notes what [`read_until`] read into the window: the lines before a failure are read on,
-    /// and [`next_line_bounds`](Self::next_line_bounds) tells the break.
+    /// Notes what [`read_until`] read into the window: a break is told by
+    /// [`next_line_bounds`](Self::next_line_bounds).
     fn took(&mut self, filled: Filled) {
-        self.len = filled.len;
-        match filled.ended {
-            None => {}
-            Some(Ok(())) => self.eof = true,
-            Some(Err(e)) => {
-                self.eof = true;
-                self.broken = Some(e.to_string());
-            }
+        if let Some(message) = filled.note(&mut self.len, &mut self.eof) {
+            self.broken = Some(message);
         }
     }
 

@@ -133,6 +133,18 @@ pub(super) struct Filled {
     pub ended: Option<io::Result<()>>,
 }
 
+impl Filled {
+    /// Notes what was read in a window's length and end, and gives the reader's error, where
+    /// it failed: what came before the failure is read on, and the streams report the break
+    /// where it cut the input.
+    pub fn note(self, len: &mut usize, eof: &mut bool) -> Option<String> {
+        *len = self.len;
+        let ended = self.ended?;
+        *eof = true;
+        ended.err().map(|e| e.to_string())
+    }
+}
+
 /// Reads from `reader` into `buf` after its first `len` bytes: at least once, and until the
 /// bytes reach `want`, the input ends, or the reader fails (what came before the failure is
 /// kept: the streams read on up to the break, and report it where it cut the input).
@@ -373,17 +385,11 @@ impl<R: Read> BundleStream<R> {
         self.took(filled);
     }
 
-    /// Notes what [`read_until`] read into the window: what was read before a failure is read
-    /// on, and the break is told where the unit it cut off ends.
+    /// Notes what [`read_until`] read into the window: a break is told where the unit it cut
+    /// off ends.
     fn took(&mut self, filled: Filled) {
-        self.len = filled.len;
-        match filled.ended {
-            None => {}
-            Some(Ok(())) => self.eof = true,
-            Some(Err(e)) => {
-                self.eof = true;
-                self.machine.input_broke(e.to_string());
-            }
+        if let Some(message) = filled.note(&mut self.len, &mut self.eof) {
+            self.machine.input_broke(message);
         }
     }
 
