@@ -331,11 +331,11 @@ fn a_pretty_bundle_is_read_up_to_the_break() {
     bundle_is_read_up_to_the_break("pretty Bundle", &generated().2);
 }
 
-/// A Bundle whose entries are Bundles of generated resources: the inner entries look like
+/// `bundle` with its resources in Bundles of four, as its entries: the inner entries look like
 /// outer ones to the parallel reader's guesses, so a window's parse can end before or after
 /// where the next window was read from.
-fn nested_bundle() -> Vec<u8> {
-    let outer: serde_json::Value = serde_json::from_slice(&generated().1).unwrap();
+fn nested_bundle(bundle: &[u8]) -> Vec<u8> {
+    let outer: serde_json::Value = serde_json::from_slice(bundle).unwrap();
     let resources: Vec<&serde_json::Value> =
         outer["entry"].as_array().unwrap().iter().map(|e| &e["resource"]).collect();
     let entries: Vec<serde_json::Value> = resources
@@ -371,9 +371,9 @@ impl Read for FailsOnce<'_> {
 /// by one reads, up to the break or the entry's error, whichever comes first.
 #[test]
 fn what_was_read_ahead_is_read_on_where_the_window_did_not_end_as_guessed() {
-    let nested = nested_bundle();
-    let starts = bundle_starts(&generated().1);
     let compact = generated().1;
+    let nested = nested_bundle(&compact);
+    let starts = bundle_starts(&compact);
     let at = starts[starts.len() / 2];
     let bad = br#"{"resource": {"resourceType": "Patient", "id": "p2" "gender": "female"}},"#;
     let with_bad = [&compact[..at], &bad[..], &compact[at..]].concat();

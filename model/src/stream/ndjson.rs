@@ -623,11 +623,16 @@ impl<R: Read> NdjsonStream<R> {
         }
     }
 
+    /// Whether [`next_window`](Self::next_window) reads, with the unread input from `from` on:
+    /// unless the input has ended or most of the window is still to be read.
+    fn fills(&self, from: usize) -> bool {
+        !self.eof && self.len - from < self.buf.len() / 4 * 3
+    }
+
     /// Whether the window after the one whose whole lines end at `end` is read while they are
-    /// parsed: on several threads, when [`next_window`](Self::next_window) would read it (the
-    /// rest of the window, the start of a line, is less than three quarters of it).
+    /// parsed: on several threads, when [`next_window`](Self::next_window) would read it.
     fn reads_ahead(&self, end: usize, threads: usize) -> bool {
-        threads > 1 && !self.eof && self.len - end < self.buf.len() / 4 * 3
+        threads > 1 && self.fills(end)
     }
 
     /// Hands `work` the window's whole lines up to `end` (and their absolute offset), and
@@ -745,7 +750,7 @@ impl<R: Read> NdjsonStream<R> {
     /// Fills the window unless most of it is still to be read, and tells what it holds next for
     /// a parallel reader.
     fn next_window(&mut self) -> Result<Window, EntryError> {
-        if !self.eof && self.len - self.start < self.buf.len() / 4 * 3 {
+        if self.fills(self.start) {
             self.fill(true)?;
         }
         let whole = if self.eof && self.broken.is_none() {

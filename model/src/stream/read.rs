@@ -351,11 +351,16 @@ impl<R: Read> BundleStream<R> {
     /// For the parallel mode: unless most of the window is still to be read, keeps the input
     /// from the machine's position on and fills the window.
     pub(super) fn fill_for_parallel(&mut self) -> Result<(), EntryError> {
-        let left = self.len - (self.machine.pos - self.base) as usize;
-        if self.eof || left >= self.buf.len() / 4 * 3 {
+        if !self.fills_for_parallel((self.machine.pos - self.base) as usize) {
             return Ok(());
         }
         self.fill_to(self.buf.len())
+    }
+
+    /// Whether [`fill_for_parallel`](Self::fill_for_parallel) reads, with the window kept from
+    /// `keep_from` on: unless the input has ended or most of the window is still to be read.
+    fn fills_for_parallel(&self, keep_from: usize) -> bool {
+        !self.eof && self.len - keep_from < self.buf.len() / 4 * 3
     }
 
     /// Where the next window would start if the parse of the window ends at `stop` (as it
@@ -363,7 +368,7 @@ impl<R: Read> BundleStream<R> {
     /// [`fill_for_parallel`](Self::fill_for_parallel) would then read it: its memory, to read
     /// it into meanwhile ([`read_after`]).
     pub(super) fn next_window_at(&mut self, stop: Option<usize>) -> Option<(usize, Vec<u8>)> {
-        let stop = stop.filter(|&s| !self.eof && self.len - s < self.buf.len() / 4 * 3)?;
+        let stop = stop.filter(|&s| self.fills_for_parallel(s))?;
         Some((stop, next_window_space(&mut self.spare, self.buf.len())))
     }
 
