@@ -10,6 +10,8 @@ mod trickle;
 
 use std::io::{self, Write};
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bluebutton::json::{self, IntoOwned, ParseOptions, ToJson, Value};
 use bluebutton::resources::BundleEntry;
@@ -441,6 +443,65 @@ fn lines_mapped_on_several_threads_come_in_order() {
         assert_eq!(mapped.len(), expected.len(), "{threads} threads");
         assert!(mapped == expected, "{threads} threads: the lines differ");
     }
+}
+
+/// Takes `value` into `got`; at the first, waits (up to a deadline) until `mapped`, the
+/// highest line (or record) mapped, goes past what it was then, the end of the first window:
+/// `overlapped` says whether a line of a later window was mapped while `each` ran.
+fn take_waiting(got: &mut Vec<u64>, overlapped: &mut bool, mapped: &AtomicU64, value: u64) -> ControlFlow<()> {
+    got.push(value);
+    if got.len() == 1 {
+        let (seen, deadline) = (mapped.load(Ordering::SeqCst), Instant::now() + Duration::from_secs(30));
+        while mapped.load(Ordering::SeqCst) <= seen && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        *overlapped = mapped.load(Ordering::SeqCst) > seen;
+    }
+    ControlFlow::Continue(())
+}
+
+/// On several threads, a window's results are handed on while the threads parse the next
+/// window: an `each` that waits for a line after its window to be mapped sees it mapped (were
+/// `each` run between windows, with the threads idle, it would wait in vain), for
+/// `par_map_lines` and for `try_par_for_each`, whose results come in order all the same.
+#[test]
+fn each_runs_while_the_threads_parse_the_next_window() {
+    // Windows of many lines, as the threads take them in pieces of 64 KiB at least.
+    let lines = 60_000;
+    let input: Vec<u8> =
+        (1..=lines).flat_map(|i| format!("{{\"resourceType\":\"Patient\",\"id\":\"{i}\"}}\n").into_bytes()).collect();
+    let options = StreamOptions { buffer_size: 512 << 10, ..StreamOptions::default() };
+    assert!(input.len() > 4 * options.buffer_size);
+
+    let mapped = AtomicU64::new(0);
+    let (mut numbers, mut overlapped) = (Vec::new(), false);
+    NdjsonStream::with_options(&input[..], options).par_map_lines(
+        2,
+        |line| {
+            mapped.fetch_max(line.number, Ordering::SeqCst);
+            line.number
+        },
+        |r| take_waiting(&mut numbers, &mut overlapped, &mapped, r.unwrap()),
+    );
+    assert!(overlapped, "par_map_lines: nothing was mapped while `each` ran");
+    assert_eq!(numbers, (1..=lines).collect::<Vec<u64>>());
+
+    let mapped = AtomicU64::new(0);
+    let (mut ids, mut overlapped) = (Vec::new(), false);
+    NdjsonStream::with_options(&input[..], options).try_par_for_each(
+        2,
+        |entry| {
+            let id: u64 = match entry.resource {
+                Some(Resource::Patient(p)) => p.id().unwrap().as_str().parse().unwrap(),
+                other => panic!("{other:?}"),
+            };
+            mapped.fetch_max(id, Ordering::SeqCst);
+            id
+        },
+        |r| take_waiting(&mut ids, &mut overlapped, &mapped, r.unwrap()),
+    );
+    assert!(overlapped, "try_par_for_each: nothing was parsed while `each` ran");
+    assert_eq!(ids, (1..=lines).collect::<Vec<u64>>());
 }
 
 #[test]

@@ -299,7 +299,7 @@ struct Stretch<'b> {
 /// several, once all are. `meanwhile` runs on this thread first (on several threads, while
 /// the others start on the chunks).
 fn par_lines<'b, T, F>(
-    Stretch { bytes, base, counts }: Stretch<'b>,
+    stretch: Stretch<'b>,
     options: ParseOptions,
     threads: usize,
     f: &F,
@@ -310,41 +310,92 @@ where
     T: Send,
     F: Fn(BundleEntry<'b>) -> T + Sync,
 {
-    let mut out = Lines { unknown: Vec::new(), counts, flow: ControlFlow::Continue(()) };
-    let mut hand_on = |chunk: Chunk<T>| -> ControlFlow<()> {
-        for (local, record_in_chunk) in chunk.items {
-            match local {
-                Local::Ok { value, unknown } => {
-                    out.unknown.extend(unknown);
-                    each(Ok(value))?;
-                }
-                Local::Bad { error, at, line_in_chunk } => {
-                    let number = out.counts.line + line_in_chunk;
-                    let index = out.counts.records + record_in_chunk;
-                    each(Err(EntryError::record(index, number, place(error, at, number))))?;
-                }
+    if threads <= 1 {
+        meanwhile();
+        let Stretch { bytes, base, counts } = stretch;
+        let mut out = Lines { unknown: Vec::new(), counts, flow: ControlFlow::Continue(()) };
+        let cuts = chunk_bounds(bytes, SEQUENTIAL_CHUNK);
+        out.flow = cuts
+            .windows(2)
+            .try_for_each(|bounds| hand_on(parse_chunk(bytes, base, bounds[0], bounds[1], options, f), &mut out, each));
+        out
+    } else {
+        parse_lines(stretch, options, threads, f, meanwhile).hand_on(each)
+    }
+}
+
+/// The results of a stretch of lines parsed on several threads, to be handed on in order.
+struct ParsedLines<T> {
+    chunks: Vec<Chunk<T>>,
+    /// The counts before the stretch.
+    counts: Counts,
+}
+
+impl<T> ParsedLines<T> {
+    /// The counts after the stretch.
+    fn counts_after(&self) -> Counts {
+        let mut counts = self.counts;
+        for chunk in &self.chunks {
+            counts.line += chunk.lines;
+            counts.records += chunk.records;
+        }
+        counts
+    }
+
+    /// Hands `each` the results in line order, until it breaks.
+    fn hand_on(self, each: &mut dyn FnMut(Result<T, EntryError>) -> ControlFlow<()>) -> Lines {
+        let mut out = Lines { unknown: Vec::new(), counts: self.counts, flow: ControlFlow::Continue(()) };
+        out.flow = self.chunks.into_iter().try_for_each(|chunk| hand_on(chunk, &mut out, each));
+        out
+    }
+}
+
+/// Parses the lines of `stretch` on `threads` threads, in chunks cut at line ends.
+/// `meanwhile` runs on this thread while the others start on the chunks.
+fn parse_lines<'b, T, F>(
+    Stretch { bytes, base, counts }: Stretch<'b>,
+    options: ParseOptions,
+    threads: usize,
+    f: &F,
+    meanwhile: impl FnOnce(),
+) -> ParsedLines<T>
+where
+    T: Send,
+    F: Fn(BundleEntry<'b>) -> T + Sync,
+{
+    let cuts = chunk_bounds(bytes, (bytes.len() / (threads * 4)).max(PARALLEL_CHUNK));
+    let (chunks, ()) = in_pieces_while(
+        cuts.len() - 1,
+        threads,
+        |i| parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f),
+        meanwhile,
+    );
+    ParsedLines { chunks, counts }
+}
+
+/// Hands `each` the results of `chunk` (whose lines follow `out.counts`), and counts its
+/// lines into `out` when all were handed on.
+fn hand_on<T>(
+    chunk: Chunk<T>,
+    out: &mut Lines,
+    each: &mut dyn FnMut(Result<T, EntryError>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    for (local, record_in_chunk) in chunk.items {
+        match local {
+            Local::Ok { value, unknown } => {
+                out.unknown.extend(unknown);
+                each(Ok(value))?;
+            }
+            Local::Bad { error, at, line_in_chunk } => {
+                let number = out.counts.line + line_in_chunk;
+                let index = out.counts.records + record_in_chunk;
+                each(Err(EntryError::record(index, number, place(error, at, number))))?;
             }
         }
-        out.counts.line += chunk.lines;
-        out.counts.records += chunk.records;
-        ControlFlow::Continue(())
-    };
-    let flow = if threads <= 1 {
-        meanwhile();
-        let cuts = chunk_bounds(bytes, SEQUENTIAL_CHUNK);
-        cuts.windows(2).try_for_each(|bounds| hand_on(parse_chunk(bytes, base, bounds[0], bounds[1], options, f)))
-    } else {
-        let cuts = chunk_bounds(bytes, (bytes.len() / (threads * 4)).max(PARALLEL_CHUNK));
-        let (chunks, ()) = in_pieces_while(
-            cuts.len() - 1,
-            threads,
-            |i| parse_chunk(bytes, base, cuts[i], cuts[i + 1], options, f),
-            meanwhile,
-        );
-        chunks.into_iter().try_for_each(hand_on)
-    };
-    out.flow = flow;
-    out
+    }
+    out.counts.line += chunk.lines;
+    out.counts.records += chunk.records;
+    ControlFlow::Continue(())
 }
 
 /// The smallest stretch of lines a thread takes at a time.
@@ -681,10 +732,12 @@ impl<R: Read> NdjsonStream<R> {
     /// `each` gets the results in line order (on this thread). Memory stays bounded by the
     /// window, which should hold many lines (a few MiB). On several threads this thread reads
     /// the next window while the others start on the lines of one (so a slow reader, such as
-    /// gzip, is not waited for with the threads idle), which takes twice the window's memory;
-    /// on one thread the results of every 64 KiB of lines are handed on before the next are
-    /// parsed. With lenient parsing, the paths of unknown properties are not reported in this
-    /// mode.
+    /// gzip, is not waited for with the threads idle), which takes twice the window's memory,
+    /// and hands the results of a window to `each` while the others parse the next one (so
+    /// that `each` does not run with the threads idle: the results of a window are held until
+    /// the next is parsed); on one thread the results of every 64 KiB of lines are handed on
+    /// before the next are parsed. With lenient parsing, the paths of unknown properties are
+    /// not reported in this mode.
     pub fn par_for_each<T, F, G>(&mut self, threads: usize, map: F, each: G)
     where
         T: Send,
@@ -696,8 +749,9 @@ impl<R: Read> NdjsonStream<R> {
 
     /// [`par_for_each`](Self::par_for_each), where `each` says whether to go on:
     /// `ControlFlow::Break` stops reading (the stream then gives nothing more; results of the
-    /// lines already parsed are dropped). For a consumer that can fail (a full disk), so that
-    /// the rest of the input is not read for nothing.
+    /// lines already parsed are dropped: on several threads, those of up to the window after
+    /// the one `each` broke in). For a consumer that can fail (a full disk), so that the rest
+    /// of the input is not read for nothing.
     pub fn try_par_for_each<T, F, G>(&mut self, threads: usize, map: F, mut each: G)
     where
         T: Send,
@@ -710,7 +764,10 @@ impl<R: Read> NdjsonStream<R> {
         }
     }
 
-    /// What [`try_par_for_each`](Self::try_par_for_each) does, until `each` breaks.
+    /// What [`try_par_for_each`](Self::try_par_for_each) does, until `each` breaks. On
+    /// several threads, the results of a window are handed on while the threads parse the next
+    /// one (and this thread reads the one after): `each` runs beside the parsing rather than
+    /// between windows, with the threads idle.
     fn try_each<T, F, G>(&mut self, threads: usize, map: F, each: &mut G) -> ControlFlow<()>
     where
         T: Send,
@@ -718,7 +775,16 @@ impl<R: Read> NdjsonStream<R> {
         G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
     {
         let threads = thread_count(threads);
+        // The results of the last window parsed on several threads, not handed on yet.
+        let mut waiting: Option<ParsedLines<T>> = None;
+        let hand_on_waiting = |waiting: &mut Option<ParsedLines<T>>, each: &mut G| match waiting.take() {
+            Some(parsed) => parsed.hand_on(each).flow,
+            None => ControlFlow::Continue(()),
+        };
         loop {
+            if !self.pending.is_empty() || self.stopped {
+                hand_on_waiting(&mut waiting, each)?;
+            }
             // The other entries of a Bundle line read one by one (below, or before this call).
             for item in std::mem::take(&mut self.pending) {
                 each(item.map(|entry| map(entry.entry)))?;
@@ -727,8 +793,25 @@ impl<R: Read> NdjsonStream<R> {
                 return ControlFlow::Continue(());
             }
             match self.next_window() {
-                Err(e) => return each(Err(e)),
-                Ok(Window::Ended) => return ControlFlow::Continue(()),
+                Err(e) => {
+                    hand_on_waiting(&mut waiting, each)?;
+                    return each(Err(e));
+                }
+                Ok(Window::Ended) => return hand_on_waiting(&mut waiting, each),
+                Ok(Window::Lines { end }) if threads > 1 => {
+                    let (counts, parse) = (self.counts, self.options.parse);
+                    let mut handed = ControlFlow::Continue(());
+                    let parsed = self.lines_up_to(end, threads, |bytes, base, read_ahead| {
+                        parse_lines(Stretch { bytes, base, counts }, parse, threads, &map, || {
+                            read_ahead();
+                            handed = hand_on_waiting(&mut waiting, each);
+                        })
+                    });
+                    handed?;
+                    // The stream has read the lines: what it counts goes on from them.
+                    self.counts = parsed.counts_after();
+                    waiting = Some(parsed);
+                }
                 Ok(Window::Lines { end }) => {
                     let (counts, parse) = (self.counts, self.options.parse);
                     let lines = self.lines_up_to(end, threads, |bytes, base, meanwhile| {
@@ -738,11 +821,14 @@ impl<R: Read> NdjsonStream<R> {
                     lines.flow?;
                 }
                 // One by one, which grows the window.
-                Ok(Window::LongLine) => match self.next_entry() {
-                    Some(Ok(entry)) => each(Ok(map(entry.entry)))?,
-                    Some(Err(e)) => each(Err(e))?,
-                    None => return ControlFlow::Continue(()),
-                },
+                Ok(Window::LongLine) => {
+                    hand_on_waiting(&mut waiting, each)?;
+                    match self.next_entry() {
+                        Some(Ok(entry)) => each(Ok(map(entry.entry)))?,
+                        Some(Err(e)) => each(Err(e))?,
+                        None => return ControlFlow::Continue(()),
+                    }
+                }
             }
         }
     }
@@ -768,15 +854,17 @@ impl<R: Read> NdjsonStream<R> {
     /// Reads the remaining lines, handing each one that is not blank to `map` on `threads`
     /// threads (`0`: one per core), as [`next_line`](NdjsonStream::next_line) would give it;
     /// `each` gets what `map` returned, or the error that ended reading, in line order (on this
-    /// thread), and says whether to go on (`ControlFlow::Break` stops reading: the lines of the
-    /// window already mapped are dropped). For work on each line's text that costs more than
+    /// thread), and says whether to go on (`ControlFlow::Break` stops reading: what was mapped
+    /// of the lines after is dropped). For work on each line's text that costs more than
     /// parsing it (validating it, say).
     ///
     /// Each window of input is cut at line ends into pieces that the threads take in turn, so
     /// memory stays bounded by the window ([`StreamOptions::buffer_size`], which should hold
     /// many lines) and what `map` returns for its lines. On several threads, the next window
-    /// is read meanwhile, in a second window's memory. A line longer than the window is
-    /// mapped on this thread, the window grown to hold it.
+    /// is read meanwhile, in a second window's memory, and what `map` returned for the lines
+    /// of one window goes to `each` while the threads map the next (up to a window's mapped
+    /// lines more than `each` takes are mapped). A line longer than the window is mapped on
+    /// this thread, the window grown to hold it.
     ///
     /// ```
     /// use std::ops::ControlFlow;
@@ -796,29 +884,57 @@ impl<R: Read> NdjsonStream<R> {
         G: FnMut(Result<T, EntryError>) -> ControlFlow<()>,
     {
         let threads = thread_count(threads);
+        // The values of the last window mapped on several threads, not handed on yet: handed
+        // on while the threads map the next window.
+        let mut waiting: Option<Vec<T>> = None;
+        let hand_on = |values: Option<Vec<T>>, each: &mut G| match values {
+            Some(values) => values.into_iter().try_for_each(|value| each(Ok(value))),
+            None => ControlFlow::Continue(()),
+        };
         while !self.stopped {
             let went_on = match self.next_window() {
-                Err(e) => each(Err(e)),
-                Ok(Window::Ended) => return,
+                Err(e) => match hand_on(waiting.take(), &mut each) {
+                    ControlFlow::Continue(()) => each(Err(e)),
+                    ControlFlow::Break(()) => ControlFlow::Break(()),
+                },
+                Ok(Window::Ended) => {
+                    let _ = hand_on(waiting.take(), &mut each);
+                    return;
+                }
                 Ok(Window::Lines { end }) => {
                     let first = self.counts.line;
-                    let lines = self.lines_up_to(end, threads, |bytes, base, meanwhile| {
-                        map_lines(bytes, base, first, threads, &map, meanwhile)
+                    let mut handed = ControlFlow::Continue(());
+                    let lines = self.lines_up_to(end, threads, |bytes, base, read_ahead| {
+                        map_lines(bytes, base, first, threads, &map, || {
+                            read_ahead();
+                            handed = hand_on(waiting.take(), &mut each);
+                        })
                     });
                     self.counts.line += lines.count;
-                    lines.values.into_iter().try_for_each(|value| each(Ok(value)))
+                    match handed {
+                        ControlFlow::Continue(()) if threads > 1 => {
+                            waiting = Some(lines.values);
+                            ControlFlow::Continue(())
+                        }
+                        ControlFlow::Continue(()) => hand_on(Some(lines.values), &mut each),
+                        ControlFlow::Break(()) => ControlFlow::Break(()),
+                    }
                 }
                 // On this thread, which grows the window.
-                Ok(Window::LongLine) => match self.next_line() {
-                    Some(Ok(line)) => each(Ok(map(line))),
-                    Some(Err(e)) => each(Err(e)),
-                    None => return,
+                Ok(Window::LongLine) => match hand_on(waiting.take(), &mut each) {
+                    ControlFlow::Continue(()) => match self.next_line() {
+                        Some(Ok(line)) => each(Ok(map(line))),
+                        Some(Err(e)) => each(Err(e)),
+                        None => return,
+                    },
+                    ControlFlow::Break(()) => ControlFlow::Break(()),
                 },
             };
             if went_on.is_break() {
                 return;
             }
         }
+        let _ = hand_on(waiting.take(), &mut each);
     }
 }
 
