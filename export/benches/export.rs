@@ -4,8 +4,9 @@
 //!   `bluebutton summary --threads 1` does for each resource);
 //! - `rows`: the typed parse and the conversion to rows ([`extract`]: the views' fields as typed
 //!   cells, the claim totals, the unmapped check), nothing written;
-//! - `export`: the same, and the rows written as Parquet files ([`Exporter`], one thread,
-//!   into a temporary folder) and closed.
+//! - `write`: the writing alone, of the rows `rows` makes (made beforehand): Arrow columns,
+//!   Parquet files ([`Exporter`], one thread, into a temporary folder), closed;
+//! - `export`: the parse, the conversion and the writing (`rows`, then `write`).
 //!
 //! ```sh
 //! cargo bench -p bluebutton-export --bench export               # generated and recorded, NDJSON and minified Bundle
@@ -26,7 +27,7 @@ use bluebutton::resources::BundleEntry;
 use bluebutton::stream::{BundleReader, NdjsonReader};
 use bluebutton::summary::{ResourceDigest, Totals};
 use bluebutton_export::{extract, Exporter, Schema, Threads};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 #[path = "../../benches/support/input.rs"]
 mod input;
@@ -96,6 +97,30 @@ fn bench(c: &mut Criterion) {
                     black_box(cells)
                 })
             });
+            // The writing alone: the rows made beforehand, each export given a copy of them.
+            let mut extracted = Vec::new();
+            for_each_entry(form, input, |entry| {
+                if let Some(resource) = &entry.resource {
+                    extracted.push(extract(&schema, resource).expect("every value fits"));
+                }
+            });
+            group.bench_function("write", |b| {
+                b.iter_batched(
+                    || extracted.clone(),
+                    |extracted| {
+                        exports += 1;
+                        let folder = Folder::new(exports);
+                        let mut exporter =
+                            Exporter::with_threads(schema.clone(), &folder.0, Threads::ONE).expect("a new folder");
+                        for rows in extracted {
+                            exporter.add(rows).expect("written");
+                        }
+                        black_box(exporter.finish().expect("closed"))
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+            drop(extracted);
             group.bench_function("export", |b| {
                 b.iter(|| {
                     exports += 1;

@@ -111,7 +111,7 @@ impl<'r> Iterator for RowsIter<'r> {
 impl ExactSizeIterator for RowsIter<'_> {}
 
 /// What one resource contributes to the tables.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Extracted {
     /// Rows, each with the index of its table in [`Schema::tables`].
     pub rows: Rows,
