@@ -782,10 +782,8 @@ impl<R: Read> NdjsonStream<R> {
             None => ControlFlow::Continue(()),
         };
         loop {
-            if !self.pending.is_empty() || self.stopped {
-                hand_on_waiting(&mut waiting, each)?;
-            }
-            // The other entries of a Bundle line read one by one (below, or before this call).
+            // The other entries of a Bundle line read one by one (below, after what was
+            // waiting was handed on, or before this call).
             for item in std::mem::take(&mut self.pending) {
                 each(item.map(|entry| map(entry.entry)))?;
             }
