@@ -885,18 +885,18 @@ impl<R: Read> NdjsonStream<R> {
         // The values of the last window mapped on several threads, not handed on yet: handed
         // on while the threads map the next window.
         let mut waiting: Option<Vec<T>> = None;
-        let hand_on = |values: Option<Vec<T>>, each: &mut G| match values {
+        let hand_on_values = |values: Option<Vec<T>>, each: &mut G| match values {
             Some(values) => values.into_iter().try_for_each(|value| each(Ok(value))),
             None => ControlFlow::Continue(()),
         };
         while !self.stopped {
             let went_on = match self.next_window() {
-                Err(e) => match hand_on(waiting.take(), &mut each) {
+                Err(e) => match hand_on_values(waiting.take(), &mut each) {
                     ControlFlow::Continue(()) => each(Err(e)),
                     ControlFlow::Break(()) => ControlFlow::Break(()),
                 },
                 Ok(Window::Ended) => {
-                    let _ = hand_on(waiting.take(), &mut each);
+                    let _ = hand_on_values(waiting.take(), &mut each);
                     return;
                 }
                 Ok(Window::Lines { end }) => {
@@ -905,7 +905,7 @@ impl<R: Read> NdjsonStream<R> {
                     let lines = self.lines_up_to(end, threads, |bytes, base, read_ahead| {
                         map_lines(bytes, base, first, threads, &map, || {
                             read_ahead();
-                            handed = hand_on(waiting.take(), &mut each);
+                            handed = hand_on_values(waiting.take(), &mut each);
                         })
                     });
                     self.counts.line += lines.count;
@@ -914,12 +914,12 @@ impl<R: Read> NdjsonStream<R> {
                             waiting = Some(lines.values);
                             ControlFlow::Continue(())
                         }
-                        ControlFlow::Continue(()) => hand_on(Some(lines.values), &mut each),
+                        ControlFlow::Continue(()) => hand_on_values(Some(lines.values), &mut each),
                         ControlFlow::Break(()) => ControlFlow::Break(()),
                     }
                 }
                 // On this thread, which grows the window.
-                Ok(Window::LongLine) => match hand_on(waiting.take(), &mut each) {
+                Ok(Window::LongLine) => match hand_on_values(waiting.take(), &mut each) {
                     ControlFlow::Continue(()) => match self.next_line() {
                         Some(Ok(line)) => each(Ok(map(line))),
                         Some(Err(e)) => each(Err(e)),
@@ -932,7 +932,7 @@ impl<R: Read> NdjsonStream<R> {
                 return;
             }
         }
-        let _ = hand_on(waiting.take(), &mut each);
+        let _ = hand_on_values(waiting.take(), &mut each);
     }
 }
 
