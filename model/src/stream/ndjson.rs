@@ -895,10 +895,7 @@ impl<R: Read> NdjsonStream<R> {
                     ControlFlow::Continue(()) => each(Err(e)),
                     ControlFlow::Break(()) => ControlFlow::Break(()),
                 },
-                Ok(Window::Ended) => {
-                    let _ = hand_on_values(waiting.take(), &mut each);
-                    return;
-                }
+                Ok(Window::Ended) => break,
                 Ok(Window::Lines { end }) => {
                     let first = self.counts.line;
                     let mut handed = ControlFlow::Continue(());
@@ -932,6 +929,7 @@ impl<R: Read> NdjsonStream<R> {
                 return;
             }
         }
+        // At the end of the input (what waits is all that is left to hand on).
         let _ = hand_on_values(waiting.take(), &mut each);
     }
 }
