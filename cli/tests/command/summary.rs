@@ -63,25 +63,25 @@ fn without_a_file_it_sums_up_the_built_in_data() {
     assert_eq!(lines[2], "20 resources in 2 inputs: 8 Coverage, 10 ExplanationOfBenefit, 2 Patient");
     assert_eq!(
         lines[3],
-        "10 claims (24 lines): carrier 2 (5 lines), dme 1 (2 lines), hha 1 (1 line), hospice 1 (2 lines), \
-         inpatient 1 (3 lines), outpatient 1 (3 lines), pde 2 (2 lines), snf 1 (6 lines)"
+        "10 claims (19 lines): carrier 2 (2 lines), dme 1 (2 lines), hha 1 (1 line), hospice 1 (3 lines), \
+         inpatient 1 (2 lines), outpatient 1 (4 lines), pde 2 (2 lines), snf 1 (3 lines)"
     );
     assert!(
-        out.stdout.contains("\ncarrier           2        5   3953.85        2  2020-02-16     2020-06-12\n"),
+        out.stdout.contains("\ncarrier           2        2   1310.14        2  2020-02-16     2023-04-20\n"),
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("\npde               2        2         -        0  2016-09-25     2019-10-29\n"));
-    assert!(out.stdout.contains("\ntotal            10       24  15458.86        8  2016-09-25     2023-12-20\n"));
+    assert!(out.stdout.contains("\npde               2        2         -        0  2018-04-12     2020-09-27\n"));
+    assert!(out.stdout.contains("\ntotal            10       19  10786.34        8  2018-04-12     2023-12-20\n"));
     assert_eq!(out.stderr, "");
 
     let out = run(&["--format", "json"]);
     assert_eq!(out.code, 0);
     let v = json_of(&out);
     assert_eq!(text(&v, "claims/claims"), "10");
-    assert_eq!(text(&v, "claims/payment"), "15458.86");
-    assert_eq!(text(&v, "by_claim_type/inpatient/payment"), "2329.84");
-    assert_eq!(text(&v, "by_claim_type/inpatient/first_date"), "2020-10-11");
+    assert_eq!(text(&v, "claims/payment"), "10786.34");
+    assert_eq!(text(&v, "by_claim_type/inpatient/payment"), "1882.98");
+    assert_eq!(text(&v, "by_claim_type/inpatient/first_date"), "2020-09-02");
     assert_eq!(at(&v, "by_claim_type/pde/payment"), &Value::Null);
     assert_eq!(text(&v, "resources/Patient"), "2");
 }
@@ -178,7 +178,7 @@ fn single_resources_gzip_and_standard_input() {
     assert!(out.stdout.starts_with(&header), "{}", out.stdout);
     assert!(out.stdout.contains(&format!("{}: ExplanationOfBenefit, ", single.path())), "{}", out.stdout);
     assert!(out.stdout.contains("3 claims (3 lines): carrier 2 (2 lines), pde 1 (1 line)"), "{}", out.stdout);
-    assert!(out.stdout.contains("\ncarrier           2        2  2500.28        2"), "{}", out.stdout);
+    assert!(out.stdout.contains("\ncarrier           2        2   468.58        2"), "{}", out.stdout);
 
     // Standard input only once.
     let out = run(&["-", "-"]);

@@ -23,7 +23,7 @@ use super::{Entry, EntryError};
 ///     ids.push(entry.resource().and_then(|r| r.id()).unwrap().to_string());
 /// }
 /// assert_eq!(ids[0], "-100000000000"); // the Patient, then its four Coverages and two claims
-/// assert_eq!(ids[5..], ["carrier-7995400000", "pde-9019400001"]);
+/// assert_eq!(ids[5..], ["carrier-7995400000", "pde-3690500001"]);
 /// # Ok::<(), bluebutton_model::stream::EntryError>(())
 /// ```
 pub struct BundleReader<'a> {

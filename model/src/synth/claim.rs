@@ -59,14 +59,7 @@ pub(super) fn claim(dice: &mut Dice, person: &Person, ty: ClaimType, n: u64) -> 
         tree::array(&mut eob, "item").push(tree::o(item));
     }
     if !bp.diagnosis.is_empty() {
-        for _ in 0..scene.dice.range(1, 3) {
-            tree::array(&mut eob, "diagnosis").push(tree::o(Obj::new()));
-        }
-        for entry in tree::entries(&mut eob, "diagnosis") {
-            for info in bp.diagnosis {
-                fields::place(entry, info, &mut scene);
-            }
-        }
+        diagnoses(&mut eob, bp, &mut scene);
     }
     if !bp.procedure.is_empty() {
         for _ in 0..scene.dice.range(0, 3) {
@@ -99,6 +92,92 @@ pub(super) fn claim(dice: &mut Dice, person: &Person, ty: ClaimType, n: u64) -> 
     amounts(&mut eob, bp, dice, ty);
     tree::order_periods(&mut eob);
     eob
+}
+
+/// The code system of diagnosis roles (`diagnosis.type`).
+const DIAGNOSIS_TYPE: &str = "https://bluebutton.cms.gov/resources/codesystem/diagnosis-type";
+
+/// The diagnoses as the server lists them, after the claim-level fields have placed the
+/// diagnoses of a role (principal, admitting, first external cause, external cause, reason
+/// for visit): the secondary diagnoses, the DRG in an entry of its own ahead of them, and,
+/// on inpatient claims, one present-on-admission indicator per diagnosis, the variable of its
+/// number (`clm_poa_ind_sw1` the principal's, `…sw2` on the other diagnoses', the first
+/// external cause's `clm_e_poa_ind_sw1` and so on), as in the server's inpatient claims.
+///
+/// A secondary diagnosis of an inpatient claim has the role `other`; elsewhere it has none.
+/// An inpatient claim has up to as many other diagnoses and external causes as there are
+/// indicators for them.
+fn diagnoses(eob: &mut Obj, bp: &ClaimFields, scene: &mut Scene<'_>) {
+    let poa = |prefix: &str| -> Vec<&'static FieldInfo> {
+        let number = |f: &FieldInfo| f.variable.strip_prefix(prefix).and_then(|n| n.parse::<usize>().ok());
+        let mut found: Vec<(usize, &'static FieldInfo)> =
+            bp.diagnosis.iter().filter_map(|f| Some((number(f)?, *f))).collect();
+        found.sort_by_key(|(n, _)| *n);
+        found.into_iter().map(|(_, f)| f).collect()
+    };
+    let (poa, external_poa) = (poa("clm_poa_ind_sw"), poa("clm_e_poa_ind_sw"));
+    let inpatient = !poa.is_empty();
+
+    // The secondary diagnoses: a code and its system (the fields in `diagnosisCodeableConcept`).
+    let secondary = match inpatient {
+        true => scene.dice.range(1, poa.len().saturating_sub(1).max(1) as u64),
+        false => scene.dice.range(1, 3),
+    };
+    for _ in 0..secondary {
+        let mut entry = Obj::new();
+        for info in bp.diagnosis.iter().filter(|f| f.steps[0].name == "diagnosisCodeableConcept") {
+            fields::place(&mut entry, info, scene);
+        }
+        if inpatient {
+            entry.push(("type".into(), Value::Array(vec![tree::concept(DIAGNOSIS_TYPE, "other", None)])));
+        }
+        tree::array(eob, "diagnosis").push(tree::o(entry));
+    }
+    // More external causes than the claim-level fields' one, now and then.
+    let external = bp.root.iter().find(|f| f.variable == "icd_dgns_e_cd");
+    if let Some(external) = external.filter(|_| inpatient && scene.dice.chance(0.25)) {
+        for _ in 0..scene.dice.range(1, external_poa.len().saturating_sub(2).max(1) as u64) {
+            fields::place_in_new_entry(eob, external, scene);
+        }
+    }
+
+    let items = tree::array(eob, "diagnosis");
+    items.sort_by_key(role_rank);
+    let (mut principal_or_other, mut external) = (poa.iter(), external_poa.iter());
+    for entry in items.iter_mut() {
+        let indicator = match role_rank(entry) {
+            ADMITTING | REASON_FOR_VISIT => None,
+            FIRST_EXTERNAL | EXTERNAL => external.next(),
+            _ => principal_or_other.next(),
+        };
+        if let (Some(info), Some(entry)) = (indicator, tree::as_obj(entry)) {
+            fields::place(entry, info, scene);
+        }
+    }
+    if let Some(drg) = bp.diagnosis.iter().find(|f| f.steps[0].name == "packageCode") {
+        let mut entry = Obj::new();
+        fields::place(&mut entry, drg, scene);
+        items.insert(0, tree::o(entry));
+    }
+}
+
+/// The roles of diagnoses in the order the server lists them; a diagnosis without a role
+/// comes with the `other` ones.
+const ROLES: [&str; 6] = ["admitting", "principal", "other", "external-first", "external", "reason-for-visit"];
+const ADMITTING: usize = 0;
+const OTHER: usize = 2;
+const FIRST_EXTERNAL: usize = 3;
+const EXTERNAL: usize = 4;
+const REASON_FOR_VISIT: usize = 5;
+
+/// The place of `diagnosis`'s role in [`ROLES`].
+fn role_rank(diagnosis: &Value<'static>) -> usize {
+    let types = match diagnosis {
+        Value::Object(m) => tree::get(m, "type"),
+        _ => None,
+    };
+    let Some(Value::Array(types)) = types else { return OTHER };
+    ROLES.iter().position(|role| types.iter().any(|t| tree::has_coding(t, role, Some(DIAGNOSIS_TYPE)))).unwrap_or(OTHER)
 }
 
 /// An instant a few days after `day`.

@@ -108,6 +108,16 @@ pub fn place(obj: &mut Obj, info: &'static FieldInfo, scene: &mut Scene<'_>) {
     place_at(obj, steps, info, scene);
 }
 
+/// Places `info`, a field in an entry of a repeating element that its first step selects (an
+/// external cause: a `diagnosis` of that role), in a new entry of that element, though one
+/// with the same selection may be there: a claim's second external cause.
+pub fn place_in_new_entry(obj: &mut Obj, info: &'static FieldInfo, scene: &mut Scene<'_>) {
+    let Some((first, rest)) = info.steps.split_first().filter(|(first, _)| first.many) else { return };
+    let mut entry = tree::new_entry(first.filters, scene.year(), &display_of);
+    place_at(&mut entry, rest, info, scene);
+    tree::array(obj, first.name).push(tree::o(entry));
+}
+
 fn place_at(obj: &mut Obj, steps: &'static [PathStep], info: &'static FieldInfo, scene: &mut Scene<'_>) {
     let Some(last) = steps.last() else { return };
     let parent_ty = match steps.len() {

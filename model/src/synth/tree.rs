@@ -181,7 +181,7 @@ fn matches(entry: &Obj, filters: &[PathFilter], year: i32) -> bool {
 
 /// What the filters of a new entry write into it. `display_of` names the display of a
 /// selecting code (an information or adjudication category, a care team role).
-fn new_entry(filters: &[PathFilter], year: i32, display_of: &dyn Fn(&str, &str) -> Option<&'static str>) -> Obj {
+pub fn new_entry(filters: &[PathFilter], year: i32, display_of: &dyn Fn(&str, &str) -> Option<&'static str>) -> Obj {
     let mut entry = Obj::new();
     for f in filters {
         match f {
