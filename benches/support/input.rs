@@ -3,7 +3,7 @@
 //!
 //! - **generated** ([`Templates::load`]): the synthetic data generator (`bluebutton::synth`), a
 //!   Patient, then the claims of one generated beneficiary after another (all eight claim types,
-//!   every field filled). Fixed seed: the same size gives the same bytes.
+//!   every field of the type filled, the diagnoses as the server lists them). Fixed seed: the same size gives the same bytes.
 //! - **recorded** ([`Templates::recorded`]): the server's own responses in
 //!   `../shared/data/samples/v1-normalized` (the current server version), repeated: one
 //!   beneficiary as the server serves them (the Patient, the Coverages, the claims of every
