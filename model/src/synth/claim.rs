@@ -142,7 +142,7 @@ fn diagnoses(eob: &mut Obj, bp: &ClaimFields, scene: &mut Scene<'_>) {
     }
 
     let items = tree::array(eob, "diagnosis");
-    items.sort_by_key(role_rank);
+    items.sort_by_cached_key(role_rank);
     let (mut principal_or_other, mut external) = (poa.iter(), external_poa.iter());
     for entry in items.iter_mut() {
         let indicator = match role_rank(entry) {
