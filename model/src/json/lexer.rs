@@ -702,14 +702,14 @@ fn at_string(e: Error, quote: usize) -> Error {
 }
 
 /// Eight copies of byte `b`.
-const fn splat(b: u8) -> u64 {
+pub(crate) const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
 /// The high bit of each byte of `word` that is zero, exact for the lowest such byte (the
 /// classic "has zero byte" test; bytes above a zero byte may be flagged too).
 #[inline]
-fn zero_bytes(word: u64) -> u64 {
+pub(crate) fn zero_bytes(word: u64) -> u64 {
     word.wrapping_sub(splat(0x01)) & !word & splat(0x80)
 }
 

@@ -23,6 +23,9 @@ use std::io::Read;
 
 pub use error::{Error, ErrorKind, JsonKind, JsonPath, PathSegment};
 pub(crate) use lexer::bom_len;
+/// The word-at-a-time byte tests, for the scanner's fallback where there is no SSE2.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) use lexer::{splat, zero_bytes};
 pub use lexer::{ArrayCursor, Key, Lexer, ObjectCursor, ParseOptions};
 pub use locate::path_at;
 pub use primitive::{Primitive, PrimitiveElement, PrimitiveValue};

@@ -161,10 +161,9 @@ fn structural(b: &[u8], start: usize) -> usize {
     }
     #[cfg(not(target_arch = "x86_64"))]
     while let Some(chunk) = b.get(i..i + 8) {
+        use crate::json::{splat, zero_bytes};
         let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        // The high bit of each zero byte, exact for the lowest one.
-        let zero = |w: u64| w.wrapping_sub(splat(0x01)) & !w & splat(0x80);
-        let found = [b'"', b'{', b'}', b'[', b']'].iter().fold(0, |acc, &c| acc | zero(word ^ splat(c)));
+        let found = [b'"', b'{', b'}', b'[', b']'].iter().fold(0, |acc, &c| acc | zero_bytes(word ^ splat(c)));
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }
@@ -179,12 +178,6 @@ fn structural(b: &[u8], start: usize) -> usize {
 #[inline]
 fn is_structural(b: u8) -> bool {
     matches!(b, b'"' | b'{' | b'}' | b'[' | b']')
-}
-
-/// Eight copies of byte `b`.
-#[cfg(not(target_arch = "x86_64"))]
-const fn splat(b: u8) -> u64 {
-    u64::from_ne_bytes([b; 8])
 }
 
 /// Keys that, in this model, only a `Bundle.entry` object has: an object starting with one of
