@@ -49,9 +49,31 @@ impl Scan {
     /// Scans `bytes` (which start at absolute offset `base` and must reach at least `self.pos`);
     /// `eof` says that nothing follows them (a scalar then ends at the end).
     pub fn run(&mut self, bytes: &[u8], base: u64, eof: bool) -> Scanned {
+        self.run_with(bytes, base, eof, true)
+    }
+
+    /// [`run`](Self::run), with the 64-byte blocks or (`blocks` false, what the tests compare
+    /// them with) a byte at a time.
+    fn run_with(&mut self, bytes: &[u8], base: u64, eof: bool, blocks: bool) -> Scanned {
         let mut i = (self.pos - base) as usize;
         let n = bytes.len();
+        // Up to where the bytes are looked at one by one, rather than 64 at a time.
+        let mut bytewise_until = i;
         while i < n {
+            if blocks && !self.in_string && self.depth > 0 && i >= bytewise_until && i + BLOCK <= n {
+                match self.blocks(bytes, i) {
+                    Blocks::End(end) => {
+                        self.depth = 0;
+                        self.pos = base + end as u64;
+                        return Scanned::Complete(self.pos);
+                    }
+                    Blocks::Stopped { at, bytewise } => {
+                        i = at;
+                        bytewise_until = bytewise;
+                        continue;
+                    }
+                }
+            }
             if self.in_string {
                 // Find the closing quote, stepping over escapes.
                 match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
@@ -130,6 +152,148 @@ impl Scan {
         }
         Scanned::Incomplete
     }
+}
+
+/// The bytes [`Scan::blocks`] looks at together.
+const BLOCK: usize = 64;
+
+/// Where [`Scan::blocks`] stopped.
+enum Blocks {
+    /// The value ends just before this offset.
+    End(usize),
+    /// At `at`, with the scan's state as it is there; the bytes from `at` to `bytewise` are to
+    /// be looked at one by one (a block [`Scan::blocks`] does not read, or the last bytes).
+    Stopped { at: usize, bytewise: usize },
+}
+
+impl Scan {
+    /// Scans `bytes` from `i`, inside a container and outside a string, 64 bytes at a time: a
+    /// bit per byte says where the quotes, backslashes and brackets are, the backslashes say
+    /// which quotes are escaped, the quotes which bytes are in strings, and the brackets
+    /// outside strings change the depth. Until the value ends, or fewer than 64 bytes are
+    /// left, or a block has a backslash outside a string (not JSON, which the byte-by-byte
+    /// scan treats as any other byte, as it must to give the same result).
+    fn blocks(&mut self, bytes: &[u8], mut i: usize) -> Blocks {
+        // All ones when the block before ended inside a string.
+        let mut in_string_before: u64 = 0;
+        // 1 when the block before ended with a backslash that escapes the next byte.
+        let mut escaped_before: u64 = 0;
+        let stopped = |i: usize, in_string_before: u64, escaped_before: u64, scan: &mut Scan, bytewise: usize| {
+            scan.in_string = in_string_before != 0;
+            // An escaped first byte: back to the backslash, which the byte-by-byte scan steps
+            // over with the byte it escapes.
+            let at = i - escaped_before as usize;
+            Blocks::Stopped { at, bytewise: bytewise.max(at) }
+        };
+        while let Some(block) = bytes.get(i..i + BLOCK) {
+            let Some(Masks { quote, backslash, open, close }) = Masks::of(block) else {
+                return stopped(i, in_string_before, escaped_before, self, bytes.len());
+            };
+            let mut escaped_after = escaped_before;
+            let escaped = escaped_bytes(backslash, &mut escaped_after);
+            let in_string = prefix_xor(quote & !escaped) ^ in_string_before;
+            if backslash & !in_string != 0 {
+                return stopped(i, in_string_before, escaped_before, self, i + BLOCK);
+            }
+            let mut brackets = (open | close) & !in_string;
+            while brackets != 0 {
+                let at = brackets.trailing_zeros();
+                if open >> at & 1 == 1 {
+                    self.depth += 1;
+                } else if self.depth <= 1 {
+                    return Blocks::End(i + at as usize + 1);
+                } else {
+                    self.depth -= 1;
+                }
+                brackets &= brackets - 1;
+            }
+            in_string_before = ((in_string as i64) >> 63) as u64;
+            escaped_before = escaped_after;
+            i += BLOCK;
+        }
+        stopped(i, in_string_before, escaped_before, self, bytes.len())
+    }
+}
+
+/// A bit per byte of a 64-byte block (the first byte in the lowest bit): where the quotes,
+/// backslashes, opening and closing brackets are.
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    open: u64,
+    close: u64,
+}
+
+impl Masks {
+    /// The masks of `block` (64 bytes), with SSE2 (which every x86-64 has); `None` elsewhere
+    /// (the bytes are then scanned one by one).
+    #[inline]
+    fn of(block: &[u8]) -> Option<Masks> {
+        debug_assert_eq!(block.len(), BLOCK);
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{
+                __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+            };
+            let mut masks = Masks { quote: 0, backslash: 0, open: 0, close: 0 };
+            for lane in 0..BLOCK / 16 {
+                // SAFETY: SSE2 is part of x86-64, and the block's 64 bytes hold the four
+                // unaligned 16-byte loads.
+                let [quote, backslash, open, close] = unsafe {
+                    let v = _mm_loadu_si128(block.as_ptr().add(lane * 16).cast::<__m128i>());
+                    let is = |v: __m128i, c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u16;
+                    // `{` and `[` differ only in the bit 0x20, as do `}` and `]`.
+                    let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                    [is(v, b'"'), is(v, b'\\'), is(folded, b'{'), is(folded, b'}')]
+                };
+                let shift = lane * 16;
+                masks.quote |= u64::from(quote) << shift;
+                masks.backslash |= u64::from(backslash) << shift;
+                masks.open |= u64::from(open) << shift;
+                masks.close |= u64::from(close) << shift;
+            }
+            Some(masks)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            None
+        }
+    }
+}
+
+/// The bytes of a block that a backslash escapes, given its `backslash` bits: a run of
+/// backslashes escapes the byte after it when it is odd. `carry` is 1 when the block before
+/// ended in such a run (its first byte is escaped), and is set for the next block.
+#[inline]
+fn escaped_bytes(backslash: u64, carry: &mut u64) -> u64 {
+    if backslash == 0 {
+        return std::mem::take(carry);
+    }
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    // An escaped first byte is not the start of a run, whatever it is.
+    let backslash = backslash & !*carry;
+    let follows_backslash = backslash << 1 | *carry;
+    // The runs that start on an odd bit: adding each run's start to the run carries past its
+    // end, which flips the parity of the bits that follow; runs that start on even bits do
+    // not move.
+    let odd_starts = backslash & !EVEN & !follows_backslash;
+    let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
+    *carry = u64::from(overflow);
+    let invert = even_starts << 1;
+    (EVEN ^ invert) & follows_backslash
+}
+
+/// Each bit set when an odd number of bits are set at or below it: with the quotes'
+/// bits, the bytes inside strings (the opening quote included, the closing one not).
+#[inline]
+fn prefix_xor(mut bits: u64) -> u64 {
+    bits ^= bits << 1;
+    bits ^= bits << 2;
+    bits ^= bits << 4;
+    bits ^= bits << 8;
+    bits ^= bits << 16;
+    bits ^= bits << 32;
+    bits
 }
 
 /// The offset of the first `"`, `{`, `}`, `[` or `]` in `b` from `start`, or `b.len()`.
@@ -303,6 +467,134 @@ mod tests {
             }
             let scalar = format!("{ws}-12.5e3{ws},");
             assert_eq!(end_of(&scalar), Some(run + 7), "run {run}");
+        }
+    }
+
+    /// The escaped bytes of `bytes` (the byte after an odd run of backslashes), one bit each.
+    fn escaped_reference(bytes: &[u8]) -> Vec<bool> {
+        let mut out = vec![false; bytes.len()];
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            out[i] = run % 2 == 1;
+            run = if b == b'\\' && !out[i] { run + 1 } else { 0 };
+        }
+        out
+    }
+
+    #[test]
+    fn escaped_bytes_across_blocks_are_those_after_odd_runs_of_backslashes() {
+        // Runs of every length at every offset, across the blocks' edges.
+        for len in 1..=70 {
+            for start in 0..130 {
+                let mut bytes = vec![b'a'; 192];
+                bytes[start..(start + len).min(192)].fill(b'\\');
+                let reference = escaped_reference(&bytes);
+                let mut carry = 0;
+                for (k, block) in bytes.chunks(BLOCK).enumerate() {
+                    let backslash = block.iter().enumerate().fold(0u64, |m, (j, &b)| m | u64::from(b == b'\\') << j);
+                    let escaped = escaped_bytes(backslash, &mut carry);
+                    for j in 0..BLOCK {
+                        assert_eq!(
+                            escaped >> j & 1 == 1,
+                            reference[k * BLOCK + j],
+                            "run of {len} at {start}: byte {}",
+                            k * BLOCK + j
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes of the kinds the scan tells apart, many of each.
+    fn scan_bytes() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let byte = prop_oneof![
+            4 => Just(b'"'),
+            3 => Just(b'\\'),
+            2 => Just(b'{'),
+            2 => Just(b'}'),
+            2 => Just(b'['),
+            2 => Just(b']'),
+            3 => Just(b' '),
+            1 => Just(b'\n'),
+            6 => Just(b'a'),
+            2 => Just(b','),
+            1 => Just(b':'),
+            1 => Just(b'1'),
+        ];
+        // Long runs of letters and of white space too, so that whole blocks are only that.
+        let piece = prop_oneof![
+            8 => proptest::collection::vec(byte, 1..4),
+            1 => (1usize..150).prop_map(|n| vec![b'x'; n]),
+            1 => (1usize..150).prop_map(|n| vec![b' '; n]),
+        ];
+        proptest::collection::vec(piece, 0..80).prop_map(|p| p.concat())
+    }
+
+    /// JSON values whose strings hold escapes and brackets, some long enough to cross blocks.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let part = prop_oneof![
+            Just("a"),
+            Just("\\\\"),
+            Just("\\\""),
+            Just("\\n"),
+            Just("{"),
+            Just("]"),
+            Just(" "),
+            Just("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        ];
+        let string = proptest::collection::vec(part, 0..12).prop_map(|p| format!("\"{}\"", p.concat()));
+        let leaf = prop_oneof![string.clone(), Just("12.5".to_string()), Just("true".to_string())];
+        leaf.prop_recursive(5, 64, 6, move |inner| {
+            let members = proptest::collection::vec((string.clone(), inner.clone()), 0..6);
+            prop_oneof![
+                proptest::collection::vec(inner, 0..6).prop_map(|items| format!("[{}]", items.join(", "))),
+                members.prop_map(|m| {
+                    let m: Vec<String> = m.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                    format!("{{ {} }}", m.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The 64-byte blocks find what the byte-by-byte scan finds, on any bytes (JSON or
+        /// not), whole or resumed after a cut, and leave the same state when the bytes run out.
+        #[test]
+        fn blocks_scan_as_bytes_do(
+            head in proptest::sample::select(vec![&b"{"[..], b"[", b"\"", b" { ", b"1", b""]),
+            body in scan_bytes(),
+            cut in 0usize..2000,
+            eof in proptest::bool::ANY,
+        ) {
+            let bytes = [head, &body].concat();
+            for start in [Scan::value_at(0), Scan::rest_of_container(0)] {
+                let (mut blocks, mut bytewise) = (start, start);
+                let cut = cut.min(bytes.len());
+                let first = (blocks.run_with(&bytes[..cut], 0, false, true), bytewise.run_with(&bytes[..cut], 0, false, false));
+                proptest::prop_assert_eq!(first.0, first.1);
+                proptest::prop_assert_eq!(blocks, bytewise);
+                if first.0 == Scanned::Incomplete {
+                    let whole = (blocks.run_with(&bytes, 0, eof, true), bytewise.run_with(&bytes, 0, eof, false));
+                    proptest::prop_assert_eq!(whole.0, whole.1);
+                    proptest::prop_assert_eq!(blocks, bytewise);
+                }
+            }
+        }
+
+        /// On JSON, the blocks find where the value ends, whole and resumed after a cut.
+        #[test]
+        fn blocks_find_the_end_of_json_values(value in json_value(), cut in 0usize..4000) {
+            let text = format!("{value} , \"after\"");
+            let end = Scanned::Complete(value.len() as u64);
+            proptest::prop_assert_eq!(Scan::value_at(0).run(text.as_bytes(), 0, false), end);
+            let cut = cut.min(value.len());
+            let mut scan = Scan::value_at(0);
+            if scan.run(&text.as_bytes()[..cut], 0, false) == Scanned::Incomplete {
+                proptest::prop_assert_eq!(scan.run(text.as_bytes(), 0, false), end);
+            }
         }
     }
 
