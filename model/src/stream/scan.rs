@@ -174,26 +174,16 @@ impl Scan {
     /// left, or a block has a backslash outside a string (not JSON, which the byte-by-byte
     /// scan treats as any other byte, as it must to give the same result).
     fn blocks(&mut self, bytes: &[u8], mut i: usize) -> Blocks {
-        // All ones when the block before ended inside a string.
-        let mut in_string_before: u64 = 0;
-        // 1 when the block before ended with a backslash that escapes the next byte.
-        let mut escaped_before: u64 = 0;
-        let stopped = |i: usize, in_string_before: u64, escaped_before: u64, scan: &mut Scan, bytewise: usize| {
-            scan.in_string = in_string_before != 0;
-            // An escaped first byte: back to the backslash, which the byte-by-byte scan steps
-            // over with the byte it escapes.
-            let at = i - escaped_before as usize;
-            Blocks::Stopped { at, bytewise: bytewise.max(at) }
-        };
+        let mut carry = Carry { in_string: 0, escaped: 0 };
         while let Some(block) = bytes.get(i..i + BLOCK) {
             let Some(Masks { quote, backslash, open, close }) = Masks::of(block) else {
-                return stopped(i, in_string_before, escaped_before, self, bytes.len());
+                return self.stop(i, carry, bytes.len());
             };
-            let mut escaped_after = escaped_before;
+            let mut escaped_after = carry.escaped;
             let escaped = escaped_bytes(backslash, &mut escaped_after);
-            let in_string = prefix_xor(quote & !escaped) ^ in_string_before;
+            let in_string = prefix_xor(quote & !escaped) ^ carry.in_string;
             if backslash & !in_string != 0 {
-                return stopped(i, in_string_before, escaped_before, self, i + BLOCK);
+                return self.stop(i, carry, i + BLOCK);
             }
             let mut brackets = (open | close) & !in_string;
             while brackets != 0 {
@@ -207,12 +197,29 @@ impl Scan {
                 }
                 brackets &= brackets - 1;
             }
-            in_string_before = ((in_string as i64) >> 63) as u64;
-            escaped_before = escaped_after;
+            carry = Carry { in_string: ((in_string as i64) >> 63) as u64, escaped: escaped_after };
             i += BLOCK;
         }
-        stopped(i, in_string_before, escaped_before, self, bytes.len())
+        self.stop(i, carry, bytes.len())
     }
+
+    /// Where [`blocks`](Self::blocks) stops, at the start `i` of a block with what the blocks
+    /// before it `carry`, the bytes up to `bytewise` to be looked at one by one.
+    fn stop(&mut self, i: usize, carry: Carry, bytewise: usize) -> Blocks {
+        self.in_string = carry.in_string != 0;
+        // An escaped first byte: back to the backslash, which the byte-by-byte scan steps over
+        // with the byte it escapes.
+        let at = i - carry.escaped as usize;
+        Blocks::Stopped { at, bytewise: bytewise.max(at) }
+    }
+}
+
+/// What one block hands the next: all ones in `in_string` when it ended inside a string, 1 in
+/// `escaped` when it ended with a backslash that escapes the next byte.
+#[derive(Clone, Copy)]
+struct Carry {
+    in_string: u64,
+    escaped: u64,
 }
 
 /// A bit per byte of a 64-byte block (the first byte in the lowest bit): where the quotes,
