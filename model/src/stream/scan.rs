@@ -305,7 +305,9 @@ fn prefix_xor(mut bits: u64) -> u64 {
 
 /// The offset of the first `"`, `{`, `}`, `[` or `]` in `b` from `start`, or `b.len()`.
 /// Sixteen bytes at a time (SSE2, which every x86-64 has), or eight in a word elsewhere, then
-/// byte by byte for the last few.
+/// byte by byte for the last few. On x86-64 the 64-byte blocks ([`Scan::blocks`]) take most
+/// of a container; this jump serves the bytes they leave (the last 63 of the input, a block
+/// with a backslash outside a string) and, elsewhere, all the white space.
 #[inline(never)]
 fn structural(b: &[u8], start: usize) -> usize {
     let mut i = start;
