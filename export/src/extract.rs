@@ -189,6 +189,10 @@ impl<'s> RowBuilder<'s> {
     /// has no column for it.
     fn field(&mut self, level: Level, f: FieldRef<'_>, resource: &str) -> Result<bool, FieldError> {
         let Some(column) = self.table.column_of(f.info) else { return Ok(false) };
+        if column < self.table.kind.key_count() {
+            // Held by a key column, which has it from the views already.
+            return Ok(true);
+        }
         let ty = self.table.columns[column].ty;
         // An amount's number as it is, without rendering the amount with its unit.
         if let (ColumnType::Decimal { .. }, Some(number)) = (ty, f.value.value_number()) {

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use bluebutton::claim_type::ClaimType;
 use bluebutton::summary::ClaimKind;
-use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, CostRole, FieldInfo};
+use bluebutton::views::{
+    is_present_on_admission_variable, BeneficiaryCoverage, BeneficiaryPatient, CostRole, FieldInfo,
+};
 
 use crate::hashing::KeyMap;
 
@@ -170,7 +172,11 @@ impl TableKind {
                     Text,
                     "Roles, comma-separated: principal, admitting, other, external, external-first, reason-for-visit",
                 ),
-                ("present_on_admission", Code, "Present-on-admission indicator"),
+                (
+                    "present_on_admission",
+                    Code,
+                    "Present-on-admission indicator: whichever of `clm_poa_ind_sw1`…`25` and `clm_e_poa_ind_sw1`…`12` gives the diagnosis's",
+                ),
             ],
             TableKind::Procedures => &[
                 ("claim_id", Text, "Claim id"),
@@ -194,6 +200,20 @@ impl TableKind {
     /// The number of key columns.
     pub fn key_count(self) -> usize {
         self.keys().len()
+    }
+
+    /// The key column that holds `field` in this table, read through the views rather than as
+    /// a column of its own: a diagnosis's present-on-admission indicator is the
+    /// `present_on_admission` column whichever variable names it (servers before 2023 name
+    /// every diagnosis's `clm_poa_ind_sw1`, the current one numbers them by diagnosis), not one
+    /// column per variable with one diagnosis's value in each.
+    fn folded(self, field: &FieldInfo) -> Option<usize> {
+        match self {
+            TableKind::Diagnoses if is_present_on_admission_variable(field.variable) => {
+                self.keys().iter().position(|(name, _, _)| *name == "present_on_admission")
+            }
+            _ => None,
+        }
     }
 
     /// The fields of `claim_type` on this table's level (none for Patient and Coverage).
@@ -301,6 +321,10 @@ impl Table {
             // The n-th field of one list with the same variable is `<variable>_<n>`.
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for field in list {
+                if let Some(at) = kind.folded(field) {
+                    fields.insert(*field as *const FieldInfo as usize, at);
+                    continue;
+                }
                 let n = seen.entry(field.variable).or_default();
                 *n += 1;
                 let name = match *n {

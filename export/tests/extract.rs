@@ -184,3 +184,53 @@ fn every_total_and_line_amount_is_the_views() {
     }
     assert!(checked.0 > 300 && checked.1 > 300, "totals and line amounts checked: {checked:?}");
 }
+
+/// A diagnosis's present-on-admission indicator goes to the one `present_on_admission` column
+/// on every recorded server version, though older servers name every diagnosis's
+/// `clm_poa_ind_sw1` and the current one numbers them: the view's indicator, nothing
+/// reported unmapped, and no column of its own per variable.
+#[test]
+fn present_on_admission_is_one_column_on_every_server_version() {
+    let test = "present_on_admission_is_one_column_on_every_server_version";
+    let Some(data) = shared_data::found(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"), test)
+    else {
+        return;
+    };
+    let mut files = vec![data.join("samples/v1-normalized/eobReadInpatient.json")];
+    for version in ["2020-10", "2021-08", "2023-04", "2024-09"] {
+        files.push(data.join("samples/history-normalized").join(version).join("eobReadInpatient.json"));
+    }
+    let schema = Schema::new();
+    let inpatient = ClaimKind::Known(ClaimType::Inpatient);
+    let table = schema.index(TableKind::Diagnoses, inpatient);
+    let column = schema.tables[table].columns.iter().position(|c| c.name == "present_on_admission").unwrap();
+    assert!(!schema.tables[table].columns.iter().any(|c| c.name.contains("poa_ind")));
+    let mut variables = std::collections::BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for at in text.match_indices("variables/clm_poa_ind_sw").map(|(i, _)| i) {
+            let name = &text[at + "variables/".len()..];
+            variables.insert(name[..name.find('"').unwrap()].to_string());
+        }
+        let resource: Resource = json::from_str(&text).unwrap();
+        let Resource::ExplanationOfBenefit(eob) = &resource else { panic!("{}", file.display()) };
+        let out = extract(&schema, &resource).unwrap();
+        assert!(out.unmapped.is_empty(), "{}: {:?}", file.display(), out.unmapped);
+        let rows: Vec<_> = out.rows.iter().filter(|(t, _)| *t == table).map(|(_, row)| row).collect();
+        let diagnoses = ClaimView::of(eob).unwrap().diagnoses();
+        assert_eq!(rows.len(), diagnoses.len(), "{}", file.display());
+        let mut with = 0;
+        for (row, d) in rows.iter().zip(&diagnoses) {
+            let found = row.iter().find(|(c, _)| usize::from(*c) == column).map(|(_, cell)| cell);
+            let expected = d.present_on_admission.map(|c| c.code().unwrap().as_str());
+            match found {
+                Some(Cell::Code(code, _)) => assert_eq!(Some(&**code), expected, "{}", file.display()),
+                _ => assert_eq!(expected, None, "{}", file.display()),
+            }
+            with += usize::from(expected.is_some());
+        }
+        assert!(with > 0, "{}: no diagnosis with its indicator", file.display());
+    }
+    // Both namings are among the recorded responses.
+    assert!(variables.contains("clm_poa_ind_sw1") && variables.len() > 1, "{variables:?}");
+}

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use bluebutton::claim_type::ClaimType;
 use bluebutton::summary::ClaimKind;
-use bluebutton::views::{BeneficiaryCoverage, BeneficiaryPatient, FieldInfo};
+use bluebutton::views::{is_present_on_admission_variable, BeneficiaryCoverage, BeneficiaryPatient, FieldInfo};
 use bluebutton_export::{ColumnType, Schema, TableKind};
 
 #[test]
@@ -18,7 +18,10 @@ fn column_names_are_unique_in_every_table() {
     }
 }
 
-/// Every field of the catalog has its column in the table of its level.
+/// Every field of the catalog has its column in the table of its level: its own, or for a
+/// diagnosis's present-on-admission indicator (37 variables, one per diagnosis number on the
+/// current server, `clm_poa_ind_sw1` for every diagnosis on older ones) the one
+/// `present_on_admission` column.
 #[test]
 fn every_field_of_the_catalog_has_a_column() {
     let schema = Schema::new();
@@ -26,8 +29,18 @@ fn every_field_of_the_catalog_has_a_column() {
         let table = schema.table(kind, claim_kind);
         for f in fields {
             let column = table.column_of(f).unwrap_or_else(|| panic!("{}: no column for {}", table.dir(), f.location));
+            if kind == TableKind::Diagnoses && is_present_on_admission_variable(f.variable) {
+                assert_eq!(table.columns[column].name, "present_on_admission", "{}", f.variable);
+                continue;
+            }
             assert!(table.columns[column].name.starts_with(&f.variable.replace('-', "_")));
             assert_eq!(table.columns[column].label, f.label);
+        }
+        if kind == TableKind::Diagnoses {
+            let poa: Vec<_> = fields.iter().filter(|f| is_present_on_admission_variable(f.variable)).collect();
+            assert!(claim_kind != ClaimKind::Known(ClaimType::Inpatient) || poa.len() == 37, "{}", poa.len());
+            let own = table.columns.iter().filter(|c| c.name.contains("poa_ind")).map(|c| &c.name);
+            assert_eq!(own.collect::<Vec<_>>(), Vec::<&String>::new(), "{}", table.dir());
         }
     };
     for t in ClaimType::ALL {

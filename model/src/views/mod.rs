@@ -25,7 +25,9 @@ pub(crate) use claim::claim_view_methods;
 pub use claim::{ClaimTotals, Total, TotalSource};
 pub use generated::*;
 pub use support::{FieldInfo, FieldRef, FieldValue, Level, LocatedField, PathFilter, PathStep, Placement};
-pub use tasks::{Diagnosis, Drug, IcdVersion, LineCosts, MedicarePart, Procedure, Provider};
+pub use tasks::{
+    is_present_on_admission_variable, Diagnosis, Drug, IcdVersion, LineCosts, MedicarePart, Procedure, Provider,
+};
 pub use unmapped::{bluebutton_urls, unmapped, UrlOccurrence};
 
 use crate::claim_type::ClaimType;

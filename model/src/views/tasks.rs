@@ -165,8 +165,17 @@ pub struct Diagnosis<'a> {
 /// Whether `url` is a present-on-admission indicator's (`…/clm_poa_ind_sw<N>`,
 /// `…/clm_e_poa_ind_sw<N>`).
 fn is_poa_indicator(url: &str) -> bool {
-    url.strip_prefix("https://bluebutton.cms.gov/resources/variables/")
-        .and_then(|v| v.strip_prefix("clm_poa_ind_sw").or_else(|| v.strip_prefix("clm_e_poa_ind_sw")))
+    url.strip_prefix("https://bluebutton.cms.gov/resources/variables/").is_some_and(is_present_on_admission_variable)
+}
+
+/// Whether `variable` is one of the present-on-admission indicators that
+/// [`Diagnosis::present_on_admission`] reads (`clm_poa_ind_sw<N>`, `clm_e_poa_ind_sw<N>`):
+/// which of them names a diagnosis's indicator depends on the server version, not on the
+/// indicator.
+pub fn is_present_on_admission_variable(variable: &str) -> bool {
+    variable
+        .strip_prefix("clm_poa_ind_sw")
+        .or_else(|| variable.strip_prefix("clm_e_poa_ind_sw"))
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
