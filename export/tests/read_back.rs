@@ -1,5 +1,6 @@
 //! The files read back with the Parquet reader: every column with its declared type, from the
-//! Parquet schema alone (no Arrow schema is embedded in the files), and the rows counted.
+//! Parquet schema alone (no Arrow schema is embedded in the files), no page index, and the
+//! rows counted.
 use std::fs::File;
 use std::sync::Arc;
 
@@ -30,6 +31,13 @@ fn every_file_reads_back_with_the_types_of_its_table() {
         let metadata = builder.metadata().file_metadata();
         let kept = metadata.key_value_metadata().into_iter().flatten().map(|kv| kv.key.as_str());
         assert!(!kept.clone().any(|k| k == "ARROW:schema"), "{relative}: {:?}", kept.collect::<Vec<_>>());
+        // No page index: statistics are per column chunk, what engines prune row groups with.
+        for group in builder.metadata().row_groups() {
+            for column in group.columns() {
+                assert_eq!(column.offset_index_offset(), None, "{relative}: {}", column.column_path());
+                assert_eq!(column.column_index_offset(), None, "{relative}: {}", column.column_path());
+            }
+        }
         let read = builder.schema().clone();
         let declared = table.arrow_schema();
         assert_eq!(read.fields().len(), declared.fields().len(), "{relative}");
