@@ -185,13 +185,19 @@ impl<'s> RowBuilder<'s> {
         Ok(())
     }
 
-    /// Sets the column of `field` (found at `level`) from its text; `Ok(false)` when the table
-    /// has no column for it.
+    /// Sets the column of `field` (found at `level`) from its text; `Ok(false)` when no column
+    /// holds it (the table has none for it, or its key column holds another value).
     fn field(&mut self, level: Level, f: FieldRef<'_>, resource: &str) -> Result<bool, FieldError> {
         let Some(column) = self.table.column_of(f.info) else { return Ok(false) };
         if column < self.table.kind.key_count() {
-            // Held by a key column, which has it from the views already.
-            return Ok(true);
+            // Folded into a key column, which has its value from the views already: held when
+            // that is this field's value (a second, different value is not held anywhere).
+            let value = f.value.value_str();
+            let held = self.cells.iter().any(|(c, cell)| match cell {
+                Cell::Code(code, _) | Cell::Text(code) => usize::from(*c) == column && **code == *value,
+                _ => false,
+            });
+            return Ok(held);
         }
         let ty = self.table.columns[column].ty;
         // An amount's number as it is, without rendering the amount with its unit.
@@ -393,9 +399,10 @@ fn place(
     Ok(())
 }
 
-/// How a field that no column holds is listed.
+/// How a field that no column holds is listed: the table has no column for it, or it is
+/// folded into a column that holds another value.
 fn no_column(f: FieldRef<'_>) -> String {
-    format!("{} (no column for {})", f.info.variable, f.location)
+    format!("{} (no column holds {})", f.info.variable, f.location)
 }
 
 /// The rows of a claim; returns its fields (for the unmapped elements).

@@ -234,3 +234,33 @@ fn present_on_admission_is_one_column_on_every_server_version() {
     // Both namings are among the recorded responses.
     assert!(variables.contains("clm_poa_ind_sw1") && variables.len() > 1, "{variables:?}");
 }
+
+/// A diagnosis with a second present-on-admission indicator: the same value is held by
+/// `present_on_admission`; a different one is held nowhere, so it is reported unmapped.
+#[test]
+fn a_second_different_present_on_admission_indicator_is_unmapped() {
+    let test = "a_second_different_present_on_admission_indicator_is_unmapped";
+    let Some(text) = sample(test, "eobReadInpatient.json") else { return };
+    let first = r#""extension" : [ {
+      "url" : "https://bluebutton.cms.gov/resources/variables/clm_poa_ind_sw1","#;
+    assert!(text.contains(first));
+    let second = |code: &str| {
+        format!(
+            r#""extension" : [ {{ "url" : "https://bluebutton.cms.gov/resources/variables/clm_poa_ind_sw7",
+            "valueCoding" : {{ "system" : "https://bluebutton.cms.gov/resources/variables/clm_poa_ind_sw7", "code" : "{code}" }} }}, {{
+      "url" : "https://bluebutton.cms.gov/resources/variables/clm_poa_ind_sw1","#
+        )
+    };
+    let schema = Schema::new();
+    let unmapped = |text: &str| {
+        let resource: Resource = json::from_str(text).unwrap();
+        extract(&schema, &resource).unwrap().unmapped
+    };
+    assert_eq!(unmapped(&text), Vec::<String>::new());
+    // The first diagnosis with an indicator has `Y`: another `Y` before it is held, an `N` is
+    // (the view reads the first), and then the `Y` is held nowhere.
+    assert_eq!(unmapped(&text.replacen(first, &second("Y"), 1)), Vec::<String>::new());
+    let found = unmapped(&text.replacen(first, &second("N"), 1));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("clm_poa_ind_sw1 "), "{found:?}");
+}
