@@ -8,7 +8,6 @@ use std::sync::Arc;
 use arrow_array::builder::{Date32Builder, Decimal128Builder, Int32Builder, Int64Builder, StringBuilder};
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray, RecordBatch};
-use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
@@ -255,18 +254,16 @@ impl DatasetWriter {
     }
 }
 
-/// Creates a file of `table`. No Arrow schema is embedded (`ARROW:schema` in the footer): each
-/// column's type follows from its Parquet type (decimal, date, int64, string), which is what
-/// SQL engines read, and an Arrow reader gets the same types, the displays as plain strings
-/// rather than dictionaries. Encoding the schema (an IPC message, in base64) into every file
-/// took a tenth of the instructions of exporting a page of claims.
+/// Creates a file of `table`. The table's Arrow schema is embedded (`ARROW:schema` in the
+/// footer): an Arrow reader gets the display columns as dictionaries and each column's label
+/// as its field's metadata. (Leaving it out saves a tenth of the instructions of exporting a
+/// page of claims, 0.6% of a 42.5 MB export: not worth files that describe themselves less.)
 fn open(table: &Table, path: &Path) -> Result<ArrowWriter<File>, WriteError> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| WriteError::Io(dir.to_path_buf(), e))?;
     }
     let file = File::create(path).map_err(|e| WriteError::Io(path.to_path_buf(), e))?;
-    let options = ArrowWriterOptions::new().with_properties(properties(table)).with_skip_arrow_metadata(true);
-    ArrowWriter::try_new_with_options(file, table.arrow_schema(), options)
+    ArrowWriter::try_new(file, table.arrow_schema(), Some(properties(table)))
         .map_err(|e| WriteError::Parquet(path.to_path_buf(), e))
 }
 

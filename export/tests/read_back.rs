@@ -1,16 +1,15 @@
-//! The files read back with the Parquet reader: every column with its declared type, from the
-//! Parquet schema alone (no Arrow schema is embedded in the files), no page index, and the
-//! rows counted.
+//! The files read back with the Parquet reader: every column with its declared type and its
+//! label (the table's Arrow schema is embedded), no page index, and the rows counted.
 use std::fs::File;
 use std::sync::Arc;
 
-use arrow_schema::DataType;
 use bluebutton::synth;
-use bluebutton_export::{extract, Exporter, Schema};
+use bluebutton_export::schema::Table;
+use bluebutton_export::{extract, ColumnType, Exporter, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 #[test]
-fn every_file_reads_back_with_the_types_of_its_table() {
+fn every_file_reads_back_with_the_types_and_labels_of_its_table() {
     let dir = std::env::temp_dir().join(format!("bluebutton-export-read-back-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let schema = Arc::new(Schema::new());
@@ -28,9 +27,6 @@ fn every_file_reads_back_with_the_types_of_its_table() {
         let relative = path.strip_prefix(&dir).unwrap().parent().unwrap().to_str().unwrap().to_string();
         let table = schema.tables.iter().find(|t| t.dir() == relative).unwrap_or_else(|| panic!("{relative}"));
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
-        let metadata = builder.metadata().file_metadata();
-        let kept = metadata.key_value_metadata().into_iter().flatten().map(|kv| kv.key.as_str());
-        assert!(!kept.clone().any(|k| k == "ARROW:schema"), "{relative}: {:?}", kept.collect::<Vec<_>>());
         // No page index: statistics are per column chunk, what engines prune row groups with.
         for group in builder.metadata().row_groups() {
             for column in group.columns() {
@@ -41,15 +37,11 @@ fn every_file_reads_back_with_the_types_of_its_table() {
         let read = builder.schema().clone();
         let declared = table.arrow_schema();
         assert_eq!(read.fields().len(), declared.fields().len(), "{relative}");
-        for (r, d) in read.fields().iter().zip(declared.fields()) {
+        for ((r, d), column) in read.fields().iter().zip(declared.fields()).zip(labels(table)) {
             assert_eq!(r.name(), d.name(), "{relative}");
-            // A display column is dictionary-encoded in the file; without an embedded Arrow
-            // schema it reads back as the strings it holds.
-            let expected = match d.data_type() {
-                DataType::Dictionary(_, values) => values.as_ref().clone(),
-                other => other.clone(),
-            };
-            assert_eq!(r.data_type(), &expected, "{relative}: {}", r.name());
+            // The display columns as dictionaries, decimals at their scale, dates as days.
+            assert_eq!(r.data_type(), d.data_type(), "{relative}: {}", r.name());
+            assert_eq!(r.metadata().get("label"), Some(&column), "{relative}: {}", r.name());
         }
         let table_rows: usize = builder.build().unwrap().map(|b| b.unwrap().num_rows()).sum();
         *rows.entry(relative).or_default() += table_rows as u64;
@@ -57,4 +49,17 @@ fn every_file_reads_back_with_the_types_of_its_table() {
     assert_eq!(rows, report.rows);
     assert_eq!(rows["patients"], 20);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The label of each Arrow field of `table`: its column's, and a code column's again for its
+/// display.
+fn labels(table: &Table) -> Vec<String> {
+    let mut labels = Vec::new();
+    for c in &table.columns {
+        labels.push(c.label.clone());
+        if c.ty == ColumnType::Code {
+            labels.push(format!("{} (display)", c.label));
+        }
+    }
+    labels
 }
