@@ -116,7 +116,8 @@ pub struct Extracted {
     /// Rows, each with the index of its table in [`Schema::tables`].
     pub rows: Rows,
     /// The bluebutton URLs of elements no column holds ([`crate::unmapped`]), and the fields
-    /// that no column holds (none, with the schema from the same catalog).
+    /// that no column holds (with the schema from the same catalog, only a diagnosis's second
+    /// present-on-admission indicator whose value differs from the first's).
     pub unmapped: Vec<String>,
     /// The resource type, when it is not one the tables hold (an `OperationOutcome`).
     pub skipped: Option<&'static str>,
