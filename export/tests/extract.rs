@@ -186,9 +186,9 @@ fn every_total_and_line_amount_is_the_views() {
 }
 
 /// A diagnosis's present-on-admission indicator goes to the one `present_on_admission` column
-/// on every recorded server version, though older servers name every diagnosis's
-/// `clm_poa_ind_sw1` and the current one numbers them: the view's indicator, nothing
-/// reported unmapped, and no column of its own per variable.
+/// on every recorded server version, though servers before 2023 name every diagnosis's
+/// `clm_poa_ind_sw1` and later ones number them: the view's indicator, nothing reported
+/// unmapped, and no column of its own per variable.
 #[test]
 fn present_on_admission_is_one_column_on_every_server_version() {
     let test = "present_on_admission_is_one_column_on_every_server_version";
