@@ -3,7 +3,6 @@
 //! Patient and Coverage views. Each table starts with a few key columns (ids, claim type,
 //! dates, amounts read the same way for every claim type), then has one column per Medicare
 //! field, named by its CCW variable.
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use bluebutton::views::{
     is_present_on_admission_variable, BeneficiaryCoverage, BeneficiaryPatient, CostRole, FieldInfo,
 };
 
-use crate::hashing::KeyMap;
+use crate::hashing::{KeyMap, TextMap};
 
 /// Precision and scale of money columns: cents, up to 10<sup>16</sup> dollars.
 pub const MONEY: ColumnType = ColumnType::Decimal { precision: 18, scale: 2 };
@@ -316,10 +315,10 @@ impl Table {
             }
         }
         let mut fields = KeyMap::default();
-        let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut by_name: TextMap<usize> = TextMap::default();
         for list in field_lists {
             // The n-th field of one list with the same variable is `<variable>_<n>`.
-            let mut seen: HashMap<&str, usize> = HashMap::new();
+            let mut seen: KeyMap<&str, usize> = KeyMap::default();
             for field in list {
                 if let Some(at) = kind.folded(field) {
                     fields.insert(*field as *const FieldInfo as usize, at);
@@ -331,10 +330,14 @@ impl Table {
                     1 => field.variable.replace('-', "_"),
                     n => format!("{}_{n}", field.variable.replace('-', "_")),
                 };
-                let at = *by_name.entry(name.clone()).or_insert_with(|| {
-                    columns.push(Column { name, label: field.label.to_string(), ty: ColumnType::of(field) });
-                    columns.len() - 1
-                });
+                let at = match by_name.get(name.as_str()) {
+                    Some(&at) => at,
+                    None => {
+                        by_name.insert(name.as_str().into(), columns.len());
+                        columns.push(Column { name, label: field.label.to_string(), ty: ColumnType::of(field) });
+                        columns.len() - 1
+                    }
+                };
                 fields.insert(*field as *const FieldInfo as usize, at);
             }
         }
@@ -364,7 +367,7 @@ impl Table {
 fn arrow_schema(columns: &[Column]) -> ArrowSchema {
     let mut fields = Vec::new();
     for c in columns {
-        let meta = |label: &str| HashMap::from([("label".to_string(), label.to_string())]);
+        let meta = |label: &str| [("label", label.to_string())];
         let ty = match c.ty {
             ColumnType::Text | ColumnType::Code => DataType::Utf8,
             ColumnType::Decimal { precision, scale } => DataType::Decimal128(precision, scale),
