@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 pub use rustc_hash::FxBuildHasher;
 
-/// A map keyed by integers.
+/// A map keyed by integers (or by the catalog's static texts).
 pub type KeyMap<K, V> = HashMap<K, V, FxBuildHasher>;
 
 /// A map keyed by texts.
