@@ -210,11 +210,15 @@ impl<'s> RowBuilder<'s> {
         let value = f.value.value_str();
         match ty {
             _ if value.is_empty() => {}
+            // A code system's URL (a `_vrsn_cd`, an identifier's system) is a vocabulary's text.
+            ColumnType::Text if f.info.location.ends_with(".system") => {
+                self.set(column, Some(Cell::Text(Text::term(&value))))
+            }
             ColumnType::Text => self.set(column, Some(Cell::Text(Text::new(&value)))),
             ColumnType::Code => {
                 let display = match f.value.display_static() {
                     Some(d) => Some(Text::from_static(d)),
-                    None => f.value.display_str().map(|d| Text::new(&d)),
+                    None => f.value.display_str().map(|d| Text::term(&d)),
                 };
                 self.set(column, Some(Cell::Code(Text::new(&value), display)));
             }
@@ -283,7 +287,7 @@ fn typed(ty: ColumnType, text: &str, display: Option<&str>) -> Result<Option<Cel
     }
     Ok(Some(match ty {
         ColumnType::Text => Cell::Text(Text::new(text)),
-        ColumnType::Code => Cell::Code(Text::new(text), display.map(Text::new)),
+        ColumnType::Code => Cell::Code(Text::new(text), display.map(Text::term)),
         ColumnType::Decimal { precision, scale } => match values::amount_number(text) {
             Some(number) => Cell::Decimal(values::decimal(number, precision, scale)?),
             None => return Ok(None),
@@ -551,7 +555,7 @@ fn claim(schema: &Schema, eob: &ExplanationOfBenefit<'_>, out: &mut Extracted) -
 /// A code and its display.
 fn code_cell(coding: &Coding<'_>) -> Option<Cell> {
     let code = Text::new(coding.code()?.as_str());
-    Some(Cell::Code(code, coding.display().map(|d| Text::new(d))))
+    Some(Cell::Code(code, coding.display().map(|d| Text::term(d))))
 }
 
 /// A row of the diagnoses or procedures: the columns they share (claim id, claim type,
@@ -570,7 +574,7 @@ fn coded_row<'s>(
     r.text(1, Some(kind.name()));
     r.set(2, sequence.map(|n| Cell::Int(i64::from(n))));
     r.set(3, code.and_then(code_cell));
-    r.text(4, code.and_then(|c| c.system()).map(|s| s.as_str()));
+    r.set(4, code.and_then(|c| c.system()).map(|s| Cell::Text(Text::term(s.as_str()))));
     r.text(5, version.and_then(icd_version));
     r
 }

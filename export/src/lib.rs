@@ -29,6 +29,7 @@
 pub mod extract;
 mod hashing;
 pub mod schema;
+mod terms;
 pub mod unmapped;
 pub mod values;
 pub mod write;

@@ -16,7 +16,8 @@ pub enum Cell {
 }
 
 /// The text of a cell, made without an allocation where it can be: a short text (an id, a
-/// code, a date) is held in place, a code system's display by reference; only a long text read
+/// code, a date) is held in place, a code system's display by reference, a long text of a
+/// vocabulary by reference to where it is kept ([`Text::term`]); only another long text read
 /// from the data is copied to the heap. Most of a row's texts are short.
 #[derive(Clone)]
 pub struct Text(CompactString);
@@ -25,6 +26,19 @@ impl Text {
     /// `text` copied: in place when it is short.
     pub fn new(text: &str) -> Text {
         Text(CompactString::new(text))
+    }
+
+    /// A text of a vocabulary (a code system's URL, a code's display as the data writes it):
+    /// one that comes row after row. A long one is kept once for the life of the program (up
+    /// to 4 MiB of such texts in all) and referred to, rather than copied for each cell.
+    pub fn term(text: &str) -> Text {
+        if text.len() <= std::mem::size_of::<CompactString>() {
+            return Text::new(text);
+        }
+        match crate::terms::term(text) {
+            Some(kept) => Text::from_static(kept),
+            None => Text::new(text),
+        }
     }
 
     /// A text that lives as long as the program (a code system's display), not copied.

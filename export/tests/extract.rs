@@ -118,6 +118,62 @@ fn money_cell(amount: &bluebutton::primitives::Decimal<'_>) -> Cell {
     Cell::Decimal(exact.units())
 }
 
+/// A cell's text (a code's display for a code) with the address where it is kept for the life
+/// of the program (`None` when it is not).
+fn kept(cell: Option<&Cell>) -> Option<(String, Option<usize>)> {
+    let text = match cell? {
+        Cell::Text(t) => t,
+        Cell::Code(_, Some(display)) => display,
+        _ => return None,
+    };
+    Some((text.to_string(), text.as_static().map(|s| s.as_ptr() as usize)))
+}
+
+/// A vocabulary's long texts (the ICD system's URL, a diagnosis code's display as the data
+/// writes it, a present-on-admission display) are kept once and shared by the cells of every
+/// claim that has them (a short one is held in its cell); a long identifier is copied.
+#[test]
+fn vocabulary_texts_are_kept_once_for_every_claim() {
+    let test = "vocabulary_texts_are_kept_once_for_every_claim";
+    let Some(text) = sample(test, "eobReadInpatient.json") else { return };
+    let Some(patient) = sample(test, "patientRead.json") else { return };
+    let schema = Schema::new();
+    let inpatient = ClaimKind::Known(ClaimType::Inpatient);
+    let table = schema.index(TableKind::Diagnoses, inpatient);
+    let column = |table: usize, name: &str| schema.tables[table].columns.iter().position(|c| c.name == name).unwrap();
+    let columns = [column(table, "system"), column(table, "code"), column(table, "present_on_admission")];
+    // The texts of the diagnosis rows, of two claims read from two copies of the response.
+    let texts = |text: &str| {
+        let resource: Resource = json::from_str(text).unwrap();
+        let out = extract(&schema, &resource).unwrap();
+        let mut found = Vec::new();
+        for (_, row) in out.rows.iter().filter(|(t, _)| *t == table) {
+            for c in columns {
+                found.extend(kept(row.iter().find(|(i, _)| usize::from(*i) == c).map(|(_, cell)| cell)));
+            }
+        }
+        found
+    };
+    let first = texts(&text);
+    assert_eq!(first, texts(&text.clone()), "the same texts at the same addresses for both claims");
+    let long = first.iter().filter(|(t, _)| t.len() > 24).count();
+    assert!(long >= 8 && long < first.len(), "long and short texts: {first:?}");
+    for (text, at) in &first {
+        assert_eq!(at.is_some(), text.len() > 24, "`{text}`: kept when long, held in its cell when short");
+    }
+    let systems: std::collections::BTreeSet<_> =
+        first.iter().filter(|(t, _)| t.starts_with("http")).map(|(_, at)| at.expect("kept")).collect();
+    assert_eq!(systems.len(), 1, "one ICD system URL for every diagnosis: {first:?}");
+    // A long identifier (no vocabulary's) is copied.
+    let resource: Resource = json::from_str(&patient).unwrap();
+    let out = extract(&schema, &resource).unwrap();
+    let patients = schema.index(TableKind::Patients, ClaimKind::Unknown);
+    let (_, row) = out.rows.iter().find(|(t, _)| *t == patients).unwrap();
+    let texts = row.iter().filter(|(_, c)| matches!(c, Cell::Text(_)));
+    let ids: Vec<_> = texts.filter_map(|(_, c)| kept(Some(c))).filter(|(t, _)| t.len() > 24).collect();
+    assert!(!ids.is_empty() && ids.iter().all(|(_, at)| at.is_none()), "{ids:?}");
+}
+
 /// The claims of the real responses (every sample and recorded server version) and of
 /// generated claims of every type.
 fn claims(test: &str) -> Vec<Resource<'static>> {
