@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 
 use ahash::RandomState;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 /// The bytes of text kept at most, for the whole program.
 pub const LIMIT: usize = 4 << 20;
@@ -29,9 +29,14 @@ impl Terms {
         Terms { kept: HashSet::with_hasher(hasher), bytes: 0, limit }
     }
 
+    /// The kept text equal to `text`, if it is kept.
+    pub(crate) fn get(&self, text: &str) -> Option<&'static str> {
+        self.kept.get(text).copied()
+    }
+
     /// The kept text equal to `text`, kept now if there is room; `None` when there is not.
     pub(crate) fn keep(&mut self, text: &str) -> Option<&'static str> {
-        if let Some(kept) = self.kept.get(text) {
+        if let Some(kept) = self.get(text) {
             return Some(kept);
         }
         if self.bytes + text.len() > self.limit {
@@ -44,12 +49,13 @@ impl Terms {
     }
 }
 
-/// The program's terms, and the hasher of each thread's view of them.
-fn program() -> &'static (Mutex<Terms>, RandomState) {
-    static PROGRAM: OnceLock<(Mutex<Terms>, RandomState)> = OnceLock::new();
+/// The program's terms (read by many threads at once, written when a text is new), and the
+/// hasher of each thread's view of them.
+fn program() -> &'static (RwLock<Terms>, RandomState) {
+    static PROGRAM: OnceLock<(RwLock<Terms>, RandomState)> = OnceLock::new();
     PROGRAM.get_or_init(|| {
         let hasher = RandomState::new();
-        (Mutex::new(Terms::new(LIMIT, hasher.clone())), hasher)
+        (RwLock::new(Terms::new(LIMIT, hasher.clone())), hasher)
     })
 }
 
@@ -76,7 +82,9 @@ pub fn term(text: &str) -> Option<&'static str> {
         if seen.full {
             return None;
         }
-        let kept = program().0.lock().unwrap_or_else(PoisonError::into_inner).keep(text);
+        let terms = &program().0;
+        let known = terms.read().unwrap_or_else(PoisonError::into_inner).get(text);
+        let kept = known.or_else(|| terms.write().unwrap_or_else(PoisonError::into_inner).keep(text));
         match kept {
             Some(kept) => {
                 seen.kept.insert(kept);
