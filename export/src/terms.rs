@@ -10,9 +10,9 @@
 //! keyed at random for each run (aHash's): input made to collide cannot make the lookups slow.
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use ahash::RandomState;
-use std::sync::{OnceLock, PoisonError, RwLock};
 
 /// The bytes of text kept at most, for the whole program.
 pub const LIMIT: usize = 4 << 20;

@@ -32,6 +32,7 @@ impl Text {
     /// one that comes row after row. A long one is kept once for the life of the program (up
     /// to 4 MiB of such texts in all) and referred to, rather than copied for each cell.
     pub fn term(text: &str) -> Text {
+        // A text as long as the cell itself is held in place.
         if text.len() <= std::mem::size_of::<CompactString>() {
             return Text::new(text);
         }
