@@ -117,9 +117,9 @@ impl Threads {
 
 impl Exporter {
     /// An export into `dir`, which must be absent or empty (so that no earlier export's files
-    /// mix with this one's).
+    /// mix with this one's), with the program's tables ([`Schema::shared`]).
     pub fn create(dir: &Path) -> Result<Exporter, WriteError> {
-        Self::with_schema(Arc::new(Schema::new()), dir)
+        Self::with_schema(Schema::shared(), dir)
     }
 
     /// An export with the tables of `schema` (the same for every exporter: made once, shared

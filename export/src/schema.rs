@@ -5,7 +5,7 @@
 //! field, named by its CCW variable.
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use bluebutton::claim_type::ClaimType;
@@ -407,6 +407,15 @@ impl Schema {
             }
         }
         Schema { tables }
+    }
+
+    /// The tables, made once for the program and shared by every export that asks: they are
+    /// the same for all (the catalog is compiled in), so a program that exports again and again
+    /// (a page of claims at a time) makes them once, and a command does not take them apart
+    /// as it ends. [`Schema::new`] makes a schema of its own.
+    pub fn shared() -> Arc<Schema> {
+        static SHARED: OnceLock<Arc<Schema>> = OnceLock::new();
+        SHARED.get_or_init(|| Arc::new(Schema::new())).clone()
     }
 
     /// The index of the table (or partition) `kind` of `claim_kind` in [`tables`](Self::tables).

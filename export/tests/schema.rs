@@ -90,3 +90,14 @@ fn column_types_follow_the_values() {
 fn the_schema_document() {
     insta::assert_snapshot!(Schema::new().markdown());
 }
+
+/// The program's schema is made once, whoever asks, and is the schema [`Schema::new`] makes.
+#[test]
+fn the_shared_schema_is_made_once() {
+    let first = Schema::shared();
+    let threads: Vec<_> = (0..3).map(|_| std::thread::spawn(Schema::shared)).collect();
+    for other in threads.into_iter().map(|t| t.join().unwrap()).chain([Schema::shared()]) {
+        assert!(std::sync::Arc::ptr_eq(&first, &other));
+    }
+    assert_eq!(first.markdown(), Schema::new().markdown());
+}

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 
 use bluebutton::json::{ErrorKind, ParseOptions};
 use bluebutton::stream::{EntryError, StreamOptions};
@@ -178,7 +178,7 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
         writeln!(stderr, "error: standard input (`-`) can be read only once")?;
         return Ok(EXIT_USAGE);
     }
-    let schema = Arc::new(Schema::new());
+    let schema = Schema::shared();
     let (threads, split) = thread_split(args.threads);
     let exporter = match Exporter::with_threads(schema.clone(), dir, split) {
         Ok(e) => e,
