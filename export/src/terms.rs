@@ -1,6 +1,6 @@
 //! The long texts of the data's vocabularies (code systems' URLs, codes' displays as the data
-//! writes them), kept once for the life of the program. The same few hundred such texts come
-//! row after row: a cell refers to the kept text instead of copying it to the heap, to be freed
+//! writes them), kept once for the life of the program. The same such texts come row after
+//! row: a cell refers to the kept text instead of copying it to the heap, to be freed
 //! when its rows are written (with several threads, on another thread than the one that made
 //! it, which takes the lock of that thread's allocator arena). The display columns' dictionaries
 //! then find them by address too.
