@@ -15,7 +15,7 @@ use std::sync::{OnceLock, PoisonError, RwLock};
 use ahash::RandomState;
 
 /// The bytes of text kept at most, for the whole program.
-pub const LIMIT: usize = 4 << 20;
+pub(crate) const LIMIT: usize = 4 << 20;
 
 /// Texts kept for the life of the program, up to a number of bytes.
 pub(crate) struct Terms {
@@ -72,7 +72,7 @@ thread_local! {
 
 /// `text` kept for the life of the program (the same address for the same text, on every
 /// thread), or `None` when the program's terms are full.
-pub fn term(text: &str) -> Option<&'static str> {
+pub(crate) fn term(text: &str) -> Option<&'static str> {
     SEEN.with(|seen| {
         let mut seen = seen.borrow_mut();
         let seen = seen.get_or_insert_with(|| Seen { kept: HashSet::with_hasher(program().1.clone()), full: false });
