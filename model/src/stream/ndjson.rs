@@ -697,13 +697,16 @@ impl<R: Read> NdjsonStream<R> {
         work: impl FnOnce(&[u8], u64, &mut dyn FnMut()) -> O,
     ) -> O {
         let base = self.base + self.start as u64;
-        let mut next = self.reads_ahead(end, threads).then(|| next_window_space(&mut self.spare, self.buf.len()));
+        let mut next = self.reads_ahead(end, threads).then(|| next_window_space(&mut self.spare));
+        let size = self.buf.len();
         let (bytes, rest) = self.buf[self.start..self.len].split_at(end - self.start);
         let (reader, mut filled) = (&mut self.reader, None);
-        let out = work(bytes, base, &mut || filled = next.as_mut().map(|next| read_after(reader, rest, next)));
+        let out = work(bytes, base, &mut || filled = next.as_mut().map(|next| read_after(reader, rest, next, size)));
         self.start = end;
-        if let (Some(next), Some(filled)) = (next, filled) {
-            self.take_window(next, filled);
+        match (next, filled) {
+            (Some(next), Some(filled)) => self.take_window(next, filled),
+            (Some(next), None) => self.spare = next,
+            (None, _) => {}
         }
         out
     }

@@ -511,12 +511,13 @@ impl<R: std::io::Read> BundleStream<R> {
                     let options = self.machine.options();
                     // The next window, read on this thread while the others parse this one.
                     let mut next = self.next_window_at(stop);
+                    let size = self.buf.len();
                     let bytes = &self.buf[..self.len];
                     let mut reader = Through { ahead: &mut self.ahead, reader: &mut self.reader };
                     let mut filled = None;
                     let read_ahead = || {
                         if let Some((stop, next)) = next.as_mut() {
-                            filled = Some(read_after(&mut reader, &bytes[*stop..], next));
+                            filled = Some(read_after(&mut reader, &bytes[*stop..], next, size));
                         }
                     };
                     let (items, end) =
@@ -525,7 +526,7 @@ impl<R: std::io::Read> BundleStream<R> {
                     let before = machine.pos;
                     let flow = deliver(machine, bytes, base, items, end, &mut *each, |_| {});
                     let moved = machine.pos != before || !matches!(machine.state, State::Entries { .. });
-                    if let (Some((stop, next)), Some(filled)) = (next, filled) {
+                    if let Some((stop, next)) = next {
                         self.take_next_window(stop, next, filled);
                     }
                     flow?;

@@ -164,19 +164,27 @@ pub(super) fn read_until(reader: &mut impl Read, buf: &mut [u8], mut len: usize,
     Filled { len, ended: None }
 }
 
-/// A next window read into `next`: `rest` (the end of the window, from where the next one is
-/// expected to start) first, then input until it is full (see [`read_until`]).
-pub(super) fn read_after(reader: &mut impl Read, rest: &[u8], next: &mut [u8]) -> Filled {
+/// A next window of `size` bytes read into `next`: `rest` (the end of the window, from where
+/// the next one is expected to start) first, then input until it is full (see [`read_until`]).
+///
+/// `next` is the memory of an earlier window (see [`next_window_space`]), or none yet: it is
+/// made here, by the thread that reads ahead while the others parse, rather than before they
+/// start. A new one is allocated zeroed (fresh pages from the system, not written twice); its
+/// pages are touched first by the read.
+pub(super) fn read_after(reader: &mut impl Read, rest: &[u8], next: &mut Vec<u8>, size: usize) -> Filled {
+    if next.capacity() < size {
+        *next = vec![0; size];
+    } else {
+        next.resize(size, 0);
+    }
     next[..rest.len()].copy_from_slice(rest);
-    read_until(reader, next, rest.len(), next.len())
+    read_until(reader, next, rest.len(), size)
 }
 
-/// `spare`, emptied of the memory of a next window of `size` bytes (allocated at first, and
-/// resized only when the window grew for a long entry or line).
-pub(super) fn next_window_space(spare: &mut Vec<u8>, size: usize) -> Vec<u8> {
-    let mut next = std::mem::take(spare);
-    next.resize(size, 0);
-    next
+/// `spare`, taken as the memory of a next window ([`read_after`] sizes it: allocated at first,
+/// and resized only when the window grew for a long entry or line).
+pub(super) fn next_window_space(spare: &mut Vec<u8>) -> Vec<u8> {
+    std::mem::take(spare)
 }
 
 /// The stream's reader, with what [`Ahead`] holds read first.
@@ -369,14 +377,19 @@ impl<R: Read> BundleStream<R> {
     /// it into meanwhile ([`read_after`]).
     pub(super) fn next_window_at(&mut self, stop: Option<usize>) -> Option<(usize, Vec<u8>)> {
         let stop = stop.filter(|&s| self.fills_for_parallel(s))?;
-        Some((stop, next_window_space(&mut self.spare, self.buf.len())))
+        Some((stop, next_window_space(&mut self.spare)))
     }
 
     /// Takes the next window read ahead from `stop` on (`next`, which `filled` says how far
     /// was read), as [`fill_for_parallel`](Self::fill_for_parallel) would have read it, when
     /// the machine stopped there; otherwise what was read after the window waits in
-    /// [`Ahead`] for the next fill.
-    pub(super) fn take_next_window(&mut self, stop: usize, next: Vec<u8>, filled: Filled) {
+    /// [`Ahead`] for the next fill. `next` is kept as the spare when nothing was read into it.
+    pub(super) fn take_next_window(&mut self, stop: usize, next: Vec<u8>, filled: Option<Filled>) {
+        let Some(filled) = filled else {
+            // Not read into: kept for the next window.
+            self.spare = next;
+            return;
+        };
         let at_stop = self.machine.pos == self.base + stop as u64;
         if !(at_stop && matches!(self.machine.state, State::Entries { .. })) {
             self.ahead.put_back(&next[self.len - stop..filled.len], filled.ended);
