@@ -81,9 +81,6 @@ pub fn run_schema(stdout: &mut dyn Write) -> io::Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// How large a window of the input is parsed at a time.
-const WINDOW: usize = 8 << 20;
-
 /// What one resource gave: its rows, or the value that did not fit.
 type Converted = Result<Extracted, FieldError>;
 
@@ -98,7 +95,7 @@ fn read_resources(
     convert: &(dyn Fn(&Resource<'_>) -> Converted + Sync),
     each: &mut dyn FnMut(Result<Converted, EntryError>) -> ControlFlow<()>,
 ) {
-    let options = StreamOptions { parse, buffer_size: WINDOW, ..StreamOptions::default() };
+    let options = StreamOptions::with_parse(parse).for_threads(threads);
     let mut resources = match raw.resources(options) {
         Ok(resources) => resources,
         Err(e) => {

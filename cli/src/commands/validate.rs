@@ -46,7 +46,8 @@ NDJSON (one resource per line, as bulk exports write it) is checked line by line
 document of its own named `<file>:<line>`. A Bundle is read as a stream and checked entry by
 entry, and the findings wait in a temporary file when there are many: memory stays small
 whatever the size of the input. The entries of each 8 MiB of a Bundle, and the lines of each
-8 MiB of NDJSON, are shared by the threads (--threads); the report is the same on any number.
+window of NDJSON (1 MiB per thread), are shared by the threads (--threads); the report is the
+same on any number.
 
 Examples:
   bluebutton validate eob.json patient.json.gz
@@ -114,9 +115,6 @@ impl Shown {
     }
 }
 
-/// How much NDJSON input is validated at a time, its lines shared by the threads.
-const WINDOW: usize = 8 << 20;
-
 /// Runs `validate` and returns the exit status. `Err` only when writing fails.
 ///
 /// Each input is read as a stream (a Bundle is checked entry by entry) and its findings are
@@ -160,7 +158,7 @@ pub fn run(
             Ok(Sniffed { kind: InputKind::Ndjson, reader, .. }) => {
                 // One resource per line, each validated as a document of its own, the lines of
                 // each window of input on all the threads; printed in line order.
-                let stream_options = StreamOptions { buffer_size: WINDOW, ..StreamOptions::default() };
+                let stream_options = StreamOptions::default().for_threads(args.threads);
                 let mut lines = NdjsonStream::with_options(reader, stream_options);
                 let mut printed = Ok(());
                 lines.par_map_lines(

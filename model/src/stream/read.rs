@@ -32,7 +32,31 @@ impl StreamOptions {
     pub fn with_parse(parse: ParseOptions) -> Self {
         StreamOptions { parse, ..Self::default() }
     }
+
+    /// These options with the window for reading on `threads` threads (`0`: one per core, as
+    /// the `par_*` methods count them): 1 MiB for each thread, at most 16 MiB. A smaller window is read while its bytes are still in the
+    /// caches, and the memory of a window (two with read-ahead) is faulted in page by page when
+    /// it is first read into; a larger one makes the threads meet less often. (On 2 cores, a
+    /// one-thread `bluebutton summary` of 42.5 MB of NDJSON took 12% less CPU time with 1 MiB
+    /// than with 8 MiB, and a two-thread export of 265 MB 7% less time with 2 MiB.)
+    ///
+    /// ```
+    /// use bluebutton_model::stream::StreamOptions;
+    /// assert_eq!(StreamOptions::default().for_threads(1).buffer_size, 1 << 20);
+    /// assert_eq!(StreamOptions::default().for_threads(4).buffer_size, 4 << 20);
+    /// assert_eq!(StreamOptions::default().for_threads(64).buffer_size, 16 << 20);
+    /// ```
+    pub fn for_threads(self, threads: usize) -> Self {
+        let threads = super::thread_count(threads);
+        StreamOptions { buffer_size: threads.saturating_mul(WINDOW_PER_THREAD).min(MAX_PARALLEL_WINDOW), ..self }
+    }
 }
+
+/// The window of input for each thread of a parallel read ([`StreamOptions::for_threads`]).
+const WINDOW_PER_THREAD: usize = 1 << 20;
+
+/// The largest window [`StreamOptions::for_threads`] gives, whatever the number of threads.
+const MAX_PARALLEL_WINDOW: usize = 16 << 20;
 
 /// Reads the entries of a Bundle from a [`Read`] (a file, a gzip decoder, an HTTP body), one
 /// at a time, holding only a window of the input: memory stays bounded by the largest entry.

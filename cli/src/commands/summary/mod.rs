@@ -80,9 +80,6 @@ const BUILT_IN: [(&str, &[u8]); 2] = [
     ("claims-bundle.json (built-in)", include_bytes!("../../../../examples/data/claims-bundle.json")),
 ];
 
-/// How much input the parallel mode takes at a time.
-const WINDOW: usize = 8 << 20;
-
 /// Counts the bytes read through it, for the progress bar: where reading stands, once it has
 /// gone back to the start (to tell what the input holds).
 struct Counting<R> {
@@ -118,7 +115,7 @@ fn summarize(
     let options = if args.lenient { ParseOptions::lenient() } else { ParseOptions::strict() };
     let count = Rc::new(Cell::new(0));
     let mut info = InputInfo { name: name.to_string(), ..InputInfo::default() };
-    let stream_options = StreamOptions { parse: options, buffer_size: WINDOW, ..StreamOptions::default() };
+    let stream_options = StreamOptions::with_parse(options).for_threads(args.threads);
     progress.start(name, size);
     let counted = match raw {
         Bytes::Seekable(inner) => Bytes::Seekable(Box::new(Counting { inner, count: count.clone() })),
