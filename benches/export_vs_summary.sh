@@ -8,6 +8,8 @@
 # The inputs are written by `bluebutton generate` (1000 patients: about 270 MB as a compact
 # Bundle). Each command runs RUNS times after a warm-up (the file is then in the page cache); the
 # median wall-clock time counts. The target: export at least half as fast as summary.
+# The inputs and the exported folders go under $TMPDIR: on a machine that reclaims its page
+# cache as it runs, TMPDIR=/dev/shm keeps them in memory.
 #
 #   benches/export_vs_summary.sh memory [PATIENTS] [CAP_MB]    # defaults: 10000 patients, 256 MB
 #

@@ -11,7 +11,9 @@
 # The Bundle is written first by examples/stream_memory.rs: generated claims (every field
 # filled), or `recorded`: the server's own claims of every type, repeated (needs ../shared).
 # Each command runs RUNS times, in turn, after one warm-up run each (the file is then in the
-# page cache); the medians of the wall-clock times are compared.
+# page cache); the medians of the wall-clock times are compared. The Bundle is written under
+# $TMPDIR: on a machine that reclaims its page cache as it runs, TMPDIR=/dev/shm keeps it in
+# memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-100MB}
