@@ -47,7 +47,7 @@ impl StreamOptions {
     /// assert_eq!(StreamOptions::default().for_threads(64).buffer_size, 16 << 20);
     /// ```
     pub fn for_threads(self, threads: usize) -> Self {
-        let threads = super::thread_count(threads);
+        let threads = super::parallel::thread_count(threads);
         StreamOptions { buffer_size: threads.saturating_mul(WINDOW_PER_THREAD).min(MAX_PARALLEL_WINDOW), ..self }
     }
 }
