@@ -83,9 +83,11 @@ use crate::Resource;
 pub use crate::json::ParseOptions;
 pub use input::{decompress, decompressing, is_gzip, sniff, sniff_seekable, InputKind, Resources, Sniffed};
 pub use ndjson::{write_ndjson, Line, NdjsonReader, NdjsonStream, NdjsonWriter};
+#[cfg(feature = "validate")]
+pub(crate) use parallel::in_pieces_while;
 pub use parallel::ParallelOutput;
 #[cfg(feature = "validate")]
-pub(crate) use parallel::{in_pieces_while, thread_count};
+pub(crate) use read::thread_count;
 pub use read::{BundleStream, StreamOptions};
 pub use slice::BundleReader;
 #[cfg(feature = "validate")]

@@ -44,8 +44,8 @@ use crate::json::{path_at, rt, Error, ErrorKind, FromJson, IntoOwned, JsonPath, 
 use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
-use super::parallel::{going_on, in_pieces_while, thread_count};
-use super::read::{next_window_space, read_after, read_until, Filled, StreamOptions};
+use super::parallel::{going_on, in_pieces_while};
+use super::read::{next_window_space, read_after, read_until, thread_count, Filled, StreamOptions};
 use super::slice::BundleReader;
 use super::{Entry, EntryError, ParallelOutput};
 

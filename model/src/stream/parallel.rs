@@ -14,7 +14,7 @@ use crate::json::{ArrayCursor, Error, FromJson, JsonPath, Lexer, ParseOptions, P
 use crate::resources::{Bundle, BundleEntry};
 
 use super::machine::{entry_path, skip_bad_entry, Machine, State, ENTRY_DEPTH};
-use super::read::{read_after, BundleStream, Through};
+use super::read::{read_after, thread_count, BundleStream, Through};
 use super::scan::{last_entry_candidate, next_entry_candidate};
 use super::slice::BundleReader;
 use super::EntryError;
@@ -68,14 +68,6 @@ enum Item<T> {
 struct Piece<T> {
     items: Vec<Item<T>>,
     end: PieceEnd,
-}
-
-/// The number of threads `threads` stands for (`0`: one per core).
-pub(crate) fn thread_count(threads: usize) -> usize {
-    match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
 }
 
 /// `each` as a callback of the `try_par_for_each` methods that never stops the reading: what

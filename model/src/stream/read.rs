@@ -47,8 +47,16 @@ impl StreamOptions {
     /// assert_eq!(StreamOptions::default().for_threads(64).buffer_size, 16 << 20);
     /// ```
     pub fn for_threads(self, threads: usize) -> Self {
-        let threads = super::parallel::thread_count(threads);
+        let threads = thread_count(threads);
         StreamOptions { buffer_size: threads.saturating_mul(WINDOW_PER_THREAD).min(MAX_PARALLEL_WINDOW), ..self }
+    }
+}
+
+/// The number of threads `threads` stands for (`0`: one per core).
+pub(crate) fn thread_count(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
     }
 }
 
