@@ -45,7 +45,7 @@ use crate::resources::{Bundle, BundleEntry};
 use crate::Resource;
 
 use super::parallel::{going_on, in_pieces_while};
-use super::read::{next_window_space, read_after, read_until, thread_count, Filled, StreamOptions};
+use super::read::{read_after, read_until, thread_count, Filled, StreamOptions};
 use super::slice::BundleReader;
 use super::{Entry, EntryError, ParallelOutput};
 
@@ -697,16 +697,14 @@ impl<R: Read> NdjsonStream<R> {
         work: impl FnOnce(&[u8], u64, &mut dyn FnMut()) -> O,
     ) -> O {
         let base = self.base + self.start as u64;
-        let mut next = self.reads_ahead(end, threads).then(|| next_window_space(&mut self.spare));
+        let mut next = self.reads_ahead(end, threads).then(|| std::mem::take(&mut self.spare));
         let size = self.buf.len();
         let (bytes, rest) = self.buf[self.start..self.len].split_at(end - self.start);
         let (reader, mut filled) = (&mut self.reader, None);
         let out = work(bytes, base, &mut || filled = next.as_mut().map(|next| read_after(reader, rest, next, size)));
         self.start = end;
-        match (next, filled) {
-            (Some(next), Some(filled)) => self.take_window(next, filled),
-            (Some(next), None) => self.spare = next,
-            (None, _) => {}
+        if let (Some(next), Some(filled)) = (next, filled) {
+            self.take_window(next, filled);
         }
         out
     }

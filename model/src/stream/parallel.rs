@@ -518,7 +518,7 @@ impl<R: std::io::Read> BundleStream<R> {
                     let before = machine.pos;
                     let flow = deliver(machine, bytes, base, items, end, &mut *each, |_| {});
                     let moved = machine.pos != before || !matches!(machine.state, State::Entries { .. });
-                    if let Some((stop, next)) = next {
+                    if let (Some((stop, next)), Some(filled)) = (next, filled) {
                         self.take_next_window(stop, next, filled);
                     }
                     flow?;

@@ -34,11 +34,12 @@ impl StreamOptions {
     }
 
     /// These options with the window for reading on `threads` threads (`0`: one per core, as
-    /// the `par_*` methods count them): 1 MiB for each thread, at most 16 MiB. A smaller window is read while its bytes are still in the
-    /// caches, and the memory of a window (two with read-ahead) is faulted in page by page when
-    /// it is first read into; a larger one makes the threads meet less often. (On 2 cores, a
-    /// one-thread `bluebutton summary` of 42.5 MB of NDJSON took 12% less CPU time with 1 MiB
-    /// than with 8 MiB, and a two-thread export of 265 MB 7% less time with 2 MiB.)
+    /// the `par_*` methods count them): 1 MiB for each thread, at most 16 MiB. The memory of a
+    /// window (two with read-ahead) is faulted in page by page when it is first read into, and
+    /// a smaller window is more likely still in the caches when it is parsed; a larger one makes
+    /// the threads meet less often. (On 2 cores, a one-thread `bluebutton summary` of 42.5 MB of
+    /// NDJSON took 12% less CPU time with 1 MiB than with 8 MiB, and a two-thread export of
+    /// 265 MB 7% less time with 2 MiB.)
     ///
     /// ```
     /// use bluebutton_model::stream::StreamOptions;
@@ -199,10 +200,10 @@ pub(super) fn read_until(reader: &mut impl Read, buf: &mut [u8], mut len: usize,
 /// A next window of `size` bytes read into `next`: `rest` (the end of the window, from where
 /// the next one is expected to start) first, then input until it is full (see [`read_until`]).
 ///
-/// `next` is the memory of an earlier window (see [`next_window_space`]), or none yet: it is
-/// made here, by the thread that reads ahead while the others parse, rather than before they
-/// start. A new one is allocated zeroed (fresh pages from the system, not written twice); its
-/// pages are touched first by the read.
+/// `next` is the memory of an earlier window (the stream's spare), or none yet: it is made or
+/// resized here, by the thread that reads ahead while the others parse, rather than before
+/// they start. A new one is allocated zeroed (fresh pages from the system, not written twice);
+/// its pages are touched first by the read.
 pub(super) fn read_after(reader: &mut impl Read, rest: &[u8], next: &mut Vec<u8>, size: usize) -> Filled {
     if next.capacity() < size {
         *next = vec![0; size];
@@ -211,12 +212,6 @@ pub(super) fn read_after(reader: &mut impl Read, rest: &[u8], next: &mut Vec<u8>
     }
     next[..rest.len()].copy_from_slice(rest);
     read_until(reader, next, rest.len(), size)
-}
-
-/// `spare`, taken as the memory of a next window ([`read_after`] sizes it: allocated at first,
-/// and resized only when the window grew for a long entry or line).
-pub(super) fn next_window_space(spare: &mut Vec<u8>) -> Vec<u8> {
-    std::mem::take(spare)
 }
 
 /// The stream's reader, with what [`Ahead`] holds read first.
@@ -409,19 +404,14 @@ impl<R: Read> BundleStream<R> {
     /// it into meanwhile ([`read_after`]).
     pub(super) fn next_window_at(&mut self, stop: Option<usize>) -> Option<(usize, Vec<u8>)> {
         let stop = stop.filter(|&s| self.fills_for_parallel(s))?;
-        Some((stop, next_window_space(&mut self.spare)))
+        Some((stop, std::mem::take(&mut self.spare)))
     }
 
     /// Takes the next window read ahead from `stop` on (`next`, which `filled` says how far
     /// was read), as [`fill_for_parallel`](Self::fill_for_parallel) would have read it, when
     /// the machine stopped there; otherwise what was read after the window waits in
-    /// [`Ahead`] for the next fill. `next` is kept as the spare when nothing was read into it.
-    pub(super) fn take_next_window(&mut self, stop: usize, next: Vec<u8>, filled: Option<Filled>) {
-        let Some(filled) = filled else {
-            // Not read into: kept for the next window.
-            self.spare = next;
-            return;
-        };
+    /// [`Ahead`] for the next fill.
+    pub(super) fn take_next_window(&mut self, stop: usize, next: Vec<u8>, filled: Filled) {
         let at_stop = self.machine.pos == self.base + stop as u64;
         if !(at_stop && matches!(self.machine.state, State::Entries { .. })) {
             self.ahead.put_back(&next[self.len - stop..filled.len], filled.ended);
