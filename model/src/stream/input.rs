@@ -197,14 +197,15 @@ pub struct Sniffed<'r> {
 /// [`sniff`] for an input that can be read again from its start (a file): the same kind, told
 /// without keeping a long first line in memory. A minified Bundle is one line of megabytes, which
 /// `sniff` holds until it sees where the line ends (or 16 MiB of it); here that line is only
-/// scanned for a line break, and the input read again from its start. Any other input, and
-/// gzip data, is told as `sniff` tells it (from its start again), and so is a reader that cannot
-/// tell where it stands (a pipe opened as a file).
+/// scanned for a line break (and what follows a line break for anything but white space), and
+/// the input read again from its start. Any other input, and gzip data, is told as `sniff`
+/// tells it (from its start again), and so is a reader that cannot tell where it stands (a pipe
+/// opened as a file).
 ///
 /// ```
 /// use std::io::{Cursor, Read};
 /// use bluebutton_model::stream::{sniff_seekable, InputKind};
-/// let bundle = format!("{{\"resourceType\":\"Bundle\",\"entry\":[{}{{}}]}}", "{},".repeat(40_000));
+/// let bundle = format!("{{\"resourceType\":\"Bundle\",\"entry\":[{}{{}}]}}\n", "{},".repeat(40_000));
 /// let mut sniffed = sniff_seekable(Cursor::new(bundle.clone()), 1 << 30)?;
 /// assert_eq!(sniffed.kind, InputKind::Bundle);
 /// let mut all = String::new();
@@ -224,7 +225,14 @@ pub fn sniff_seekable<'r, R: Read + Seek + 'r>(mut reader: R, max_line: usize) -
         memchr::memchr(b'\n', &prefix[first..]).is_none()
             && peek_resource_type(&prefix[first..]).as_deref() == Some("Bundle")
     };
-    let bundle = open_bundle_line && !line_break_within(&mut reader, (LONG_LINE - PREFIX) as u64)?;
+    let bundle = open_bundle_line
+        && match first_line(&mut reader, (LONG_LINE - PREFIX) as u64)? {
+            FirstLine::Unbroken => true,
+            // One line, then only white space: one value, as `sniff` tells it once it has read
+            // the whole input (which it does before `max_line` bytes).
+            FirstLine::Last { read } => (PREFIX as u64).saturating_add(read) < max_line as u64,
+            FirstLine::Followed => false,
+        };
     reader.seek(SeekFrom::Start(start))?;
     if bundle {
         return Ok(Sniffed { kind: InputKind::Bundle, gzip: false, reader: Box::new(reader) });
@@ -232,25 +240,51 @@ pub fn sniff_seekable<'r, R: Read + Seek + 'r>(mut reader: R, max_line: usize) -
     sniff(reader, max_line)
 }
 
-/// Whether the next `limit` bytes of `reader` (fewer at its end) hold a line break; read in
-/// pieces, none kept.
-fn line_break_within(reader: &mut impl Read, limit: u64) -> io::Result<bool> {
+/// What [`first_line`] found after the start of a first line.
+enum FirstLine {
+    /// No line break within the limit (or before the end of the input).
+    Unbroken,
+    /// A line break, then only white space to the end of the input: `read` bytes in all.
+    Last { read: u64 },
+    /// A line break, then something other than white space (or more white space than is
+    /// looked at).
+    Followed,
+}
+
+/// Reads `reader` in pieces (none kept) for the end of the line it is on, within `limit`
+/// bytes, and what follows that line: only white space to the end of the input (up to 64 KiB
+/// of it), or more.
+fn first_line(reader: &mut impl Read, limit: u64) -> io::Result<FirstLine> {
     let mut piece = vec![0; PREFIX];
-    let mut left = limit;
-    while left > 0 {
-        let want = piece.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+    let mut read = 0u64;
+    // Once the line has ended: how much white space followed it so far.
+    let mut blank_after: Option<u64> = None;
+    loop {
+        let want = match blank_after {
+            None if read >= limit => return Ok(FirstLine::Unbroken),
+            None => piece.len().min(usize::try_from(limit - read).unwrap_or(usize::MAX)),
+            Some(blank) if blank > PREFIX as u64 => return Ok(FirstLine::Followed),
+            Some(_) => piece.len(),
+        };
         let n = match reader.read(&mut piece[..want]) {
-            Ok(0) => return Ok(false),
+            Ok(0) => return Ok(if blank_after.is_some() { FirstLine::Last { read } } else { FirstLine::Unbroken }),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if memchr::memchr(b'\n', &piece[..n]).is_some() {
-            return Ok(true);
+        read += n as u64;
+        let after = match blank_after {
+            Some(_) => &piece[..n],
+            None => match memchr::memchr(b'\n', &piece[..n]) {
+                Some(at) => &piece[at + 1..n],
+                None => continue,
+            },
+        };
+        if !after.iter().all(u8::is_ascii_whitespace) {
+            return Ok(FirstLine::Followed);
         }
-        left -= n as u64;
+        *blank_after.get_or_insert(0) += after.len() as u64;
     }
-    Ok(false)
 }
 
 /// Tells what `reader` holds (decompressing it when it is gzip data), reading only as much as
@@ -558,6 +592,21 @@ mod tests {
             ("short Bundle", short.clone().into_bytes()),
             ("long Bundle", long.clone().into_bytes()),
             ("long Bundle, then a line break", format!("{long}\n").into_bytes()),
+            ("long Bundle, then lines of white space", format!("{long}\r\n \n\t\n").into_bytes()),
+            ("long Bundle, then white space, then more", format!("{long}\n \n{short}").into_bytes()),
+            ("long Bundle, then 70 KB of white space", format!("{long}\n{}", " ".repeat(70_000)).into_bytes()),
+            (
+                "long Bundle, then 70 KB of white space, then more",
+                format!("{long}\n{}]", " ".repeat(70_000)).into_bytes(),
+            ),
+            // A line break just before 16 MiB, then white space to just after it.
+            ("a Bundle of almost 16 MiB, then white space", {
+                let mut bytes = bundle(1_048_000).into_bytes();
+                bytes.resize((16 << 20) - 100, b' ');
+                bytes.push(b'\n');
+                bytes.resize((16 << 20) + 100, b' ');
+                bytes
+            }),
             ("white space, then a long Bundle", format!(" \n\t\n{long}").into_bytes()),
             ("NDJSON of long Bundles", format!("{long}\n{long}\n").into_bytes()),
             ("NDJSON of a short and a long Bundle", format!("{short}\n{long}\n").into_bytes()),
@@ -570,7 +619,7 @@ mod tests {
             ("not JSON", b"\x00\x01garbage".to_vec()),
         ];
         for (what, bytes) in &inputs {
-            for max_line in [1 << 20, 256 << 20] {
+            for max_line in [1 << 20, 16 << 20, 256 << 20] {
                 let expected = told(sniff(&bytes[..], max_line));
                 let seekable = told(sniff_seekable(Cursor::new(&bytes[..]), max_line));
                 assert_eq!((seekable.0, seekable.1), (expected.0, expected.1), "{what}, max_line {max_line}");
@@ -589,6 +638,40 @@ mod tests {
             let unseekable = told(sniff_seekable(NoSeek(&bytes[..]), 256 << 20));
             assert_eq!((unseekable.0, unseekable.1), (expected.0, expected.1), "{what}, unseekable");
             assert!(unseekable.2 == expected.2, "{what}, unseekable: other bytes");
+        }
+    }
+
+    #[test]
+    fn a_bundle_that_ends_its_line_is_scanned_once_and_handed_on_unread() {
+        let bundle = format!("{{\"resourceType\":\"Bundle\",\"entry\":[{}{{}}]}}", "{\"resource\":{}},".repeat(20_000));
+        for tail in ["", "\n", "\r\n\n  "] {
+            let input = format!("{bundle}{tail}");
+            let mut counted = Counted { inner: Cursor::new(input.as_bytes()), read: 0 };
+            let sniffed = sniff_seekable(&mut counted, 256 << 20).unwrap();
+            assert_eq!(sniffed.kind, Bundle, "{tail:?}");
+            drop(sniffed);
+            // The scan for the line's end read the input once; nothing was kept to hand on.
+            assert_eq!(counted.read, input.len(), "{tail:?}");
+        }
+    }
+
+    /// A reader that counts the bytes read from it.
+    struct Counted<R> {
+        inner: R,
+        read: usize,
+    }
+
+    impl<R: Read> Read for Counted<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n;
+            Ok(n)
+        }
+    }
+
+    impl<R: Seek> Seek for Counted<R> {
+        fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+            self.inner.seek(to)
         }
     }
 
