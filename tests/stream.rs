@@ -491,6 +491,34 @@ fn the_parallel_mode_reads_large_bundles_as_one_thread_does() {
 }
 
 #[test]
+fn a_parallel_stream_keeps_its_threads_from_window_to_window() {
+    // About 20 windows of 512 KiB, each parsed in two pieces on 2 threads: the same helper
+    // threads for all of them (rayon's pool, one per core), where a thread started for each
+    // window made about 20.
+    let input = input::Templates::load(input::Layout::Minified).bundle(10_000_000);
+    let windows = input.len() / (512 << 10);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+    let options = StreamOptions { buffer_size: 512 << 10, ..StreamOptions::default() };
+    let mut stream = BundleStream::with_options(&input[..], options).unwrap();
+    let mut entries = 0;
+    stream.par_for_each(
+        2,
+        |_| {
+            seen.lock().unwrap().insert(std::thread::current().id());
+        },
+        |r| {
+            r.unwrap();
+            entries += 1;
+        },
+    );
+    let threads = seen.into_inner().unwrap().len();
+    assert!(entries > 200, "{entries} entries");
+    assert!(threads >= 2, "the entries were parsed on {threads} thread(s)");
+    assert!(threads <= 1 + cores, "{threads} threads for {windows} windows on {cores} cores");
+}
+
+#[test]
 fn the_recorded_bench_input_repeats_the_servers_claims_with_distinct_ids() {
     if samples::shared_data().is_none() {
         return;

@@ -7,6 +7,8 @@
 //! before it, parsed from a confirmed start, ends exactly there; a wrong guess (a Bundle nested in
 //! an entry, say) is dropped and its stretch parsed again from where the previous piece really
 //! ended. The result is the same as reading the entries one after the other.
+//!
+//! The threads besides the calling one are those of rayon's pool ([`with_helpers`]).
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -105,19 +107,46 @@ where
         }
     };
     let mut made: Vec<Option<T>> = (0..pieces).map(|_| None).collect();
-    let done = std::thread::scope(|scope| {
-        let others: Vec<_> = (1..threads.min(pieces)).map(|_| scope.spawn(take)).collect();
+    let (done, all) = with_helpers(threads.min(pieces) - 1, take, meanwhile);
+    for (i, piece) in all.into_iter().flatten() {
+        made[i] = Some(piece);
+    }
+    (made.into_iter().flatten().collect(), done)
+}
+
+/// `meanwhile`, then `work`, on this thread, and `work` on `helpers` other threads meanwhile:
+/// what `meanwhile` returned and what each `work` made (in the order they finished).
+///
+/// The other threads are rayon's pool (one thread per core, or `RAYON_NUM_THREADS`), started
+/// once and kept: a stream asks for helpers at every window, and a thread started for each
+/// window cost its start, a stack and memory faulted in again, and the thread-local caches of
+/// the work. `helpers` beyond the pool's threads wait for one (the work is shared out piece by
+/// piece, so a helper that starts late finds less or nothing to do). Called on a thread of a
+/// rayon pool (from a caller's own parallel work), the helpers are that pool's threads, and this
+/// one takes other tasks of the pool while it waits for them.
+pub(crate) fn with_helpers<T, R>(
+    helpers: usize,
+    work: impl Fn() -> T + Sync,
+    meanwhile: impl FnOnce() -> R,
+) -> (R, Vec<T>)
+where
+    T: Send,
+{
+    if helpers == 0 {
         let done = meanwhile();
-        let mut all = take();
-        for other in others {
-            all.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        return (done, vec![work()]);
+    }
+    let made = std::sync::Mutex::new(Vec::with_capacity(helpers + 1));
+    let keep = |t: T| made.lock().unwrap_or_else(|e| e.into_inner()).push(t);
+    let done = rayon::in_place_scope(|scope| {
+        for _ in 0..helpers {
+            scope.spawn(|_| keep(work()));
         }
-        for (i, piece) in all {
-            made[i] = Some(piece);
-        }
+        let done = meanwhile();
+        keep(work());
         done
     });
-    (made.into_iter().flatten().collect(), done)
+    (done, made.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Parses entries from `start` (an entry's `{`, or a place before `,` when `after_element`)
@@ -226,18 +255,10 @@ where
         }
     };
     let mut pieces: Vec<Option<Piece<T>>> = (0..starts.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads.min(starts.len())).map(|_| scope.spawn(work)).collect();
-        meanwhile();
-        for (i, piece) in work() {
-            pieces[i] = Some(piece);
-        }
-        for helper in helpers {
-            for (i, piece) in helper.join().expect("a parsing thread panicked") {
-                pieces[i] = Some(piece);
-            }
-        }
-    });
+    let ((), all) = with_helpers(threads.min(starts.len()) - 1, work, meanwhile);
+    for (i, piece) in all.into_iter().flatten() {
+        pieces[i] = Some(piece);
+    }
 
     // Stitch the confirmed pieces together, parsing again after a wrong guess.
     let mut items = Vec::new();
