@@ -12,6 +12,10 @@
 //!   [`BundleStream::next_entry`] lends each entry from that window (zero-copy); as an
 //!   [`Iterator`] it yields owned entries.
 //!
+//! On several threads (the `par_` methods), the threads besides the calling one are those of
+//! rayon's global pool (one per core, or `RAYON_NUM_THREADS`), kept from window to window; a
+//! call that asks for more threads than that gets the pool's threads and the calling one.
+//!
 //! The Bundle's own members (`type`, `total`, `link`, …) are in [`BundleReader::header`] /
 //! [`BundleStream::header`] as a [`Bundle`] without entries: those written before `entry` as
 //! soon as the reader is made, those written after it once the entries have been read
