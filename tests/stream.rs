@@ -514,7 +514,8 @@ fn a_parallel_stream_keeps_its_threads_from_window_to_window() {
     );
     let threads = seen.into_inner().unwrap().len();
     assert!(entries > 200, "{entries} entries");
-    assert!(threads >= 2, "the entries were parsed on {threads} thread(s)");
+    // The helpers did parse (on one core, the calling thread may have finished every piece first).
+    assert!(cores < 2 || threads >= 2, "the entries were parsed on {threads} thread(s)");
     assert!(threads <= 1 + cores, "{threads} threads for {windows} windows on {cores} cores");
 }
 

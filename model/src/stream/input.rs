@@ -228,8 +228,8 @@ pub fn sniff_seekable<'r, R: Read + Seek + 'r>(mut reader: R, max_line: usize) -
     let bundle = open_bundle_line
         && match first_line(&mut reader, (LONG_LINE - PREFIX) as u64)? {
             FirstLine::Unbroken => true,
-            // One line, then only white space: one value, as `sniff` tells it once it has read
-            // the whole input (which it does before `max_line` bytes).
+            // One line, then only white space: one value, as `sniff` tells it when the whole
+            // input is shorter than `max_line` (at `max_line` bytes without its end, NDJSON).
             FirstLine::Last { read } => (PREFIX as u64).saturating_add(read) < max_line as u64,
             FirstLine::Followed => false,
         };
