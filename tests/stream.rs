@@ -520,6 +520,26 @@ fn a_parallel_stream_keeps_its_threads_from_window_to_window() {
 }
 
 #[test]
+fn a_panic_in_a_parallel_map_reaches_the_caller() {
+    // Entries parsed on a helper thread panic (about 20 windows of two pieces each, on 2
+    // threads): the panic comes out of `par_for_each` on the calling thread, with its message.
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return; // on one core the calling thread may parse every piece itself
+    }
+    let input = input::Templates::load(input::Layout::Minified).bundle(10_000_000);
+    let options = StreamOptions { buffer_size: 512 << 10, ..StreamOptions::default() };
+    let mut stream = BundleStream::with_options(&input[..], options).unwrap();
+    let caller = std::thread::current().id();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let map = |_: BundleEntry<'_>| assert_eq!(std::thread::current().id(), caller, "boom in map");
+        stream.par_for_each(2, map, |_| {});
+    }));
+    let payload = caught.expect_err("a helper's panic");
+    let message = payload.downcast_ref::<String>().map(String::as_str).unwrap_or_default();
+    assert!(message.contains("boom in map"), "{message:?}");
+}
+
+#[test]
 fn the_recorded_bench_input_repeats_the_servers_claims_with_distinct_ids() {
     if samples::shared_data().is_none() {
         return;
