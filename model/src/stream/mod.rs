@@ -14,7 +14,9 @@
 //!
 //! On several threads (the `par_` methods), the threads besides the calling one are those of
 //! rayon's global pool (one per core, or `RAYON_NUM_THREADS`), kept from window to window; a
-//! call that asks for more threads than that gets the pool's threads and the calling one.
+//! call that asks for more threads than that gets the pool's threads and the calling one. A
+//! panic in the function given to them, on any thread, comes out of the call on the calling
+//! thread with its payload.
 //!
 //! The Bundle's own members (`type`, `total`, `link`, …) are in [`BundleReader::header`] /
 //! [`BundleStream::header`] as a [`Bundle`] without entries: those written before `entry` as
