@@ -11,7 +11,7 @@
 # The inputs and the exported folders go under $TMPDIR: on a machine that reclaims its page
 # cache as it runs, TMPDIR=/dev/shm keeps them in memory.
 #
-#   benches/export_vs_summary.sh memory [PATIENTS] [CAP_MB]    # defaults: 10000 patients, 256 MB
+#   benches/export_vs_summary.sh memory [PATIENTS] [CAP_MB]    # defaults: 13000 patients, 256 MB
 #
 # The memory mode: an input ten times larger than the memory the export is allowed. Generated
 # NDJSON is piped through standard input (`bluebutton generate ... --format ndjson | bluebutton
@@ -20,7 +20,7 @@
 # time, the peak memory (maximum resident set) and the exit status. The cap is on address
 # space, more than the memory used (thread stacks and malloc arenas are reserved whole): the
 # runs set MALLOC_ARENA_MAX=2 so that each thread's arena reservation does not count against
-# it. Pick PATIENTS so that the input is at least ten times CAP_MB (a patient is about 0.27 MB).
+# it. Pick PATIENTS so that the input is at least ten times CAP_MB (a patient is about 0.21 MB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=throughput
@@ -28,7 +28,7 @@ if [ "${1:-}" = memory ]; then
     mode=memory
     shift
 fi
-patients=${1:-$([ "$mode" = memory ] && echo 10000 || echo 1000)}
+patients=${1:-$([ "$mode" = memory ] && echo 13000 || echo 1000)}
 runs=${2:-3}
 cap_mb=${2:-256}
 target=${CARGO_TARGET_DIR:-target}/release
