@@ -226,7 +226,8 @@ pub fn sniff_seekable<'r, R: Read + Seek + 'r>(mut reader: R, max_line: usize) -
             && peek_resource_type(&prefix[first..]).as_deref() == Some("Bundle")
     };
     let bundle = open_bundle_line
-        && match first_line(&mut reader, (LONG_LINE - PREFIX) as u64)? {
+        // The prefix's memory, no longer needed, holds the scan's pieces.
+        && match first_line(&mut reader, &mut prefix, (LONG_LINE - PREFIX) as u64)? {
             FirstLine::Unbroken => true,
             // One line, then only white space: one value, as `sniff` tells it when the whole
             // input is shorter than `max_line` (at `max_line` bytes without its end, NDJSON).
@@ -251,11 +252,10 @@ enum FirstLine {
     Followed,
 }
 
-/// Reads `reader` in pieces (none kept) for the end of the line it is on, within `limit`
-/// bytes, and what follows that line: only white space to the end of the input (up to 64 KiB
-/// of it), or more.
-fn first_line(reader: &mut impl Read, limit: u64) -> io::Result<FirstLine> {
-    let mut piece = vec![0; PREFIX];
+/// Reads `reader` in pieces of `piece`'s length (none kept) for the end of the line it is on,
+/// within `limit` bytes, and what follows that line: only white space to the end of the input
+/// (up to 64 KiB of it), or more.
+fn first_line(reader: &mut impl Read, piece: &mut [u8], limit: u64) -> io::Result<FirstLine> {
     let mut read = 0u64;
     // Once the line has ended: how much white space followed it so far.
     let mut blank_after: Option<u64> = None;
