@@ -247,6 +247,33 @@ fn validate_gives_the_same_report_on_any_number_of_threads() {
     }
 }
 
+/// A gzip file whose data is whole but whose checksum (CRC-32 in its trailer) does not match
+/// what it decompresses to: every line is read, and the mismatch is an error naming the file;
+/// the exit status says that an input could not be read.
+#[test]
+fn a_gzip_file_whose_checksum_does_not_match_is_an_error() {
+    let bundles = recorded_bundles("a_gzip_file_whose_checksum_does_not_match_is_an_error");
+    if bundles.is_empty() {
+        return;
+    }
+    let ndjson: String = bundles.iter().map(|(_, bundle)| ndjson_of(bundle)).collect();
+    let mut compressed = gzip(ndjson.as_bytes());
+    let crc = compressed.len() - 8;
+    compressed[crc] ^= 0xff;
+    let file = TempFile::new("bad-checksum.ndjson.gz", &compressed);
+    for threads in ["1", "2"] {
+        let out = run(&["summary", "--threads", threads, file.path()]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        let error = format!(
+            "ERROR {}: cannot read: invalid gzip data: corrupt gzip stream does not have a matching checksum",
+            file.path()
+        );
+        assert!(out.stderr.contains(&error), "{}", out.stderr);
+    }
+    let whole = TempFile::new("whole.ndjson.gz", &gzip(ndjson.as_bytes()));
+    assert_eq!(run(&["summary", whole.path()]).code, 0);
+}
+
 /// A bulk export whose download stopped (its gzip file cut off): the lines that came whole are
 /// summed, validated and exported as the same lines alone would be, and the break is an error
 /// naming the line it cut off; the exit status says that an input could not be read.
