@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 pub mod commands;
 pub mod input;
+pub mod malloc;
 
 /// Exit status: every input was fine.
 pub const EXIT_OK: i32 = 0;

@@ -177,6 +177,9 @@ pub fn run(args: &ExportArgs, stdin: &mut dyn Read, stdout: &mut dyn Write, stde
     }
     let schema = Schema::shared();
     let (threads, split) = thread_split(args.threads);
+    if threads > 1 {
+        crate::malloc::open_heaps_whole();
+    }
     let exporter = match Exporter::with_threads(schema.clone(), dir, split) {
         Ok(e) => e,
         Err(e) => {
