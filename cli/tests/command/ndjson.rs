@@ -9,7 +9,7 @@ use crate::support::{came_from, cut_gzip, gzip, run, run_with_stdin, shared_data
 use bluebutton::json::{self, ToJson, Value};
 
 /// The recorded searchset Bundles with several entries: (name, Bundle bytes).
-fn recorded_bundles(test: &str) -> Vec<(String, Vec<u8>)> {
+fn recorded_bundles(test: &str) -> Vec<Named> {
     let Some(data) = shared_data(test) else { return Vec::new() };
     let dir = data.join("samples/v1-normalized");
     let mut out = Vec::new();
@@ -17,6 +17,17 @@ fn recorded_bundles(test: &str) -> Vec<(String, Vec<u8>)> {
         out.push((name.to_string(), std::fs::read(dir.join(name)).unwrap()));
     }
     out
+}
+
+/// A file's name and its bytes.
+type Named = (String, Vec<u8>);
+
+/// The recorded Bundles ([`recorded_bundles`]) and their resources as one NDJSON text; `None`
+/// without `../shared/data`.
+fn recorded_ndjson(test: &str) -> Option<(Vec<Named>, String)> {
+    let bundles = recorded_bundles(test);
+    let ndjson = bundles.iter().map(|(_, bundle)| ndjson_of(bundle)).collect();
+    (!bundles.is_empty()).then_some((bundles, ndjson))
 }
 
 /// The resources of a Bundle's entries as compact JSON lines, written through the generic JSON
@@ -258,11 +269,7 @@ fn validate_gives_the_same_report_on_any_number_of_threads() {
 /// the file; the exit status says that an input could not be read.
 #[test]
 fn a_gzip_file_whose_checksum_does_not_match_is_an_error() {
-    let bundles = recorded_bundles("a_gzip_file_whose_checksum_does_not_match_is_an_error");
-    if bundles.is_empty() {
-        return;
-    }
-    let ndjson: String = bundles.iter().map(|(_, bundle)| ndjson_of(bundle)).collect();
+    let Some((_, ndjson)) = recorded_ndjson("a_gzip_file_whose_checksum_does_not_match_is_an_error") else { return };
     let mut compressed = gzip(ndjson.as_bytes());
     let whole = TempFile::new("whole.ndjson.gz", &compressed);
     let expected = run(&["summary", "--format", "json", whole.path()]);
@@ -287,11 +294,9 @@ fn a_gzip_file_whose_checksum_does_not_match_is_an_error() {
 /// naming the line it cut off; the exit status says that an input could not be read.
 #[test]
 fn a_truncated_gzip_file_is_read_up_to_the_line_it_breaks_off() {
-    let bundles = recorded_bundles("a_truncated_gzip_file_is_read_up_to_the_line_it_breaks_off");
-    if bundles.is_empty() {
+    let Some((bundles, ndjson)) = recorded_ndjson("a_truncated_gzip_file_is_read_up_to_the_line_it_breaks_off") else {
         return;
-    }
-    let ndjson: String = bundles.iter().map(|(_, bundle)| ndjson_of(bundle)).collect();
+    };
     let (cut, whole_lines) = cut_gzip(&ndjson, |len| len * 2 / 3);
     let complete = whole_lines.len();
     assert!(complete >= 3 && complete < ndjson.lines().count(), "{complete} lines came whole");
