@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 pub mod commands;
 pub mod input;
 pub mod malloc;
+pub mod pool;
 
 /// Exit status: every input was fine.
 pub const EXIT_OK: i32 = 0;
@@ -78,6 +79,19 @@ enum Command {
     Fetch(commands::fetch::FetchArgs),
 }
 
+impl Command {
+    /// The `--threads` of a command that reads on several threads.
+    fn threads(&self) -> Option<usize> {
+        match self {
+            Command::Summary(args) => Some(args.threads),
+            Command::Validate(args) => Some(args.threads),
+            #[cfg(feature = "export")]
+            Command::Export(args) => Some(args.threads),
+            _ => None,
+        }
+    }
+}
+
 /// Runs the command line `args` (the first item is the program name, as from
 /// [`std::env::args_os`]) and returns the exit status.
 ///
@@ -99,6 +113,9 @@ where
             return code;
         }
     };
+    if let Some(threads) = cli.command.threads() {
+        pool::for_threads(threads);
+    }
     let result = match cli.command {
         Command::Parse(args) => commands::parse::run(&args, stdin, stdout),
         Command::Summary(args) => commands::summary::run(&args, stdin, stdout, stderr),

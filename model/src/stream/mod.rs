@@ -14,7 +14,10 @@
 //!
 //! On several threads (the `par_` methods), the threads besides the calling one are those of
 //! rayon's global pool (one per core, or `RAYON_NUM_THREADS`), kept from window to window; a
-//! call that asks for more threads than that gets the pool's threads and the calling one. A
+//! call that asks for more threads than that gets the pool's threads and the calling one. The
+//! calling thread works too, so a program that reads on every core runs best with a pool of
+//! one thread fewer than the cores (`rayon::ThreadPoolBuilder::new().num_threads(cores - 1)
+//! .build_global()`, before its first parallel read), as the `bluebutton` command does. A
 //! panic in the function given to them, on any thread, comes out of the call on the calling
 //! thread with its payload.
 //!
