@@ -32,17 +32,19 @@ impl<'a> Value<'a> {
         let mut scratch = Scratch {
             members: crate::recycle(std::mem::take(&mut space.members)),
             items: crate::recycle(std::mem::take(&mut space.items)),
+            spare: std::mem::take(&mut space.spare),
         };
         let value = Value::read_with(lx, &mut scratch);
         space.members = crate::recycle(scratch.members);
         space.items = crate::recycle(scratch.items);
+        space.spare = scratch.spare;
         value
     }
 
     /// [`Value::read`] with the members and items of the objects and arrays being read kept in
-    /// `scratch` until each is complete, so that each gets one allocation of its exact size
-    /// (rather than a vector grown a push at a time): `split_off` moves them into it with one
-    /// copy of their bytes.
+    /// `scratch` until each is complete, so that each gets one vector of its exact size (rather
+    /// than a vector grown a push at a time), into which they are moved with one copy of their
+    /// bytes: a spare one of that size when `scratch` has one, else a new one.
     fn read_with(lx: &mut Lexer<'a>, scratch: &mut Scratch<'a>) -> Result<Self, Error> {
         Ok(match lx.peek_kind()? {
             JsonKind::Null => {
@@ -59,7 +61,7 @@ impl<'a> Value<'a> {
                     let item = Value::read_with(lx, scratch);
                     scratch.items.push(item?);
                 }
-                Value::Array(scratch.items.split_off(base))
+                Value::Array(scratch.take_items(base))
             }
             JsonKind::Object => {
                 let mut cursor = lx.begin_object()?;
@@ -68,7 +70,7 @@ impl<'a> Value<'a> {
                     let value = Value::read_with(lx, scratch);
                     scratch.members.push((key.text, value?));
                 }
-                Value::Object(scratch.members.split_off(base))
+                Value::Object(scratch.take_members(base))
             }
         })
     }
@@ -133,11 +135,103 @@ impl<'a> Value<'a> {
 }
 
 /// The members and items of the objects and arrays [`Value::read_with`] is reading, innermost
-/// last.
+/// last, and the spare vectors to move them into.
 #[derive(Default)]
 struct Scratch<'a> {
     members: Vec<(Cow<'a, str>, Value<'a>)>,
     items: Vec<Value<'a>>,
+    spare: Spare,
+}
+
+impl<'a> Scratch<'a> {
+    /// The members from `base` on, in a vector of their number.
+    fn take_members(&mut self, base: usize) -> Vec<(Cow<'a, str>, Value<'a>)> {
+        match self.spare.members.get_mut(self.members.len() - base).and_then(Vec::pop) {
+            Some(spare) => move_tail(&mut self.members, base, spare, &mut self.spare.bytes),
+            None => self.members.split_off(base),
+        }
+    }
+
+    /// The items from `base` on, in a vector of their number.
+    fn take_items(&mut self, base: usize) -> Vec<Value<'a>> {
+        match self.spare.items.get_mut(self.items.len() - base).and_then(Vec::pop) {
+            Some(spare) => move_tail(&mut self.items, base, spare, &mut self.spare.bytes),
+            None => self.items.split_off(base),
+        }
+    }
+}
+
+/// `from[base..]`, moved into `into` (empty, with room for exactly them) as `split_off` moves
+/// them into a new vector; `bytes`, the bytes of spare vectors, counts `into`'s no more.
+fn move_tail<T>(from: &mut Vec<T>, base: usize, mut into: Vec<T>, bytes: &mut usize) -> Vec<T> {
+    let n = from.len() - base;
+    assert!(into.is_empty() && into.capacity() >= n);
+    *bytes -= into.capacity() * std::mem::size_of::<T>();
+    // SAFETY: the `n` values from `base` on are copied into `into`'s room, then `from` is
+    // shortened to `base` without dropping them: each is owned by `into` alone.
+    unsafe {
+        std::ptr::copy_nonoverlapping(from.as_ptr().add(base), into.as_mut_ptr(), n);
+        from.set_len(base);
+        into.set_len(n);
+    }
+    into
+}
+
+/// Emptied vectors of the objects and arrays of values read before ([`ReadSpace::recycle`]),
+/// by capacity, for the objects and arrays of that many members or items read next: a reader of
+/// many values of the same shapes (a Bundle's entries) allocates and frees none of them after
+/// the first few.
+#[derive(Default)]
+struct Spare {
+    /// `members[n]`: vectors of capacity `n`.
+    members: Vec<Vec<Properties<'static>>>,
+    items: Vec<Vec<Vec<Value<'static>>>>,
+    /// The bytes of the vectors kept.
+    bytes: usize,
+}
+
+/// Vectors of this capacity or more are not kept (they are freed).
+#[cfg(feature = "validate")]
+const SPARE_CAPACITY: usize = 128;
+
+/// How many bytes of vectors [`Spare`] keeps at most (beyond, they are freed).
+#[cfg(feature = "validate")]
+const SPARE_BYTES: usize = 4 << 20;
+
+#[cfg(feature = "validate")]
+impl Spare {
+    /// Keeps `v` (empty) when it is small enough and there is room.
+    fn keep<T>(spares: &mut Vec<Vec<Vec<T>>>, bytes: &mut usize, v: Vec<T>) {
+        let capacity = v.capacity();
+        let size = capacity * std::mem::size_of::<T>();
+        if capacity == 0 || capacity >= SPARE_CAPACITY || *bytes + size > SPARE_BYTES {
+            return;
+        }
+        if spares.len() <= capacity {
+            spares.resize_with(capacity + 1, Vec::new);
+        }
+        spares[capacity].push(v);
+        *bytes += size;
+    }
+}
+
+/// The allocation of `members`, emptied, for members of any lifetime.
+#[cfg(feature = "validate")]
+fn spare_members(members: Vec<(Cow<'_, str>, Value<'_>)>) -> Vec<(Cow<'static, str>, Value<'static>)> {
+    let mut members = std::mem::ManuallyDrop::new(members);
+    members.clear();
+    // SAFETY: the same type but for its lifetimes (so of the same layout), and no value: none
+    // borrows anything.
+    unsafe { Vec::from_raw_parts(members.as_mut_ptr().cast(), 0, members.capacity()) }
+}
+
+/// The allocation of `items`, emptied, for items of any lifetime.
+#[cfg(feature = "validate")]
+fn spare_items(items: Vec<Value<'_>>) -> Vec<Value<'static>> {
+    let mut items = std::mem::ManuallyDrop::new(items);
+    items.clear();
+    // SAFETY: as in `spare_members`.
+    unsafe { Vec::from_raw_parts(items.as_mut_ptr().cast(), 0, items.capacity()) }
 }
 
 /// The working space of [`Value::read_in`], kept between reads of values that borrow from
@@ -147,6 +241,42 @@ struct Scratch<'a> {
 pub(crate) struct ReadSpace {
     members: Vec<(Cow<'static, str>, Value<'static>)>,
     items: Vec<Value<'static>>,
+    spare: Spare,
+}
+
+#[cfg(feature = "validate")]
+impl ReadSpace {
+    /// Drops `value`, keeping the vectors of its objects and arrays for the next reads (up to
+    /// [`SPARE_BYTES`]).
+    pub(crate) fn recycle(&mut self, value: Value<'_>) {
+        match value {
+            Value::Array(items) => self.recycle_items(items),
+            Value::Object(members) => self.recycle_members(members),
+            _ => {}
+        }
+    }
+
+    fn recycle_members(&mut self, mut members: Vec<(Cow<'_, str>, Value<'_>)>) {
+        for (_, value) in members.iter_mut() {
+            match value {
+                Value::Array(items) => self.recycle_items(std::mem::take(items)),
+                Value::Object(members) => self.recycle_members(std::mem::take(members)),
+                _ => {}
+            }
+        }
+        Spare::keep(&mut self.spare.members, &mut self.spare.bytes, spare_members(members));
+    }
+
+    fn recycle_items(&mut self, mut items: Vec<Value<'_>>) {
+        for value in items.iter_mut() {
+            match value {
+                Value::Array(items) => self.recycle_items(std::mem::take(items)),
+                Value::Object(members) => self.recycle_members(std::mem::take(members)),
+                _ => {}
+            }
+        }
+        Spare::keep(&mut self.spare.items, &mut self.spare.bytes, spare_items(items));
+    }
 }
 
 /// Where and how two JSON documents differ.
@@ -278,5 +408,39 @@ mod tests {
         // The space keeps its allocations, emptied, for the next read.
         assert!(space.members.is_empty() && space.members.capacity() > 0);
         assert!(space.items.is_empty() && space.items.capacity() > 0);
+    }
+
+    #[test]
+    fn values_recycled_into_a_space_give_their_vectors_to_the_next_reads() {
+        let texts = [
+            r#"{"a":[1,{"b":[true,null,"x"]},[]],"c":{"d":{"e":"f\u0041"}}}"#,
+            r#"[{"e":1.50},{"f":[[["deep"]]]},{"g":{"h":[1,2,3]}}]"#,
+            r#"{"a":[2,{"b":[false,"y","z"]},[]],"c":{"d":{"e":"g"}}}"#,
+        ];
+        let mut space = ReadSpace::default();
+        for round in 0..3 {
+            for text in texts {
+                let mut lx = Lexer::new(text.as_bytes(), ParseOptions::strict());
+                let value = Value::read_in(&mut lx, &mut space).unwrap();
+                let expected = Value::read(&mut Lexer::new(text.as_bytes(), ParseOptions::strict())).unwrap();
+                assert_eq!(value, expected, "round {round}: {text}");
+                // Kept, and the same again once read into them.
+                space.recycle(value);
+                assert!(space.spare.bytes > 0 && space.spare.members.iter().any(|v| !v.is_empty()));
+            }
+        }
+        // The vectors of one value are all taken by the next of the same shape.
+        let kept = space.spare.bytes;
+        let text = texts[0];
+        let value = Value::read_in(&mut Lexer::new(text.as_bytes(), ParseOptions::strict()), &mut space).unwrap();
+        assert!(space.spare.bytes < kept);
+        space.recycle(value);
+        assert_eq!(space.spare.bytes, kept);
+        // No more than the bound is kept, and no vector as large as the largest kept.
+        let many = format!("[{}]", vec![r#"{"a":{"b":[1,2]}}"#; 100_000].join(","));
+        let value = Value::read_in(&mut Lexer::new(many.as_bytes(), ParseOptions::strict()), &mut space).unwrap();
+        space.recycle(value);
+        assert!(space.spare.bytes <= SPARE_BYTES && space.spare.bytes > SPARE_BYTES / 2, "{}", space.spare.bytes);
+        assert!(space.spare.items.len() <= SPARE_CAPACITY && space.spare.members.len() <= SPARE_CAPACITY);
     }
 }

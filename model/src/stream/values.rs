@@ -132,8 +132,6 @@ pub(crate) struct ValueStream<R> {
     unit: UnitStart,
     lines: Lines,
     options: ParseOptions,
-    /// The working space of the units' reads, kept from one to the next.
-    space: ReadSpace,
     /// The size the window grows to as the input goes on ([`ValueStream::grow_window`]).
     grow_to: usize,
     /// Why the reader failed, once it did: what came before is read as the input's end, and
@@ -165,7 +163,6 @@ impl<R: Read> ValueStream<R> {
             unit: UnitStart { pos: 0, state: State::Start, entries: 0, seen_entry: false },
             lines: Lines::default(),
             options: ParseOptions::strict(),
-            space: ReadSpace::default(),
             grow_to: 0,
             broken: None,
         }
@@ -198,8 +195,9 @@ impl<R: Read> ValueStream<R> {
     }
 
     /// The next unit, `None` after the end of the document, or the error that ends it (not JSON
-    /// from there on, or the input could not be read: [`ErrorKind::Io`]).
-    pub fn next_unit(&mut self) -> Option<Result<Unit<'_>, Error>> {
+    /// from there on, or the input could not be read: [`ErrorKind::Io`]). Its value is read in
+    /// `space` (kept by the caller, which can [recycle](ReadSpace::recycle) the value into it).
+    pub fn next_unit(&mut self, space: &mut ReadSpace) -> Option<Result<Unit<'_>, Error>> {
         loop {
             self.unit =
                 UnitStart { pos: self.pos, state: self.state, entries: self.entries, seen_entry: self.seen_entry };
@@ -213,7 +211,7 @@ impl<R: Read> ValueStream<R> {
                     // of a borrow from a loop" that the borrow checker cannot yet prove (NLL
                     // problem case 3), as in `BundleStream::next_entry`.
                     let window: &[u8] = unsafe { std::slice::from_raw_parts(self.buf.as_ptr(), self.len) };
-                    match self.parse(found, window) {
+                    match self.parse(found, window, space) {
                         Parsed::Unit(unit) => return Some(Ok(unit)),
                         Parsed::Error(e) => return Some(Err(e)),
                         Parsed::NeedMore => {
@@ -465,7 +463,7 @@ impl<R: Read> ValueStream<R> {
     /// Parses the value of a unit found in `window` (the window `self.buf[..self.len]`), which
     /// it moves the stream past; or finds that the window ends inside the value, or too close
     /// after an error in it for the error's message to quote what follows.
-    fn parse<'w>(&mut self, found: Found, window: &'w [u8]) -> Parsed<'w> {
+    fn parse<'w>(&mut self, found: Found, window: &'w [u8], space: &mut ReadSpace) -> Parsed<'w> {
         let (key, index, start, depth) = match found {
             Found::EntriesStart => return Parsed::Unit(Unit::EntriesStart),
             Found::EntriesEnd => return Parsed::Unit(Unit::EntriesEnd),
@@ -474,7 +472,7 @@ impl<R: Read> ValueStream<R> {
         };
         let mut lx = Lexer::new(window, self.options);
         lx.restore((start - self.base) as usize, depth);
-        match Value::read_in(&mut lx, &mut self.space) {
+        match Value::read_in(&mut lx, space) {
             // A value that reaches the end of the window may go on after it (a number).
             Ok(_) if !self.eof && lx.offset() >= window.len() => Parsed::NeedMore,
             // ... and where the input broke, it may have.
@@ -644,16 +642,24 @@ mod tests {
         let mut stream = ValueStream::with_window(Trickle { bytes: input, chunk }, window);
         stream.release();
         let mut out = Vec::new();
-        while let Some(unit) = stream.next_unit() {
+        // Each value read is recycled: the next are read into its vectors.
+        let mut space = ReadSpace::default();
+        while let Some(unit) = stream.next_unit(&mut space) {
             let text = |v: &Value<'_>| {
                 let mut w = Writer::compact();
                 v.write(&mut w);
                 w.into_string()
             };
             match unit {
-                Ok(Unit::Member { key, value }) => out.push(format!("{key}={}", text(&value))),
+                Ok(Unit::Member { key, value }) => {
+                    out.push(format!("{key}={}", text(&value)));
+                    space.recycle(value);
+                }
                 Ok(Unit::EntriesStart) => out.push("entry[".into()),
-                Ok(Unit::Entry { index, value }) => out.push(format!("[{index}]={}", text(&value))),
+                Ok(Unit::Entry { index, value }) => {
+                    out.push(format!("[{index}]={}", text(&value)));
+                    space.recycle(value);
+                }
                 Ok(Unit::EntriesEnd) => out.push("]".into()),
                 Err(e) => return Err(format!("{e} at {} {:?}", e.offset(), e.line_column())),
             }
@@ -737,8 +743,9 @@ mod tests {
     #[test]
     fn the_whole_input_comes_back_before_release() {
         let mut stream = ValueStream::with_window(Trickle { bytes: DOC.as_bytes(), chunk: 5 }, 8);
-        assert!(matches!(stream.next_unit(), Some(Ok(Unit::Member { .. }))));
-        assert!(matches!(stream.next_unit(), Some(Ok(Unit::Member { .. }))));
+        let mut space = ReadSpace::default();
+        assert!(matches!(stream.next_unit(&mut space), Some(Ok(Unit::Member { .. }))));
+        assert!(matches!(stream.next_unit(&mut space), Some(Ok(Unit::Member { .. }))));
         assert_eq!(stream.into_input().unwrap(), DOC.as_bytes());
     }
 }

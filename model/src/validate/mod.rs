@@ -476,12 +476,17 @@ where
     R: Read,
     F: FnMut(Finding, bool),
 {
-    reader_outline_in(reader, options, PARALLEL_WINDOW, on_finding)
+    reader_outline_in(ValueStream::new(reader), options, PARALLEL_WINDOW, on_finding)
 }
 
-/// [`reader_outline`], with a window of `window` bytes (at least) once the entries are walked on
-/// several threads.
-fn reader_outline_in<R, F>(reader: R, options: Options, window: usize, on_finding: F) -> Result<Outline, Unfinished>
+/// [`reader_outline`] of `stream`, with a window of `window` bytes (at least) once the entries
+/// are walked on several threads.
+fn reader_outline_in<R, F>(
+    mut stream: ValueStream<R>,
+    options: Options,
+    window: usize,
+    on_finding: F,
+) -> Result<Outline, Unfinished>
 where
     R: Read,
     F: FnMut(Finding, bool),
@@ -489,12 +494,13 @@ where
     let target = options.target;
     let threads = thread_count(options.threads);
     let mut out = HandOut { on_finding, counts: [0; 3] };
-    let mut stream = ValueStream::new(reader);
+    // The values are read in this space, and each entry, once walked, is recycled into it.
+    let mut space = ReadSpace::default();
     // The members before the entries: read until the resource type says whether this is a
     // Bundle (the whole input is kept meanwhile, to be read whole when it is not).
     let mut members: Vec<(Cow<'static, str>, Value<'static>)> = Vec::new();
     loop {
-        match stream.next_unit() {
+        match stream.next_unit(&mut space) {
             Some(Ok(Unit::Member { key, value })) => {
                 let first_type = key == "resourceType" && !members.iter().any(|(k, _)| k == "resourceType");
                 let bundle = matches!(&value, Value::String(t) if t == "Bundle");
@@ -526,7 +532,7 @@ where
                 continue;
             }
         }
-        let Some(unit) = stream.next_unit() else { break };
+        let Some(unit) = stream.next_unit(&mut space) else { break };
         let unit = match unit {
             Ok(unit) => unit,
             Err(error) => return Err(unfinished(error, engine, document.as_ref(), out, target)),
@@ -551,6 +557,7 @@ where
                     engine.streamed_value(document, index, &value);
                 }
                 entries.push(invariants::bundle_entry_view(&value));
+                space.recycle(value);
             }
             Unit::EntriesEnd => {
                 parallel = None;
@@ -664,6 +671,7 @@ fn entries_on_threads<R: Read, F: FnMut(Finding, bool)>(
                     // An entry that is not JSON ends the piece: the stream reads it, and says why.
                     let Some(value) = parse_whole_entry(window, parse, entry, &mut space) else { break };
                     walked.push((engine.walk_entry(walk, entry.index, &value), invariants::bundle_entry_view(&value)));
+                    space.recycle(value);
                 }
                 if let Ok(mut spares) = spares.lock() {
                     spares.push((engine, space));
@@ -803,7 +811,8 @@ mod tests {
 
     fn run(doc: &[u8], options: Options, window: usize) -> Run {
         let mut findings = Vec::new();
-        let outline = reader_outline_in(doc, options, window, |f, provisional| findings.push((f, provisional)));
+        let outline =
+            reader_outline_in(ValueStream::new(doc), options, window, |f, provisional| findings.push((f, provisional)));
         let outline = outline.map_err(|Unfinished { error: e, before }| {
             (format!("{e} at {} {:?}", e.offset(), e.line_column()), before)
         });
