@@ -356,6 +356,29 @@ fn findings_handed_out_as_made_are_the_report() {
     assert!(amended_seen, "some note is amended once its count is known");
 }
 
+/// A document in memory (`validate_slice_with`) hands out what its reader does: the same
+/// findings in the same order, the same ones provisional, the same outline or error; for
+/// documents smaller and larger than the stream's first window, whole or cut off.
+#[test]
+fn a_document_in_memory_is_handed_out_as_its_reader_hands_it_out() {
+    let large = generated(5, 12, Layout::Compact);
+    assert!(large.len() > 2 << 20, "{} bytes", large.len());
+    let mut docs = vec![example("claims-bundle.json"), generated(3, 2, Layout::Pretty), large.clone()];
+    docs.push(large[..large.len() * 2 / 3].to_vec());
+    docs.extend(samples::all_normalized().into_iter().map(|(_, b)| b));
+    for doc in &docs {
+        for (target, threads) in [(Target::Served, 1), (Target::Published, 1), (Target::Served, 2)] {
+            let options = ValidateOptions::new(target).threads(threads);
+            let mut read = Vec::new();
+            let from_reader = options.validate_reader_with(&doc[..], |finding, p| read.push((finding, p)));
+            let mut sliced = Vec::new();
+            let from_slice = options.validate_slice_with(doc, |finding, p| sliced.push((finding, p)));
+            assert_eq!(from_slice, from_reader, "{target}, {threads} threads, {} bytes", doc.len());
+            assert_eq!(sliced, read, "{target}, {threads} threads, {} bytes", doc.len());
+        }
+    }
+}
+
 /// What [`validate_reader_with`] handed out for `input`, the provisional findings amended: the
 /// findings, and the outline, or the error with the outline of those before it.
 fn handed_out(input: impl Read, options: ValidateOptions) -> (Vec<Finding>, Result<Outline, Unfinished>) {

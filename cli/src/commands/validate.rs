@@ -164,7 +164,7 @@ pub fn run(
                 lines.par_map_lines(
                     args.threads,
                     // Each line is a resource of its own, on one of the threads.
-                    |line| (line.number, validate_input(line.text, options.threads(1), output)),
+                    |line| (line.number, validate_input(Source::Slice(line.text), options.threads(1), output)),
                     |line| {
                         printed = match line {
                             Ok((number, validated)) => print(&format!("{shown}:{number}"), validated),
@@ -184,7 +184,7 @@ pub fn run(
                 );
                 printed?;
             }
-            Ok(sniffed) => print(&shown, validate_input(sniffed.reader, options, output))?,
+            Ok(mut sniffed) => print(&shown, validate_input(Source::Reader(&mut sniffed.reader), options, output))?,
         }
     }
     Ok(crate::exit_status(any_unreadable, any_invalid))
@@ -273,11 +273,21 @@ impl From<String> for Unread {
     }
 }
 
+/// Where a document comes from: a reader (a file, standard input), or memory (a line of NDJSON).
+enum Source<'a> {
+    Reader(&'a mut dyn Read),
+    Slice(&'a [u8]),
+}
+
 /// Validates one input, its findings written out as they come; `Err` with the reason when it
 /// cannot be read or is not JSON.
-fn validate_input(reader: impl Read, options: Options, output: Output) -> Result<(Outline, Findings), Unread> {
+fn validate_input(source: Source<'_>, options: Options, output: Output) -> Result<(Outline, Findings), Unread> {
     let mut findings = Findings::new(output);
-    let validated = options.validate_reader_with(reader, |finding, provisional| findings.add(&finding, provisional));
+    let add = |finding: Finding, provisional| findings.add(&finding, provisional);
+    let validated = match source {
+        Source::Reader(reader) => options.validate_reader_with(reader, add),
+        Source::Slice(text) => options.validate_slice_with(text, add),
+    };
     let (unfinished, kept) = match (validated, findings.failed.take()) {
         (Ok(outline), None) => return Ok((outline, findings)),
         (Ok(_), Some(e)) => return Err(format!("cannot keep the findings in a temporary file: {e}").into()),

@@ -269,6 +269,27 @@ impl Options {
     {
         reader_outline(reader, *self, on_finding)
     }
+
+    /// [`validate_reader_with`](Self::validate_reader_with) of a document in memory: the same
+    /// findings, handed out in the same way, read in a window of the document's size rather
+    /// than of 1 MiB, which is cleared for each document (for many small documents, such as the
+    /// lines of NDJSON).
+    ///
+    /// ```
+    /// use bluebutton_model::validate::{Options, Target};
+    /// let line = br#"{"resourceType":"Patient","id":"p1","birthDate":"1970-13"}"#;
+    /// let mut errors = Vec::new();
+    /// let outline = Options::new(Target::Served).validate_slice_with(line, |finding, _| errors.push(finding.location))?;
+    /// assert_eq!(outline.errors, errors.len());
+    /// assert!(errors.iter().any(|l| l == "Patient.birthDate"));
+    /// # Ok::<(), bluebutton_model::json::Error>(())
+    /// ```
+    pub fn validate_slice_with<F>(&self, input: &[u8], on_finding: F) -> Result<Outline, Unfinished>
+    where
+        F: FnMut(Finding, bool),
+    {
+        reader_outline_in(ValueStream::for_slice(input), *self, PARALLEL_WINDOW, on_finding)
+    }
 }
 
 /// Validates a typed resource against its profile under the served target.
