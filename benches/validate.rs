@@ -5,7 +5,9 @@
 //! (`stream_slice`, as in `benches/parse.rs`) against validation of the same bytes, whole
 //! (`parse_validate`) and streamed (`validate_reader`, what `bluebutton validate` does on one
 //! thread; `validate_reader_threads/N` with the entries walked on N threads), so that the ratio
-//! reads directly from one run.
+//! reads directly from one run. On minified input, the same resources as NDJSON lines validated
+//! by one `Validator` (`ndjson_validator`, what `bluebutton validate` does) and each alone
+//! (`ndjson_each_alone`).
 //!
 //! ```sh
 //! cargo bench --bench validate
@@ -132,6 +134,28 @@ fn bench_validate(c: &mut Criterion) {
             let options = Options::new(Target::Served).threads(threads);
             group.bench_function(BenchmarkId::new("validate_reader_threads", threads), |b| {
                 b.iter(|| options.validate_reader(black_box(&input[..])).unwrap())
+            });
+        }
+        // The same resources as NDJSON lines, each validated as a document: by one validator
+        // (what `bluebutton validate` does on one thread), and each alone.
+        if layout == Layout::Minified {
+            let ndjson = input::ndjson_of(&input);
+            let lines: Vec<&[u8]> = ndjson.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+            let options = Options::new(Target::Served);
+            group.bench_function("ndjson_validator", |b| {
+                b.iter(|| {
+                    let mut validator = options.validator();
+                    for line in &lines {
+                        black_box(validator.validate_json(black_box(line)).unwrap());
+                    }
+                })
+            });
+            group.bench_function("ndjson_each_alone", |b| {
+                b.iter(|| {
+                    for line in &lines {
+                        black_box(options.validate_json(black_box(line)).unwrap());
+                    }
+                })
             });
         }
         group.finish();

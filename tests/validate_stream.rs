@@ -379,6 +379,41 @@ fn a_document_in_memory_is_handed_out_as_its_reader_hands_it_out() {
     }
 }
 
+/// One [`Validator`] over many documents gives each the report, and hands out the findings,
+/// that the document gets alone, whatever came before it: the recorded responses (normalized and
+/// raw), generated NDJSON lines and mutations of them, in order, then in reverse, under both
+/// targets.
+#[test]
+fn a_validator_gives_each_document_what_it_gets_alone() {
+    let mut docs: Vec<Vec<u8>> =
+        samples::all_recorded().into_iter().chain(samples::all_recorded_raw()).map(|(_, doc)| doc).collect();
+    let mut ndjson = Vec::new();
+    synth::write_ndjson(&mut ndjson, &Options { seed: 9, patients: 6, ..Options::default() }).unwrap();
+    let lines: Vec<Vec<u8>> = ndjson.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+    assert!(lines.len() > 30, "{} lines", lines.len());
+    let mut rng = Rng(0x0dd_5eed_c0de);
+    for line in lines.iter().take(30) {
+        let doc = json::from_slice::<Value>(line).unwrap().into_owned();
+        docs.push(mutate(&doc, &mut rng));
+    }
+    docs.extend(lines);
+    docs.push(b"{\"resourceType\":\"Patient\",\"id\":tru}".to_vec());
+    for target in [Target::Served, Target::Published] {
+        let options = ValidateOptions::new(target);
+        let mut validator = options.validator();
+        for doc in docs.iter().chain(docs.iter().rev()) {
+            let (kept, alone) = (validator.validate_json(doc), options.validate_json(doc));
+            assert_eq!(describe(&kept), describe(&alone), "{target}: {}", String::from_utf8_lossy(doc));
+            assert_eq!(kept.ok(), alone.ok());
+            let mut handed = (Vec::new(), Vec::new());
+            let kept = validator.validate_slice_with(doc, |finding, p| handed.0.push((finding, p)));
+            let alone = options.validate_slice_with(doc, |finding, p| handed.1.push((finding, p)));
+            assert_eq!(kept, alone, "{target}");
+            assert_eq!(handed.0, handed.1, "{target}");
+        }
+    }
+}
+
 /// What [`validate_reader_with`] handed out for `input`, the provisional findings amended: the
 /// findings, and the outline, or the error with the outline of those before it.
 fn handed_out(input: impl Read, options: ValidateOptions) -> (Vec<Finding>, Result<Outline, Unfinished>) {

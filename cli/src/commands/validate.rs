@@ -7,10 +7,13 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use bluebutton::json::{ErrorKind, ToJson};
 use bluebutton::stream::{InputKind, NdjsonStream, Sniffed, StreamOptions};
-use bluebutton::validate::{short_location, Finding, Options, Outline, ProfileChoice, Report, Severity, Target};
+use bluebutton::validate::{
+    short_location, Finding, Options, Outline, ProfileChoice, Report, Severity, Target, Validator,
+};
 use clap::{Args, ValueEnum};
 
 use super::Format;
@@ -161,10 +164,21 @@ pub fn run(
                 let stream_options = StreamOptions::default().for_threads(args.threads);
                 let mut lines = NdjsonStream::with_options(reader, stream_options);
                 let mut printed = Ok(());
+                // The validators of the lines, each used by one thread at a time: what one
+                // learns from a line (the codes it checked clean) serves the next it takes.
+                let validators = Mutex::new(Vec::new());
                 lines.par_map_lines(
                     args.threads,
                     // Each line is a resource of its own, on one of the threads.
-                    |line| (line.number, validate_input(Source::Slice(line.text), options.threads(1), output)),
+                    |line| {
+                        let spare = validators.lock().ok().and_then(|mut spare| spare.pop());
+                        let mut validator = spare.unwrap_or_else(|| options.threads(1).validator());
+                        let validated = validate_input(Source::Slice(line.text), &mut validator, output);
+                        if let Ok(mut spare) = validators.lock() {
+                            spare.push(validator);
+                        }
+                        (line.number, validated)
+                    },
                     |line| {
                         printed = match line {
                             Ok((number, validated)) => print(&format!("{shown}:{number}"), validated),
@@ -184,7 +198,10 @@ pub fn run(
                 );
                 printed?;
             }
-            Ok(mut sniffed) => print(&shown, validate_input(Source::Reader(&mut sniffed.reader), options, output))?,
+            Ok(mut sniffed) => {
+                let validated = validate_input(Source::Reader(&mut sniffed.reader), &mut options.validator(), output);
+                print(&shown, validated)?
+            }
         }
     }
     Ok(crate::exit_status(any_unreadable, any_invalid))
@@ -281,12 +298,16 @@ enum Source<'a> {
 
 /// Validates one input, its findings written out as they come; `Err` with the reason when it
 /// cannot be read or is not JSON.
-fn validate_input(source: Source<'_>, options: Options, output: Output) -> Result<(Outline, Findings), Unread> {
+fn validate_input(
+    source: Source<'_>,
+    validator: &mut Validator,
+    output: Output,
+) -> Result<(Outline, Findings), Unread> {
     let mut findings = Findings::new(output);
     let add = |finding: Finding, provisional| findings.add(&finding, provisional);
     let validated = match source {
-        Source::Reader(reader) => options.validate_reader_with(reader, add),
-        Source::Slice(text) => options.validate_slice_with(text, add),
+        Source::Reader(reader) => validator.validate_reader_with(reader, add),
+        Source::Slice(text) => validator.validate_slice_with(text, add),
     };
     let (unfinished, kept) = match (validated, findings.failed.take()) {
         (Ok(outline), None) => return Ok((outline, findings)),

@@ -35,6 +35,9 @@ pub(super) struct Memo {
     kept: Vec<u8>,
     /// Counts the times the memo started over: a [`Lookup::Unseen`] of an earlier one is stale.
     generation: u32,
+    /// Values found clean here (for the tests).
+    #[cfg(test)]
+    pub hits: usize,
 }
 
 /// What [`Memo::look`] found.
@@ -81,7 +84,10 @@ impl Memo {
         if let Some(ranges) = self.seen.get(&hash) {
             if ranges.iter().any(|&(s, e)| &kept[s as usize..e as usize] == encoding) {
                 #[cfg(test)]
-                tests::CLEAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                {
+                    tests::CLEAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    self.hits += 1;
+                }
                 self.kept.truncate(start);
                 return Lookup::Clean;
             }

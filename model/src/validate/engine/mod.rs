@@ -97,6 +97,25 @@ pub(crate) struct Engine {
     memo_inside: bool,
 }
 
+/// What an [`Engine`] learns that holds beyond the document it walks, for an engine of the same
+/// options and source of values to start from ([`Engine::with_learned`]): the values walked
+/// without effects (which have none wherever they stand again, in any document), the messages
+/// of the extension URLs seen, and spare counts.
+#[derive(Default)]
+pub(crate) struct Learned {
+    outside_ig_messages: rustc_hash::FxHashMap<String, String>,
+    spare_counts: Vec<Vec<u32>>,
+    memo: memo::Memo,
+}
+
+#[cfg(test)]
+impl Learned {
+    /// How many values its memo found clean.
+    pub fn memo_hits(&self) -> usize {
+        self.memo.hits
+    }
+}
+
 /// Where the values an [`Engine`] walks come from, which tells what a borrowed string holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ValuesFrom {
@@ -111,6 +130,13 @@ pub(crate) enum ValuesFrom {
 
 impl Engine {
     pub fn new(options: Options, values_from: ValuesFrom) -> Engine {
+        Engine::with_learned(options, values_from, Learned::default())
+    }
+
+    /// An engine that starts from what another one learned, under the same options (target
+    /// and profile choice) and from the same source of values.
+    pub fn with_learned(options: Options, values_from: ValuesFrom, learned: Learned) -> Engine {
+        let Learned { outside_ig_messages, spare_counts, memo } = learned;
         Engine {
             target: options.target,
             profile: options.profile,
@@ -123,13 +149,22 @@ impl Engine {
             content_deviation: None,
             notes: Vec::new(),
             notes_final: false,
-            outside_ig_messages: Default::default(),
-            spare_counts: Vec::new(),
+            outside_ig_messages,
+            spare_counts,
             deferred_notes: None,
             values_from,
             effects: 0,
-            memo: memo::Memo::default(),
+            memo,
             memo_inside: false,
+        }
+    }
+
+    /// What the engine learned, for the next one ([`Engine::with_learned`]).
+    pub fn learned(&mut self) -> Learned {
+        Learned {
+            outside_ig_messages: std::mem::take(&mut self.outside_ig_messages),
+            spare_counts: std::mem::take(&mut self.spare_counts),
+            memo: std::mem::take(&mut self.memo),
         }
     }
 
