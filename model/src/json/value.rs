@@ -215,25 +215,6 @@ impl Spare {
     }
 }
 
-/// The allocation of `members`, emptied, for members of any lifetime.
-#[cfg(feature = "validate")]
-fn spare_members(members: Vec<(Cow<'_, str>, Value<'_>)>) -> Vec<(Cow<'static, str>, Value<'static>)> {
-    let mut members = std::mem::ManuallyDrop::new(members);
-    members.clear();
-    // SAFETY: the same type but for its lifetimes (so of the same layout), and no value: none
-    // borrows anything.
-    unsafe { Vec::from_raw_parts(members.as_mut_ptr().cast(), 0, members.capacity()) }
-}
-
-/// The allocation of `items`, emptied, for items of any lifetime.
-#[cfg(feature = "validate")]
-fn spare_items(items: Vec<Value<'_>>) -> Vec<Value<'static>> {
-    let mut items = std::mem::ManuallyDrop::new(items);
-    items.clear();
-    // SAFETY: as in `spare_members`.
-    unsafe { Vec::from_raw_parts(items.as_mut_ptr().cast(), 0, items.capacity()) }
-}
-
 /// The working space of [`Value::read_in`], kept between reads of values that borrow from
 /// different inputs (so it holds no value: only the allocations).
 #[cfg(feature = "validate")]
@@ -256,26 +237,39 @@ impl ReadSpace {
         }
     }
 
-    fn recycle_members(&mut self, mut members: Vec<(Cow<'_, str>, Value<'_>)>) {
-        for (_, value) in members.iter_mut() {
-            match value {
-                Value::Array(items) => self.recycle_items(std::mem::take(items)),
-                Value::Object(members) => self.recycle_members(std::mem::take(members)),
-                _ => {}
+    fn recycle_members(&mut self, members: Vec<(Cow<'_, str>, Value<'_>)>) {
+        let mut members = std::mem::ManuallyDrop::new(members);
+        for (key, value) in members.iter_mut() {
+            if let Cow::Owned(key) = key {
+                drop(std::mem::take(key));
             }
+            self.recycle_in_place(value);
         }
-        Spare::keep(&mut self.spare.members, &mut self.spare.bytes, spare_members(members));
+        // SAFETY: the same type but for its lifetimes (so of the same layout), without its
+        // members, which hold nothing to free any more (their texts and vectors were taken).
+        let spare = unsafe { Vec::from_raw_parts(members.as_mut_ptr().cast(), 0, members.capacity()) };
+        Spare::keep(&mut self.spare.members, &mut self.spare.bytes, spare);
     }
 
-    fn recycle_items(&mut self, mut items: Vec<Value<'_>>) {
+    fn recycle_items(&mut self, items: Vec<Value<'_>>) {
+        let mut items = std::mem::ManuallyDrop::new(items);
         for value in items.iter_mut() {
-            match value {
-                Value::Array(items) => self.recycle_items(std::mem::take(items)),
-                Value::Object(members) => self.recycle_members(std::mem::take(members)),
-                _ => {}
-            }
+            self.recycle_in_place(value);
         }
-        Spare::keep(&mut self.spare.items, &mut self.spare.bytes, spare_items(items));
+        // SAFETY: as in `recycle_members`.
+        let spare = unsafe { Vec::from_raw_parts(items.as_mut_ptr().cast(), 0, items.capacity()) };
+        Spare::keep(&mut self.spare.items, &mut self.spare.bytes, spare);
+    }
+
+    /// Takes from `value` what it holds: its vectors recycled, its text freed. The value is left
+    /// holding nothing to free.
+    fn recycle_in_place(&mut self, value: &mut Value<'_>) {
+        match value {
+            Value::Array(items) => self.recycle_items(std::mem::take(items)),
+            Value::Object(members) => self.recycle_members(std::mem::take(members)),
+            Value::String(Cow::Owned(text)) | Value::Number(Cow::Owned(text)) => drop(std::mem::take(text)),
+            _ => {}
+        }
     }
 }
 
