@@ -307,7 +307,7 @@ impl Options {
 /// in. Each report is the one [`Options`] gives for the document alone; for many small
 /// documents, such as the lines of NDJSON, it is made faster.
 ///
-/// What it keeps is bounded: at most 8 MiB of values walked clean (then it starts over), the
+/// What it keeps is bounded: at most 1 MiB of values walked clean (then it starts over), the
 /// messages of 4,096 extension URLs, and 4 MiB of spare vectors.
 ///
 /// ```
