@@ -134,6 +134,8 @@ pub fn run(
     let output = Output { format: args.format, shown: args.severity };
     let mut inputs = Inputs::for_names(stdin, &args.files);
     let (mut any_invalid, mut any_unreadable) = (false, false);
+    // One validator for the files, one after the other (what it learns from one serves the next).
+    let mut validator = options.validator();
     for name in &args.files {
         let shown = input::display_name(name);
         let mut print = |shown: &str, validated: Result<(Outline, Findings), Unread>| -> io::Result<()> {
@@ -199,7 +201,7 @@ pub fn run(
                 printed?;
             }
             Ok(mut sniffed) => {
-                let validated = validate_input(Source::Reader(&mut sniffed.reader), &mut options.validator(), output);
+                let validated = validate_input(Source::Reader(&mut sniffed.reader), &mut validator, output);
                 print(&shown, validated)?
             }
         }
