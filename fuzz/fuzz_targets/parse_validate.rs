@@ -3,9 +3,12 @@
 //! the validator on the bytes (whole, and streamed from a reader, on one thread and on three)
 //! and on the parsed value (the typed resource, and the JSON tree the bytes make); and the
 //! streamed validator on a reader that breaks off, whose findings must be those the whole input
-//! gives first. Nothing may panic.
+//! gives first; and a validator kept from one input to the next (what it learned from the
+//! inputs before must not change the report of this one), on the bytes whole and as a document
+//! in memory. Nothing may panic.
 #![no_main]
 
+use std::cell::RefCell;
 use std::io::Read;
 
 use bluebutton::json::{self, IntoOwned, ToJson};
@@ -37,6 +40,15 @@ fn handed_out(reader: impl Read, options: validate::Options) -> (Vec<String>, Re
         }
     };
     (findings.iter().map(text).collect(), result)
+}
+
+thread_local! {
+    /// A validator per target, kept from one input to the next, as `bluebutton validate` keeps
+    /// one for the lines of NDJSON.
+    static KEPT: RefCell<[validate::Validator; 2]> = RefCell::new([
+        validate::Options::new(Target::Served).validator(),
+        validate::Options::new(Target::Published).validator(),
+    ]);
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -85,6 +97,23 @@ fuzz_target!(|data: &[u8]| {
             let value: json::Value = json::from_slice(data).expect("validate_json parsed it");
             assert_eq!(validate::validate_value(&value, target), report, "validate_value differs");
         }
+        // A validator that validated the inputs before: the same report, or the same error;
+        // and as a document in memory, what the stream of the same bytes hands out.
+        KEPT.with_borrow_mut(|kept| {
+            let validator = &mut kept[usize::from(target == Target::Published)];
+            let alone = validate_json(data, target);
+            match (validator.validate_json(data), &alone) {
+                (Ok(a), Ok(b)) => assert_eq!(&a, b, "a kept validator's report differs"),
+                (Err(a), Err(b)) => assert_eq!((a.to_string(), a.offset()), (b.to_string(), b.offset())),
+                (kept, _) => panic!("a kept validator: {kept:?}; alone: {alone:?}"),
+            }
+            let mut sliced = Vec::new();
+            let from_slice = validator.validate_slice_with(data, |f, p| sliced.push((f, p)));
+            let mut read = Vec::new();
+            let from_reader = validate::Options::new(target).validate_reader_with(data, |f, p| read.push((f, p)));
+            assert_eq!(from_slice, from_reader, "a document in memory ends otherwise than its reader");
+            assert_eq!(sliced, read, "a document in memory hands out other findings than its reader");
+        });
         let streamed = validate_reader(data, target);
         if let Ok(report) = &streamed {
             let _ = report.to_string();
