@@ -9,15 +9,20 @@
 //! the server's claims took 7 to 13% less time, `summary` 2 to 9% less (README, "Parallel
 //! reading").
 
+/// The number of threads `--threads N` stands for (`0`: one per core).
+pub fn thread_count(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// Sizes rayon's global pool for a command on `threads` threads (`0`: one per core): one
 /// fewer, the calling thread being the other. Leaves it as it is when `RAYON_NUM_THREADS` says
 /// otherwise, for one thread (no helper is asked for), and once the pool has started (an
 /// earlier command run in the same process).
 pub fn for_threads(threads: usize) {
-    let threads = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = thread_count(threads);
     if threads < 2 || std::env::var_os("RAYON_NUM_THREADS").is_some() {
         return;
     }

@@ -152,10 +152,7 @@ impl Sink {
 /// next resources are parsed (each with its share of the tables), and at the end the tables'
 /// last row groups are encoded on as many threads as convert.
 fn thread_split(threads: usize) -> (usize, Threads) {
-    let threads = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = crate::pool::thread_count(threads);
     if threads == 1 {
         return (1, Threads::ONE);
     }

@@ -430,7 +430,8 @@ mod tests {
         assert!(space.spare.bytes < kept);
         space.recycle(value);
         assert_eq!(space.spare.bytes, kept);
-        // No more than the bound is kept, and no vector as large as the largest kept.
+        // No more than the bound is kept, and not the outer array (100,000 items, beyond the
+        // capacities kept).
         let many = format!("[{}]", vec![r#"{"a":{"b":[1,2]}}"#; 100_000].join(","));
         let value = Value::read_in(&mut Lexer::new(many.as_bytes(), ParseOptions::strict()), &mut space).unwrap();
         space.recycle(value);

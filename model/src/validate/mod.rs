@@ -308,7 +308,8 @@ impl Options {
 /// documents, such as the lines of NDJSON, it is made faster.
 ///
 /// What it keeps is bounded: at most 1 MiB of values walked clean (then it starts over), the
-/// messages of 4,096 extension URLs, and 4 MiB of spare vectors.
+/// messages of 4,096 extension URLs, 4 MiB of spare vectors, and the working space of the
+/// largest document it read (its members and items while they were read).
 ///
 /// ```
 /// use bluebutton_model::validate::{Options, Target};
@@ -583,10 +584,9 @@ where
     let target = options.target;
     let threads = thread_count(options.threads);
     let mut out = HandOut { on_finding, counts: [0; 3] };
-    // The values are read in the validator's space, and each entry, once walked, is recycled
-    // into it.
-    // The members before the entries: read until the resource type says whether this is a
-    // Bundle (the whole input is kept meanwhile, to be read whole when it is not).
+    // The values are read in the validator's space (each entry, once walked, is recycled into
+    // it). The members before the entries: read until the resource type says whether this is
+    // a Bundle (the whole input is kept meanwhile, to be read whole when it is not).
     let mut members: Vec<(Cow<'static, str>, Value<'static>)> = Vec::new();
     loop {
         match stream.next_unit(&mut validator.space) {

@@ -24,9 +24,9 @@ pub(super) type Place = [usize; 5];
 
 /// Encodings longer than this are not looked up or kept.
 const VALUE_MAX: usize = 1024;
-/// Bytes of encodings kept before the memo starts over. Kept small enough to stay in a core's
-/// cache with what it indexes: with 8 MiB, `validate --threads 1` of 211 MB of generated claims
-/// (codes drawn at random, so many values looked up once) took 5% longer (README).
+/// Bytes of encodings kept before the memo starts over. With 8 MiB, `validate --threads 1` of
+/// 211 MB of generated claims (codes drawn at random, so many values looked up once and kept)
+/// took 5% longer (README).
 const KEPT_MAX: usize = 1 << 20;
 
 /// Encodings of the values walked without effects, by hash.
