@@ -88,14 +88,29 @@ pub fn from_slice<'a, T: FromJson<'a>>(input: &'a [u8]) -> Result<T, Error> {
 
 /// Parses `input` with the given options (unknown properties, if kept, stay in the value).
 pub fn from_slice_with<'a, T: FromJson<'a>>(input: &'a [u8], options: ParseOptions) -> Result<T, Error> {
-    let mut lx = Lexer::new(input, options);
-    T::from_json(&mut lx).and_then(|v| lx.finish().map(|()| v)).map_err(|e| e.locate(input))
+    whole(&mut Lexer::new(input, options), input, T::from_json)
+}
+
+/// [`from_slice`] of a [`Value`], read in the working space of earlier reads ([`ReadSpace`]).
+#[cfg(feature = "validate")]
+pub(crate) fn value_in<'a>(input: &'a [u8], space: &mut ReadSpace) -> Result<Value<'a>, Error> {
+    whole(&mut Lexer::new(input, ParseOptions::strict()), input, |lx| Value::read_in(lx, space))
+}
+
+/// What `read` reads from `lx` (over `input`), which must be the whole input (white space
+/// aside); an error is located in `input`.
+fn whole<'a, T>(
+    lx: &mut Lexer<'a>,
+    input: &'a [u8],
+    read: impl FnOnce(&mut Lexer<'a>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    read(lx).and_then(|v| lx.finish().map(|()| v)).map_err(|e| e.locate(input))
 }
 
 /// Parses `input` leniently: unknown properties are kept and their paths listed.
 pub fn from_slice_lenient<'a, T: FromJson<'a>>(input: &'a [u8]) -> Result<Lenient<T>, Error> {
     let mut lx = Lexer::new(input, ParseOptions::lenient());
-    let value = T::from_json(&mut lx).and_then(|v| lx.finish().map(|()| v)).map_err(|e| e.locate(input))?;
+    let value = whole(&mut lx, input, T::from_json)?;
     let unknown = lx.unknown_offsets.iter().map(|&o| path_at(input, o)).collect();
     Ok(Lenient { value, unknown })
 }

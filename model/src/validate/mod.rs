@@ -337,11 +337,7 @@ impl Validator {
 
     /// [`Options::validate_json`].
     pub fn validate_json(&mut self, input: &[u8]) -> Result<Report, json::Error> {
-        // As `json::from_slice` reads it, in the kept space.
-        let mut lx = json::Lexer::new(input, ParseOptions::strict());
-        let value = Value::read_in(&mut lx, &mut self.space)
-            .and_then(|value| lx.finish().map(|()| value))
-            .map_err(|e| e.locate(input))?;
+        let value = json::value_in(input, &mut self.space)?;
         let mut engine =
             engine::Engine::with_learned(self.options, ValuesFrom::Text, std::mem::take(&mut self.learned));
         let (resource_type, profile) = engine.document(&value);
