@@ -434,11 +434,6 @@ pub(crate) fn root_of(s: &Structure) -> &'static E {
     &elements()[s.root as usize]
 }
 
-/// The value set with this url.
-pub(crate) fn value_set(url: &str) -> Option<&'static ValueSetDef> {
-    VALUE_SETS.binary_search_by(|v| v.url.cmp(url)).ok().map(|i| &VALUE_SETS[i])
-}
-
 /// Where the field catalog places a served CCW variable.
 pub(crate) fn known_field(variable: &str) -> Option<&'static str> {
     KNOWN_FIELDS.binary_search_by(|(v, _)| v.cmp(&variable)).ok().map(|i| KNOWN_FIELDS[i].1)
