@@ -32,8 +32,10 @@ const KEPT_MAX: usize = 1 << 20;
 /// Encodings of the values walked without effects, by hash.
 #[derive(Default)]
 pub(super) struct Memo {
-    /// Hash of an encoding → where in `kept` each encoding with that hash is.
-    seen: FxHashMap<u64, Vec<(u32, u32)>>,
+    /// Hash of an encoding → where in `kept` the encoding is. Of two encodings with one hash,
+    /// the first is kept (the second is walked each time): the range is in the table itself,
+    /// not in a vector of its own per hash, whose reading was a second cache miss per lookup.
+    seen: FxHashMap<u64, (u32, u32)>,
     kept: Vec<u8>,
     /// Counts the times the memo started over: a [`Lookup::Unseen`] of an earlier one is stale.
     generation: u32,
@@ -83,8 +85,8 @@ impl Memo {
         hasher.write(encoding);
         let hash = hasher.finish();
         let kept = &self.kept;
-        if let Some(ranges) = self.seen.get(&hash) {
-            if ranges.iter().any(|&(s, e)| &kept[s as usize..e as usize] == encoding) {
+        if let Some(&(s, e)) = self.seen.get(&hash) {
+            if &kept[s as usize..e as usize] == encoding {
                 #[cfg(test)]
                 {
                     tests::CLEAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -101,7 +103,7 @@ impl Memo {
     pub fn remember(&mut self, unseen: Lookup) {
         if let Lookup::Unseen { hash, start, end, generation } = unseen {
             if generation == self.generation {
-                self.seen.entry(hash).or_default().push((start, end));
+                self.seen.entry(hash).or_insert((start, end));
             }
         }
     }
