@@ -303,12 +303,14 @@ impl Options {
 /// Validates documents one after the other under the same [`Options`] ([`Options::validator`]),
 /// keeping what its checks learn from one to the next: the values walked without a finding (the
 /// same codes come document after document: a Coding checked clean at an element is clean there
-/// again), the messages of the extensions outside the IG, and the memory its documents are read
+/// again), the messages of the extensions outside the IG, the choice elements that member names
+/// stand for (`valueCoding` for an extension's `value[x]`), and the memory its documents are read
 /// in. Each report is the one [`Options`] gives for the document alone; for many small
 /// documents, such as the lines of NDJSON, it is made faster.
 ///
 /// What it keeps is bounded: at most 1 MiB of values walked clean (then it starts over), the
-/// messages of 4,096 extension URLs, 4 MiB of spare vectors, and the working space of the
+/// messages of 4,096 extension URLs, 4,096 member names of choices, 4 MiB of spare vectors, and
+/// the working space of the
 /// largest document it read (its members and items while they were read).
 ///
 /// ```

@@ -1,6 +1,7 @@
 //! An object's members against the children of its element: each member to its child
 //! (choices by type suffix, `_name` parts of primitives), unknown elements, duplicates, a
 //! second type for one choice, and, once all are seen, the minimum cardinality.
+use super::choices::Found;
 use super::primitives::is_primitive;
 use super::Engine;
 use crate::validate::finding::Target;
@@ -17,6 +18,9 @@ pub(super) struct ObjectWalk {
     /// The definition being walked (for messages).
     def: Option<&'static Structure>,
     pub(super) counts: Vec<u32>,
+    /// Where the search for the next member's child starts: after the last one found (the
+    /// server writes members in the order of their definitions).
+    next_child: usize,
 }
 
 impl ObjectWalk {
@@ -30,7 +34,7 @@ impl ObjectWalk {
     ) -> Self {
         counts.clear();
         counts.resize(children.len(), 0);
-        ObjectWalk { parent, children, resource_root, def, counts }
+        ObjectWalk { parent, children, resource_root, def, counts, next_child: 0 }
     }
 }
 
@@ -56,6 +60,21 @@ fn choice_types(children: &'static [E], key: &str, target: Target) -> Option<(&'
     })?;
     let allowed: Vec<&str> = c.types(target).iter().map(|t| t.code).collect();
     Some((c.name, allowed.join(", ")))
+}
+
+/// The child (not a choice) named `key` that is available to `target`, searched from `from` on,
+/// then from the first: the same child as a search from the first, as an element's children
+/// available to a target have distinct names (a test holds every element to it), and found in
+/// a step or two when the members come in the order of the children, as the server writes
+/// them.
+fn named_child(children: &[E], key: &str, from: usize, target: Target) -> Option<usize> {
+    let from = from.min(children.len());
+    let (before, after) = children.split_at(from);
+    let named = |c: &E| !c.is(tables::CHOICE) && c.name == key && c.available(target);
+    match after.iter().position(named) {
+        Some(i) => Some(from + i),
+        None => before.iter().position(named),
+    }
 }
 
 fn type_suffix_matches(code: &str, suffix: &str) -> bool {
@@ -109,8 +128,9 @@ impl Engine {
             }
             return;
         }
-        match self.find_child(children, key) {
+        match self.find_child_from(children, key, walk.next_child) {
             Some((c, ty, slice)) => {
+                walk.next_child = c + 1;
                 let e = &children[c];
                 let used = slice.unwrap_or(e);
                 let n = self.at(key, |s| s.property(e, used, ty, key, value, members));
@@ -169,16 +189,23 @@ impl Engine {
     }
 
     /// The child a member name stands for: (index, type, type slice).
-    pub(super) fn find_child(
-        &self,
-        children: &'static [E],
-        key: &str,
-    ) -> Option<(usize, Option<&'static TypeRef>, Option<&'static E>)> {
-        for (i, c) in children.iter().enumerate() {
-            if !c.is(tables::CHOICE) && c.name == key && c.available(self.target) {
-                return Some((i, c.types(self.target).first(), None));
-            }
+    pub(super) fn find_child(&self, children: &'static [E], key: &str) -> Option<Found> {
+        self.find_child_from(children, key, 0)
+    }
+
+    /// [`find_child`](Self::find_child), its search for a child of that name starting at
+    /// `from` ([`named_child`]).
+    pub(super) fn find_child_from(&self, children: &'static [E], key: &str, from: usize) -> Option<Found> {
+        if let Some(i) = named_child(children, key, from, self.target) {
+            let c = &children[i];
+            return Some((i, c.types(self.target).first(), None));
         }
+        self.choices.find(children, key, || self.choice_child(children, key))
+    }
+
+    /// The choice child (`value[x]`) that `key` (`valueCoding`) gives a value of, its type and
+    /// its type slice.
+    fn choice_child(&self, children: &'static [E], key: &str) -> Option<Found> {
         for (i, c) in children.iter().enumerate() {
             if !c.is(tables::CHOICE) || !c.available(self.target) {
                 continue;
@@ -229,6 +256,31 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_children_available_to_a_target_have_distinct_names() {
+        let mut lists = 0;
+        for e in tables::elements().iter().filter(|e| e.children_len > 0) {
+            let children = e.children();
+            lists += 1;
+            for target in [Target::Published, Target::Served] {
+                let mut names: Vec<&str> =
+                    children.iter().filter(|c| !c.is(tables::CHOICE) && c.available(target)).map(|c| c.name).collect();
+                names.sort_unstable();
+                let all = names.len();
+                names.dedup();
+                assert_eq!(names.len(), all, "{}: a name twice among its children ({target:?})", e.path);
+                // So a search from any child finds what a search from the first does.
+                for c in children {
+                    let first = named_child(children, c.name, 0, target);
+                    for from in 0..=children.len() + 1 {
+                        assert_eq!(named_child(children, c.name, from, target), first, "{}: {}", e.path, c.name);
+                    }
+                }
+            }
+        }
+        assert!(lists > 1000, "{lists} lists of children");
+    }
 
     #[test]
     fn choice_type_suffixes() {

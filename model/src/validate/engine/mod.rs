@@ -20,8 +20,12 @@
 //! - `primitives`: primitive values and their `_name` elements;
 //! - `references`: `Reference.reference` (local, relative, absolute) and its target types;
 //! - `bindings`: codes, Codings and CodeableConcepts against bound value sets.
+//!
+//! Beside them, what the walk learns for the values that come again: `memo`, the Codings and
+//! CodeableConcepts walked clean, and `choices`, the choice child each member name stands for.
 mod bindings;
 mod cardinality;
+mod choices;
 mod members;
 mod memo;
 mod primitives;
@@ -95,17 +99,20 @@ pub(crate) struct Engine {
     memo: memo::Memo,
     /// A value looked up in the memo is being walked.
     memo_inside: bool,
+    /// The choice children found for member names.
+    choices: choices::Choices,
 }
 
 /// What an [`Engine`] learns that holds beyond the document it walks, for an engine of the same
 /// options and source of values to start from ([`Engine::with_learned`]): the values walked
 /// without effects (which have none wherever they stand again, in any document), the messages
-/// of the extension URLs seen, and spare counts.
+/// of the extension URLs seen, the choice children found for member names, and spare counts.
 #[derive(Default)]
 pub(crate) struct Learned {
     outside_ig_messages: rustc_hash::FxHashMap<String, String>,
     spare_counts: Vec<Vec<u32>>,
     memo: memo::Memo,
+    choices: choices::Choices,
 }
 
 #[cfg(test)]
@@ -136,7 +143,7 @@ impl Engine {
     /// An engine that starts from what another one learned, under the same options (target
     /// and profile choice) and from the same source of values.
     pub fn with_learned(options: Options, values_from: ValuesFrom, learned: Learned) -> Engine {
-        let Learned { outside_ig_messages, spare_counts, memo } = learned;
+        let Learned { outside_ig_messages, spare_counts, memo, choices } = learned;
         Engine {
             target: options.target,
             profile: options.profile,
@@ -156,6 +163,7 @@ impl Engine {
             effects: 0,
             memo,
             memo_inside: false,
+            choices,
         }
     }
 
@@ -165,6 +173,7 @@ impl Engine {
             outside_ig_messages: std::mem::take(&mut self.outside_ig_messages),
             spare_counts: std::mem::take(&mut self.spare_counts),
             memo: std::mem::take(&mut self.memo),
+            choices: std::mem::take(&mut self.choices),
         }
     }
 
