@@ -310,8 +310,8 @@ impl Options {
 ///
 /// What it keeps is bounded: at most 1 MiB of values walked clean (then it starts over), the
 /// messages of 4,096 extension URLs, 4,096 member names of choices, 4 MiB of spare vectors, and
-/// the working space of the
-/// largest document it read (its members and items while they were read).
+/// the working space of the largest document it read (its members and items while they were
+/// read).
 ///
 /// ```
 /// use bluebutton_model::validate::{Options, Target};

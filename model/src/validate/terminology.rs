@@ -42,8 +42,8 @@ struct Resolved {
 }
 
 /// The value set with this URL, and its served variable: one hash lookup, for every code the
-/// walk checks (two searches of sorted tables, by URL and by variable, were a twentieth of
-/// validating the server's claims).
+/// walk checks (two searches of sorted tables, by URL and by variable, were 5.7% of the `perf`
+/// samples of validating the server's claims).
 fn resolve(url: &str) -> Option<&'static Resolved> {
     static BY_URL: OnceLock<rustc_hash::FxHashMap<&'static str, Resolved>> = OnceLock::new();
     let all = BY_URL.get_or_init(|| {
