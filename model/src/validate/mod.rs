@@ -894,6 +894,15 @@ mod tests {
     use super::*;
     use crate::synth::{self, Layout};
 
+    /// A validator (what it keeps between documents included) goes to other threads and is
+    /// shared by them like the options it was made from: this fails to compile otherwise.
+    #[test]
+    fn a_validator_is_send_and_sync() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<Validator>();
+        send_and_sync::<Options>();
+    }
+
     /// The findings handed out (with whether each was provisional), the outline or the error
     /// (with the outline of the findings before it).
     type Run = (Vec<(Finding, bool)>, Result<Outline, (String, Option<Outline>)>);

@@ -1,6 +1,5 @@
 //! The choice children found for member names (`valueCoding` for an extension's `value[x]`),
 //! kept so that a choice's types are searched once per name.
-use std::cell::RefCell;
 use std::hash::Hasher;
 
 use rustc_hash::{FxHashMap, FxHasher};
@@ -15,7 +14,7 @@ pub(super) type Found = (usize, Option<&'static TypeRef>, Option<&'static E>);
 /// for each extension). Kept from document to document (it depends on the tables and the
 /// target alone), up to [`Choices::MAX`] names.
 #[derive(Default)]
-pub(crate) struct Choices(RefCell<FxHashMap<u64, Choice>>);
+pub(crate) struct Choices(FxHashMap<u64, Choice>);
 
 /// A choice found: where its list of children is (address and length), the member name, and
 /// what was found.
@@ -24,31 +23,29 @@ type Choice = ((usize, usize), Box<str>, Found);
 impl Choices {
     const MAX: usize = 4096;
 
-    /// What `search` finds for `key` among `children`, found here when it was before.
-    pub(super) fn find(
-        &self,
-        children: &'static [E],
-        key: &str,
-        search: impl FnOnce() -> Option<Found>,
-    ) -> Option<Found> {
+    /// What was found for `key` among `children`, if it was; else the slot to
+    /// [`keep`](Self::keep) it in.
+    pub(super) fn get(&self, children: &'static [E], key: &str) -> Result<Found, u64> {
         let at = (children.as_ptr() as usize, children.len());
         let mut hasher = FxHasher::default();
         hasher.write_usize(at.0);
         hasher.write_usize(at.1);
         hasher.write(key.as_bytes());
-        let hash = hasher.finish();
-        if let Some((a, k, found)) = self.0.borrow().get(&hash) {
-            if *a == at && **k == *key {
-                return Some(*found);
-            }
+        let slot = hasher.finish();
+        match self.0.get(&slot) {
+            Some((a, k, found)) if *a == at && **k == *key => Ok(*found),
+            _ => Err(slot),
         }
-        let found = search()?;
-        let mut known = self.0.borrow_mut();
-        if known.len() >= Self::MAX {
-            known.clear();
+    }
+
+    /// Keeps what was found for `key` among `children`, in the slot [`get`](Self::get) gave
+    /// (unless another name has it).
+    pub(super) fn keep(&mut self, slot: u64, children: &'static [E], key: &str, found: Found) {
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
         }
-        known.entry(hash).or_insert_with(|| (at, key.into(), found));
-        Some(found)
+        let at = (children.as_ptr() as usize, children.len());
+        self.0.entry(slot).or_insert_with(|| (at, key.into(), found));
     }
 }
 
@@ -58,22 +55,19 @@ mod tests {
     use crate::validate::tables;
 
     #[test]
-    fn a_choice_found_again_is_the_one_found_first() {
-        let choices = Choices::default();
+    fn a_choice_kept_is_found_again_for_its_name_and_children_only() {
+        let mut choices = Choices::default();
         let extension = tables::core("Extension").map(tables::root_of).expect("Extension").children();
         let value = extension.iter().position(|c| c.name == "value").expect("value[x]");
-        let searches = std::cell::Cell::new(0);
-        let search = |key: &str| {
-            searches.set(searches.get() + 1);
-            (key == "valueCoding").then_some((value, None, None))
-        };
-        for _ in 0..3 {
-            assert_eq!(choices.find(extension, "valueCoding", || search("valueCoding")).map(|f| f.0), Some(value));
-            assert!(choices.find(extension, "valueNope", || search("valueNope")).is_none());
-        }
-        // Found once; what is not found is searched each time.
-        assert_eq!(searches.get(), 4);
-        // Another list of children is another key.
-        assert!(choices.find(&extension[..value], "valueCoding", || None).is_none());
+        let slot = choices.get(extension, "valueCoding").expect_err("nothing kept yet");
+        choices.keep(slot, extension, "valueCoding", (value, None, None));
+        assert_eq!(choices.get(extension, "valueCoding").map(|f| f.0), Ok(value));
+        // Another name, or another list of children (the same start, shorter), is not it.
+        assert!(choices.get(extension, "valueCode").is_err());
+        assert!(choices.get(&extension[..value], "valueCoding").is_err());
+        // A slot taken by another name stays with it.
+        choices.keep(slot, extension, "valueString", (value, None, None));
+        assert!(choices.get(extension, "valueString").is_err());
+        assert_eq!(choices.get(extension, "valueCoding").map(|f| f.0), Ok(value));
     }
 }

@@ -189,18 +189,27 @@ impl Engine {
     }
 
     /// The child a member name stands for: (index, type, type slice).
-    pub(super) fn find_child(&self, children: &'static [E], key: &str) -> Option<Found> {
+    pub(super) fn find_child(&mut self, children: &'static [E], key: &str) -> Option<Found> {
         self.find_child_from(children, key, 0)
     }
 
     /// [`find_child`](Self::find_child), its search for a child of that name starting at
-    /// `from` ([`named_child`]).
-    pub(super) fn find_child_from(&self, children: &'static [E], key: &str, from: usize) -> Option<Found> {
+    /// `from` ([`named_child`]). Always inlined: in the walk of each member, the search from
+    /// where the last one stopped took 373.1 M -> 367.4 M instructions on 10 MB of the server's
+    /// claims (called, it saved nothing).
+    #[inline(always)]
+    pub(super) fn find_child_from(&mut self, children: &'static [E], key: &str, from: usize) -> Option<Found> {
         if let Some(i) = named_child(children, key, from, self.target) {
             let c = &children[i];
             return Some((i, c.types(self.target).first(), None));
         }
-        self.choices.find(children, key, || self.choice_child(children, key))
+        let slot = match self.choices.get(children, key) {
+            Ok(found) => return Some(found),
+            Err(slot) => slot,
+        };
+        let found = self.choice_child(children, key)?;
+        self.choices.keep(slot, children, key, found);
+        Some(found)
     }
 
     /// The choice child (`value[x]`) that `key` (`valueCoding`) gives a value of, its type and
