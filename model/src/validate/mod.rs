@@ -331,6 +331,14 @@ pub struct Validator {
     space: ReadSpace,
 }
 
+/// A validator (what it keeps between documents included) goes to other threads and is shared
+/// by them like the options it was made from: no build compiles otherwise.
+const _: () = {
+    fn send_and_sync<T: Send + Sync>() {}
+    let _ = send_and_sync::<Validator>;
+    let _ = send_and_sync::<Options>;
+};
+
 impl Validator {
     /// The options it validates with.
     pub fn options(&self) -> Options {
@@ -893,15 +901,6 @@ fn check_valid(name: Option<&str>, input: &[u8]) {
 mod tests {
     use super::*;
     use crate::synth::{self, Layout};
-
-    /// A validator (what it keeps between documents included) goes to other threads and is
-    /// shared by them like the options it was made from: this fails to compile otherwise.
-    #[test]
-    fn a_validator_is_send_and_sync() {
-        fn send_and_sync<T: Send + Sync>() {}
-        send_and_sync::<Validator>();
-        send_and_sync::<Options>();
-    }
 
     /// The findings handed out (with whether each was provisional), the outline or the error
     /// (with the outline of the findings before it).
